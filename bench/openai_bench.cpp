@@ -1,0 +1,106 @@
+// Micro-benchmarks of the OpenAI wire code on the request path: body inspection and splicing
+// (every request), SSE framing and chunk classification (every streamed event).
+#include <benchmark/benchmark.h>
+
+#include <cstdio>
+#include <string>
+
+#include "api/openai/chat_request.hpp"
+#include "api/openai/chat_response.hpp"
+#include "api/openai/sse.hpp"
+
+namespace {
+
+using namespace tollbooth::openai;
+
+std::string message(const char* role, std::size_t words, int seed) {
+  std::string text;
+  for (std::size_t i = 0; i < words; ++i) {
+    text += (i % 7 == 0) ? "gateway " : (i % 5 == 0) ? "caf\\u00e9 " : "token ";
+    if (i % 11 == 0) text += std::to_string(seed + i) + ", ";
+  }
+  return std::string(R"({"role":")") + role + R"(","content":")" + text + R"("})";
+}
+
+// A chat request of roughly `target` bytes: a system prompt, then user/assistant turns.
+std::string chat_body(std::size_t target) {
+  std::string body = R"({"model":"gpt-4o","messages":[)" + message("system", 24, 0);
+  for (int turn = 1; body.size() + 160 < target; ++turn) {
+    body += ',';
+    body += message(turn % 2 ? "user" : "assistant", 16, turn);
+  }
+  body += R"(],"temperature":0.7,"max_completion_tokens":1024,"stream":true,)"
+          R"("stream_options":{"include_usage":false},"user":"u-123"})";
+  return body;
+}
+
+void BM_InspectChatRequest(benchmark::State& state) {
+  std::string body = chat_body(static_cast<std::size_t>(state.range(0)));
+  for (auto _ : state) {
+    auto result = inspect_chat_request(body);
+    benchmark::DoNotOptimize(result);
+    if (!result.ok()) state.SkipWithError("inspection failed");
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * body.size()));
+  state.counters["body_bytes"] = static_cast<double>(body.size());
+}
+BENCHMARK(BM_InspectChatRequest)->Arg(1 << 10)->Arg(100 << 10);
+
+void BM_SpliceChatRequest(benchmark::State& state) {
+  std::string body = chat_body(1 << 10);
+  auto facts = inspect_chat_request(body);
+  for (auto _ : state) {
+    std::string out = splice_chat_request(body, facts.value(), "gpt-4o-2024-08-06", true);
+    benchmark::DoNotOptimize(out);
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * body.size()));
+}
+BENCHMARK(BM_SpliceChatRequest);
+
+std::string content_chunk(int i) {
+  char buf[512];
+  std::snprintf(buf, sizeof buf,
+                R"({"id":"chatcmpl-B9MHDbslfkBeAs8l4bebGdFOJ6PeG","object":"chat.completion.chunk",)"
+                R"("created":1741569952,"model":"gpt-4o-2024-08-06","system_fingerprint":"fp_1",)"
+                R"("choices":[{"index":0,"delta":{"content":" word%d"},"logprobs":null,)"
+                R"("finish_reason":null}],"usage":null})",
+                i);
+  return buf;
+}
+
+constexpr std::string_view kUsageChunk =
+    R"({"id":"chatcmpl-B9MHDbslfkBeAs8l4bebGdFOJ6PeG","object":"chat.completion.chunk",)"
+    R"("created":1741569952,"model":"gpt-4o-2024-08-06","choices":[],"usage":{)"
+    R"("prompt_tokens":19,"completion_tokens":48,"total_tokens":67,)"
+    R"("prompt_tokens_details":{"cached_tokens":0,"audio_tokens":0},)"
+    R"("completion_tokens_details":{"reasoning_tokens":0,"audio_tokens":0}}})";
+
+void BM_SseParserFeed(benchmark::State& state) {
+  std::string stream;
+  for (int i = 0; i < 48; ++i) stream += "data: " + content_chunk(i) + "\n\n";
+  stream += "data: " + std::string(kUsageChunk) + "\n\ndata: [DONE]\n\n";
+  std::size_t events = 0;
+  for (auto _ : state) {
+    SseParser parser;  // one per stream, as the relay does
+    for (std::size_t pos = 0; pos < stream.size(); pos += 512) {
+      events += parser.feed(std::string_view(stream).substr(pos, 512)).size();
+    }
+  }
+  if (events != 50 * state.iterations()) state.SkipWithError("wrong event count");
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * stream.size()));
+  state.SetItemsProcessed(static_cast<std::int64_t>(events));
+}
+BENCHMARK(BM_SseParserFeed);
+
+void BM_ClassifyChunk(benchmark::State& state) {
+  std::string chunk = state.range(0) == 0 ? content_chunk(7) : std::string(kUsageChunk);
+  for (auto _ : state) {
+    ChunkInfo info = classify_chunk(chunk);
+    benchmark::DoNotOptimize(info);
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * chunk.size()));
+  state.SetLabel(state.range(0) == 0 ? "content" : "usage");
+}
+BENCHMARK(BM_ClassifyChunk)->Arg(0)->Arg(1);
+
+}  // namespace

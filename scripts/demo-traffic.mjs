@@ -1,0 +1,56 @@
+// Sends the demo's traffic through the gateway and prints what happened. Plain fetch: the
+// official-SDK checks live in tests/e2e.
+const base = process.argv[2] ?? 'http://127.0.0.1:4000';
+const rows = [];
+
+async function chat(title, body) {
+  const started = performance.now();
+  const res = await fetch(`${base}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: 'Bearer demo-client' },
+    body: JSON.stringify(body),
+  });
+  const route = res.headers.get('x-tollbooth-route') ?? '-';
+  let text = '';
+  let usage;
+  if (body.stream && res.ok) {
+    process.stdout.write(`\n-- ${title}\n   `);
+    const decoder = new TextDecoder();
+    let buf = '';
+    for await (const part of res.body) {
+      buf += decoder.decode(part, { stream: true });
+      let i;
+      while ((i = buf.indexOf('\n\n')) >= 0) {
+        const data = buf.slice(0, i).replace(/^data: /, '');
+        buf = buf.slice(i + 2);
+        if (data === '[DONE]') continue;
+        const chunk = JSON.parse(data);
+        if (chunk.usage) usage = chunk.usage;
+        const delta = chunk.choices?.[0]?.delta?.content ?? '';
+        text += delta;
+        process.stdout.write(delta);
+      }
+    }
+    process.stdout.write('\n');
+  } else {
+    const json = await res.json();
+    text = json.choices?.[0]?.message?.content ?? `error: ${json.error?.message}`;
+    usage = json.usage;
+    console.log(`\n-- ${title}\n   HTTP ${res.status}: ${text}`);
+  }
+  const ms = (performance.now() - started).toFixed(1);
+  rows.push({ request: title, status: res.status, route, in: usage?.prompt_tokens ?? '-', out: usage?.completion_tokens ?? '-', ms });
+}
+
+const user = (content) => [{ role: 'user', content }];
+const models = await (await fetch(`${base}/v1/models`)).json();
+console.log(`models served: ${models.data.map((m) => m.id).join(', ')}`);
+
+await chat('gpt-4o, non-streaming (primary: Azure east)', { model: 'gpt-4o', messages: user('What does a toll booth do?') });
+await chat('gpt-4o, streaming with usage', { model: 'gpt-4o', messages: user('Stream me a short answer about clouds'), stream: true, stream_options: { include_usage: true } });
+await chat('gpt-4o-mini, primary (Azure west) answers 503, falls back to OpenAI', { model: 'gpt-4o-mini', messages: user('Are you there?') });
+await chat('gpt-4o-mini, streaming, same fallback', { model: 'gpt-4o-mini', messages: user('Stream through the fallback'), stream: true, stream_options: { include_usage: true } });
+await chat('unknown model: an OpenAI-shaped 404', { model: 'gpt-9', messages: user('hello') });
+
+console.log('\n== what happened');
+console.table(rows);

@@ -1,0 +1,31 @@
+#pragma once
+// Reading OpenAI Chat Completions answers on the way back: usage from a whole response body, and
+// the classification of stream chunks (usage chunk, Azure's empty prompt-filter chunk, errors).
+#include <optional>
+#include <string_view>
+
+#include "core/usage.hpp"
+
+namespace tollbooth::openai {
+
+// Usage of a non-streaming chat.completion body; nullopt when absent or unparsable.
+std::optional<Usage> usage_from_completion(std::string_view body);
+
+enum class ChunkKind {
+  done,           // data: [DONE]
+  content,        // an ordinary chunk with choices
+  usage_only,     // choices == [] and usage is an object (the include_usage chunk)
+  azure_prelude,  // choices == [] and no usage: Azure's prompt_filter_results chunk; dropped
+  error,          // a top-level "error" key (in-band error)
+  other,          // not JSON or not an object: relayed unchanged
+};
+
+struct ChunkInfo {
+  ChunkKind kind = ChunkKind::other;
+  std::optional<Usage> usage;  // set when the chunk carries a non-null usage object
+};
+
+// Classifies one SSE event's data payload.
+ChunkInfo classify_chunk(std::string_view data);
+
+}  // namespace tollbooth::openai

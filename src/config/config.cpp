@@ -1,0 +1,174 @@
+// Loading a config file: YAML text -> tree -> sections (server here; providers and models in
+// their own files) -> one ConfigError listing every problem, or an immutable Config.
+#include "config/config.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <optional>
+#include <sstream>
+
+#include "config/config_sections.hpp"
+#include "config/config_values.hpp"
+
+namespace tollbooth {
+namespace config_detail {
+namespace {
+
+constexpr std::size_t kMaxWorkers = 1024;
+
+void read_listen(Reader& r, const Field& f, ServerConfig& server) {
+  std::string text;
+  if (!r.text(f, text, "host:port like 127.0.0.1:4000")) return;
+  auto parsed = parse_listen(text);
+  if (!parsed.address) {
+    r.problem(f, fmt::format("{} is not a listen address; {}", quote_value(text), parsed.error));
+    return;
+  }
+  server.host = parsed.address->host;
+  server.port = parsed.address->port;
+}
+
+void read_workers(Reader& r, const Field& f, unsigned& workers) {
+  std::string expected = fmt::format("auto or an integer from 1 to {}", kMaxWorkers);
+  std::string text;
+  if (!r.text(f, text, expected)) return;
+  if (text == "auto") {
+    workers = 0;
+    return;
+  }
+  auto number = parse_unsigned(text);
+  if (!number || *number < 1 || *number > kMaxWorkers) {
+    r.problem(f, fmt::format("{} is not a worker count; expected {}", quote_value(text), expected));
+    return;
+  }
+  workers = static_cast<unsigned>(*number);
+}
+
+}  // namespace
+
+void read_server(Reader& r, const Field& f, ServerConfig& s) {
+  r.read_map(f,
+             {
+                 {"listen", [&](const Field& v) { read_listen(r, v, s); }},
+                 {"workers", [&](const Field& v) { read_workers(r, v, s.workers); }},
+                 {"max_body_bytes", [&](const Field& v) { r.size(v, s.max_body_bytes); }},
+                 {"max_header_bytes", [&](const Field& v) { r.size(v, s.max_header_bytes); }},
+                 {"read_timeout", [&](const Field& v) { r.duration(v, s.read_timeout); }},
+                 {"idle_timeout", [&](const Field& v) { r.duration(v, s.idle_timeout); }},
+                 // 0 is meaningful: stop at once without waiting for in-flight requests.
+                 {"drain_timeout", [&](const Field& v) { r.duration(v, s.drain_timeout, true); }},
+             });
+}
+
+}  // namespace config_detail
+
+namespace {
+
+using config_detail::Field;
+using config_detail::Reader;
+
+void read_root(Reader& r, const Field& root, Config& config) {
+  std::optional<Field> server, providers, models;
+  auto seen = r.read_map(root, {
+                                   {"server", [&](const Field& v) { server = v; }},
+                                   {"providers", [&](const Field& v) { providers = v; }},
+                                   {"models", [&](const Field& v) { models = v; }},
+                               });
+  if (!seen) return;
+  // Providers before models, whatever the file order: routes are checked against them.
+  config_detail::Declared declared;
+  if (server) config_detail::read_server(r, *server, config.server);
+  if (providers) config_detail::read_providers(r, *providers, config, declared);
+  if (!providers) r.missing(root, "providers", "a mapping of provider names to clouds");
+  if (models) config_detail::read_models(r, *models, config, declared);
+  if (!models) r.missing(root, "models", "a mapping of public model names to routes");
+}
+
+std::shared_ptr<const Config> load(const std::string& yaml, const std::string& name, EnvLookup env,
+                                   std::filesystem::path base_dir) {
+  Reader r(name, env, std::move(base_dir));
+  std::vector<YAML::Node> documents;
+  try {
+    documents = YAML::LoadAll(yaml);
+  } catch (const YAML::Exception& e) {
+    r.problem_at(e.mark, "YAML syntax error: " + e.msg);
+    throw ConfigError(r.take_problems());
+  }
+  auto config = std::make_shared<Config>();
+  config->source_file = name;
+  if (documents.empty() || documents[0].IsNull()) {
+    r.problem_at(YAML::Mark::null_mark(),
+                 "the file is empty; expected a mapping with server, providers and models");
+  } else if (!documents[0].IsMap()) {
+    r.problem_at(documents[0].Mark(),
+                 "expected a mapping with server, providers and models at "
+                 "the top level");
+  } else {
+    const YAML::Node& root = documents[0];
+    read_root(r, Field{root, "", "", root.Mark(), root.Mark()}, *config);
+  }
+  if (documents.size() > 1) {
+    r.problem_at(documents[1].Mark(),
+                 "a second YAML document (after ---) would be ignored; "
+                 "expected one document per file");
+  }
+  if (!r.ok()) throw ConfigError(r.take_problems());
+  return config;
+}
+
+}  // namespace
+
+const ModelConfig* Config::find_model(std::string_view name) const {
+  auto it = std::find_if(models.begin(), models.end(),
+                         [&](const ModelConfig& m) { return m.name == name; });
+  return it == models.end() ? nullptr : &*it;
+}
+
+const ProviderConfig* Config::find_provider(std::string_view name) const {
+  auto it = providers.find(std::string(name));
+  return it == providers.end() ? nullptr : &it->second;
+}
+
+ConfigError::ConfigError(std::vector<ConfigProblem> problems)
+    : std::runtime_error(format_problems(problems)), problems_(std::move(problems)) {}
+
+std::string format_problems(const std::vector<ConfigProblem>& problems) {
+  std::string out;
+  for (const auto& p : problems) {
+    if (p.line > 0) {
+      out += fmt::format("{}:{}:{}: {}\n", p.file, p.line, p.column, p.message);
+    } else {
+      out += fmt::format("{}: {}\n", p.file, p.message);
+    }
+  }
+  return out;
+}
+
+std::shared_ptr<const Config> load_config_file(const std::string& path, EnvLookup env) {
+  auto fail = [&](std::string why) {
+    throw ConfigError(
+        {ConfigProblem{path, 0, 0, fmt::format("{}; expected a readable YAML config file", why)}});
+  };
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) fail("is a directory");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) fail(fmt::format("cannot open: {}", std::strerror(errno)));
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) fail(fmt::format("cannot read: {}", std::strerror(errno)));
+  // Relative paths inside the file (ca_file) are relative to the file, not to the cwd.
+  return load(text.str(), path, env, std::filesystem::path(path).parent_path());
+}
+
+std::shared_ptr<const Config> load_config_string(const std::string& yaml,
+                                                 const std::string& name_for_messages,
+                                                 EnvLookup env) {
+  return load(yaml, name_for_messages, env, {});
+}
+
+}  // namespace tollbooth

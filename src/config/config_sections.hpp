@@ -1,0 +1,21 @@
+#pragma once
+// The sections of a config file. Each reads its part of the YAML tree into Config and records
+// every problem in the Reader; the split is by section, the order of reading is in config.cpp.
+#include <map>
+#include <optional>
+#include <string>
+
+#include "config/config.hpp"
+#include "config/config_reader.hpp"
+
+namespace tollbooth::config_detail {
+
+// Declared provider names, with their kind when it was valid: routes are checked against the
+// kind only when it is known, so one typo in `kind:` does not cascade into every route.
+using Declared = std::map<std::string, std::optional<ProviderKind>, std::less<>>;
+
+void read_server(Reader& r, const Field& f, ServerConfig& server);
+void read_providers(Reader& r, const Field& f, Config& config, Declared& declared);
+void read_models(Reader& r, const Field& f, Config& config, const Declared& declared);
+
+}  // namespace tollbooth::config_detail

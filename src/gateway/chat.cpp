@@ -1,0 +1,249 @@
+// POST /v1/chat/completions: inspect the body, try the model's routes in order, relay the first
+// answer that works. Fallback happens only before any byte has gone to the client.
+#include <boost/beast/http/read.hpp>
+
+#include "api/openai/chat_request.hpp"
+#include "api/openai/chat_response.hpp"
+#include "api/openai/errors.hpp"
+#include "api/openai/sse.hpp"
+#include "config/config.hpp"
+#include "gateway/handler.hpp"
+#include "gateway/route_table.hpp"
+#include "providers/upstream_request.hpp"
+#include "server/client_conn.hpp"
+#include "server/worker.hpp"
+
+namespace tollbooth {
+
+namespace http = beast::http;
+
+namespace {
+
+// How one attempt ended.
+enum class Outcome {
+  served,          // the client has its answer (success, or the upstream's 4xx passed through)
+  failed,          // nothing reached the client: the next route may try
+  failed_in_band,  // failed after the stream started: reported in-band, no fallback
+};
+
+struct Attempt {
+  Outcome outcome = Outcome::failed;
+  Error error;              // when failed
+  int upstream_status = 0;  // when the upstream answered
+  std::string retry_after;  // the upstream's Retry-After, when it sent one
+};
+
+Attempt fail(ErrorKind kind, std::string message, std::string detail = {}) {
+  Attempt a;
+  a.error = make_error(kind, std::move(message));
+  a.error.detail = std::move(detail);
+  a.error.retryable = true;
+  return a;
+}
+
+std::string route_header(const ResolvedRoute& r, std::string_view upstream_request_id) {
+  std::string h = "x-tollbooth-route: " + r.provider->name + "\r\n";
+  if (!upstream_request_id.empty())
+    h.append("x-upstream-request-id: ").append(upstream_request_id).append("\r\n");
+  return h;
+}
+
+std::string_view upstream_request_id(const http::response<http::string_body>& res) {
+  if (auto it = res.find("x-request-id"); it != res.end()) return it->value();
+  if (auto it = res.find("apim-request-id"); it != res.end()) return it->value();
+  return {};
+}
+
+// Sends the request and reads the response head. A reused keep-alive connection that the
+// upstream closed meanwhile fails at once; that is retried once on a fresh connection.
+Awaitable<Attempt> exchange_head(Worker& w, const UpstreamTarget& t, const UpstreamRequest& ureq,
+                                 std::unique_ptr<UpstreamConn>& conn) {
+  for (bool fresh = false;; fresh = true) {
+    auto acquired = co_await w.pool.acquire(t, fresh);
+    if (!acquired) co_return Attempt{Outcome::failed, std::move(acquired).error(), 0, {}};
+    conn = std::move(acquired.value());
+    conn->reset_parser();
+    conn->expires_after(t.first_byte_timeout);
+    auto ec = co_await conn->write(ureq.head, ureq.body);
+    if (!ec) ec = co_await conn->read_header();
+    if (!ec) co_return Attempt{Outcome::served, {}, conn->parser().get().result_int(), {}};
+    bool stale = conn->reused() && !fresh && ec != beast::error::timeout;
+    conn->close();
+    conn.reset();
+    if (stale) continue;
+    if (ec == beast::error::timeout)
+      co_return fail(ErrorKind::gateway_timeout, "no response within first_byte_timeout",
+                     ec.message());
+    co_return fail(ErrorKind::bad_gateway, "connection failed", ec.message());
+  }
+}
+
+Awaitable<bool> read_body(UpstreamConn& conn, const UpstreamTarget& t) {
+  conn.expires_after(t.idle_timeout);
+  co_return !(co_await conn.read_all());
+}
+
+void give_back(Worker& w, const UpstreamTarget& t, std::unique_ptr<UpstreamConn> conn) {
+  if (conn->parser().is_done() && conn->parser().keep_alive())
+    w.pool.release(t, std::move(conn));
+  else
+    conn->close();
+}
+
+Awaitable<Attempt> relay_stream(ClientConn& c, const ResolvedRoute& r,
+                                const openai::ChatInspection& facts,
+                                std::unique_ptr<UpstreamConn> conn);
+
+Awaitable<Attempt> try_route(ClientConn& c, const ResolvedRoute& r, std::string_view body,
+                             const openai::ChatInspection& facts, UpstreamRequest& ureq) {
+  Worker& w = c.worker;
+  const UpstreamTarget& t = *r.target;
+  build_chat_request(*r.provider, t.endpoint, *r.route, body, facts, ureq);
+  std::unique_ptr<UpstreamConn> conn;
+  Attempt head = co_await exchange_head(w, t, ureq, conn);
+  if (!conn) co_return head;
+  auto& res = conn->parser().get();
+  int status = head.upstream_status;
+  if (status == 429 || status >= 500) {
+    Attempt a = fail(status == 429 ? ErrorKind::rate_limited : ErrorKind::bad_gateway,
+                     "HTTP " + std::to_string(status));
+    a.upstream_status = status;
+    if (auto it = res.find(http::field::retry_after); it != res.end())
+      a.retry_after = std::string(it->value());
+    if (co_await read_body(*conn, t)) give_back(w, t, std::move(conn));
+    co_return a;
+  }
+  bool event_stream = res[http::field::content_type].starts_with("text/event-stream");
+  if (status == 200 && facts.stream && event_stream)
+    co_return co_await relay_stream(c, r, facts, std::move(conn));
+  if (!co_await read_body(*conn, t)) {
+    co_return fail(ErrorKind::bad_gateway, "the upstream broke off its answer");
+  }
+  // A 4xx is the client's own fault (bad parameter, content filter): passed through as is.
+  if (status == 200)
+    if (auto u = openai::usage_from_completion(res.body())) c.record.usage = *u;
+  c.record.route = r.provider->name;
+  auto ct = res[http::field::content_type];
+  co_await c.respond(status, ct.empty() ? "application/json" : ct, res.body(),
+                     route_header(r, upstream_request_id(res)));
+  give_back(w, t, std::move(conn));
+  co_return Attempt{Outcome::served, {}, status, {}};
+}
+
+// Relays SSE events as they arrive, one HTTP chunk per upstream read. The head goes out with the
+// first relayable event, so a stream that dies before any event can still fall back.
+Awaitable<Attempt> relay_stream(ClientConn& c, const ResolvedRoute& r,
+                                const openai::ChatInspection& facts,
+                                std::unique_ptr<UpstreamConn> conn) {
+  const UpstreamTarget& t = *r.target;
+  auto& res = conn->parser().get();
+  openai::SseParser sse;
+  std::string out;
+  std::string headers = route_header(r, upstream_request_id(res));
+  for (;;) {
+    conn->expires_after(t.idle_timeout);
+    auto ec = co_await conn->read_some();
+    auto& body = res.body();
+    out.clear();
+    for (const auto& ev : sse.feed(body)) {
+      if (!ev.data.empty()) {
+        auto info = openai::classify_chunk(ev.data);
+        if (info.usage) c.record.usage = *info.usage;
+        if (info.kind == openai::ChunkKind::azure_prelude) continue;
+        if (info.kind == openai::ChunkKind::usage_only && !facts.include_usage) continue;
+      }
+      out.append(ev.raw);
+    }
+    body.clear();
+    if (!out.empty()) {
+      bool ok = c.head_sent ? co_await c.write_chunk(out)
+                            : co_await c.begin_stream("text/event-stream", headers, out);
+      c.record.route = r.provider->name;
+      if (!ok) {  // the client went away: stop paying for tokens
+        conn->close();
+        co_return Attempt{Outcome::served, {}, 200, {}};
+      }
+    }
+    if (!ec && conn->parser().is_done()) break;
+    if (ec) {
+      conn->close();
+      bool timeout = ec == beast::error::timeout;
+      Attempt a = fail(timeout ? ErrorKind::gateway_timeout : ErrorKind::bad_gateway,
+                       timeout ? "the upstream stream stalled past idle_timeout"
+                               : "the upstream stream broke off",
+                       ec.message());
+      if (!c.head_sent) co_return a;
+      a.outcome = Outcome::failed_in_band;
+      a.error.message = "upstream " + r.provider->name + ": " + a.error.message;
+      co_await c.end_stream(openai::error_event(a.error));
+      co_return a;
+    }
+  }
+  if (!c.head_sent) co_return fail(ErrorKind::bad_gateway, "the upstream stream had no events");
+  co_await c.end_stream();
+  give_back(c.worker, t, std::move(conn));
+  co_return Attempt{Outcome::served, {}, 200, {}};
+}
+
+// The error when no route could serve: 504 when every attempt timed out, 503 when every
+// upstream said it was overloaded (429/503), otherwise 502. Names each attempt.
+Error no_route_error(const std::string& model,
+                     const std::vector<std::pair<std::string, Attempt>>& tried,
+                     std::string& retry_after) {
+  bool all_timeout = true, all_busy = true;
+  std::string list;
+  for (const auto& [name, a] : tried) {
+    all_timeout &= a.error.kind == ErrorKind::gateway_timeout;
+    all_busy &= a.upstream_status == 429 || a.upstream_status == 503;
+    if (!a.retry_after.empty()) retry_after = a.retry_after;
+    if (!list.empty()) list += "; ";
+    list += name + ": " + a.error.message;
+  }
+  ErrorKind kind = all_timeout ? ErrorKind::gateway_timeout
+                   : all_busy  ? ErrorKind::unavailable
+                               : ErrorKind::bad_gateway;
+  return make_error(kind,
+                    "no route could serve model `" + model + "` (" + std::to_string(tried.size()) +
+                        " tried: " + list + ")",
+                    {}, "no_route_available");
+}
+
+}  // namespace
+
+Awaitable<void> handle_chat(ClientConn& c, const HttpRequest& req) {
+  const std::string& body = req.body();
+  auto facts = openai::inspect_chat_request(body);
+  if (!facts) {
+    co_await c.respond_error(facts.error());
+    co_return;
+  }
+  c.record.model = facts->model;
+  c.record.stream = facts->stream;
+  const ResolvedModel* model = c.worker.routes.find(facts->model);
+  if (!model) {
+    {
+      co_await c.respond_error(make_error(
+          ErrorKind::not_found,
+          "The model `" + facts->model + "` does not exist or is not served by this gateway",
+          "model", "model_not_found"));
+      co_return;
+    }
+  }
+  UpstreamRequest ureq;
+  std::vector<std::pair<std::string, Attempt>> tried;
+  for (const auto& route : model->routes) {
+    Attempt a = co_await try_route(c, route, body, *facts, ureq);
+    if (a.outcome == Outcome::served) break;
+    if (!c.record.attempts.empty()) c.record.attempts += ",";
+    c.record.attempts += route.provider->name + "(" + a.error.message + ")";
+    if (a.outcome == Outcome::failed_in_band) break;
+    tried.emplace_back(route.provider->name, std::move(a));
+  }
+  if (c.head_sent) co_return;
+  std::string retry_after;
+  Error e = no_route_error(facts->model, tried, retry_after);
+  std::string extra = retry_after.empty() ? "" : "Retry-After: " + retry_after + "\r\n";
+  co_await c.respond_error(e, extra);
+}
+
+}  // namespace tollbooth

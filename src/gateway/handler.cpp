@@ -1,0 +1,87 @@
+#include "gateway/handler.hpp"
+
+#include "api/openai/models.hpp"
+#include "server/client_conn.hpp"
+#include "server/worker.hpp"
+
+namespace tollbooth {
+
+namespace http = beast::http;
+
+namespace {
+
+constexpr std::string_view kJson = "application/json";
+
+Awaitable<void> wrong_method(ClientConn& c, std::string_view allowed) {
+  std::string allow = "Allow: " + std::string(allowed) + "\r\n";
+  co_await c.respond_error(
+      make_error(ErrorKind::method_not_allowed, "this endpoint accepts " + std::string(allowed)),
+      allow);
+}
+
+Awaitable<void> models(ClientConn& c, std::string_view path) {
+  const auto& cfg = c.worker.config;
+  if (path == "/v1/models") {
+    co_await c.respond(200, kJson, openai::models_list_body(cfg, c.worker.started_unix));
+    co_return;
+  }
+  auto id = path.substr(std::string_view("/v1/models/").size());
+  auto body = openai::model_body(cfg, id, c.worker.started_unix);
+  if (body.empty()) {
+    co_await c.respond_error(make_error(ErrorKind::not_found,
+                                        "The model `" + std::string(id) + "` does not exist",
+                                        "model", "model_not_found"));
+    co_return;
+  }
+  co_await c.respond(200, kJson, body);
+}
+
+}  // namespace
+
+Awaitable<void> handle_request(ClientConn& c, const HttpRequest& req) {
+  std::string_view target = req.target();
+  std::string_view path = target.substr(0, target.find('?'));
+  auto method = req.method();
+  if (path == "/v1/chat/completions") {
+    if (method != http::verb::post) {
+      co_await wrong_method(c, "POST");
+      co_return;
+    }
+    {
+      co_await handle_chat(c, req);
+      co_return;
+    }
+  }
+  if (path == "/v1/models" || path.starts_with("/v1/models/")) {
+    if (method != http::verb::get) {
+      co_await wrong_method(c, "GET");
+      co_return;
+    }
+    {
+      co_await models(c, path);
+      co_return;
+    }
+  }
+  if (path == "/healthz") {
+    {
+      co_await c.respond(200, kJson, R"({"status":"ok"})");
+      co_return;
+    }
+  }
+  if (path == "/readyz") {
+    if (c.worker.draining) {
+      co_await c.respond(503, kJson, R"({"status":"draining"})");
+      co_return;
+    }
+    {
+      co_await c.respond(200, kJson, R"({"status":"ready"})");
+      co_return;
+    }
+  }
+  co_await c.respond_error(make_error(
+      ErrorKind::not_found,
+      "no such endpoint: " + std::string(http::to_string(method)) + " " + std::string(path), {},
+      "unknown_url"));
+}
+
+}  // namespace tollbooth

@@ -1,0 +1,280 @@
+#include "mock/mock_handler.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <string>
+
+#include "mock/mock_answer.hpp"
+#include "mock/mock_chat.hpp"
+#include "mock/mock_json.hpp"
+#include "mock/mock_wire.hpp"
+
+namespace tollbooth::mock {
+namespace {
+
+enum class Endpoint { none, openai_chat, openai_models, azure_chat, azure_v1_chat, azure_models };
+
+// Listed by an OpenAI cloud's /v1/models when its config names none (it accepts any model).
+constexpr std::string_view kDefaultModels[] = {"gpt-4o", "gpt-4o-mini", "gpt-4.1", "o4-mini"};
+
+constexpr std::string_view kAzureDenied =
+    "Access denied due to invalid subscription key or wrong API endpoint. Make sure to provide a "
+    "valid key for an active subscription and use a correct regional API endpoint for your "
+    "resource.";
+constexpr std::string_view kDeploymentNotFound =
+    "The API deployment for this resource does not exist. If you created the deployment within "
+    "the last 5 minutes, please wait a moment and try again.";
+
+bool has_api_version(std::string_view query) {
+  while (!query.empty()) {
+    const auto amp = query.find('&');
+    const auto item = query.substr(0, amp);
+    if (item.size() > 12 && item.substr(0, 12) == "api-version=") return true;
+    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+  }
+  return false;
+}
+
+Endpoint azure_endpoint(std::string_view rest, std::string_view& deployment) {
+  if (rest == "/openai/v1/chat/completions") return Endpoint::azure_v1_chat;
+  if (rest == "/openai/v1/models") return Endpoint::azure_models;
+  constexpr std::string_view head = "/openai/deployments/";
+  constexpr std::string_view tail = "/chat/completions";
+  if (rest.size() <= head.size() + tail.size() || rest.substr(0, head.size()) != head ||
+      rest.substr(rest.size() - tail.size()) != tail) {
+    return Endpoint::none;
+  }
+  deployment = rest.substr(head.size(), rest.size() - head.size() - tail.size());
+  return deployment.find('/') == std::string_view::npos ? Endpoint::azure_chat : Endpoint::none;
+}
+
+// The model an Azure deployment reports; nullopt when the cloud has no such deployment.
+std::optional<std::string_view> underlying_model(const CloudConfig& cloud, std::string_view dep) {
+  if (cloud.deployments.empty()) return dep;
+  for (const auto& [name, model] : cloud.deployments) {
+    if (name == dep) return std::string_view(model);
+  }
+  return std::nullopt;
+}
+
+std::string_view bearer_token(std::string_view authorization) {
+  constexpr std::string_view scheme = "Bearer ";
+  if (authorization.size() <= scheme.size()) return {};
+  for (std::size_t i = 0; i < scheme.size(); ++i) {  // the scheme is case-insensitive
+    if (std::tolower(static_cast<unsigned char>(authorization[i])) !=
+        std::tolower(static_cast<unsigned char>(scheme[i]))) {
+      return {};
+    }
+  }
+  return authorization.substr(scheme.size());
+}
+
+bool key_accepted(const CloudConfig& cloud, std::string_view key) {
+  return !key.empty() && (cloud.api_key.empty() || key == cloud.api_key);
+}
+
+}  // namespace
+
+struct MockHandler::Route {
+  std::size_t cloud = 0;
+  Endpoint endpoint = Endpoint::none;
+  std::string_view deployment;
+  bool api_version = false;
+};
+
+MockHandler::MockHandler(MockConfig config)
+    : config_(std::move(config)),
+      fail_counts_(std::make_unique<std::atomic<std::uint64_t>[]>(config_.clouds.size())) {
+  // Longest prefix first, so /openai/... reaches a cloud mounted at /openai before an Azure
+  // cloud mounted at the root claims it.
+  std::stable_sort(config_.clouds.begin(), config_.clouds.end(),
+                   [](const auto& a, const auto& b) { return a.prefix.size() > b.prefix.size(); });
+}
+
+void MockHandler::reset_counters() noexcept {
+  for (std::size_t i = 0; i < config_.clouds.size(); ++i) fail_counts_[i].store(0);
+}
+
+auto MockHandler::route(std::string_view target) const -> std::optional<Route> {
+  const auto q = target.find('?');
+  const auto path = target.substr(0, q);
+  std::optional<Route> fallback;  // a cloud whose prefix matched but no endpoint did
+  for (std::size_t i = 0; i < config_.clouds.size(); ++i) {
+    const auto& c = config_.clouds[i];
+    if (path.substr(0, c.prefix.size()) != c.prefix) continue;
+    const auto rest = path.substr(c.prefix.size());
+    if (!rest.empty() && rest.front() != '/') continue;
+    Route r{i, Endpoint::none, {}, false};
+    if (c.kind == CloudKind::openai) {
+      if (rest == "/v1/chat/completions") r.endpoint = Endpoint::openai_chat;
+      else if (rest == "/v1/models") r.endpoint = Endpoint::openai_models;
+    } else {
+      r.endpoint = azure_endpoint(rest, r.deployment);
+      r.api_version = q != std::string_view::npos && has_api_version(target.substr(q + 1));
+    }
+    if (r.endpoint != Endpoint::none) return r;
+    if (!fallback) fallback = r;
+  }
+  return fallback;
+}
+
+bool MockHandler::authorized(const Route& route, const MockRequest& req, Reply& reply) const {
+  const auto& c = config_.clouds[route.cloud];
+  if (c.kind == CloudKind::azure) {
+    // The v1 form also takes the key as a bearer token, as the stock OpenAI client sends it.
+    std::string_view key = req.api_key;
+    if (key.empty() && route.endpoint != Endpoint::azure_chat) key = bearer_token(req.authorization);
+    if (key_accepted(c, key)) return true;
+    azure_error(reply, 401, "401", kAzureDenied);
+    return false;
+  }
+  const auto key = bearer_token(req.authorization);
+  if (key_accepted(c, key)) return true;
+  if (key.empty()) {
+    openai_error(reply, 401,
+                 "You didn't provide an API key. You need to provide your API key in an "
+                 "Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
+                 "invalid_request_error", {}, "invalid_api_key");
+  } else {
+    std::string msg = "Incorrect API key provided: ***";
+    msg.append(key.substr(key.size() > 4 ? key.size() - 4 : key.size()));
+    msg += ". You can find your API key at https://platform.openai.com/account/api-keys.";
+    openai_error(reply, 401, msg, "invalid_request_error", {}, "invalid_api_key");
+  }
+  return false;
+}
+
+// Returns true when the request should go on to be answered (possibly slowed, stalled or cut),
+// false when the fault has already decided the reply.
+bool MockHandler::apply_fault(std::size_t cloud, const MockRequest& req, Reply& reply) {
+  const auto& c = config_.clouds[cloud];
+  FaultSpec spec = c.fault;
+  if (req.fault) {
+    auto parsed = parse_fault_spec(*req.fault);
+    if (!parsed) {
+      openai_error(reply, 400, "invalid x-mock-fault header: " + parsed.error().message,
+                   "invalid_request_error", "x-mock-fault");
+      return false;
+    }
+    spec = *parsed;
+  }
+  if (spec.none()) return true;
+  if (spec.fail_first >= 0 &&
+      fail_counts_[cloud].fetch_add(1) >= static_cast<std::uint64_t>(spec.fail_first)) {
+    return true;
+  }
+  reply.add_header("x-mock-fault-applied", to_string(spec));
+  reply.latency_ms = spec.latency_ms;
+  reply.stall_ms = spec.stall_ms;
+  reply.drop_after = spec.drop_after;
+  int retry_after = spec.retry_after_s;
+  if (retry_after < 0 && spec.status == 429) retry_after = 1;
+  if (retry_after >= 0) reply.add_header("retry-after", std::to_string(retry_after));
+  if (spec.close) {
+    reply.close_without_reply = true;
+    return false;
+  }
+  if (spec.status != 0) {
+    fault_error(reply, c.kind, spec.status);
+    return false;
+  }
+  return true;
+}
+
+void MockHandler::models(const Route& route, Reply& reply) const {
+  const auto& c = config_.clouds[route.cloud];
+  std::vector<std::string_view> ids;
+  if (c.kind == CloudKind::azure) {
+    for (const auto& d : c.deployments) ids.push_back(d.first);
+  } else if (!c.models.empty()) {
+    ids.assign(c.models.begin(), c.models.end());
+  } else {
+    ids.assign(std::begin(kDefaultModels), std::end(kDefaultModels));
+  }
+  auto& out = reply.body;
+  out = R"({"object":"list","data":[)";
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    if (i > 0) out.push_back(',');
+    out += R"({"id":)";
+    append_json_string(out, ids[i]);
+    out += R"(,"object":"model","created":)";
+    append_int(out, kCreated);
+    out += R"(,"owned_by":)";
+    append_json_string(out, c.name);
+    out.push_back('}');
+  }
+  out += "]}";
+}
+
+void MockHandler::chat(const Route& route, const MockRequest& req, std::uint64_t n,
+                       Reply& reply) {
+  const auto& c = config_.clouds[route.cloud];
+  auto input = parse_chat_input(req.body, route.endpoint != Endpoint::azure_chat);
+  if (!input) {
+    const auto& e = input.error();
+    return openai_error(reply, 400, e.message, "invalid_request_error", e.param, e.code);
+  }
+  std::string_view model = input->model;
+  if (c.kind == CloudKind::azure) {
+    const auto deployment = route.endpoint == Endpoint::azure_chat ? route.deployment : model;
+    const auto underlying = underlying_model(c, deployment);
+    if (!underlying) return azure_error(reply, 404, "DeploymentNotFound", kDeploymentNotFound);
+    model = *underlying;
+  } else if (!c.models.empty() &&
+             std::find(c.models.begin(), c.models.end(), model) == c.models.end()) {
+    return openai_error(reply, 404,
+                        "The model `" + input->model +
+                            "` does not exist or you do not have access to it.",
+                        "invalid_request_error", {}, "model_not_found");
+  }
+  const auto id = "chatcmpl-mock-" + std::to_string(n);
+  const auto answer = make_answer(c.name, *input);
+  const AnswerMeta meta{c.kind == CloudKind::azure ? Dialect::azure : Dialect::openai, id, model,
+                        input->include_usage};
+  if (!input->stream) return render_completion(meta, answer, reply.body);
+  reply.stream = true;
+  reply.content_type = "text/event-stream";
+  reply.add_header("cache-control", "no-cache");
+  reply.event_delay_ms = c.stream_delay_ms;
+  reply.events = render_stream(meta, answer);
+}
+
+void MockHandler::handle(const MockRequest& req, Reply& reply) {
+  const auto path = req.target.substr(0, req.target.find('?'));
+  const auto r = route(req.target);
+  if (r) reply.cloud = &config_.clouds[r->cloud];
+  if (!r || r->endpoint == Endpoint::none) {
+    if (r && reply.cloud->kind == CloudKind::azure) {
+      return azure_error(reply, 404, "404", "Resource not found");
+    }
+    return openai_error(reply, 404,
+                        "Invalid URL (" + std::string(req.method) + " " + std::string(path) + ")",
+                        "invalid_request_error");
+  }
+  const auto& c = *reply.cloud;
+  reply.add_header("x-mock-cloud", c.name);
+  const auto n = next_id_.fetch_add(1) + 1;
+  reply.add_header(c.kind == CloudKind::azure ? "apim-request-id" : "x-request-id",
+                   "req-mock-" + std::to_string(n));
+  const bool is_models = r->endpoint == Endpoint::openai_models || r->endpoint == Endpoint::azure_models;
+  if (req.method != (is_models ? "GET" : "POST")) {
+    return openai_error(reply, 405,
+                        "Invalid method for URL (" + std::string(req.method) + " " +
+                            std::string(path) + ")",
+                        "invalid_request_error");
+  }
+  // Azure answers a dated-API call without api-version as an unknown resource, before any
+  // key check (PROTOCOLS.md §4.1).
+  if (r->endpoint == Endpoint::azure_chat && !r->api_version) {
+    return azure_error(reply, 404, "404", "Resource not found");
+  }
+  if (!authorized(*r, req, reply)) return;
+  if (r->endpoint == Endpoint::azure_chat && !underlying_model(c, r->deployment)) {
+    return azure_error(reply, 404, "DeploymentNotFound", kDeploymentNotFound);
+  }
+  if (!apply_fault(r->cloud, req, reply)) return;
+  if (is_models) return models(*r, reply);
+  chat(*r, req, n, reply);
+}
+
+}  // namespace tollbooth::mock

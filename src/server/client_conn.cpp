@@ -1,0 +1,74 @@
+#include "server/client_conn.hpp"
+
+#include <boost/asio/write.hpp>
+
+#include "api/openai/errors.hpp"
+#include "config/config.hpp"
+#include "server/http_head.hpp"
+#include "server/worker.hpp"
+
+namespace tollbooth {
+
+ClientConn::ClientConn(Socket socket, Worker& w) : stream(std::move(socket)), worker(w) {}
+
+bool ClientConn::effective_keep_alive() const {
+  return keep_alive && !worker.draining;
+}
+
+Awaitable<bool> ClientConn::write2(std::string_view a, std::string_view b) {
+  std::array<asio::const_buffer, 2> bufs{asio::buffer(a), asio::buffer(b)};
+  stream.expires_after(worker.config.server.read_timeout);
+  auto [ec, n] = co_await asio::async_write(stream, bufs, use_nothrow);
+  if (ec) keep_alive = false;
+  co_return !ec;
+}
+
+Awaitable<bool> ClientConn::respond(int status, std::string_view content_type,
+                                    std::string_view body, std::string_view extra_headers) {
+  record.status = status;
+  HeadBuilder h(head_);
+  h.status(status);
+  if (!content_type.empty()) h.header("Content-Type", content_type);
+  h.content_length(body.size()).raw(extra_headers);
+  keep_alive = effective_keep_alive();
+  h.finish(keep_alive);
+  head_sent = true;
+  co_return co_await write2(head_, body);
+}
+
+Awaitable<bool> ClientConn::respond_error(const Error& error, std::string_view extra_headers) {
+  co_return co_await respond(http_status(error.kind), "application/json", openai::error_body(error),
+                             extra_headers);
+}
+
+Awaitable<bool> ClientConn::begin_stream(std::string_view content_type,
+                                         std::string_view extra_headers,
+                                         std::string_view first_chunk) {
+  record.status = 200;
+  HeadBuilder h(head_);
+  h.status(200).header("Content-Type", content_type);
+  h.raw("Cache-Control: no-cache, no-transform\r\nX-Accel-Buffering: no\r\n");
+  h.raw(extra_headers).header("Transfer-Encoding", "chunked");
+  keep_alive = effective_keep_alive();
+  h.finish(keep_alive);
+  head_sent = true;
+  chunk_.clear();
+  append_chunk(chunk_, first_chunk);
+  co_return co_await write2(head_, chunk_);
+}
+
+Awaitable<bool> ClientConn::write_chunk(std::string_view data) {
+  if (data.empty()) co_return true;
+  chunk_.clear();
+  append_chunk(chunk_, data);
+  co_return co_await write2(chunk_, {});
+}
+
+Awaitable<bool> ClientConn::end_stream(std::string_view last_data) {
+  chunk_.clear();
+  append_chunk(chunk_, last_data);
+  chunk_.append(kLastChunk);
+  co_return co_await write2(chunk_, {});
+}
+
+}  // namespace tollbooth

@@ -1,0 +1,35 @@
+#pragma once
+// One event loop with its own acceptor, upstream pool and sessions (shared nothing between
+// workers). I/O header: include only from I/O .cpp files.
+#include <boost/asio/basic_socket_acceptor.hpp>
+#include <memory>
+#include <optional>
+#include <unordered_set>
+
+#include "server/asio.hpp"
+#include "upstream/pool.hpp"
+
+namespace tollbooth {
+
+class RouteTable;
+class ClientConn;
+struct Config;
+
+struct Worker {
+  Worker(const RouteTable& routes, unsigned index, long long started_unix);
+
+  asio::io_context io;
+  const RouteTable& routes;
+  const Config& config;
+  UpstreamPool pool;
+  std::optional<asio::basic_socket_acceptor<tcp, Executor>> acceptor;
+  std::unordered_set<ClientConn*> sessions;
+  unsigned index;
+  long long started_unix;  // `created` of /v1/models entries
+  bool draining = false;
+
+  // Stops accepting, closes idle keep-alive connections; busy ones finish their request.
+  void begin_drain();
+};
+
+}  // namespace tollbooth

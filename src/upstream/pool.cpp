@@ -1,0 +1,181 @@
+#include "upstream/pool.hpp"
+
+#include <openssl/ssl.h>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ssl/host_name_verification.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/http/read.hpp>
+#include <stdexcept>
+
+#include "config/config.hpp"
+
+namespace tollbooth {
+
+namespace {
+constexpr auto kDnsTtl = std::chrono::seconds(30);
+// Non-streaming answers are held whole before relaying (so a failure can still fall back);
+// this bounds that memory.
+constexpr std::uint64_t kMaxResponseBody = 64ull << 20;
+}  // namespace
+
+std::shared_ptr<const UpstreamTarget> make_upstream_target(const ProviderConfig& provider) {
+  auto ep = parse_endpoint(provider.base_url);
+  if (!ep) throw std::runtime_error("provider " + provider.name + ": " + ep.error().message);
+  auto t = std::make_shared<UpstreamTarget>();
+  t->name = provider.name;
+  t->endpoint = std::move(ep.value());
+  t->connect_timeout = provider.connect_timeout;
+  t->first_byte_timeout = provider.first_byte_timeout;
+  t->idle_timeout = provider.idle_timeout;
+  t->max_idle = provider.max_idle_connections;
+  if (t->endpoint.tls) {
+    auto ctx = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client);
+    ctx->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                     asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                     asio::ssl::context::no_tlsv1_1);
+    ctx->set_default_verify_paths();
+    if (!provider.ca_file.empty()) ctx->load_verify_file(provider.ca_file);
+    ctx->set_verify_mode(provider.verify_tls ? asio::ssl::verify_peer : asio::ssl::verify_none);
+    t->tls = std::move(ctx);
+  }
+  return t;
+}
+
+UpstreamConn::UpstreamConn(Executor ex, const UpstreamTarget& target)
+    : key_(target.name), sni_host_(target.endpoint.host) {
+  if (target.tls) {
+    tls_.emplace(TcpStream(ex), *target.tls);
+    if (target.tls->native_handle() &&
+        SSL_CTX_get_verify_mode(target.tls->native_handle()) != SSL_VERIFY_NONE)
+      tls_->set_verify_callback(asio::ssl::host_name_verification(sni_host_));
+  } else {
+    plain_.emplace(ex);
+  }
+}
+
+TcpStream& UpstreamConn::tcp() {
+  return tls_ ? tls_->next_layer() : *plain_;
+}
+
+void UpstreamConn::expires_after(std::chrono::milliseconds d) {
+  tcp().expires_after(d);
+}
+void UpstreamConn::expires_never() {
+  tcp().expires_never();
+}
+
+void UpstreamConn::close() {
+  beast::error_code ec;
+  tcp().socket().shutdown(tcp::socket::shutdown_both, ec);
+  tcp().socket().close(ec);
+}
+
+void UpstreamConn::reset_parser() {
+  parser_.reset();
+  parser_.emplace();
+  parser_->body_limit(kMaxResponseBody);
+}
+
+Awaitable<beast::error_code> UpstreamConn::connect(const tcp::resolver::results_type& addresses) {
+  auto [ec, ep] = co_await tcp().async_connect(addresses, use_nothrow);
+  if (ec) co_return ec;
+  tcp().socket().set_option(tcp::no_delay(true), ec);
+  if (tls_) {
+    if (!SSL_set_tlsext_host_name(tls_->native_handle(), sni_host_.c_str()))
+      co_return beast::error_code(static_cast<int>(::ERR_get_error()),
+                                  asio::error::get_ssl_category());
+    auto [hec] = co_await tls_->async_handshake(asio::ssl::stream_base::client, use_nothrow);
+    if (hec) co_return hec;
+  }
+  co_return beast::error_code{};
+}
+
+Awaitable<beast::error_code> UpstreamConn::write(std::string_view head, std::string_view body) {
+  std::array<asio::const_buffer, 2> bufs{asio::buffer(head), asio::buffer(body)};
+  if (tls_) {
+    auto [ec, n] = co_await asio::async_write(*tls_, bufs, use_nothrow);
+    co_return ec;
+  }
+  auto [ec, n] = co_await asio::async_write(*plain_, bufs, use_nothrow);
+  co_return ec;
+}
+
+Awaitable<beast::error_code> UpstreamConn::read_header() {
+  if (tls_) {
+    auto [ec, n] = co_await http::async_read_header(*tls_, buffer_, *parser_, use_nothrow);
+    co_return ec;
+  }
+  auto [ec, n] = co_await http::async_read_header(*plain_, buffer_, *parser_, use_nothrow);
+  co_return ec;
+}
+
+Awaitable<beast::error_code> UpstreamConn::read_some() {
+  if (tls_) {
+    auto [ec, n] = co_await http::async_read_some(*tls_, buffer_, *parser_, use_nothrow);
+    co_return ec;
+  }
+  auto [ec, n] = co_await http::async_read_some(*plain_, buffer_, *parser_, use_nothrow);
+  co_return ec;
+}
+
+Awaitable<beast::error_code> UpstreamConn::read_all() {
+  if (tls_) {
+    auto [ec, n] = co_await http::async_read(*tls_, buffer_, *parser_, use_nothrow);
+    co_return ec;
+  }
+  auto [ec, n] = co_await http::async_read(*plain_, buffer_, *parser_, use_nothrow);
+  co_return ec;
+}
+
+Awaitable<Result<tcp::resolver::results_type>> UpstreamPool::resolve(const UpstreamTarget& t) {
+  auto now = std::chrono::steady_clock::now();
+  auto it = dns_.find(t.name);
+  if (it != dns_.end() && it->second.expires > now) co_return it->second.results;
+  auto [ec, results] = co_await resolver_.async_resolve(
+      t.endpoint.host, std::to_string(t.endpoint.port), use_nothrow);
+  if (ec) {
+    Error e = make_error(ErrorKind::bad_gateway, "could not resolve the upstream host");
+    e.detail = t.endpoint.host + ": " + ec.message();
+    e.retryable = true;
+    co_return e;
+  }
+  dns_[t.name] = CachedAddresses{results, now + kDnsTtl};
+  co_return results;
+}
+
+Awaitable<Result<std::unique_ptr<UpstreamConn>>> UpstreamPool::acquire(const UpstreamTarget& t,
+                                                                       bool fresh_only) {
+  if (!fresh_only) {
+    auto it = idle_.find(t.name);
+    if (it != idle_.end() && !it->second.empty()) {
+      auto conn = std::move(it->second.back());
+      it->second.pop_back();
+      co_return conn;
+    }
+  }
+  auto addresses = co_await resolve(t);
+  if (!addresses) co_return std::move(addresses).error();
+  auto conn = std::make_unique<UpstreamConn>(ex_, t);
+  conn->expires_after(t.connect_timeout);
+  auto ec = co_await conn->connect(*addresses);
+  if (ec) {
+    bool timeout = ec == beast::error::timeout;
+    Error e = make_error(timeout ? ErrorKind::gateway_timeout : ErrorKind::bad_gateway,
+                         timeout ? "connect timed out" : "connect failed");
+    e.detail = ec.message();
+    e.retryable = true;
+    co_return e;
+  }
+  co_return conn;
+}
+
+void UpstreamPool::release(const UpstreamTarget& t, std::unique_ptr<UpstreamConn> conn) {
+  auto& idle = idle_[t.name];
+  if (idle.size() >= t.max_idle) return;  // dropping it closes it
+  conn->expires_never();
+  conn->mark_reused();
+  idle.push_back(std::move(conn));
+}
+
+}  // namespace tollbooth

@@ -1,0 +1,100 @@
+#pragma once
+// Keep-alive connections to upstream clouds, one pool per worker thread (shared nothing).
+// I/O header: include only from .cpp files of the I/O areas.
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/result.hpp"
+#include "server/asio.hpp"
+#include "upstream/endpoint.hpp"
+
+namespace tollbooth {
+
+struct ProviderConfig;
+namespace http = beast::http;
+
+// Everything needed to reach one provider; built once at start-up, read-only afterwards and
+// shared by every worker.
+struct UpstreamTarget {
+  std::string name;  // provider name: the pool key and what error messages say
+  Endpoint endpoint;
+  std::shared_ptr<asio::ssl::context> tls;  // null for plain http
+  std::chrono::milliseconds connect_timeout{5'000};
+  std::chrono::milliseconds first_byte_timeout{60'000};
+  std::chrono::milliseconds idle_timeout{60'000};
+  std::size_t max_idle = 64;
+};
+
+// Throws std::runtime_error on a bad URL or an unreadable CA file (start-up only).
+std::shared_ptr<const UpstreamTarget> make_upstream_target(const ProviderConfig& provider);
+
+using ResponseParser = http::response_parser<http::string_body>;
+
+// One connection to one upstream host, plain or TLS, with the response parser of the exchange
+// in progress.
+class UpstreamConn {
+ public:
+  UpstreamConn(Executor ex, const UpstreamTarget& target);
+
+  Awaitable<beast::error_code> connect(const tcp::resolver::results_type& addresses);
+  Awaitable<beast::error_code> write(std::string_view head, std::string_view body);
+  Awaitable<beast::error_code> read_header();
+  // Reads what is available of the body into parser().get().body(); 0 bytes and no error with
+  // parser().is_done() means the message is complete.
+  Awaitable<beast::error_code> read_some();
+  Awaitable<beast::error_code> read_all();
+
+  void expires_after(std::chrono::milliseconds d);
+  void expires_never();
+  void close();
+
+  ResponseParser& parser() { return *parser_; }
+  void reset_parser();
+  bool reused() const noexcept { return exchanges_ > 0; }
+  void mark_reused() noexcept { ++exchanges_; }
+  const std::string& key() const noexcept { return key_; }
+
+ private:
+  TcpStream& tcp();
+  std::string key_;
+  std::string sni_host_;
+  std::optional<TcpStream> plain_;
+  std::optional<asio::ssl::stream<TcpStream>> tls_;
+  beast::flat_buffer buffer_;
+  std::optional<ResponseParser> parser_;
+  unsigned exchanges_ = 0;
+};
+
+class UpstreamPool {
+ public:
+  explicit UpstreamPool(Executor ex) : ex_(ex), resolver_(ex) {}
+
+  // An idle keep-alive connection when one exists, otherwise a new one (DNS cached).
+  Awaitable<Result<std::unique_ptr<UpstreamConn>>> acquire(const UpstreamTarget& target,
+                                                           bool fresh_only = false);
+  // Returns a connection whose last exchange ended cleanly and may be reused.
+  void release(const UpstreamTarget& target, std::unique_ptr<UpstreamConn> conn);
+
+ private:
+  Awaitable<Result<tcp::resolver::results_type>> resolve(const UpstreamTarget& target);
+
+  struct CachedAddresses {
+    tcp::resolver::results_type results;
+    std::chrono::steady_clock::time_point expires;
+  };
+  Executor ex_;
+  asio::ip::basic_resolver<tcp, Executor> resolver_;
+  std::unordered_map<std::string, std::vector<std::unique_ptr<UpstreamConn>>> idle_;
+  std::unordered_map<std::string, CachedAddresses> dns_;
+};
+
+}  // namespace tollbooth

@@ -1,0 +1,235 @@
+// Starts the real tollbooth binary and the mock clouds on free ports for a test, and stops them.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const BIN = process.env.TOLLBOOTH_BIN ?? join(root, 'build', 'tollbooth');
+
+export function tempFile(name, text) {
+  const dir = mkdtempSync(join(tmpdir(), 'tollbooth-'));
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+// Spawns `BIN args...` and resolves once it prints "<prefix> listening on HOST:PORT".
+export function startProcess(args, { env = {}, prefix } = {}) {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(BIN, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${args[0]} did not start in time\nstdout: ${out}\nstderr: ${err}`));
+    }, 15000);
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = out.match(new RegExp(`${prefix} listening on ([0-9.]+):(\\d+)`));
+      if (m) {
+        clearTimeout(timer);
+        resolvePromise({ child, port: Number(m[2]), url: `http://127.0.0.1:${m[2]}`, stderr: () => err });
+      }
+    });
+    child.stderr.on('data', (d) => { err += d; });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${args[0]} exited with ${code}\nstdout: ${out}\nstderr: ${err}`));
+    });
+  });
+}
+
+export function stop(proc, signal = 'SIGTERM') {
+  return new Promise((res) => {
+    if (!proc || proc.child.exitCode !== null) return res(proc?.child.exitCode);
+    proc.child.removeAllListeners('exit');
+    proc.child.on('exit', (code) => res(code));
+    proc.child.kill(signal);
+  });
+}
+
+export const MOCK_KEYS = { MOCK_OPENAI_KEY: 'sk-mock-openai', MOCK_AZURE_KEY: 'azure-mock-key' };
+
+// Mock clouds used by most tests: healthy OpenAI and Azure, and clouds with fixed faults.
+export const MOCK_CLOUDS = `
+clouds:
+  openai:
+    kind: openai
+    prefix: /openai
+    api_key: env:MOCK_OPENAI_KEY
+  azure-east:
+    kind: azure
+    prefix: /azure-east
+    api_key: env:MOCK_AZURE_KEY
+    deployments: { gpt4o-prod: gpt-4o-2024-08-06 }
+  azure-v1:
+    kind: azure
+    prefix: /azure-v1
+    api_key: env:MOCK_AZURE_KEY
+    deployments: { gpt4o-v1: gpt-4o-2024-11-20 }
+  down:
+    kind: openai
+    prefix: /down
+    fault: "status=503"
+  busy:
+    kind: openai
+    prefix: /busy
+    fault: "status=429;retry_after=7"
+  slow:
+    kind: openai
+    prefix: /slow
+    fault: "latency_ms=3000"
+  dropper:
+    kind: openai
+    prefix: /dropper
+    fault: "drop_after=2"
+  badreq:
+    kind: openai
+    prefix: /badreq
+    fault: "status=400"
+  trickle:
+    kind: openai
+    prefix: /trickle
+    stream_delay_ms: 150
+`;
+
+export function gatewayConfig(mockPort, extra = '') {
+  const m = `http://127.0.0.1:${mockPort}`;
+  return `
+server:
+  listen: 127.0.0.1:0
+  workers: 2
+  max_body_bytes: 64KiB
+providers:
+  openai:
+    kind: openai
+    base_url: ${m}/openai/v1
+    api_key: env:MOCK_OPENAI_KEY
+  azure-east:
+    kind: azure
+    endpoint: ${m}/azure-east
+    api_key: env:MOCK_AZURE_KEY
+    api_version: 2024-10-21
+  azure-v1:
+    kind: azure
+    api: v1
+    endpoint: ${m}/azure-v1
+    api_key: env:MOCK_AZURE_KEY
+  down:
+    kind: openai
+    base_url: ${m}/down/v1
+    api_key: k
+  busy:
+    kind: openai
+    base_url: ${m}/busy/v1
+    api_key: k
+  slow:
+    kind: openai
+    base_url: ${m}/slow/v1
+    api_key: k
+    first_byte_timeout: 500ms
+  dropper:
+    kind: openai
+    base_url: ${m}/dropper/v1
+    api_key: k
+  badreq:
+    kind: openai
+    base_url: ${m}/badreq/v1
+    api_key: k
+  trickle:
+    kind: openai
+    base_url: ${m}/trickle/v1
+    api_key: k
+  nowhere:
+    kind: openai
+    base_url: http://127.0.0.1:9/v1
+    api_key: k
+    connect_timeout: 500ms
+models:
+  gpt-4o:
+    routes:
+      - { provider: azure-east, deployment: gpt4o-prod }
+      - { provider: openai, model: gpt-4o-2024-08-06 }
+  gpt-4o-v1:
+    routes:
+      - { provider: azure-v1, deployment: gpt4o-v1 }
+  direct:
+    routes:
+      - { provider: openai }
+  fallback-503:
+    routes:
+      - { provider: down }
+      - { provider: openai, model: gpt-4o-mini }
+  fallback-connect:
+    routes:
+      - { provider: nowhere }
+      - { provider: openai }
+  fallback-timeout:
+    routes:
+      - { provider: slow }
+      - { provider: openai }
+  all-down:
+    routes:
+      - { provider: down }
+      - { provider: nowhere }
+  all-busy:
+    routes:
+      - { provider: busy }
+  only-slow:
+    routes:
+      - { provider: slow }
+  drops:
+    routes:
+      - { provider: dropper }
+      - { provider: openai }
+  client-error:
+    routes:
+      - { provider: badreq }
+      - { provider: openai }
+  slow-stream:
+    routes:
+      - { provider: trickle }
+${extra}`;
+}
+
+// Starts the mock clouds and a gateway in front of them.
+export async function startStack(extraModels = '') {
+  const mock = await startProcess(['mock', '-l', '127.0.0.1:0', '-c', tempFile('mock.yaml', MOCK_CLOUDS)],
+    { env: MOCK_KEYS, prefix: 'mock' });
+  let gw;
+  try {
+    gw = await startProcess(['serve', '-c', tempFile('gw.yaml', gatewayConfig(mock.port, extraModels))],
+      { env: MOCK_KEYS, prefix: 'tollbooth' });
+  } catch (e) {
+    await stop(mock);
+    throw e;
+  }
+  return {
+    mock, gw,
+    async stop() { await stop(gw); await stop(mock); },
+    async mockRequests() {
+      const r = await fetch(`${mock.url}/_mock/requests`);
+      return (await r.json()).requests;
+    },
+    async clearMock() { await fetch(`${mock.url}/_mock/requests`, { method: 'DELETE' }); },
+  };
+}
+
+export async function chat(gwUrl, body, headers = {}) {
+  return fetch(`${gwUrl}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: 'Bearer client-key', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+}
+
+// Reads an SSE body and returns the parsed data payloads (raw strings for non-JSON).
+export async function sseEvents(res) {
+  const text = await res.text();
+  return text.split('\n\n').filter((e) => e.trim()).map((e) => {
+    const data = e.split('\n').filter((l) => l.startsWith('data:')).map((l) => l.slice(5).trim()).join('\n');
+    try { return JSON.parse(data); } catch { return data; }
+  });
+}
