@@ -11,7 +11,7 @@ std::string declared_list(const Declared& declared) {
   if (declared.empty()) return "no providers are declared";
   std::vector<std::string_view> names;
   for (const auto& [name, kind] : declared) names.push_back(name);
-  return "declared: " + config_detail::join(names);
+  return "declared: " + join(names);
 }
 
 // The kind-specific half of a route: azure routes name a deployment, openai routes a model.

@@ -48,7 +48,9 @@ std::string_view first_chars(std::string_view s, std::size_t n) {
   return s;
 }
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
+bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
 
 std::vector<std::string> split_pieces(std::string_view text) {
   std::vector<std::string> pieces;
@@ -85,10 +87,16 @@ std::string choice_chunk(const AnswerMeta& meta, std::string_view delta, std::st
   out += R"({"index":0,"delta":{)";
   out += delta;
   out += R"(},"logprobs":null,"finish_reason":)";
-  if (finish.empty()) out += "null"; else append_json_string(out, finish);
+  if (finish.empty())
+    out += "null";
+  else
+    append_json_string(out, finish);
   if (meta.dialect == Dialect::azure) {
     out.push_back(',');
-    if (filter_results) append_choice_filter_results(out); else out += R"("content_filter_results":{})";
+    if (filter_results)
+      append_choice_filter_results(out);
+    else
+      out += R"("content_filter_results":{})";
   }
   out += "}]";
   if (meta.include_usage) out += R"(,"usage":null)";
@@ -162,7 +170,8 @@ std::vector<std::string> render_stream(const AnswerMeta& meta, const Answer& ans
   std::vector<std::string> events;
   events.reserve(answer.pieces.size() + 5);
   if (meta.dialect == Dialect::azure) events.push_back(azure_prelude());
-  events.push_back(choice_chunk(meta, R"("role":"assistant","content":"","refusal":null)", {}, false));
+  events.push_back(
+      choice_chunk(meta, R"("role":"assistant","content":"","refusal":null)", {}, false));
   std::string delta;
   for (const auto& piece : answer.pieces) {
     delta = R"("content":)";

@@ -105,7 +105,8 @@ TEST(MockAnswer, MaxTokensCutsTheAnswer) {
 }
 
 TEST(MockAnswer, RendersAnOpenAiCompletion) {
-  ChatInput in = parse_ok(R"({"model":"gpt-4o","messages":[{"role":"user","content":"say \"hi\""}]})");
+  ChatInput in =
+      parse_ok(R"({"model":"gpt-4o","messages":[{"role":"user","content":"say \"hi\""}]})");
   auto a = make_answer("openai", in);
   std::string body;
   render_completion({Dialect::openai, "chatcmpl-mock-7", "gpt-4o", false}, a, body);
@@ -156,7 +157,8 @@ TEST(MockAnswer, StreamsOneChunkPerWord) {
     auto chunk = event_json(events[i]).as_object();
     EXPECT_EQ(chunk["object"], "chat.completion.chunk");
     EXPECT_EQ(chunk["id"], "chatcmpl-mock-2");
-    joined += chunk["choices"].as_array()[0].as_object()["delta"].as_object()["content"].as_string();
+    joined +=
+        chunk["choices"].as_array()[0].as_object()["delta"].as_object()["content"].as_string();
   }
   EXPECT_EQ(joined, "openai says: hello there");
   auto last = event_json(events[5]).as_object();
@@ -181,8 +183,8 @@ TEST(MockAnswer, IncludeUsageAddsTheUsageChunkAndNullUsage) {
 TEST(MockAnswer, AzureStreamsStartWithTheEmptyPrelude) {
   ChatInput in;
   in.last_user_text = "hi";
-  auto events = render_stream({Dialect::azure, "id", "gpt-4o-2024-08-06", false},
-                              make_answer("azure", in));
+  auto events =
+      render_stream({Dialect::azure, "id", "gpt-4o-2024-08-06", false}, make_answer("azure", in));
   auto prelude = event_json(events[0]).as_object();
   EXPECT_EQ(prelude["id"], "");
   EXPECT_EQ(prelude["object"], "");

@@ -32,7 +32,9 @@ Error wrong_type(const std::string& param, const char* expected, const json::val
                  param, "invalid_type");
 }
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
+bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
 
 // Text of a message's content: the string itself, or its text parts joined by a space.
 std::string content_text(const json::value* content) {
@@ -97,8 +99,10 @@ std::optional<Error> read_options(const json::object& body, ChatInput& in) {
     if (!v->is_int64() && !v->is_uint64()) return wrong_type(name, "an integer", *v);
     const auto n = v->is_int64() ? v->get_int64() : static_cast<std::int64_t>(v->get_uint64());
     if (n < 1) {
-      return invalid("Invalid '" + std::string(name) + "': integer below minimum value. "
-                         "Expected a value >= 1, but got " + std::to_string(n) + " instead.",
+      return invalid("Invalid '" + std::string(name) +
+                         "': integer below minimum value. "
+                         "Expected a value >= 1, but got " +
+                         std::to_string(n) + " instead.",
                      name, "integer_below_min_value");
     }
     if (in.max_tokens < 0 || n < in.max_tokens) in.max_tokens = n;

@@ -10,7 +10,7 @@
 namespace tollbooth::mock {
 
 struct ChatInput {
-  std::string model;               // empty when the body has none
+  std::string model;  // empty when the body has none
   bool stream = false;
   bool include_usage = false;      // stream_options.include_usage
   std::int64_t max_tokens = -1;    // smaller of max_tokens / max_completion_tokens; -1: none

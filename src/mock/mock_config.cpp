@@ -11,8 +11,8 @@
 namespace tollbooth::mock {
 namespace {
 
-constexpr std::string_view kCloudKeys[] = {"kind", "prefix", "api_key", "fault",
-                                           "stream_delay_ms", "deployments", "models", "record"};
+constexpr std::string_view kCloudKeys[] = {
+    "kind", "prefix", "api_key", "fault", "stream_delay_ms", "deployments", "models", "record"};
 
 class Reader {
  public:
@@ -98,9 +98,12 @@ CloudConfig Reader::cloud(const std::string& name, const YAML::Node& node) const
   const auto kind = node["kind"];
   if (!kind) fail(node, ctx + "kind is required (openai or azure)");
   const auto kind_text = scalar(kind, ctx + "kind");
-  if (kind_text == "openai") c.kind = CloudKind::openai;
-  else if (kind_text == "azure") c.kind = CloudKind::azure;
-  else fail(kind, ctx + "kind must be openai or azure, not '" + kind_text + "'");
+  if (kind_text == "openai")
+    c.kind = CloudKind::openai;
+  else if (kind_text == "azure")
+    c.kind = CloudKind::azure;
+  else
+    fail(kind, ctx + "kind must be openai or azure, not '" + kind_text + "'");
   if (const auto p = node["prefix"]) {
     c.prefix = scalar(p, ctx + "prefix");
     if (!c.prefix.empty() && c.prefix.front() != '/') fail(p, ctx + "prefix must start with '/'");
@@ -140,8 +143,7 @@ MockConfig default_mock_config() {
   return config;
 }
 
-MockConfig parse_mock_config(std::string_view yaml, std::string_view source,
-                             const EnvLookup& env) {
+MockConfig parse_mock_config(std::string_view yaml, std::string_view source, const EnvLookup& env) {
   YAML::Node root;
   try {
     root = YAML::Load(std::string(yaml));

@@ -17,17 +17,17 @@ enum class CloudKind { openai, azure };
 struct CloudConfig {
   std::string name;
   CloudKind kind = CloudKind::openai;
-  std::string prefix;    // "" or "/path" without a trailing slash
-  std::string api_key;   // resolved secret; empty accepts any non-empty key
+  std::string prefix;   // "" or "/path" without a trailing slash
+  std::string api_key;  // resolved secret; empty accepts any non-empty key
   std::string fault_text;
-  FaultSpec fault;       // applied to every request unless x-mock-fault overrides it
+  FaultSpec fault;  // applied to every request unless x-mock-fault overrides it
   int stream_delay_ms = 0;
   // Azure: deployment -> underlying model it reports; empty accepts any deployment and reports
   // its name as the model.
   std::vector<std::pair<std::string, std::string>> deployments;
   // OpenAI: the models it serves (for /v1/models and a 404 on others); empty accepts any.
   std::vector<std::string> models;
-  bool record = true;    // keep its requests for GET /_mock/requests
+  bool record = true;  // keep its requests for GET /_mock/requests
 };
 
 struct MockConfig {
@@ -41,8 +41,7 @@ using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;
 
 // Parses YAML text. `source` names the file in messages. Throws std::runtime_error with
 // "source:line: message" on any problem, unknown keys included.
-MockConfig parse_mock_config(std::string_view yaml, std::string_view source,
-                             const EnvLookup& env);
+MockConfig parse_mock_config(std::string_view yaml, std::string_view source, const EnvLookup& env);
 // Reads and parses a file, resolving env:NAME from the process environment.
 MockConfig load_mock_config(const std::string& path);
 

@@ -13,7 +13,9 @@ std::optional<std::string> fake_env(const std::string& name) {
   return std::nullopt;
 }
 
-MockConfig parse(const std::string& yaml) { return parse_mock_config(yaml, "mock.yaml", fake_env); }
+MockConfig parse(const std::string& yaml) {
+  return parse_mock_config(yaml, "mock.yaml", fake_env);
+}
 
 std::string error_of(const std::string& yaml) {
   try {
@@ -79,7 +81,8 @@ TEST(MockConfig, RejectsUnknownKeysWithFileAndLine) {
 
 TEST(MockConfig, RejectsBadValues) {
   EXPECT_NE(error_of("clouds:\n  a:\n    kind: bedrock\n").find("kind must be"), std::string::npos);
-  EXPECT_NE(error_of("clouds:\n  a:\n    prefix: /a\n").find("kind is required"), std::string::npos);
+  EXPECT_NE(error_of("clouds:\n  a:\n    prefix: /a\n").find("kind is required"),
+            std::string::npos);
   EXPECT_NE(error_of("clouds:\n  a:\n    kind: openai\n    fault: boom\n").find("mock.yaml:4:"),
             std::string::npos);
   EXPECT_NE(error_of("clouds:\n  a:\n    kind: azure\n    api_key: env:NOPE\n").find("NOPE"),

@@ -59,8 +59,8 @@ std::optional<Error> apply_item(std::string_view item, FaultSpec& spec) {
   for (const auto& n : kNumericItems) {
     if (n.name != name) continue;
     if (!parse_int(value, n.lo, n.hi, spec.*n.field)) {
-      return bad_item(item, "expected an integer from " + std::to_string(n.lo) + " to " +
-                                std::to_string(n.hi));
+      return bad_item(
+          item, "expected an integer from " + std::to_string(n.lo) + " to " + std::to_string(n.hi));
     }
     return std::nullopt;
   }

@@ -16,18 +16,18 @@
 namespace tollbooth::mock {
 
 struct FaultSpec {
-  int status = 0;         // 0: answer normally
-  int retry_after_s = -1; // -1: no retry-after header (429 defaults to 1)
+  int status = 0;          // 0: answer normally
+  int retry_after_s = -1;  // -1: no retry-after header (429 defaults to 1)
   int latency_ms = 0;
   int stall_ms = 0;
-  int drop_after = -1;    // -1: never drop
+  int drop_after = -1;  // -1: never drop
   bool close = false;
-  int fail_first = -1;    // -1: every request gets the fault
+  int fail_first = -1;  // -1: every request gets the fault
 
   // True when the spec changes nothing about the answer.
   bool none() const noexcept {
-    return status == 0 && retry_after_s < 0 && latency_ms == 0 && stall_ms == 0 &&
-           drop_after < 0 && !close;
+    return status == 0 && retry_after_s < 0 && latency_ms == 0 && stall_ms == 0 && drop_after < 0 &&
+           !close;
   }
   friend bool operator==(const FaultSpec&, const FaultSpec&) = default;
 };

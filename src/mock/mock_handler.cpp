@@ -106,8 +106,10 @@ auto MockHandler::route(std::string_view target) const -> std::optional<Route> {
     if (!rest.empty() && rest.front() != '/') continue;
     Route r{i, Endpoint::none, {}, false};
     if (c.kind == CloudKind::openai) {
-      if (rest == "/v1/chat/completions") r.endpoint = Endpoint::openai_chat;
-      else if (rest == "/v1/models") r.endpoint = Endpoint::openai_models;
+      if (rest == "/v1/chat/completions")
+        r.endpoint = Endpoint::openai_chat;
+      else if (rest == "/v1/models")
+        r.endpoint = Endpoint::openai_models;
     } else {
       r.endpoint = azure_endpoint(rest, r.deployment);
       r.api_version = q != std::string_view::npos && has_api_version(target.substr(q + 1));
@@ -123,7 +125,8 @@ bool MockHandler::authorized(const Route& route, const MockRequest& req, Reply& 
   if (c.kind == CloudKind::azure) {
     // The v1 form also takes the key as a bearer token, as the stock OpenAI client sends it.
     std::string_view key = req.api_key;
-    if (key.empty() && route.endpoint != Endpoint::azure_chat) key = bearer_token(req.authorization);
+    if (key.empty() && route.endpoint != Endpoint::azure_chat)
+      key = bearer_token(req.authorization);
     if (key_accepted(c, key)) return true;
     azure_error(reply, 401, "401", kAzureDenied);
     return false;
@@ -206,8 +209,7 @@ void MockHandler::models(const Route& route, Reply& reply) const {
   out += "]}";
 }
 
-void MockHandler::chat(const Route& route, const MockRequest& req, std::uint64_t n,
-                       Reply& reply) {
+void MockHandler::chat(const Route& route, const MockRequest& req, std::uint64_t n, Reply& reply) {
   const auto& c = config_.clouds[route.cloud];
   auto input = parse_chat_input(req.body, route.endpoint != Endpoint::azure_chat);
   if (!input) {
@@ -222,10 +224,10 @@ void MockHandler::chat(const Route& route, const MockRequest& req, std::uint64_t
     model = *underlying;
   } else if (!c.models.empty() &&
              std::find(c.models.begin(), c.models.end(), model) == c.models.end()) {
-    return openai_error(reply, 404,
-                        "The model `" + input->model +
-                            "` does not exist or you do not have access to it.",
-                        "invalid_request_error", {}, "model_not_found");
+    return openai_error(
+        reply, 404,
+        "The model `" + input->model + "` does not exist or you do not have access to it.",
+        "invalid_request_error", {}, "model_not_found");
   }
   const auto id = "chatcmpl-mock-" + std::to_string(n);
   const auto answer = make_answer(c.name, *input);
@@ -256,12 +258,13 @@ void MockHandler::handle(const MockRequest& req, Reply& reply) {
   const auto n = next_id_.fetch_add(1) + 1;
   reply.add_header(c.kind == CloudKind::azure ? "apim-request-id" : "x-request-id",
                    "req-mock-" + std::to_string(n));
-  const bool is_models = r->endpoint == Endpoint::openai_models || r->endpoint == Endpoint::azure_models;
+  const bool is_models =
+      r->endpoint == Endpoint::openai_models || r->endpoint == Endpoint::azure_models;
   if (req.method != (is_models ? "GET" : "POST")) {
-    return openai_error(reply, 405,
-                        "Invalid method for URL (" + std::string(req.method) + " " +
-                            std::string(path) + ")",
-                        "invalid_request_error");
+    return openai_error(
+        reply, 405,
+        "Invalid method for URL (" + std::string(req.method) + " " + std::string(path) + ")",
+        "invalid_request_error");
   }
   // Azure answers a dated-API call without api-version as an unknown resource, before any
   // key check (PROTOCOLS.md §4.1).

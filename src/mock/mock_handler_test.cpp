@@ -9,7 +9,8 @@ namespace tollbooth::mock {
 namespace {
 namespace json = boost::json;
 
-constexpr std::string_view kBody = R"({"model":"gpt-4o","messages":[{"role":"user","content":"hello there"}]})";
+constexpr std::string_view kBody =
+    R"({"model":"gpt-4o","messages":[{"role":"user","content":"hello there"}]})";
 
 MockConfig demo_config() {
   auto env = [](const std::string&) -> std::optional<std::string> { return "sekret"; };
@@ -35,12 +36,30 @@ struct Call {
   std::optional<std::string> fault_header;
   std::string body{kBody};
 
-  Call& get() { method = "GET"; return *this; }
-  Call& bearer(std::string key) { authorization = "Bearer " + key; return *this; }
-  Call& auth(std::string value) { authorization = std::move(value); return *this; }
-  Call& key(std::string k) { api_key = std::move(k); return *this; }
-  Call& fault(std::string spec) { fault_header = std::move(spec); return *this; }
-  Call& with_body(std::string b) { body = std::move(b); return *this; }
+  Call& get() {
+    method = "GET";
+    return *this;
+  }
+  Call& bearer(std::string key) {
+    authorization = "Bearer " + key;
+    return *this;
+  }
+  Call& auth(std::string value) {
+    authorization = std::move(value);
+    return *this;
+  }
+  Call& key(std::string k) {
+    api_key = std::move(k);
+    return *this;
+  }
+  Call& fault(std::string spec) {
+    fault_header = std::move(spec);
+    return *this;
+  }
+  Call& with_body(std::string b) {
+    body = std::move(b);
+    return *this;
+  }
 };
 
 Call post(std::string target) {
@@ -57,7 +76,9 @@ Reply run(MockHandler& h, const Call& c) {
   return reply;
 }
 
-json::object body_of(const Reply& r) { return json::parse(r.body).as_object(); }
+json::object body_of(const Reply& r) {
+  return json::parse(r.body).as_object();
+}
 
 TEST(MockHandler, DefaultCloudsAnswerAtTheRoot) {
   MockHandler h(default_mock_config());
@@ -99,7 +120,8 @@ TEST(MockHandler, AzureDeploymentForm) {
   EXPECT_EQ(body_of(r)["error"].as_object()["code"], "401");
   r = run(h, post(url + "?api-version=2024-10-21").bearer("sekret"));
   EXPECT_EQ(r.status, 401);  // the dated API wants api-key
-  r = run(h, post("/azure-east/openai/deployments/nope/chat/completions?api-version=1").key("sekret"));
+  r = run(h,
+          post("/azure-east/openai/deployments/nope/chat/completions?api-version=1").key("sekret"));
   EXPECT_EQ(r.status, 404);
   EXPECT_EQ(body_of(r)["error"].as_object()["code"], "DeploymentNotFound");
   r = run(h, post(url + "?x=1&api-version=2024-10-21")
@@ -114,9 +136,10 @@ TEST(MockHandler, AzureDeploymentForm) {
 
 TEST(MockHandler, AzureV1FormUsesTheModelAsDeployment) {
   MockHandler h(demo_config());
-  auto r = run(h, post("/azure-east/openai/v1/chat/completions")
-                      .bearer("sekret")
-                      .with_body(R"({"model":"gpt4o-prod","messages":[{"role":"user","content":"hi"}]})"));
+  auto r = run(
+      h, post("/azure-east/openai/v1/chat/completions")
+             .bearer("sekret")
+             .with_body(R"({"model":"gpt4o-prod","messages":[{"role":"user","content":"hi"}]})"));
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(body_of(r)["model"], "gpt-4o-2024-08-06");
   r = run(h, post("/azure-east/openai/v1/chat/completions").key("sekret"));
@@ -151,9 +174,11 @@ TEST(MockHandler, BadBodiesGet400) {
 
 TEST(MockHandler, StreamsWithTheCloudsDelay) {
   MockHandler h(demo_config());
-  auto r = run(h, post("/openai/v1/chat/completions")
-                      .bearer("ok-key")
-                      .with_body(R"({"model":"m","stream":true,"messages":[{"role":"user","content":"a b"}]})"));
+  auto r = run(
+      h, post("/openai/v1/chat/completions")
+             .bearer("ok-key")
+             .with_body(
+                 R"({"model":"m","stream":true,"messages":[{"role":"user","content":"a b"}]})"));
   EXPECT_TRUE(r.stream);
   EXPECT_EQ(r.content_type, "text/event-stream");
   EXPECT_EQ(r.event_delay_ms, 5);

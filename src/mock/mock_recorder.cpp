@@ -21,10 +21,14 @@ std::vector<std::pair<std::string, std::string>> merged_headers(std::string_view
     std::string name(line.substr(0, colon));
     std::transform(name.begin(), name.end(), name.begin(),
                    [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    const auto value = colon == std::string_view::npos ? std::string_view{} : line.substr(colon + 1);
-    auto same = std::find_if(out.begin(), out.end(), [&](const auto& h) { return h.first == name; });
-    if (same != out.end()) same->second.append(", ").append(value);
-    else out.emplace_back(std::move(name), std::string(value));
+    const auto value =
+        colon == std::string_view::npos ? std::string_view{} : line.substr(colon + 1);
+    auto same =
+        std::find_if(out.begin(), out.end(), [&](const auto& h) { return h.first == name; });
+    if (same != out.end())
+      same->second.append(", ").append(value);
+    else
+      out.emplace_back(std::move(name), std::string(value));
   }
   return out;
 }

@@ -17,7 +17,7 @@ struct RecordedRequest {
   // "name:value\n" per header as received; lower-cased and merged only when rendered, so
   // recording is one append into a reused string.
   std::string headers;
-  std::string body;            // at most RequestLog::kMaxBody bytes
+  std::string body;  // at most RequestLog::kMaxBody bytes
   bool body_truncated = false;
 
   // Adds a header (names are lower-cased and repeats joined with ", " when rendered).

@@ -17,10 +17,10 @@ struct Reply {
   std::vector<std::string> events;  // streaming: complete SSE events, in order
   bool stream = false;
   bool close_without_reply = false;
-  int latency_ms = 0;       // before the head
-  int stall_ms = 0;         // after the first event (non-streaming: after the head)
-  int drop_after = -1;      // close after this many events (non-streaming: body bytes)
-  int event_delay_ms = 0;   // between streamed events
+  int latency_ms = 0;                  // before the head
+  int stall_ms = 0;                    // after the first event (non-streaming: after the head)
+  int drop_after = -1;                 // close after this many events (non-streaming: body bytes)
+  int event_delay_ms = 0;              // between streamed events
   const CloudConfig* cloud = nullptr;  // the cloud the request was for; null when none matched
 
   void add_header(std::string_view name, std::string_view value) {

@@ -5,12 +5,12 @@
 // bottleneck.
 #include "mock/mock_server.hpp"
 
+#include <algorithm>
+#include <array>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
-#include <algorithm>
-#include <array>
 #include <chrono>
 #include <cstdio>
 #include <exception>
@@ -80,12 +80,14 @@ void introspect(Shared& shared, const RequestParser::value_type& req, Reply& rep
     reply.body = R"({"status":"ok"})";
   } else {
     reply.status = 404;
-    reply.body = R"({"error":{"message":"unknown mock endpoint","type":"invalid_request_error","param":null,"code":null}})";
+    reply.body =
+        R"({"error":{"message":"unknown mock endpoint","type":"invalid_request_error","param":null,"code":null}})";
   }
 }
 
 void dispatch(Shared& shared, const RequestParser::value_type& req, Reply& reply) {
-  if (req.target().substr(0, kMockPrefix.size()) == kMockPrefix) return introspect(shared, req, reply);
+  if (req.target().substr(0, kMockPrefix.size()) == kMockPrefix)
+    return introspect(shared, req, reply);
   MockRequest m;
   m.method = req.method_string();
   m.target = req.target();
@@ -193,7 +195,8 @@ tcp::endpoint parse_listen(const std::string& listen) {
   const auto colon = listen.rfind(':');
   if (colon == std::string::npos) throw std::runtime_error("--listen must be host:port");
   std::string host = listen.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
   if (host.empty() || host == "localhost") host = "127.0.0.1";
   const auto port = std::stoi(listen.substr(colon + 1));
   if (port < 0 || port > 65535) throw std::runtime_error("--listen port out of range");
@@ -214,8 +217,8 @@ std::unique_ptr<Acceptor> open_acceptor(asio::io_context& ioc, const tcp::endpoi
 
 int run_mock(const MockOptions& options) {
   try {
-    auto config = options.config_file.empty() ? default_mock_config()
-                                              : load_mock_config(options.config_file);
+    auto config =
+        options.config_file.empty() ? default_mock_config() : load_mock_config(options.config_file);
     Shared shared{MockHandler(std::move(config)), {}};
     const unsigned threads = std::max(1u, options.threads);
     std::vector<std::unique_ptr<asio::io_context>> loops;
@@ -227,13 +230,13 @@ int run_mock(const MockOptions& options) {
       ep = acceptors.back()->local_endpoint();  // port 0: the others join the port we got
       asio::co_spawn(*loops.back(), accept_loop(*acceptors.back(), shared), asio::detached);
     }
-    std::printf("mock listening on %s:%u\n", ep.address().to_string().c_str(), ep.port());
-    std::fflush(stdout);
-
+    // Handlers go in before the "listening" line: a test may signal as soon as it reads it.
     asio::signal_set signals(*loops.front(), SIGINT, SIGTERM);
     signals.async_wait([&loops](const beast::error_code&, int) {
       for (auto& loop : loops) loop->stop();
     });
+    std::printf("mock listening on %s:%u\n", ep.address().to_string().c_str(), ep.port());
+    std::fflush(stdout);
     std::vector<std::thread> workers;
     for (unsigned i = 1; i < threads; ++i) workers.emplace_back([&loops, i] { loops[i]->run(); });
     loops.front()->run();

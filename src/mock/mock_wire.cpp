@@ -56,9 +56,15 @@ void openai_error(Reply& reply, int status, std::string_view message, std::strin
   out += R"(,"type":)";
   append_json_string(out, type);
   out += R"(,"param":)";
-  if (param.empty()) out += "null"; else append_json_string(out, param);
+  if (param.empty())
+    out += "null";
+  else
+    append_json_string(out, param);
   out += R"(,"code":)";
-  if (code.empty()) out += "null"; else append_json_string(out, code);
+  if (code.empty())
+    out += "null";
+  else
+    append_json_string(out, code);
   out += "}}";
 }
 
@@ -82,7 +88,8 @@ void fault_error(Reply& reply, CloudKind kind, int status) {
     if (f.status == status) return openai_error(reply, status, f.message, f.type, {}, f.code);
   }
   const bool server = status >= 500;
-  openai_error(reply, status, server ? "Upstream error (mock fault)." : "Request failed (mock fault).",
+  openai_error(reply, status,
+               server ? "Upstream error (mock fault)." : "Request failed (mock fault).",
                server ? "server_error" : "invalid_request_error");
 }
 

@@ -41,7 +41,7 @@ void build_openai_wire(const Endpoint& endpoint, std::string_view path,
   h.clear();
   h.append("POST ").append(path).append(" HTTP/1.1\r\nHost: ").append(endpoint.host_header);
   h.append("\r\nContent-Type: application/json\r\nContent-Length: ").append(len, len_end);
-  h.append("\r\n").append(auth_name).append(": ").append(auth_value);
+  if (!auth_value.empty()) h.append("\r\n").append(auth_name).append(": ").append(auth_value);
   h.append(facts.stream ? "\r\nAccept: text/event-stream" : "\r\nAccept: application/json");
   h.append("\r\nUser-Agent: tollbooth/" TOLLBOOTH_VERSION "\r\n\r\n");
 }

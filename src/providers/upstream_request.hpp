@@ -25,7 +25,7 @@ void build_chat_request(const ProviderConfig& provider, const Endpoint& endpoint
 
 namespace detail {
 // Shared by the OpenAI-wire adapters: splice model/include_usage only when needed, then write
-// the head with `auth_line` (a full "Name: value\r\n" header line).
+// the head with the auth header `auth_name: auth_value` (left out when the value is empty).
 void build_openai_wire(const Endpoint& endpoint, std::string_view path,
                        std::string_view upstream_model, std::string_view auth_name,
                        std::string_view auth_value, std::string_view client_body,

@@ -33,9 +33,12 @@ bool is_ws(char c) noexcept { return c == ' ' || c == '\n' || c == '\r' || c == 
 simdjson::padded_string_view padded_copy(std::string_view in) {
   thread_local std::string buf;
   if (buf.capacity() > kKeepScratchBytes && in.size() < kKeepScratchBytes) std::string().swap(buf);
-  buf.reserve(in.size() + simdjson::SIMDJSON_PADDING);
-  buf.assign(in.data(), in.size());
-  return simdjson::padded_string_view(buf.data(), buf.size(), buf.capacity());
+  // The padding is part of the string's size and zeroed, so every byte simdjson (or our word
+  // scan) may read is in bounds and initialised.
+  buf.resize(in.size() + simdjson::SIMDJSON_PADDING);
+  if (!in.empty()) std::memcpy(buf.data(), in.data(), in.size());
+  std::memset(buf.data() + in.size(), 0, simdjson::SIMDJSON_PADDING);
+  return simdjson::padded_string_view(buf.data(), in.size(), buf.size());
 }
 
 od::parser& thread_parser(std::size_t doc_size) {

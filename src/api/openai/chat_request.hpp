@@ -30,15 +30,22 @@ struct ChatInspection {
 
 // Validates what the gateway needs to route and forward: a JSON object, `model` a non-empty
 // string, `messages` a non-empty array of objects each with a known string `role`, `stream`
-// a bool when present, `stream_options` an object or null when present.
-// Errors are ErrorKind::invalid_request with `param` naming the field.
-// `body` must stay alive while the result's spans are used. Internally the body is copied to a
-// padded buffer only when needed; callers need not pad.
+// a bool when present, `stream_options` an object or null when present (and its
+// `include_usage` a bool). The whole body must be valid JSON.
+// Duplicate keys: the last one wins, as in the upstreams' parsers; keys are compared unescaped
+// ("mod\u0065l" is `model`), so the model we route on is the model the upstream reads.
+// Errors are ErrorKind::invalid_request with `param` naming the field (empty for malformed
+// JSON) and an OpenAI-style `code` (missing_required_parameter, invalid_type, ...).
+// `body` must stay alive while the result's spans are used. The body is copied into a reused
+// thread-local padded buffer; callers need not pad.
 Result<ChatInspection> inspect_chat_request(std::string_view body);
 
 // Returns the body to send upstream: `model` replaced by `upstream_model` (JSON-escaped), and,
 // when `force_include_usage` is true, `stream_options.include_usage` set to true (inserting
-// `stream_options` if absent). Bytes outside those spans are unchanged.
+// `stream_options` if absent). Bytes outside those spans are unchanged. Pass true only for
+// streaming requests: OpenAI refuses `stream_options` without `stream: true`.
+// `facts` must come from inspect_chat_request(body); if they do not fit `body`, it is returned
+// unchanged.
 std::string splice_chat_request(std::string_view body, const ChatInspection& facts,
                                 std::string_view upstream_model, bool force_include_usage);
 

@@ -2,11 +2,13 @@
 
 #include <simdjson.h>
 
+#include <cstring>
 #include <string>
 
 // Reads OpenAI `chat.completion` bodies and `chat.completion.chunk` stream payloads
 // (PROTOCOLS.md §1.3, §1.4), including Azure's variants (§4.3). Runs on every streamed event,
-// so it parses On-Demand and stops as soon as the answer is known.
+// so it parses On-Demand, compares keys raw (upstreams do not escape their keys) and stops as
+// soon as the answer is known.
 
 namespace tollbooth::openai {
 namespace {
@@ -21,9 +23,12 @@ constexpr std::size_t kKeepScratchBytes = 1u << 20;
 simdjson::padded_string_view padded_copy(std::string_view in) {
   thread_local std::string buf;
   if (buf.capacity() > kKeepScratchBytes && in.size() < kKeepScratchBytes) std::string().swap(buf);
-  buf.reserve(in.size() + simdjson::SIMDJSON_PADDING);
-  buf.assign(in.data(), in.size());
-  return simdjson::padded_string_view(buf.data(), buf.size(), buf.capacity());
+  // The padding is part of the string's size and zeroed, so every byte simdjson (or our word
+  // scan) may read is in bounds and initialised.
+  buf.resize(in.size() + simdjson::SIMDJSON_PADDING);
+  if (!in.empty()) std::memcpy(buf.data(), in.data(), in.size());
+  std::memset(buf.data() + in.size(), 0, simdjson::SIMDJSON_PADDING);
+  return simdjson::padded_string_view(buf.data(), in.size(), buf.size());
 }
 
 od::parser& thread_parser(std::size_t doc_size) {
@@ -53,12 +58,9 @@ error_code read_detail(od::value v, std::string_view field_name, std::int64_t& o
   od::object obj;
   if (auto ec = v.get_object().get(obj)) return ec;
   for (auto field : obj) {
-    std::string_view key;
-    if (auto ec = field.unescaped_key().get(key)) return ec;
-    if (key != field_name) continue;
-    od::value child;
-    if (auto ec = field.value().get(child)) return ec;
-    if (auto ec = read_count(child, out)) return ec;
+    if (auto ec = field.error()) return ec;
+    if (field.value_unsafe().key() != field_name) continue;
+    if (auto ec = read_count(field.value_unsafe().value(), out)) return ec;
   }
   return simdjson::SUCCESS;
 }
@@ -69,10 +71,9 @@ error_code read_usage(od::object obj, Usage& usage) {
   usage = Usage{};
   usage.reported = true;
   for (auto field : obj) {
-    std::string_view key;
-    if (auto ec = field.unescaped_key().get(key)) return ec;
-    od::value v;
-    if (auto ec = field.value().get(v)) return ec;
+    if (auto ec = field.error()) return ec;
+    od::raw_json_string key = field.value_unsafe().key();
+    od::value& v = field.value_unsafe().value();
     error_code ec = simdjson::SUCCESS;
     if (key == "prompt_tokens") {
       ec = read_count(v, usage.input_tokens);
@@ -112,7 +113,7 @@ struct ChunkScan {
   std::optional<Usage> usage;
 };
 
-error_code scan_member(std::string_view key, od::value v, ChunkScan& scan) {
+error_code scan_member(od::raw_json_string key, od::value& v, ChunkScan& scan) {
   if (key == "choices") {
     scan.saw_choices = false;
     scan.has_choices = false;
@@ -154,11 +155,9 @@ std::optional<Usage> usage_from_completion(std::string_view body) {
   if (doc.get_object().get(obj)) return std::nullopt;
   std::optional<Usage> usage;
   for (auto field : obj) {
-    std::string_view key;
-    if (field.unescaped_key().get(key)) return std::nullopt;
-    if (key != "usage") continue;
-    od::value v;
-    if (field.value().get(v) || read_usage_value(v, usage)) return std::nullopt;
+    if (field.error()) return std::nullopt;
+    if (field.value_unsafe().key() != "usage") continue;
+    if (read_usage_value(field.value_unsafe().value(), usage)) return std::nullopt;
   }
   return usage;
 }
@@ -171,10 +170,8 @@ ChunkInfo classify_chunk(std::string_view data) {
   if (parser.iterate(padded_copy(data)).get(doc) || doc.get_object().get(obj)) return {};
   ChunkScan scan;
   for (auto field : obj) {
-    std::string_view key;
-    od::value v;
-    if (field.unescaped_key().get(key) || field.value().get(v)) return {};
-    if (scan_member(key, v, scan)) return {};
+    if (field.error()) return {};
+    if (scan_member(field.value_unsafe().key(), field.value_unsafe().value(), scan)) return {};
     // Nothing later can change the verdict: an in-band error wins, and a content chunk's
     // usage (null, or an object from servers that report it on every chunk) has been read.
     if (scan.error || (scan.has_choices && scan.saw_usage)) break;

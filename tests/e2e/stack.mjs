@@ -1,0 +1,135 @@
+// Starts the real tollbooth binary (gateway and mock clouds) for one e2e test file, on free ports,
+// and makes sure every process it spawned is gone afterwards, even when a test or hook fails.
+// Reuses the integration harness's cloud and gateway configs; start-up and teardown are stricter.
+import { spawn } from 'node:child_process';
+import OpenAI from 'openai';
+import {
+  BIN, tempFile, MOCK_CLOUDS, MOCK_KEYS, gatewayConfig,
+} from '../integration/harness.mjs';
+
+export { MOCK_KEYS };
+
+const live = new Set();
+
+// Last resort: if the test process ends without running `after` (a crash, or the test runner
+// cancelling the file), take the children with it.
+function killAll() {
+  for (const child of live) {
+    try { child.kill('SIGKILL'); } catch { /* already gone */ }
+  }
+}
+process.on('exit', killAll);
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.once(sig, () => {
+    killAll();
+    process.kill(process.pid, sig); // the default action, now that the handler is gone
+  });
+}
+
+// Spawns `BIN args...` and resolves once it prints "<prefix> listening on HOST:PORT". Like the
+// harness's startProcess, but it fails at once when the binary cannot be started, and the child
+// is tracked from the moment it exists.
+function spawnTracked(args, prefix) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(BIN, args, { env: { ...process.env, ...MOCK_KEYS }, stdio: ['ignore', 'pipe', 'pipe'] });
+    live.add(child);
+    let out = '';
+    let err = '';
+    let settled = false;
+    const fail = (why) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      child.kill('SIGKILL');
+      reject(new Error(`${BIN} ${args[0]}: ${why}\nstdout: ${out}\nstderr: ${err}`));
+    };
+    const timer = setTimeout(() => fail('did not start within 15 s'), 15000);
+    child.on('error', (e) => fail(`${e.message} (build it with: ninja -C build tollbooth)`));
+    child.once('exit', (code, signal) => {
+      live.delete(child);
+      fail(`exited with ${code ?? signal}`);
+    });
+    child.stderr.on('data', (d) => { err += d; });
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = out.match(new RegExp(`${prefix} listening on ([0-9.]+):(\\d+)`));
+      if (m && !settled) {
+        settled = true;
+        clearTimeout(timer);
+        resolve({ child, port: Number(m[2]), url: `http://127.0.0.1:${m[2]}`, stderr: () => err });
+      }
+    });
+  });
+}
+
+// SIGTERM, then SIGKILL if the process has not exited within `graceMs`.
+export function kill(proc, graceMs = 3000) {
+  return new Promise((resolve) => {
+    const child = proc?.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) {
+      live.delete(child);
+      return resolve();
+    }
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    child.removeAllListeners('exit');
+    child.once('exit', () => {
+      clearTimeout(timer);
+      live.delete(child);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+function mockApi(mock) {
+  return {
+    async requests() {
+      const r = await fetch(`${mock.url}/_mock/requests`);
+      return (await r.json()).requests;
+    },
+    async clear() {
+      await fetch(`${mock.url}/_mock/requests`, { method: 'DELETE' });
+    },
+  };
+}
+
+// The mock clouds of the integration harness, alone (for talking to a cloud directly).
+export async function startMock() {
+  const mock = await spawnTracked(['mock', '-l', '127.0.0.1:0', '-c', tempFile('mock.yaml', MOCK_CLOUDS)], 'mock');
+  return { mock, ...mockApi(mock), async stop() { await kill(mock); } };
+}
+
+// The mock clouds and a gateway in front of them, configured as in the integration harness.
+export async function startStack(extraModels = '') {
+  const mock = await spawnTracked(['mock', '-l', '127.0.0.1:0', '-c', tempFile('mock.yaml', MOCK_CLOUDS)], 'mock');
+  let gw;
+  try {
+    gw = await spawnTracked(['serve', '-c', tempFile('gw.yaml', gatewayConfig(mock.port, extraModels))], 'tollbooth');
+  } catch (e) {
+    await kill(mock);
+    throw e;
+  }
+  return {
+    mock,
+    gw,
+    ...mockApi(mock),
+    // An SDK client pointed at the gateway. No retries by default so failures are fast and each
+    // test sees exactly one request per call.
+    client(opts = {}) {
+      return new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'client-key', maxRetries: 0, timeout: 10_000, ...opts });
+    },
+    async stop() {
+      await Promise.all([kill(gw), kill(mock)]);
+    },
+  };
+}
+
+// Runs `fn` and returns what it threw; fails if it did not throw.
+export async function thrown(fn) {
+  try {
+    await fn();
+  } catch (e) {
+    return e;
+  }
+  throw new Error('expected an error, but the call succeeded');
+}
