@@ -2,6 +2,7 @@
 // (every request), SSE framing and chunk classification (every streamed event).
 #include <benchmark/benchmark.h>
 
+#include <cstdint>
 #include <cstdio>
 #include <string>
 
@@ -79,16 +80,16 @@ void BM_SseParserFeed(benchmark::State& state) {
   std::string stream;
   for (int i = 0; i < 48; ++i) stream += "data: " + content_chunk(i) + "\n\n";
   stream += "data: " + std::string(kUsageChunk) + "\n\ndata: [DONE]\n\n";
-  std::size_t events = 0;
+  std::int64_t events = 0;
   for (auto _ : state) {
     SseParser parser;  // one per stream, as the relay does
     for (std::size_t pos = 0; pos < stream.size(); pos += 512) {
-      events += parser.feed(std::string_view(stream).substr(pos, 512)).size();
+      events += static_cast<std::int64_t>(parser.feed(std::string_view(stream).substr(pos, 512)).size());
     }
   }
   if (events != 50 * state.iterations()) state.SkipWithError("wrong event count");
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * stream.size()));
-  state.SetItemsProcessed(static_cast<std::int64_t>(events));
+  state.SetItemsProcessed(events);
 }
 BENCHMARK(BM_SseParserFeed);
 

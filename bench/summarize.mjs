@@ -28,6 +28,7 @@ const runs = lines.map((l) => {
     rps: requests / (Number(r.duration_us) / 1e6),
     p50: Number(r.p50_us), p99: Number(r.p99_us), errors: Number(r.errors), requests,
     proxyCpu: r.proxy_ticks === '-' ? NaN : (Number(r.proxy_ticks) * usPerTick) / requests,
+    proxyUser: r.proxy_user_ticks === '-' ? NaN : (Number(r.proxy_user_ticks) * usPerTick) / requests,
     mockCpu: (Number(r.mock_ticks) * usPerTick) / requests,
     rssKb: Number(r.rss_kb), hwmKb: Number(r.hwm_kb),
   };
@@ -81,11 +82,13 @@ const latency = table(
 );
 
 const cost = table(
-  ['N', 'conns', 'nginx CPU µs/req', 'tollbooth CPU µs/req', 'mock CPU µs/req (direct)', 'tollbooth RSS MB (end)', 'tollbooth peak RSS MB'],
+  ['N', 'conns', 'nginx CPU µs/req', 'tollbooth CPU µs/req', 'nginx user µs/req',
+    'tollbooth user µs/req', 'mock CPU µs/req (direct)', 'tollbooth RSS MB (end)', 'tollbooth peak RSS MB'],
   keys.map(([n, c]) => {
     const tb = pick(n, c, 'tollbooth');
     const last = tb.reduce((a, r) => (a && a.round > r.round ? a : r), null);
     return [n, c, f1(med(n, c, 'nginx', 'proxyCpu')), f1(med(n, c, 'tollbooth', 'proxyCpu')),
+      f1(med(n, c, 'nginx', 'proxyUser')), f1(med(n, c, 'tollbooth', 'proxyUser')),
       f1(med(n, c, 'direct', 'mockCpu')), last ? f1(mb(last.rssKb)) : '–',
       tb.length ? f1(mb(Math.max(...tb.map((r) => r.hwmKb)))) : '–'];
   }),
@@ -135,7 +138,7 @@ ${throughput}
 
 ${latency}
 
-## Cost (median CPU time per request of the proxy process: nginx master + workers, tollbooth all threads)
+## Cost (median CPU time per request of the proxy process: nginx master + workers, tollbooth all threads; user = the user-space part, the rest is kernel)
 
 ${cost}
 

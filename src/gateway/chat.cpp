@@ -66,7 +66,9 @@ Awaitable<Attempt> exchange_head(Worker& w, const UpstreamTarget& t, const Upstr
     conn->expires_after(t.first_byte_timeout);
     auto ec = co_await conn->write(ureq.head, ureq.body);
     if (!ec) ec = co_await conn->read_header();
-    if (!ec) co_return Attempt{Outcome::served, {}, conn->parser().get().result_int(), {}};
+    if (!ec)
+      co_return Attempt{
+          Outcome::served, {}, static_cast<int>(conn->parser().get().result_int()), {}};
     bool stale = conn->reused() && !fresh && ec != beast::error::timeout;
     conn->close();
     conn.reset();

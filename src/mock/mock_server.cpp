@@ -172,11 +172,26 @@ Awaitable<void> session(Socket sock, Shared& shared) {
     const auto& req = parser->get();
     reply.clear();
     dispatch(shared, req, reply);
+    // HTTP/1.0 clients (ab -k) keep the connection only when the answer says so.
+    if (req.version() == 10 && req.keep_alive()) reply.add_header("connection", "keep-alive");
     if (!co_await send(sock, reply, req.keep_alive(), head)) break;
   }
   beast::error_code ignored;
   sock.shutdown(tcp::socket::shutdown_both, ignored);
   sock.close(ignored);
+}
+
+// Completion of every spawned coroutine: whatever escaped one connection is logged and ends
+// that connection only, never the process.
+void log_failure(std::exception_ptr failure) {
+  if (!failure) return;
+  try {
+    std::rethrow_exception(failure);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "tollbooth mock: connection failed: %s\n", e.what());
+  } catch (...) {
+    std::fprintf(stderr, "tollbooth mock: connection failed\n");
+  }
 }
 
 Awaitable<void> accept_loop(Acceptor& acceptor, Shared& shared) {
@@ -187,7 +202,7 @@ Awaitable<void> accept_loop(Acceptor& acceptor, Shared& shared) {
       continue;  // e.g. EMFILE: keep serving the connections we have
     }
     sock.set_option(tcp::no_delay(true), ec);
-    asio::co_spawn(acceptor.get_executor(), session(std::move(sock), shared), asio::detached);
+    asio::co_spawn(acceptor.get_executor(), session(std::move(sock), shared), log_failure);
   }
 }
 

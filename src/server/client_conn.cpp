@@ -1,6 +1,7 @@
 #include "server/client_conn.hpp"
 
 #include <boost/asio/write.hpp>
+#include <cstdio>
 
 #include "api/openai/errors.hpp"
 #include "config/config.hpp"
@@ -10,6 +11,16 @@
 namespace tollbooth {
 
 ClientConn::ClientConn(Socket socket, Worker& w) : stream(std::move(socket)), worker(w) {}
+
+void ClientConn::begin_request() {
+  record = AccessRecord{};
+  head_sent = false;
+  // Worker start time, worker index and a per-worker counter: unique without any shared state.
+  auto n = ++worker.requests;
+  std::snprintf(record.request_id, sizeof record.request_id, "req_%llx%02x%08llx",
+                static_cast<unsigned long long>(worker.started_unix), worker.index & 0xff,
+                static_cast<unsigned long long>(n));
+}
 
 bool ClientConn::effective_keep_alive() const {
   return keep_alive && !worker.draining;
@@ -29,7 +40,7 @@ Awaitable<bool> ClientConn::respond(int status, std::string_view content_type,
   HeadBuilder h(head_);
   h.status(status);
   if (!content_type.empty()) h.header("Content-Type", content_type);
-  h.content_length(body.size()).raw(extra_headers);
+  h.content_length(body.size()).header("x-request-id", record.request_id).raw(extra_headers);
   keep_alive = effective_keep_alive();
   h.finish(keep_alive);
   head_sent = true;
@@ -48,7 +59,8 @@ Awaitable<bool> ClientConn::begin_stream(std::string_view content_type,
   HeadBuilder h(head_);
   h.status(200).header("Content-Type", content_type);
   h.raw("Cache-Control: no-cache, no-transform\r\nX-Accel-Buffering: no\r\n");
-  h.raw(extra_headers).header("Transfer-Encoding", "chunked");
+  h.header("x-request-id", record.request_id).raw(extra_headers);
+  h.header("Transfer-Encoding", "chunked");
   keep_alive = effective_keep_alive();
   h.finish(keep_alive);
   head_sent = true;

@@ -14,6 +14,7 @@ struct Worker;
 
 // What the access log says about one request; filled in by the handler.
 struct AccessRecord {
+  char request_id[32] = {};  // sent as x-request-id and logged; unique per process run
   int status = 0;
   std::string model;
   std::string route;     // provider that served, empty when none did
@@ -33,6 +34,9 @@ class ClientConn {
   bool busy = false;       // a request is being handled (drain leaves it running)
   bool head_sent = false;
   AccessRecord record;
+
+  // Starts a new request: fresh record with a new request id.
+  void begin_request();
 
   // Whole response. `extra_headers` are preformatted "Name: value\r\n" lines.
   Awaitable<bool> respond(int status, std::string_view content_type, std::string_view body,

@@ -29,7 +29,7 @@ void log_access(const ClientConn& c, const http::request<http::string_body>& req
                                                                   start)
                 .count();
   const auto& r = c.record;
-  spdlog::info("{} {} {} model={} route={} stream={} in={} out={} us={}{}{}",
+  spdlog::info("{} {} {} {} model={} route={} stream={} in={} out={} us={}{}{}", r.request_id,
                std::string_view(req.method_string()), std::string_view(req.target()), r.status,
                r.model.empty() ? "-" : r.model, r.route.empty() ? "-" : r.route, r.stream,
                r.usage.input_tokens, r.usage.output_tokens, us,
@@ -102,13 +102,12 @@ Awaitable<void> run_session(Worker& worker, Socket socket) {
   std::optional<Parser> parser;
   while (!worker.draining) {
     c.busy = false;
+    c.begin_request();
     parser.emplace();
     if (!co_await read_request(c, *parser)) break;
     auto start = std::chrono::steady_clock::now();
     auto& req = parser->get();
     c.keep_alive = req.keep_alive();
-    c.head_sent = false;
-    c.record = AccessRecord{};
     // Anything thrown is caught here, once: logged, and answered with a 500 when the head has
     // not gone out yet; the worker and its other connections carry on.
     bool failed = false;

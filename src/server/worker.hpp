@@ -25,7 +25,8 @@ struct Worker {
   std::optional<asio::basic_socket_acceptor<tcp, Executor>> acceptor;
   std::unordered_set<ClientConn*> sessions;
   unsigned index;
-  long long started_unix;  // `created` of /v1/models entries
+  long long started_unix;           // `created` of /v1/models entries
+  unsigned long long requests = 0;  // counter behind request ids
   bool draining = false;
 
   // Stops accepting, closes idle keep-alive connections; busy ones finish their request.

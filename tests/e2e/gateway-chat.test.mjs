@@ -34,9 +34,10 @@ test('create() non-stream: mock answer, usage and the route header via withRespo
   assert.equal(data.choices[0].message.role, 'assistant');
   assert.equal(data.choices[0].message.content, 'openai says: hello from the sdk');
   assert.equal(data.choices[0].finish_reason, 'stop');
-  assert.ok(data.usage.prompt_tokens > 0);
-  assert.ok(data.usage.completion_tokens > 0);
-  assert.equal(data.usage.total_tokens, data.usage.prompt_tokens + data.usage.completion_tokens);
+  // The mock counts words (docs/mock.md): 4 prompt words + 3 per message; 6 answer words.
+  assert.equal(data.usage.prompt_tokens, 7);
+  assert.equal(data.usage.completion_tokens, 6);
+  assert.equal(data.usage.total_tokens, 13);
   // The SDK's own credentials stay at the gateway; the cloud sees the configured key.
   const [up] = await s.requests();
   assert.equal(up.headers.authorization, 'Bearer sk-mock-openai');
@@ -69,6 +70,18 @@ test('stream with stream_options.include_usage ends with the usage chunk', async
     [plain.usage.prompt_tokens, plain.usage.completion_tokens, plain.usage.total_tokens],
   );
   assert.equal(chunks.filter((c) => c.choices.length === 0).length, 1, 'exactly one usage-only chunk');
+});
+
+test('max_tokens reaches the cloud: the SDK sees finish_reason length, streamed or not', async () => {
+  const r = await client.chat.completions.create({ model: 'direct', messages: ask('one two three four'), max_tokens: 2 });
+  assert.equal(r.choices[0].message.content, 'openai says:');
+  assert.equal(r.choices[0].finish_reason, 'length');
+  assert.equal(r.usage.completion_tokens, 2);
+  const { chunks, text } = await collect(await client.chat.completions.create({
+    model: 'direct', messages: ask('one two three four'), max_tokens: 2, stream: true,
+  }));
+  assert.equal(text, 'openai says:');
+  assert.equal(chunks.at(-1).choices[0].finish_reason, 'length');
 });
 
 test('chat.completions.stream() helper: content events and finalChatCompletion()', async () => {

@@ -195,7 +195,7 @@ class Inspector {
  private:
   error_code read_model(od::value& v);
   error_code read_messages(od::value& v);
-  error_code read_message(od::value v, std::size_t index);
+  error_code read_message(od::value& v, std::size_t index);
   error_code read_role(od::value& v, Role& role);
   error_code read_stream(od::value& v);
   error_code read_stream_options(od::value& v);
@@ -279,7 +279,7 @@ error_code Inspector::read_messages(od::value& v) {
 }
 
 // Only the first bad message is reported, but every message is still walked for validity.
-error_code Inspector::read_message(od::value v, std::size_t index) {
+error_code Inspector::read_message(od::value& v, std::size_t index) {
   od::json_type t;
   if (auto ec = v.type().get(t)) return ec;
   if (t != od::json_type::object) {

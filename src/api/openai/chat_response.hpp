@@ -8,16 +8,19 @@
 
 namespace tollbooth::openai {
 
-// Usage of a non-streaming chat.completion body; nullopt when absent or unparsable.
+// Usage of a non-streaming chat.completion body; nullopt when absent, null or unparsable.
+// input_tokens = prompt_tokens (cached ones included), output_tokens = completion_tokens
+// (reasoning included); cached and reasoning are the *_details subsets. Counters that are
+// missing, null or not non-negative integers count as 0.
 std::optional<Usage> usage_from_completion(std::string_view body);
 
 enum class ChunkKind {
   done,           // data: [DONE]
   content,        // an ordinary chunk with choices
-  usage_only,     // choices == [] and usage is an object (the include_usage chunk)
+  usage_only,     // choices == [] (or absent) and usage is an object (the include_usage chunk)
   azure_prelude,  // choices == [] and no usage: Azure's prompt_filter_results chunk; dropped
-  error,          // a top-level "error" key (in-band error)
-  other,          // not JSON or not an object: relayed unchanged
+  error,          // a top-level non-null "error" (in-band error); wins over everything else
+  other,          // anything else (not JSON, not an object, no choices): relayed unchanged
 };
 
 struct ChunkInfo {

@@ -13,24 +13,30 @@ namespace {
 
 bool is_ws(char c) noexcept { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
 
-// Appends `s` as a JSON string literal. Bytes >= 0x80 pass through: model names come from our
-// own config as UTF-8.
+bool needs_escape(char c) noexcept {
+  return c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20;
+}
+
+// Appends `s` as a JSON string literal, copying runs of plain bytes at once. Bytes >= 0x80
+// pass through: model names come from our own config as UTF-8.
 void append_json_string(std::string& out, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
   out.push_back('"');
-  for (char c : s) {
-    auto u = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      out.push_back('\\');
-      out.push_back(c);
-    } else if (u < 0x20) {
-      out.append("\\u00");
-      out.push_back(kHex[u >> 4]);
-      out.push_back(kHex[u & 0xF]);
+  std::size_t run = 0;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (!needs_escape(s[i])) continue;
+    out.append(s.substr(run, i - run));
+    auto u = static_cast<unsigned char>(s[i]);
+    if (u < 0x20) {
+      const char hex[] = {'\\', 'u', '0', '0', kHex[u >> 4], kHex[u & 0xF]};
+      out.append(hex, sizeof hex);
     } else {
-      out.push_back(c);
+      const char pair[] = {'\\', s[i]};
+      out.append(pair, sizeof pair);
     }
+    run = i + 1;
   }
+  out.append(s.substr(run));
   out.push_back('"');
 }
 
