@@ -60,12 +60,13 @@ BENCHMARK(BM_SpliceChatRequest);
 
 std::string content_chunk(int i) {
   char buf[512];
-  std::snprintf(buf, sizeof buf,
-                R"({"id":"chatcmpl-B9MHDbslfkBeAs8l4bebGdFOJ6PeG","object":"chat.completion.chunk",)"
-                R"("created":1741569952,"model":"gpt-4o-2024-08-06","system_fingerprint":"fp_1",)"
-                R"("choices":[{"index":0,"delta":{"content":" word%d"},"logprobs":null,)"
-                R"("finish_reason":null}],"usage":null})",
-                i);
+  std::snprintf(
+      buf, sizeof buf,
+      R"({"id":"chatcmpl-B9MHDbslfkBeAs8l4bebGdFOJ6PeG","object":"chat.completion.chunk",)"
+      R"("created":1741569952,"model":"gpt-4o-2024-08-06","system_fingerprint":"fp_1",)"
+      R"("choices":[{"index":0,"delta":{"content":" word%d"},"logprobs":null,)"
+      R"("finish_reason":null}],"usage":null})",
+      i);
   return buf;
 }
 
@@ -84,7 +85,8 @@ void BM_SseParserFeed(benchmark::State& state) {
   for (auto _ : state) {
     SseParser parser;  // one per stream, as the relay does
     for (std::size_t pos = 0; pos < stream.size(); pos += 512) {
-      events += static_cast<std::int64_t>(parser.feed(std::string_view(stream).substr(pos, 512)).size());
+      events +=
+          static_cast<std::int64_t>(parser.feed(std::string_view(stream).substr(pos, 512)).size());
     }
   }
   if (events != 50 * state.iterations()) state.SkipWithError("wrong event count");

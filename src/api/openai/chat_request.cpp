@@ -26,7 +26,9 @@ constexpr int kMaxValidatedDepth = 64;
 // Scratch buffers above this size are released after use so one huge body does not pin memory.
 constexpr std::size_t kKeepScratchBytes = 1u << 20;
 
-bool is_ws(char c) noexcept { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
+bool is_ws(char c) noexcept {
+  return c == ' ' || c == '\n' || c == '\r' || c == '\t';
+}
 
 // simdjson reads up to SIMDJSON_PADDING bytes past the end; a string_view promises nothing
 // about those bytes, so the body is copied into a reused thread-local buffer.
@@ -113,8 +115,8 @@ Error invalid(std::string message, std::string param, std::string code) {
 }
 
 Error not_json(error_code ec) {
-  Error e = invalid("We could not parse the JSON body of your request: it is not valid JSON.",
-                    {}, {});
+  Error e =
+      invalid("We could not parse the JSON body of your request: it is not valid JSON.", {}, {});
   e.detail = simdjson::error_message(ec);
   return e;
 }
@@ -217,13 +219,10 @@ class Inspector {
 };
 
 error_code Inspector::member(std::string_view key, od::value& v) {
-  switch (key.size()) {
-    case 5: if (key == "model") return read_model(v); break;
-    case 6: if (key == "stream") return read_stream(v); break;
-    case 8: if (key == "messages") return read_messages(v); break;
-    case 14: if (key == "stream_options") return read_stream_options(v); break;
-    default: break;
-  }
+  if (key == "model") return read_model(v);
+  if (key == "messages") return read_messages(v);
+  if (key == "stream") return read_stream(v);
+  if (key == "stream_options") return read_stream_options(v);
   return validate(v, 1);
 }
 

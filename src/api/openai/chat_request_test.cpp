@@ -106,8 +106,7 @@ TEST(OpenAiChatRequest, LaterDuplicateOverridesAnEarlierInvalidValue) {
 // An upstream unescapes keys, so "mod\u0065l" is `model` to it: routing on an earlier plain
 // `model` would bill and route one model while the upstream serves another.
 TEST(OpenAiChatRequest, EscapedKeyCountsAsTheSameKey) {
-  std::string body =
-      R"({"model":"cheap","messages":[{"role":"user"}],"mod\u0065l":"expensive"})";
+  std::string body = R"({"model":"cheap","messages":[{"role":"user"}],"mod\u0065l":"expensive"})";
   ChatInspection facts = inspect_ok(body);
   EXPECT_EQ(facts.model, "expensive");
   EXPECT_EQ(slice(body, facts.model_value), "\"expensive\"");

@@ -91,7 +91,8 @@ TEST(OpenAiChunk, UsageOnlyChunkCarriesTheTotals) {
 }
 
 TEST(OpenAiChunk, UsageBeforeChoicesIsStillRead) {
-  ChunkInfo info = classify_chunk(R"({"usage":{"prompt_tokens":3,"completion_tokens":4},"choices":[]})");
+  ChunkInfo info =
+      classify_chunk(R"({"usage":{"prompt_tokens":3,"completion_tokens":4},"choices":[]})");
   EXPECT_EQ(info.kind, ChunkKind::usage_only);
   ASSERT_TRUE(info.usage.has_value());
   EXPECT_EQ(info.usage->output_tokens, 4);
@@ -160,7 +161,8 @@ constexpr std::string_view kAzureStream =
     "\"end_offset\":44},\"content_filter_results\":{\"protected_material_text\":{"
     "\"filtered\":false,\"detected\":false}},\"finish_reason\":null,\"index\":0}],"
     "\"created\":0,\"id\":\"\",\"model\":\"\",\"object\":\"\"}\n\n"
-    "data: {\"choices\":[],\"created\":1741569952,\"id\":\"chatcmpl-B9MHDbslfkBeAs8l4bebGdFOJ6PeG\","
+    "data: "
+    "{\"choices\":[],\"created\":1741569952,\"id\":\"chatcmpl-B9MHDbslfkBeAs8l4bebGdFOJ6PeG\","
     "\"model\":\"gpt-4o-2024-08-06\",\"object\":\"chat.completion.chunk\","
     "\"system_fingerprint\":\"fp_b705f0c291\",\"usage\":{\"completion_tokens\":2,"
     "\"completion_tokens_details\":{\"accepted_prediction_tokens\":0,\"audio_tokens\":0,"

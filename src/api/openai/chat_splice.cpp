@@ -11,7 +11,9 @@
 namespace tollbooth::openai {
 namespace {
 
-bool is_ws(char c) noexcept { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
+bool is_ws(char c) noexcept {
+  return c == ' ' || c == '\n' || c == '\r' || c == '\t';
+}
 
 bool needs_escape(char c) noexcept {
   return c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20;
@@ -71,8 +73,9 @@ std::optional<Edit> include_usage_edit(std::string_view body, const ChatInspecti
 bool spans_fit(std::string_view body, const ChatInspection& facts) noexcept {
   auto fits = [&](const Span& s) { return s.begin <= s.end && s.end <= body.size(); };
   const Span& options = facts.stream_options_value;
-  return !facts.model_value.empty() && fits(facts.model_value) && body[facts.model_value.begin] == '"' &&
-         fits(options) && (options.empty() || body[options.begin] == '{' || body[options.begin] == 'n') &&
+  return !facts.model_value.empty() && fits(facts.model_value) &&
+         body[facts.model_value.begin] == '"' && fits(options) &&
+         (options.empty() || body[options.begin] == '{' || body[options.begin] == 'n') &&
          fits(facts.include_usage_value) && facts.object_end < body.size() &&
          body[facts.object_end] == '}';
 }

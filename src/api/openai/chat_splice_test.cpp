@@ -32,7 +32,8 @@ boost::json::object parse_object(std::string_view text) {
 // Splices, parses both bodies, and checks every member other than model and stream_options
 // survived unchanged. Returns the parsed result.
 boost::json::object splice_round_trip(std::string_view body, std::string_view upstream_model,
-                                      bool force_include_usage, std::string* spliced_out = nullptr) {
+                                      bool force_include_usage,
+                                      std::string* spliced_out = nullptr) {
   ChatInspection facts = inspect_ok(body);
   std::string spliced = splice_chat_request(body, facts, upstream_model, force_include_usage);
   if (spliced_out) *spliced_out = spliced;
@@ -43,8 +44,8 @@ boost::json::object splice_round_trip(std::string_view body, std::string_view up
     if (member.key() == "model" || member.key() == "stream_options") continue;
     EXPECT_EQ(after.at(member.key()), member.value()) << member.key();
   }
-  for (const auto& member : after) EXPECT_TRUE(member.key() == "stream_options" ||
-                                               before.contains(member.key())) << member.key();
+  for (const auto& member : after)
+    EXPECT_TRUE(member.key() == "stream_options" || before.contains(member.key())) << member.key();
   return after;
 }
 
@@ -69,9 +70,8 @@ TEST(OpenAiChatSplice, InsertsStreamOptionsBeforeTheClosingBrace) {
 }
 
 TEST(OpenAiChatSplice, AddsIncludeUsageToExistingStreamOptions) {
-  std::string body =
-      R"({"model":"m","stream":true,"stream_options":{"include_obfuscation":false},)"
-      R"("messages":[{"role":"user","content":"x"}]})";
+  std::string body = R"({"model":"m","stream":true,"stream_options":{"include_obfuscation":false},)"
+                     R"("messages":[{"role":"user","content":"x"}]})";
   auto after = splice_round_trip(body, "up", true);
   EXPECT_EQ(after.at("stream_options"),
             boost::json::parse(R"({"include_usage":true,"include_obfuscation":false})"));
@@ -85,9 +85,8 @@ TEST(OpenAiChatSplice, FillsAnEmptyStreamOptionsObject) {
 }
 
 TEST(OpenAiChatSplice, TurnsIncludeUsageFalseIntoTrue) {
-  std::string body =
-      R"({"model":"m","stream":true,"stream_options":{"include_usage":false,"x":1},)"
-      R"("messages":[{"role":"user"}]})";
+  std::string body = R"({"model":"m","stream":true,"stream_options":{"include_usage":false,"x":1},)"
+                     R"("messages":[{"role":"user"}]})";
   std::string spliced;
   auto after = splice_round_trip(body, "up", true, &spliced);
   EXPECT_EQ(after.at("stream_options"), boost::json::parse(R"({"include_usage":true,"x":1})"));
@@ -95,9 +94,8 @@ TEST(OpenAiChatSplice, TurnsIncludeUsageFalseIntoTrue) {
 }
 
 TEST(OpenAiChatSplice, LeavesIncludeUsageTrueAlone) {
-  std::string body =
-      R"({"model":"m","stream":true,"stream_options":{"include_usage":true},)"
-      R"("messages":[{"role":"user"}]})";
+  std::string body = R"({"model":"m","stream":true,"stream_options":{"include_usage":true},)"
+                     R"("messages":[{"role":"user"}]})";
   std::string spliced;
   splice_round_trip(body, "m", true, &spliced);
   EXPECT_EQ(spliced, body);

@@ -18,10 +18,9 @@ boost::json::object parse_error(std::string_view body) {
 TEST(OpenAiErrors, BodyHasTheOpenAiShape) {
   Error e = make_error(ErrorKind::invalid_request, "Missing required parameter: 'model'.", "model",
                        "missing_required_parameter");
-  EXPECT_EQ(error_body(e),
-            R"({"error":{"message":"Missing required parameter: 'model'.",)"
-            R"("type":"invalid_request_error","param":"model",)"
-            R"("code":"missing_required_parameter"}})");
+  EXPECT_EQ(error_body(e), R"({"error":{"message":"Missing required parameter: 'model'.",)"
+                           R"("type":"invalid_request_error","param":"model",)"
+                           R"("code":"missing_required_parameter"}})");
 }
 
 TEST(OpenAiErrors, EmptyParamAndCodeAreNull) {

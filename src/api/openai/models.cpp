@@ -25,7 +25,8 @@ boost::json::object model_object(const ModelConfig& model, long long created_uni
 std::string models_list_body(const Config& config, long long created_unix) {
   boost::json::array data;
   data.reserve(config.models.size());
-  for (const ModelConfig& model : config.models) data.emplace_back(model_object(model, created_unix));
+  for (const ModelConfig& model : config.models)
+    data.emplace_back(model_object(model, created_unix));
   boost::json::object list;
   list.emplace("object", "list");
   list.emplace("data", std::move(data));

@@ -36,7 +36,9 @@ const std::vector<SseEvent>& SseParser::feed(std::string_view bytes) {
   return events_;
 }
 
-std::size_t SseParser::pending_bytes() const noexcept { return buf_.size() - consumed_; }
+std::size_t SseParser::pending_bytes() const noexcept {
+  return buf_.size() - consumed_;
+}
 
 // The previous events' data strings keep their capacity for the next events.
 void SseParser::recycle_events() {

@@ -44,8 +44,8 @@ class SseParser {
   std::size_t line_ = 0;      // start of the next line to interpret
   std::size_t scan_ = 0;      // where the search for that line's terminator resumes
   bool bom_checked_ = false;
-  std::string data_;             // `data:` values of the event being built, each followed by LF
-  std::size_t type_begin_ = 0;   // `event:` value as an offset from consumed_
+  std::string data_;            // `data:` values of the event being built, each followed by LF
+  std::size_t type_begin_ = 0;  // `event:` value as an offset from consumed_
   std::size_t type_size_ = 0;
   std::vector<SseEvent> events_;
   std::vector<std::string> spare_;  // data strings of events handed out last time, reused

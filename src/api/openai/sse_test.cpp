@@ -18,8 +18,8 @@ struct Owned {
 };
 
 std::ostream& operator<<(std::ostream& os, const Owned& e) {
-  return os << "{raw=" << testing::PrintToString(e.raw) << " data=" << testing::PrintToString(e.data)
-            << " type=" << e.type << "}";
+  return os << "{raw=" << testing::PrintToString(e.raw)
+            << " data=" << testing::PrintToString(e.data) << " type=" << e.type << "}";
 }
 
 void take(const std::vector<SseEvent>& events, std::vector<Owned>& out) {
@@ -106,7 +106,10 @@ TEST(OpenAiSse, StrayBlankLinesBelongToNoEvent) {
 }
 
 TEST(OpenAiSse, StripsTheBomOnceAtTheStart) {
-  std::vector<Owned> events = feed_all("\xEF\xBB\xBF" "data: a\n\n\xEF\xBB\xBF" "data: b\n\n");
+  std::vector<Owned> events = feed_all(
+      "\xEF\xBB\xBF"
+      "data: a\n\n\xEF\xBB\xBF"
+      "data: b\n\n");
   ASSERT_EQ(events.size(), 2u);
   EXPECT_EQ(events[0].data, "a");
   EXPECT_EQ(events[0].raw, "data: a\n\n");
@@ -115,14 +118,20 @@ TEST(OpenAiSse, StripsTheBomOnceAtTheStart) {
 }
 
 TEST(OpenAiSse, StripsABomSplitAcrossReads) {
-  std::vector<Owned> events = feed_in_pieces("\xEF\xBB\xBF" "data: a\n\n", {1, 2});
+  std::vector<Owned> events = feed_in_pieces(
+      "\xEF\xBB\xBF"
+      "data: a\n\n",
+      {1, 2});
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0].data, "a");
   EXPECT_EQ(events[0].raw, "data: a\n\n");
 }
 
 TEST(OpenAiSse, StreamStartingWithBomLikeBytesIsKept) {
-  std::vector<Owned> events = feed_in_pieces("\xEF" "data: a\n\ndata: b\n\n", {1});
+  std::vector<Owned> events = feed_in_pieces(
+      "\xEF"
+      "data: a\n\ndata: b\n\n",
+      {1});
   ASSERT_EQ(events.size(), 2u);
   EXPECT_EQ(events[1].data, "b");
 }
