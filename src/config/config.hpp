@@ -13,10 +13,10 @@ namespace tollbooth {
 
 struct ServerConfig {
   std::string host = "127.0.0.1";
-  std::uint16_t port = 4000;                  // 0 = pick a free port (tests)
-  unsigned workers = 0;                       // 0 = one per core ("auto")
-  std::size_t max_body_bytes = 8u << 20;      // request bodies above this get 413
-  std::size_t max_header_bytes = 16u << 10;   // request heads above this get 431
+  std::uint16_t port = 4000;                        // 0 = pick a free port (tests)
+  unsigned workers = 0;                             // 0 = one per core ("auto")
+  std::size_t max_body_bytes = 8u << 20;            // request bodies above this get 413
+  std::size_t max_header_bytes = 16u << 10;         // request heads above this get 431
   std::chrono::milliseconds read_timeout{30'000};   // to receive one whole request
   std::chrono::milliseconds idle_timeout{60'000};   // keep-alive idle between requests
   std::chrono::milliseconds drain_timeout{30'000};  // max wait for in-flight work on SIGTERM
@@ -40,8 +40,8 @@ struct ProviderConfig {
   std::string api_key;      // resolved secret (from env:NAME); never logged
   std::string api_version;  // azure deployments form only; required there
   AzureApi azure_api = AzureApi::deployments;
-  std::string region;       // informational label for now
-  std::string ca_file;      // extra CA bundle for https upstreams; empty = system store
+  std::string region;   // informational label for now
+  std::string ca_file;  // extra CA bundle for https upstreams; empty = system store
   bool verify_tls = true;
   std::chrono::milliseconds connect_timeout{5'000};
   std::chrono::milliseconds first_byte_timeout{60'000};  // request sent → response head
