@@ -107,3 +107,22 @@ void BM_ClassifyChunk(benchmark::State& state) {
 BENCHMARK(BM_ClassifyChunk)->Arg(0)->Arg(1);
 
 }  // namespace
+
+// A whole non-streaming answer as OpenAI shapes it: usage after choices, two members after it.
+void BM_UsageFromCompletion(benchmark::State& state) {
+  const std::string body =
+      R"({"id":"chatcmpl-1","object":"chat.completion","created":1700000000,"model":"gpt-4o",)"
+      R"("choices":[{"index":0,"message":{"role":"assistant","content":"openai says: hello there",)"
+      R"("refusal":null,"annotations":[]},"logprobs":null,"finish_reason":"stop"}],)"
+      R"("usage":{"prompt_tokens":5,"completion_tokens":4,"total_tokens":9,)"
+      R"("prompt_tokens_details":{"cached_tokens":0,"audio_tokens":0},)"
+      R"("completion_tokens_details":{"reasoning_tokens":0,"audio_tokens":0,)"
+      R"("accepted_prediction_tokens":0,"rejected_prediction_tokens":0}},)"
+      R"("service_tier":"default","system_fingerprint":"fp_mock"})";
+  for (auto _ : state) {
+    auto u = tollbooth::openai::usage_from_completion(body);
+    benchmark::DoNotOptimize(u);
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * body.size()));
+}
+BENCHMARK(BM_UsageFromCompletion);

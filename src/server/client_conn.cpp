@@ -1,7 +1,8 @@
 #include "server/client_conn.hpp"
 
+#include <algorithm>
 #include <boost/asio/write.hpp>
-#include <cstdio>
+#include <charconv>
 
 #include "api/openai/errors.hpp"
 #include "config/config.hpp"
@@ -16,10 +17,17 @@ void ClientConn::begin_request() {
   record = AccessRecord{};
   head_sent = false;
   // Worker start time, worker index and a per-worker counter: unique without any shared state.
+  // Hex by to_chars: snprintf showed up in the profile at ~2% of a proxied request.
   auto n = ++worker.requests;
-  std::snprintf(record.request_id, sizeof record.request_id, "req_%llx%02x%08llx",
-                static_cast<unsigned long long>(worker.started_unix), worker.index & 0xff,
-                static_cast<unsigned long long>(n));
+  char* p = record.request_id;
+  char* end = p + sizeof record.request_id - 1;
+  p = std::copy_n("req_", 4, p);
+  p = std::to_chars(p, end, static_cast<unsigned long long>(worker.started_unix), 16).ptr;
+  *p++ = '_';
+  p = std::to_chars(p, end, worker.index, 16).ptr;
+  *p++ = '_';
+  p = std::to_chars(p, end, n, 16).ptr;
+  *p = '\0';
 }
 
 bool ClientConn::effective_keep_alive() const {

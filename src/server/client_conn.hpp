@@ -14,7 +14,7 @@ struct Worker;
 
 // What the access log says about one request; filled in by the handler.
 struct AccessRecord {
-  char request_id[32] = {};  // sent as x-request-id and logged; unique per process run
+  char request_id[48] = {};  // sent as x-request-id and logged; unique per process run
   int status = 0;
   std::string model;
   std::string route;     // provider that served, empty when none did

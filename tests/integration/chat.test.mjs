@@ -20,7 +20,7 @@ test('non-stream request to an Azure deployment is served with route header and 
   assert.ok(body.usage.prompt_tokens > 0 && body.usage.completion_tokens > 0);
   const again = await chat(s.gw.url, { model: 'gpt-4o', messages: [hello] });
   await again.text();
-  assert.match(res.headers.get('x-request-id'), /^req_[0-9a-f]+$/);
+  assert.match(res.headers.get('x-request-id'), /^req_[0-9a-f]+_[0-9a-f]+_[0-9a-f]+$/);
   assert.notEqual(res.headers.get('x-request-id'), again.headers.get('x-request-id'));
   const [up] = await s.mockRequests();
   assert.equal(up.target, '/azure-east/openai/deployments/gpt4o-prod/chat/completions?api-version=2024-10-21');

@@ -203,3 +203,23 @@ TEST(OpenAiChunk, AzureContentFilterErrorInStreamIsError) {
 
 }  // namespace
 }  // namespace tollbooth::openai
+
+TEST(OpenAiChunk, UsageIsFoundAfterChoicesWhateverTheContentSays) {
+  // The answer's text talks about "usage" and contains escaped quotes and braces; only the
+  // top-level key counts, wherever it stands among the members that follow.
+  std::string body =
+      R"({"id":"x","choices":[{"index":0,"message":{"role":"assistant","content":"the \"usage\":{\"prompt_tokens\":999} field {"},"finish_reason":"stop"}],)"
+      R"("usage":{"prompt_tokens":11,"completion_tokens":7,"total_tokens":18,"prompt_tokens_details":{"cached_tokens":3}},)"
+      R"("service_tier":"default","system_fingerprint":"fp_1"})";
+  auto u = tollbooth::openai::usage_from_completion(body);
+  ASSERT_TRUE(u.has_value());
+  EXPECT_EQ(u->input_tokens, 11);
+  EXPECT_EQ(u->output_tokens, 7);
+  EXPECT_EQ(u->cached_input_tokens, 3);
+}
+
+TEST(OpenAiChunk, UsageNullIsNoUsageEvenWithAQuotedUsageInContent) {
+  std::string body =
+      R"({"choices":[{"message":{"content":"x\",\"usage\":{\"prompt_tokens\":5}"}}],"usage":null})";
+  EXPECT_FALSE(tollbooth::openai::usage_from_completion(body).has_value());
+}
