@@ -44,6 +44,11 @@ test('a body over max_body_bytes is 413 naming the limit', async () => {
     { message: /max_body_bytes/ });
 });
 
+test('request headers over the limit get 431 naming max_header_bytes', async () => {
+  const res = await chat(s.gw.url, { model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] }, { 'x-big': 'y'.repeat(20000) });
+  await expectError(res, 431, { message: /max_header_bytes/ });
+});
+
 test('wrong method is 405 and unknown path is 404', async () => {
   const r1 = await fetch(`${s.gw.url}/v1/chat/completions`);
   await expectError(r1, 405);

@@ -65,3 +65,12 @@ test('a stream that breaks after it started is reported in-band and not retried'
   assert.ok(err, 'last event is an in-band error');
   assert.match(err.message, /dropper/);
 });
+
+test('a stream that stalls past idle_timeout after it started ends with an in-band error', async () => {
+  const res = await chat(s.gw.url, { model: 'stalls', messages: msg, stream: true });
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get('x-tollbooth-route'), 'staller');
+  const events = await sseEvents(res);
+  assert.ok(events.length >= 2, 'the first event arrived before the stall');
+  assert.match(events.at(-1).error.message, /staller: .*idle_timeout/);
+});

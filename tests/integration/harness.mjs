@@ -93,6 +93,10 @@ clouds:
     kind: openai
     prefix: /trickle
     stream_delay_ms: 150
+  staller:
+    kind: openai
+    prefix: /staller
+    fault: "stall_ms=3000"
 `;
 
 export function gatewayConfig(mockPort, extra = '') {
@@ -142,6 +146,11 @@ providers:
     kind: openai
     base_url: ${m}/trickle/v1
     api_key: k
+  staller:
+    kind: openai
+    base_url: ${m}/staller/v1
+    api_key: k
+    idle_timeout: 300ms
   nowhere:
     kind: openai
     base_url: http://127.0.0.1:9/v1
@@ -191,6 +200,10 @@ models:
   slow-stream:
     routes:
       - { provider: trickle }
+  stalls:
+    routes:
+      - { provider: staller }
+      - { provider: openai }
 ${extra}`;
 }
 
