@@ -147,7 +147,7 @@ test('models.list() returns the configured model ids; models.retrieve() one of t
   for await (const m of client.models.list()) ids.push(m.id);
   assert.deepEqual(ids.sort(), [
     'all-busy', 'all-down', 'client-error', 'direct', 'drops', 'fallback-503', 'fallback-connect',
-    'fallback-timeout', 'gpt-4o', 'gpt-4o-v1', 'only-slow', 'slow-stream',
+    'fallback-timeout', 'gpt-4o', 'gpt-4o-v1', 'only-slow', 'slow-stream', 'stalls',
   ]);
   const m = await client.models.retrieve('gpt-4o');
   assert.equal(m.id, 'gpt-4o');
