@@ -31,6 +31,7 @@ const runs = lines.map((l) => {
     proxyUser: r.proxy_user_ticks === '-' ? NaN : (Number(r.proxy_user_ticks) * usPerTick) / requests,
     mockCpu: (Number(r.mock_ticks) * usPerTick) / requests,
     rssKb: Number(r.rss_kb), hwmKb: Number(r.hwm_kb),
+    other: Number(r.other_pct ?? 0), steal: Number(r.steal_pct ?? 0),
   };
 });
 
@@ -97,13 +98,16 @@ const cost = table(
 // Spread between rounds: min-max of each target's req/s and of the per-round tollbooth/nginx ratio.
 const range = (xs, fmt) => (xs.length ? `${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))}` : '–');
 const noise = table(
-  ['N', 'conns', 'direct req/s', 'nginx req/s', 'tollbooth req/s', 'tollbooth/nginx per round'],
+  ['N', 'conns', 'direct req/s', 'nginx req/s', 'tollbooth req/s', 'tollbooth/nginx per round',
+    'max other CPU %'],
   keys.map(([n, c]) => {
     const ratios = pick(n, c, 'tollbooth').map((r) => {
       const ng = pick(n, c, 'nginx').find((x) => x.round === r.round);
       return ng ? r.rps / ng.rps : NaN;
     }).filter((x) => !Number.isNaN(x));
-    return [n, c, ...TARGETS.map((t) => range(pick(n, c, t).map((r) => r.rps), f0)), range(ratios, f2)];
+    const all = runs.filter((r) => r.n === n && r.conns === c);
+    return [n, c, ...TARGETS.map((t) => range(pick(n, c, t).map((r) => r.rps), f0)), range(ratios, f2),
+      f0(Math.max(...all.map((r) => r.other)))];
   }),
 );
 
@@ -111,7 +115,7 @@ const goals = [];
 for (const n of Ns) {
   if (Cs.includes(64)) {
     const ratio = med(n, 64, 'tollbooth', 'rps') / med(n, 64, 'nginx', 'rps');
-    goals.push([`throughput ≥ ${GOAL_RATIO}× nginx at 64 connections`, n, `${f2(ratio)}×`, ratio >= GOAL_RATIO]);
+    goals.push([`throughput ≥ ${GOAL_RATIO}× nginx at 64 connections`, n, `${ratio.toFixed(3)}×`, ratio >= GOAL_RATIO]);
   }
   if (Cs.includes(8)) {
     const added = med(n, 8, 'tollbooth', 'p50') - med(n, 8, 'direct', 'p50');
@@ -130,6 +134,14 @@ const errorNote = errors
     '. Numbers from those runs are suspect.'
   : 'No wrk errors: every answer was a 2xx.';
 
+const OTHER_LIMIT = 5;  // % of all cores used by other processes that makes a run suspect
+const busy = runs.filter((r) => r.other > OTHER_LIMIT || r.steal > OTHER_LIMIT);
+const busyNote = busy.length
+  ? `**${busy.length} of ${runs.length} runs shared the machine**: other processes (or the ` +
+    `hypervisor, as steal) used more than ${OTHER_LIMIT}% of the cores during them ` +
+    `(worst ${f0(Math.max(...busy.map((r) => Math.max(r.other, r.steal))))}%). Rerun on a quiet machine before trusting the numbers.`
+  : `The machine was quiet: nothing else used more than ${OTHER_LIMIT}% of the cores during any run.`;
+
 const body = `## Throughput (median req/s of ${rounds} round${rounds === 1 ? '' : 's'})
 
 ${throughput}
@@ -142,7 +154,7 @@ ${latency}
 
 ${cost}
 
-## Noise (min–max over rounds)
+## Noise (min–max over rounds; other CPU = what processes other than wrk, the proxy and the mock used, in % of all cores)
 
 ${noise}
 
@@ -151,6 +163,7 @@ ${noise}
 ${goalTable}
 
 ${errorNote}
+${busyNote}
 `;
 
 const md = `# tollbooth wrk benchmark ${opt.stamp}
