@@ -1,0 +1,340 @@
+#include "providers/bedrock_stream.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "aws/eventstream.hpp"
+
+namespace tb = tollbooth;
+namespace bd = tollbooth::bedrock;
+namespace fs = std::filesystem;
+namespace json = boost::json;
+
+namespace {
+
+const fs::path kSource = fs::path(TOLLBOOTH_SOURCE_DIR);
+const fs::path kVectors = kSource / ".." / "shared" / "vectors" / "bedrock";
+const fs::path kGolden = kSource / "tests" / "golden" / "bedrock";
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read " + path.string());
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+bd::ReplyOptions options(bool include_usage, std::string_view json_tool = {}) {
+  bd::ReplyOptions o;
+  o.client_model = "claude-sonnet";
+  o.response_id = "chatcmpl-0001";
+  o.created = 1767225600;
+  o.include_usage = include_usage;
+  o.json_tool = json_tool;
+  return o;
+}
+
+struct Event {
+  std::string type;
+  std::string payload;
+};
+
+// The decoded events of a vector file: [{eventType: payload}, ...].
+std::vector<Event> events_of(const fs::path& path) {
+  std::vector<Event> out;
+  json::value events = json::parse(read_file(path));
+  for (const auto& item : events.as_array())
+    for (const auto& [type, payload] : item.as_object())
+      out.push_back({std::string(type), json::serialize(payload)});
+  return out;
+}
+
+std::string run(bd::ConverseStreamTranslator& t, const std::vector<Event>& events) {
+  std::string out;
+  for (const auto& e : events) t.on_event(e.type, e.payload, out);
+  t.finish(out);
+  return out;
+}
+
+// Feeds the event-stream bytes of a vector file to the decoder in 7-byte pieces, as a socket
+// might split them, and each decoded message to the translator; exceptions go to on_exception.
+std::string run_binary(bd::ConverseStreamTranslator& t, const fs::path& path) {
+  std::string bytes = read_file(path), out;
+  tb::aws::EventStreamDecoder decoder;
+  std::vector<tb::aws::EventMessage> messages;
+  for (std::size_t pos = 0; pos < bytes.size(); pos += 7) {
+    auto fed = decoder.feed(std::string_view(bytes).substr(pos, 7), messages);
+    EXPECT_TRUE(fed) << fed.error().message;
+  }
+  EXPECT_TRUE(decoder.finish());
+  for (const auto& m : messages) {
+    if (m.message_type() == "exception")
+      t.on_exception(m.exception_type(), m.payload, out);
+    else
+      t.on_event(m.event_type(), m.payload, out);
+  }
+  t.finish(out);
+  return out;
+}
+
+// The JSON payloads of `data:` events, [DONE] excluded.
+std::vector<json::value> chunks_of(const std::string& sse) {
+  std::vector<json::value> out;
+  std::size_t pos = 0;
+  while ((pos = sse.find("data: ", pos)) != std::string::npos) {
+    auto end = sse.find("\n\n", pos);
+    auto data = sse.substr(pos + 6, end - pos - 6);
+    if (data != "[DONE]") out.push_back(json::parse(data));
+    pos = end;
+  }
+  return out;
+}
+
+json::value delta_of(const json::value& chunk) {
+  return chunk.at("choices").at(0).at("delta");
+}
+
+const std::string kUsage =
+    R"({"usage":{"inputTokens":25,"outputTokens":30,"totalTokens":55},"metrics":{"latencyMs":812}})";
+
+}  // namespace
+
+TEST(OpenAiBedrock, StreamsTheToolUseVectorAsExactChunks) {
+  bd::ConverseStreamTranslator t(options(true));
+  std::string out = run(t, events_of(kVectors / "converse-stream-tooluse.json"));
+  EXPECT_EQ(out, read_file(kGolden / "stream-tool-use.openai.sse"));
+  EXPECT_TRUE(t.done());
+  EXPECT_FALSE(t.error());
+  EXPECT_EQ(t.finish_reason(), "tool_calls");
+  EXPECT_EQ(t.usage().input_tokens, 25);
+  EXPECT_EQ(t.usage().output_tokens, 30);
+  EXPECT_TRUE(t.usage().reported);
+}
+
+TEST(OpenAiBedrock, DecodesAndTranslatesTheToolUseBinaryVector) {
+  bd::ConverseStreamTranslator t(options(true));
+  std::string out = run_binary(t, kVectors / "converse-stream-tooluse.bin");
+  EXPECT_EQ(out, read_file(kGolden / "stream-tool-use.openai.sse"));
+  EXPECT_TRUE(t.done());
+  EXPECT_FALSE(t.error());
+  EXPECT_EQ(t.finish_reason(), "tool_calls");
+}
+
+TEST(OpenAiBedrock, DecodesAndTranslatesTheThrottlingBinaryVector) {
+  bd::ConverseStreamTranslator t(options(true));
+  std::string out = run_binary(t, kVectors / "converse-stream-throttling-exception.bin");
+  EXPECT_TRUE(
+      out.ends_with("data: {\"error\":{\"message\":\"Bedrock is throttling requests for "
+                    "this model; try again later.\",\"type\":\"rate_limit_error\","
+                    "\"param\":null,\"code\":\"rate_limit_exceeded\"}}\n\n"))
+      << out;
+  EXPECT_EQ(out.find("[DONE]"), std::string::npos);
+  ASSERT_TRUE(t.error());
+  EXPECT_TRUE(t.error()->retryable);
+  EXPECT_TRUE(t.done());
+}
+
+TEST(OpenAiBedrock, SendsTheUsageChunkOnlyWhenAskedButAlwaysExposesUsage) {
+  bd::ConverseStreamTranslator t(options(false));
+  std::string out = run(t, events_of(kVectors / "converse-stream-tooluse.json"));
+  EXPECT_EQ(out.find("usage"), std::string::npos);
+  EXPECT_TRUE(out.ends_with("\"finish_reason\":\"tool_calls\"}]}\n\ndata: [DONE]\n\n"));
+  EXPECT_TRUE(t.usage().reported);
+  EXPECT_EQ(t.usage().input_tokens, 25);
+}
+
+TEST(OpenAiBedrock, StreamsParallelToolCallsWithOwnIndex) {
+  bd::ConverseStreamTranslator t(options(false));
+  std::string out =
+      run(t, {{"messageStart", R"({"role":"assistant"})"},
+              {"contentBlockDelta", R"({"contentBlockIndex":0,"delta":{"text":"Two calls."}})"},
+              {"contentBlockStop", R"({"contentBlockIndex":0})"},
+              {"contentBlockStart",
+               R"({"contentBlockIndex":1,"start":{"toolUse":{"toolUseId":"t_a","name":"a"}}})"},
+              {"contentBlockStart",
+               R"({"contentBlockIndex":2,"start":{"toolUse":{"toolUseId":"t_b","name":"b"}}})"},
+              {"contentBlockDelta",
+               R"({"delta":{"toolUse":{"input":"{\"x\":1}"}},"contentBlockIndex":2})"},
+              {"contentBlockStop", R"({"contentBlockIndex":2})"},
+              {"contentBlockStop", R"({"contentBlockIndex":1})"},
+              {"messageStop", R"({"stopReason":"tool_use"})"},
+              {"metadata", kUsage}});
+  auto chunks = chunks_of(out);
+  ASSERT_EQ(chunks.size(), 7u) << out;
+  EXPECT_EQ(
+      json::serialize(delta_of(chunks[2])),
+      R"({"tool_calls":[{"index":0,"id":"t_a","type":"function","function":{"name":"a","arguments":""}}]})");
+  EXPECT_EQ(
+      json::serialize(delta_of(chunks[3])),
+      R"({"tool_calls":[{"index":1,"id":"t_b","type":"function","function":{"name":"b","arguments":""}}]})");
+  EXPECT_EQ(json::serialize(delta_of(chunks[4])),
+            R"({"tool_calls":[{"index":1,"function":{"arguments":"{\"x\":1}"}}]})");
+  // Block 1 got no input at all: its arguments must still parse.
+  EXPECT_EQ(json::serialize(delta_of(chunks[5])),
+            R"({"tool_calls":[{"index":0,"function":{"arguments":"{}"}}]})");
+  EXPECT_EQ(chunks[6].at("choices").at(0).at("finish_reason"), "tool_calls");
+  EXPECT_TRUE(out.ends_with("data: [DONE]\n\n"));
+}
+
+TEST(OpenAiBedrock, StreamsTheResponseFormatToolAsContent) {
+  bd::ConverseStreamTranslator t(options(false, "person"));
+  std::string out = run(
+      t,
+      {{"messageStart", R"({"role":"assistant"})"},
+       {"contentBlockStart",
+        R"({"contentBlockIndex":0,"start":{"toolUse":{"toolUseId":"t","name":"person"}}})"},
+       {"contentBlockDelta",
+        R"({"contentBlockIndex":0,"delta":{"toolUse":{"input":"{\"name\":"}}})"},
+       {"contentBlockDelta", R"({"contentBlockIndex":0,"delta":{"toolUse":{"input":"\"Ada\"}"}}})"},
+       {"contentBlockStop", R"({"contentBlockIndex":0})"},
+       {"messageStop", R"({"stopReason":"tool_use"})"},
+       {"metadata", kUsage}});
+  auto chunks = chunks_of(out);
+  ASSERT_EQ(chunks.size(), 4u) << out;
+  EXPECT_EQ(json::serialize(delta_of(chunks[1])), R"({"content":"{\"name\":"})");
+  EXPECT_EQ(json::serialize(delta_of(chunks[2])), R"({"content":"\"Ada\"}"})");
+  EXPECT_EQ(chunks[3].at("choices").at(0).at("finish_reason"), "stop");
+  EXPECT_EQ(out.find("tool_calls"), std::string::npos);
+  EXPECT_EQ(t.finish_reason(), "stop");
+}
+
+TEST(OpenAiBedrock, StreamsAResponseFormatToolWithoutInputAsAnEmptyObject) {
+  bd::ConverseStreamTranslator t(options(false, "json_tool_call"));
+  std::string out = run(
+      t,
+      {{"contentBlockStart",
+        R"({"contentBlockIndex":0,"start":{"toolUse":{"toolUseId":"t","name":"json_tool_call"}}})"},
+       {"contentBlockStop", R"({"contentBlockIndex":0})"},
+       {"messageStop", R"({"stopReason":"tool_use"})"},
+       {"metadata", kUsage}});
+  auto chunks = chunks_of(out);
+  ASSERT_EQ(chunks.size(), 3u) << out;
+  EXPECT_EQ(json::serialize(delta_of(chunks[1])), R"({"content":"{}"})");
+}
+
+TEST(OpenAiBedrock, TurnsAThrottlingExceptionIntoAnInBandError) {
+  bd::ConverseStreamTranslator t(options(true));
+  std::string out;
+  t.on_event("messageStart", R"({"role":"assistant","p":"abc"})", out);
+  out.clear();
+  // The frame of vectors/bedrock/converse-stream-throttling-exception.bin, decoded.
+  t.on_exception("throttlingException",
+                 R"({"message":"Too many requests, please wait before trying again."})", out);
+  EXPECT_EQ(
+      out,
+      "data: {\"error\":{\"message\":\"Bedrock is throttling requests for this model; try again "
+      "later.\",\"type\":\"rate_limit_error\",\"param\":null,\"code\":\"rate_limit_exceeded\"}}"
+      "\n\n");
+  ASSERT_TRUE(t.error());
+  EXPECT_TRUE(t.error()->retryable);
+  EXPECT_NE(t.error()->detail.find("Too many requests"), std::string::npos);
+  EXPECT_TRUE(t.done());
+  out.clear();
+  t.on_event("contentBlockDelta", R"({"contentBlockIndex":0,"delta":{"text":"late"}})", out);
+  t.on_exception("internalServerException", "{}", out);
+  t.finish(out);
+  EXPECT_EQ(out, "");
+}
+
+TEST(OpenAiBedrock, ReportsAStreamThatEndsBeforeItsEnd) {
+  bd::ConverseStreamTranslator broken(options(true));
+  std::string out =
+      run(broken, {{"messageStart", R"({"role":"assistant"})"},
+                   {"contentBlockDelta", R"({"contentBlockIndex":0,"delta":{"text":"Hel"}})"}});
+  auto chunks = chunks_of(out);
+  ASSERT_EQ(chunks.size(), 3u);
+  EXPECT_EQ(chunks[2].at("error").at("type"), "upstream_error");
+  EXPECT_EQ(out.find("[DONE]"), std::string::npos);
+  EXPECT_EQ(broken.usage().reported, false);
+
+  // The answer ended but its metadata (usage) never came: still a broken stream.
+  bd::ConverseStreamTranslator no_metadata(options(false));
+  out = run(no_metadata, {{"messageStart", R"({"role":"assistant"})"},
+                          {"messageStop", R"({"stopReason":"end_turn"})"}});
+  EXPECT_TRUE(out.ends_with("\"code\":null}}\n\n"));
+  EXPECT_EQ(out.find("[DONE]"), std::string::npos);
+  EXPECT_TRUE(no_metadata.error());
+}
+
+TEST(OpenAiBedrock, TurnsAnUnreadableEventIntoAnInBandError) {
+  for (std::string_view bad : {"not json", R"({"contentBlockIndex":"zero","delta":{"text":"x"}})",
+                               R"({"contentBlockIndex":5,"delta":{"toolUse":{"input":"{}"}}})"}) {
+    bd::ConverseStreamTranslator t(options(false));
+    std::string out;
+    t.on_event("contentBlockDelta", bad, out);
+    ASSERT_TRUE(t.error()) << bad;
+    EXPECT_EQ(t.error()->kind, tb::ErrorKind::bad_gateway);
+    EXPECT_TRUE(out.starts_with("data: {\"error\":")) << out;
+    EXPECT_TRUE(t.done());
+  }
+}
+
+TEST(OpenAiBedrock, IgnoresUnknownEventsAndMembers) {
+  bd::ConverseStreamTranslator t(options(false));
+  std::string out = run(
+      t,
+      {{"messageStart", R"({"p":"abcdefgh","role":"assistant"})"},
+       {"contentBlockDelta",
+        R"({"contentBlockIndex":0,"delta":{"text":"a\nb \"c\" \u00e9"},"p":"xyz"})"},
+       {"contentBlockDelta", R"({"contentBlockIndex":0,"delta":{"citation":{"title":"t"}}})"},
+       {"contentBlockDelta", R"({"contentBlockIndex":0,"delta":{"text":""}})"},
+       {"somethingNew", R"({"x":1})"},
+       {"messageStop", R"({"stopReason":"end_turn","additionalModelResponseFields":{}})"},
+       {"metadata", R"({"usage":{"inputTokens":1,"outputTokens":2,"totalTokens":3},"trace":{}})"}});
+  auto chunks = chunks_of(out);
+  ASSERT_EQ(chunks.size(), 3u) << out;
+  EXPECT_EQ(delta_of(chunks[1]).at("content"), "a\nb \"c\" \u00e9");
+  EXPECT_EQ(chunks[2].at("choices").at(0).at("finish_reason"), "stop");
+}
+
+TEST(OpenAiBedrock, StreamsReasoningAsReasoningContent) {
+  bd::ConverseStreamTranslator t(options(false));
+  std::string out =
+      run(t, {{"messageStart", R"({"role":"assistant"})"},
+              {"contentBlockDelta",
+               R"({"contentBlockIndex":0,"delta":{"reasoningContent":{"text":"Hmm"}}})"},
+              {"contentBlockDelta",
+               R"({"contentBlockIndex":0,"delta":{"reasoningContent":{"signature":"sig"}}})"},
+              {"contentBlockDelta", R"({"contentBlockIndex":1,"delta":{"text":"Yes"}})"},
+              {"messageStop", R"({"stopReason":"max_tokens"})"},
+              {"metadata", kUsage}});
+  auto chunks = chunks_of(out);
+  ASSERT_EQ(chunks.size(), 4u) << out;
+  EXPECT_EQ(json::serialize(delta_of(chunks[1])), R"({"reasoning_content":"Hmm"})");
+  EXPECT_EQ(json::serialize(delta_of(chunks[2])), R"({"content":"Yes"})");
+  EXPECT_EQ(chunks[3].at("choices").at(0).at("finish_reason"), "length");
+}
+
+TEST(OpenAiBedrock, StartsWithTheRoleChunkEvenWithoutMessageStart) {
+  bd::ConverseStreamTranslator t(options(false));
+  std::string out;
+  t.on_event("contentBlockDelta", R"({"contentBlockIndex":0,"delta":{"text":"Hi"}})", out);
+  auto chunks = chunks_of(out);
+  ASSERT_EQ(chunks.size(), 2u);
+  EXPECT_EQ(json::serialize(delta_of(chunks[0])), R"({"role":"assistant","content":""})");
+  EXPECT_EQ(
+      json::serialize(chunks[1]),
+      R"({"id":"chatcmpl-0001","object":"chat.completion.chunk","created":1767225600,)"
+      R"("model":"claude-sonnet","choices":[{"index":0,"delta":{"content":"Hi"},"logprobs":null,)"
+      R"("finish_reason":null}]})");
+}
+
+TEST(OpenAiBedrock, CompletesWhateverOrderMessageStopAndMetadataCome) {
+  bd::ConverseStreamTranslator t(options(true));
+  std::string out;
+  t.on_event("metadata", kUsage, out);
+  EXPECT_FALSE(t.done());
+  t.on_event("messageStop", R"({"stopReason":"end_turn"})", out);
+  EXPECT_TRUE(t.done());
+  auto chunks = chunks_of(out);
+  ASSERT_EQ(chunks.size(), 3u);
+  EXPECT_EQ(chunks[2].at("usage").at("total_tokens"), 55);
+  EXPECT_EQ(chunks[2].at("choices").as_array().size(), 0u);
+}
