@@ -91,8 +91,6 @@ namespace {
 
 using simdjson::SUCCESS;
 
-constexpr std::size_t kKeepScratchBytes = 1u << 20;
-
 // OpenAI parameters with no Converse counterpart. Sent with their neutral value (or null) they
 // ask for nothing Bedrock does not already do, so they pass; any other value is unsupported.
 struct Unsupported {
@@ -150,19 +148,6 @@ Error not_json() {
 }
 
 }  // namespace
-
-simdjson::padded_string_view padded_copy(std::string& buf, std::string_view in) {
-  if (buf.capacity() > kKeepScratchBytes && in.size() < kKeepScratchBytes) std::string().swap(buf);
-  buf.resize(in.size() + simdjson::SIMDJSON_PADDING);
-  if (!in.empty()) std::memcpy(buf.data(), in.data(), in.size());
-  std::memset(buf.data() + in.size(), 0, simdjson::SIMDJSON_PADDING);
-  return simdjson::padded_string_view(buf.data(), in.size(), buf.size());
-}
-
-od::parser& reuse(od::parser& parser, std::size_t doc_size) {
-  if (parser.capacity() > kKeepScratchBytes && doc_size < kKeepScratchBytes) parser = od::parser{};
-  return parser;
-}
 
 error_code raw_value(od::value& v, std::string_view& out) {
   od::json_type t;

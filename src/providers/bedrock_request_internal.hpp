@@ -4,7 +4,7 @@
 // bedrock_messages.cpp (messages and their content → Converse turns) and
 // bedrock_tool_config.cpp (tools, tool_choice, response_format → toolConfig). Not for other
 // callers; the API is bedrock_request.hpp.
-#include <simdjson.h>
+#include "json/scratch.hpp"
 
 #include <array>
 #include <cstdint>
@@ -25,11 +25,10 @@ enum class Format { text, json_object, json_schema };
 // Kinds of content part seen in one message.
 enum : unsigned { kText = 1, kImage = 2, kDocument = 4 };
 
-// simdjson reads up to SIMDJSON_PADDING bytes past the end; a string_view promises nothing
-// there, so the input is copied into a reused thread-local buffer of its own.
-simdjson::padded_string_view padded_copy(std::string& buf, std::string_view in);
-// `parser`, replaced by a fresh one when a large document left it holding much memory.
-od::parser& reuse(od::parser& parser, std::size_t doc_size);
+// Padded input copies and parser reuse (json/scratch.hpp): every parse copies its input into a
+// thread-local buffer of its own.
+using json::padded_copy;
+using json::reuse;
 // The raw text of any value: objects and arrays whole, scalars as their token.
 error_code raw_value(od::value& v, std::string_view& out);
 

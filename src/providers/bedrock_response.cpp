@@ -1,6 +1,6 @@
 #include "providers/bedrock_response.hpp"
 
-#include <simdjson.h>
+#include "json/scratch.hpp"
 
 #include <cctype>
 #include <cstring>
@@ -24,19 +24,10 @@ namespace od = simdjson::ondemand;
 using simdjson::error_code;
 using simdjson::SUCCESS;
 
-constexpr std::size_t kKeepScratchBytes = 1u << 20;
-
-error_code open_doc(std::string_view json, od::document& doc) {
+error_code open_doc(std::string_view text, od::document& doc) {
   thread_local std::string buf;
   thread_local od::parser parser;
-  if (buf.capacity() > kKeepScratchBytes && json.size() < kKeepScratchBytes)
-    std::string().swap(buf);
-  if (parser.capacity() > kKeepScratchBytes && json.size() < kKeepScratchBytes)
-    parser = od::parser{};
-  buf.resize(json.size() + simdjson::SIMDJSON_PADDING);
-  if (!json.empty()) std::memcpy(buf.data(), json.data(), json.size());
-  std::memset(buf.data() + json.size(), 0, simdjson::SIMDJSON_PADDING);
-  return parser.iterate(simdjson::padded_string_view(buf.data(), json.size(), buf.size())).get(doc);
+  return json::reuse(parser, text.size()).iterate(json::padded_copy(buf, text)).get(doc);
 }
 
 struct ToolCall {

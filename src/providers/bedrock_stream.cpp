@@ -1,6 +1,6 @@
 #include "providers/bedrock_stream.hpp"
 
-#include <simdjson.h>
+#include "json/scratch.hpp"
 
 #include <cstring>
 
@@ -22,14 +22,11 @@ namespace od = simdjson::ondemand;
 using simdjson::error_code;
 using simdjson::SUCCESS;
 
-error_code open_event(std::string_view json, od::document& doc, od::object& root) {
+error_code open_event(std::string_view text, od::document& doc, od::object& root) {
   thread_local std::string buf;
   thread_local od::parser parser;
-  buf.resize(json.size() + simdjson::SIMDJSON_PADDING);
-  if (!json.empty()) std::memcpy(buf.data(), json.data(), json.size());
-  std::memset(buf.data() + json.size(), 0, simdjson::SIMDJSON_PADDING);
-  auto padded = simdjson::padded_string_view(buf.data(), json.size(), buf.size());
-  if (auto ec = parser.iterate(padded).get(doc)) return ec;
+  if (auto ec = json::reuse(parser, text.size()).iterate(json::padded_copy(buf, text)).get(doc))
+    return ec;
   return doc.get_object().get(root);
 }
 

@@ -1,6 +1,6 @@
 #include "api/openai/chat_request.hpp"
 
-#include <simdjson.h>
+#include "json/scratch.hpp"
 
 #include <bit>
 #include <cstdint>
@@ -23,30 +23,19 @@ using simdjson::SUCCESS;
 // Values nested deeper than this are skipped unvalidated (On-Demand skips iteratively), which
 // bounds our recursion without refusing bodies an upstream would accept.
 constexpr int kMaxValidatedDepth = 64;
-// Scratch buffers above this size are released after use so one huge body does not pin memory.
-constexpr std::size_t kKeepScratchBytes = 1u << 20;
 
 bool is_ws(char c) noexcept {
   return c == ' ' || c == '\n' || c == '\r' || c == '\t';
 }
 
-// simdjson reads up to SIMDJSON_PADDING bytes past the end; a string_view promises nothing
-// about those bytes, so the body is copied into a reused thread-local buffer.
 simdjson::padded_string_view padded_copy(std::string_view in) {
   thread_local std::string buf;
-  if (buf.capacity() > kKeepScratchBytes && in.size() < kKeepScratchBytes) std::string().swap(buf);
-  // The padding is part of the string's size and zeroed, so every byte simdjson (or our word
-  // scan) may read is in bounds and initialised.
-  buf.resize(in.size() + simdjson::SIMDJSON_PADDING);
-  if (!in.empty()) std::memcpy(buf.data(), in.data(), in.size());
-  std::memset(buf.data() + in.size(), 0, simdjson::SIMDJSON_PADDING);
-  return simdjson::padded_string_view(buf.data(), in.size(), buf.size());
+  return json::padded_copy(buf, in);
 }
 
 od::parser& thread_parser(std::size_t doc_size) {
   thread_local od::parser parser;
-  if (parser.capacity() > kKeepScratchBytes && doc_size < kKeepScratchBytes) parser = od::parser{};
-  return parser;
+  return json::reuse(parser, doc_size);
 }
 
 // Bit 7 of each byte of `word` equal to `c`; the lowest set bit is exact (higher ones may not be).

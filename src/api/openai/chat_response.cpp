@@ -1,6 +1,6 @@
 #include "api/openai/chat_response.hpp"
 
-#include <simdjson.h>
+#include "json/scratch.hpp"
 
 #include <cstring>
 #include <string>
@@ -16,27 +16,14 @@ namespace {
 namespace od = simdjson::ondemand;
 using simdjson::error_code;
 
-constexpr std::size_t kKeepScratchBytes = 1u << 20;
-
-// simdjson reads up to SIMDJSON_PADDING bytes past the end, which a string_view does not
-// promise; copy into a reused thread-local buffer (a chunk is a few hundred bytes).
 simdjson::padded_string_view padded_copy(std::string_view in) {
   thread_local std::string buf;
-  if (buf.capacity() > kKeepScratchBytes && in.size() < kKeepScratchBytes) std::string().swap(buf);
-  // The padding is part of the string's size and zeroed, so every byte simdjson (or our word
-  // scan) may read is in bounds and initialised.
-  buf.resize(in.size() + simdjson::SIMDJSON_PADDING);
-  if (!in.empty()) std::memcpy(buf.data(), in.data(), in.size());
-  std::memset(buf.data() + in.size(), 0, simdjson::SIMDJSON_PADDING);
-  return simdjson::padded_string_view(buf.data(), in.size(), buf.size());
+  return json::padded_copy(buf, in);
 }
 
 od::parser& thread_parser(std::size_t doc_size) {
   thread_local od::parser parser;
-  if (parser.capacity() > kKeepScratchBytes && doc_size < kKeepScratchBytes) {
-    parser = od::parser{};
-  }
-  return parser;
+  return json::reuse(parser, doc_size);
 }
 
 // A token count; null or a non-integer counts as zero rather than spoiling the whole usage.
