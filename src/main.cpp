@@ -60,7 +60,8 @@ int main(int argc, char** argv) {
 
   tb::mock::MockOptions mock_opts;
   auto* mock_cmd = app.add_subcommand(
-      "mock", "Run the mock clouds (OpenAI and Azure OpenAI) for demos, tests and benchmarks");
+      "mock",
+      "Run the mock clouds (OpenAI, Azure OpenAI, AWS Bedrock) for demos, tests and benchmarks");
   mock_cmd->add_option("-l,--listen", mock_opts.listen, "host:port (port 0 = any free port)")
       ->capture_default_str();
   mock_cmd->add_option("-c,--config", mock_opts.config_file, "Mock clouds file (YAML)");

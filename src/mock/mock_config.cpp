@@ -12,7 +12,8 @@ namespace tollbooth::mock {
 namespace {
 
 constexpr std::string_view kCloudKeys[] = {
-    "kind", "prefix", "api_key", "fault", "stream_delay_ms", "deployments", "models", "record"};
+    "kind",   "prefix", "api_key", "fault",         "stream_delay_ms",  "deployments",
+    "models", "record", "region",  "access_key_id", "secret_access_key"};
 
 class Reader {
  public:
@@ -55,6 +56,7 @@ class Reader {
  private:
   void check_keys(const std::string& name, const YAML::Node& node) const;
   void read_lists(CloudConfig& c, const YAML::Node& node) const;
+  void read_bedrock(CloudConfig& c, const YAML::Node& node) const;
 
   std::string_view source_;
   const EnvLookup& env_;
@@ -68,7 +70,7 @@ void Reader::check_keys(const std::string& name, const YAML::Node& node) const {
     }
     fail(kv.first, "unknown key '" + key + "' in cloud '" + name +
                        "' (expected kind, prefix, api_key, fault, stream_delay_ms, deployments, "
-                       "models or record)");
+                       "models, record, region, access_key_id or secret_access_key)");
   }
 }
 
@@ -89,6 +91,29 @@ void Reader::read_lists(CloudConfig& c, const YAML::Node& node) const {
   }
 }
 
+void Reader::read_bedrock(CloudConfig& c, const YAML::Node& node) const {
+  const auto ctx = "cloud '" + c.name + "': ";
+  const auto region = node["region"];
+  const auto akid = node["access_key_id"];
+  const auto secret_key = node["secret_access_key"];
+  if (c.kind != CloudKind::bedrock) {
+    for (const auto& n : {region, akid, secret_key}) {
+      if (n) fail(n, ctx + "region, access_key_id and secret_access_key are for kind bedrock");
+    }
+    return;
+  }
+  if (region) {
+    c.region = scalar(region, ctx + "region");
+    if (c.region.empty()) fail(region, ctx + "region must not be empty");
+  }
+  if (akid) c.access_key_id = secret(akid, ctx + "access_key_id");
+  if (secret_key) c.secret_access_key = secret(secret_key, ctx + "secret_access_key");
+  if (c.access_key_id.empty() != c.secret_access_key.empty()) {
+    fail(akid ? akid : secret_key,
+         ctx + "access_key_id and secret_access_key must be given together");
+  }
+}
+
 CloudConfig Reader::cloud(const std::string& name, const YAML::Node& node) const {
   if (!node.IsMap()) fail(node, "cloud '" + name + "' must be a map");
   check_keys(name, node);
@@ -96,14 +121,16 @@ CloudConfig Reader::cloud(const std::string& name, const YAML::Node& node) const
   CloudConfig c;
   c.name = name;
   const auto kind = node["kind"];
-  if (!kind) fail(node, ctx + "kind is required (openai or azure)");
+  if (!kind) fail(node, ctx + "kind is required (openai, azure or bedrock)");
   const auto kind_text = scalar(kind, ctx + "kind");
   if (kind_text == "openai")
     c.kind = CloudKind::openai;
   else if (kind_text == "azure")
     c.kind = CloudKind::azure;
+  else if (kind_text == "bedrock")
+    c.kind = CloudKind::bedrock;
   else
-    fail(kind, ctx + "kind must be openai or azure, not '" + kind_text + "'");
+    fail(kind, ctx + "kind must be openai, azure or bedrock, not '" + kind_text + "'");
   if (const auto p = node["prefix"]) {
     c.prefix = scalar(p, ctx + "prefix");
     if (!c.prefix.empty() && c.prefix.front() != '/') fail(p, ctx + "prefix must start with '/'");
@@ -124,6 +151,7 @@ CloudConfig Reader::cloud(const std::string& name, const YAML::Node& node) const
   }
   if (const auto r = node["record"]) c.record = as<bool>(r, ctx + "record", "true or false");
   read_lists(c, node);
+  read_bedrock(c, node);
   return c;
 }
 

@@ -12,7 +12,7 @@
 
 namespace tollbooth::mock {
 
-enum class CloudKind { openai, azure };
+enum class CloudKind { openai, azure, bedrock };
 
 struct CloudConfig {
   std::string name;
@@ -28,6 +28,10 @@ struct CloudConfig {
   // OpenAI: the models it serves (for /v1/models and a 404 on others); empty accepts any.
   std::vector<std::string> models;
   bool record = true;  // keep its requests for GET /_mock/requests
+  // Bedrock: the SigV4 region and credentials; an empty access key skips the signature check.
+  std::string region = "us-east-1";
+  std::string access_key_id;
+  std::string secret_access_key;
 };
 
 struct MockConfig {

@@ -79,8 +79,30 @@ TEST(MockConfig, RejectsUnknownKeysWithFileAndLine) {
   EXPECT_NE(err.find("mock.yaml:3:"), std::string::npos) << err;
 }
 
+TEST(MockConfig, BedrockCloud) {
+  auto env = [](const std::string& n) -> std::optional<std::string> {
+    if (n == "SECRET") return "s3cr3t";
+    return std::nullopt;
+  };
+  const auto c = parse_mock_config(
+      "clouds:\n  br:\n    kind: bedrock\n    prefix: /br\n    region: eu-west-1\n"
+      "    access_key_id: AKID\n    secret_access_key: env:SECRET\n",
+      "mock.yaml", env);
+  ASSERT_EQ(c.clouds.size(), 1u);
+  EXPECT_EQ(c.clouds[0].kind, CloudKind::bedrock);
+  EXPECT_EQ(c.clouds[0].region, "eu-west-1");
+  EXPECT_EQ(c.clouds[0].access_key_id, "AKID");
+  EXPECT_EQ(c.clouds[0].secret_access_key, "s3cr3t");
+  EXPECT_EQ(parse_mock_config("clouds:\n  br: {kind: bedrock}\n", "m", env).clouds[0].region,
+            "us-east-1");
+  EXPECT_THROW(parse_mock_config("clouds:\n  br: {kind: bedrock, access_key_id: A}\n", "m", env),
+               std::runtime_error);
+  EXPECT_THROW(parse_mock_config("clouds:\n  o: {kind: openai, region: us-east-1}\n", "m", env),
+               std::runtime_error);
+}
+
 TEST(MockConfig, RejectsBadValues) {
-  EXPECT_NE(error_of("clouds:\n  a:\n    kind: bedrock\n").find("kind must be"), std::string::npos);
+  EXPECT_NE(error_of("clouds:\n  a:\n    kind: vertex\n").find("kind must be"), std::string::npos);
   EXPECT_NE(error_of("clouds:\n  a:\n    prefix: /a\n").find("kind is required"),
             std::string::npos);
   EXPECT_NE(error_of("clouds:\n  a:\n    kind: openai\n    fault: boom\n").find("mock.yaml:4:"),

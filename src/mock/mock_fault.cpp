@@ -56,6 +56,16 @@ std::optional<Error> apply_item(std::string_view item, FaultSpec& spec) {
     return bad_item(item, "expected name=value or 'close'");
   }
   const auto value = trim(item.substr(eq + 1));
+  if (name == "exception") {
+    if (value.empty() || value.size() > 64) return bad_item(item, "expected an exception name");
+    for (char ch : value) {
+      const bool ok =
+          (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9');
+      if (!ok) return bad_item(item, "expected an exception name such as throttlingException");
+    }
+    spec.exception.assign(value);
+    return std::nullopt;
+  }
   for (const auto& n : kNumericItems) {
     if (n.name != name) continue;
     if (!parse_int(value, n.lo, n.hi, spec.*n.field)) {
@@ -66,7 +76,7 @@ std::optional<Error> apply_item(std::string_view item, FaultSpec& spec) {
   }
   return bad_item(item,
                   "unknown name (expected status, retry_after, latency_ms, stall_ms, "
-                  "drop_after, close or fail_first)");
+                  "drop_after, close, fail_first or exception)");
 }
 
 }  // namespace
@@ -97,6 +107,10 @@ std::string to_string(const FaultSpec& spec) {
   if (spec.drop_after >= 0) add("drop_after", spec.drop_after);
   if (spec.close) out.append(out.empty() ? "close" : ";close");
   if (spec.fail_first >= 0) add("fail_first", spec.fail_first);
+  if (!spec.exception.empty()) {
+    if (!out.empty()) out.push_back(';');
+    out.append("exception=").append(spec.exception);
+  }
   return out;
 }
 

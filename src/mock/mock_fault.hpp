@@ -7,6 +7,8 @@
 //   stall_ms=5000     stream: send the head and the first event, then go silent that long
 //   drop_after=3      stream: close the connection after 3 events, no terminating chunk
 //   close             close the connection without any response
+//   exception=throttlingException
+//                     Bedrock stream: an exception frame after the first event, then the end
 //   fail_first=2      only the first 2 fault-carrying requests to the cloud get the fault
 #include <string>
 #include <string_view>
@@ -22,12 +24,13 @@ struct FaultSpec {
   int stall_ms = 0;
   int drop_after = -1;  // -1: never drop
   bool close = false;
-  int fail_first = -1;  // -1: every request gets the fault
+  int fail_first = -1;    // -1: every request gets the fault
+  std::string exception;  // Bedrock stream exception member name; empty: none
 
   // True when the spec changes nothing about the answer.
   bool none() const noexcept {
     return status == 0 && retry_after_s < 0 && latency_ms == 0 && stall_ms == 0 && drop_after < 0 &&
-           !close;
+           !close && exception.empty();
   }
   friend bool operator==(const FaultSpec&, const FaultSpec&) = default;
 };

@@ -79,3 +79,19 @@ TEST(MockFault, CanonicalTextRoundTrips) {
 
 }  // namespace
 }  // namespace tollbooth::mock
+
+namespace tollbooth::mock {
+namespace {
+
+TEST(MockFault, BedrockStreamException) {
+  auto spec = parse_fault_spec("exception=throttlingException; fail_first=1");
+  ASSERT_TRUE(spec);
+  EXPECT_EQ(spec->exception, "throttlingException");
+  EXPECT_FALSE(spec->none());
+  EXPECT_EQ(to_string(*spec), "fail_first=1;exception=throttlingException");
+  EXPECT_FALSE(parse_fault_spec("exception="));
+  EXPECT_FALSE(parse_fault_spec("exception=a b"));
+}
+
+}  // namespace
+}  // namespace tollbooth::mock

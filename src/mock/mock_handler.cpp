@@ -2,9 +2,12 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
+#include <ctime>
 #include <string>
 
 #include "mock/mock_answer.hpp"
+#include "mock/mock_bedrock.hpp"
 #include "mock/mock_chat.hpp"
 #include "mock/mock_json.hpp"
 #include "mock/mock_wire.hpp"
@@ -12,7 +15,16 @@
 namespace tollbooth::mock {
 namespace {
 
-enum class Endpoint { none, openai_chat, openai_models, azure_chat, azure_v1_chat, azure_models };
+enum class Endpoint {
+  none,
+  openai_chat,
+  openai_models,
+  azure_chat,
+  azure_v1_chat,
+  azure_models,
+  bedrock_converse,
+  bedrock_stream
+};
 
 // Listed by an OpenAI cloud's /v1/models when its config names none (it accepts any model).
 constexpr std::string_view kDefaultModels[] = {"gpt-4o", "gpt-4o-mini", "gpt-4.1", "o4-mini"};
@@ -46,6 +58,20 @@ Endpoint azure_endpoint(std::string_view rest, std::string_view& deployment) {
   }
   deployment = rest.substr(head.size(), rest.size() - head.size() - tail.size());
   return deployment.find('/') == std::string_view::npos ? Endpoint::azure_chat : Endpoint::none;
+}
+
+// /model/{modelId}/converse[-stream]; the id stays percent-encoded, one path segment.
+Endpoint bedrock_endpoint(std::string_view rest, std::string_view& model) {
+  constexpr std::string_view head = "/model/";
+  if (rest.size() <= head.size() || rest.substr(0, head.size()) != head) return Endpoint::none;
+  rest.remove_prefix(head.size());
+  const auto slash = rest.find('/');
+  if (slash == 0 || slash == std::string_view::npos) return Endpoint::none;
+  model = rest.substr(0, slash);
+  const auto op = rest.substr(slash);
+  if (op == "/converse") return Endpoint::bedrock_converse;
+  if (op == "/converse-stream") return Endpoint::bedrock_stream;
+  return Endpoint::none;
 }
 
 // The model an Azure deployment reports; nullopt when the cloud has no such deployment.
@@ -110,6 +136,8 @@ auto MockHandler::route(std::string_view target) const -> std::optional<Route> {
         r.endpoint = Endpoint::openai_chat;
       else if (rest == "/v1/models")
         r.endpoint = Endpoint::openai_models;
+    } else if (c.kind == CloudKind::bedrock) {
+      r.endpoint = bedrock_endpoint(rest, r.deployment);
     } else {
       r.endpoint = azure_endpoint(rest, r.deployment);
       r.api_version = q != std::string_view::npos && has_api_version(target.substr(q + 1));
@@ -122,6 +150,26 @@ auto MockHandler::route(std::string_view target) const -> std::optional<Route> {
 
 bool MockHandler::authorized(const Route& route, const MockRequest& req, Reply& reply) const {
   const auto& c = config_.clouds[route.cloud];
+  if (c.kind == CloudKind::bedrock) {
+    const auto token = bearer_token(req.authorization);
+    if (!c.api_key.empty() && !token.empty()) {
+      if (token == c.api_key) return true;
+      bedrock_error(reply, 403, "UnrecognizedClientException",
+                    "The security token included in the request is invalid.");
+      return false;
+    }
+    if (c.access_key_id.empty()) {
+      if (c.api_key.empty() || !token.empty()) return true;
+      bedrock_error(reply, 403, "MissingAuthenticationTokenException",
+                    "Missing Authentication Token");
+      return false;
+    }
+    const auto failure = verify_sigv4(c, {req.method, req.target, req.headers, req.body,
+                                          static_cast<std::int64_t>(std::time(nullptr))});
+    if (failure.type.empty()) return true;
+    bedrock_error(reply, failure.status, failure.type, failure.message);
+    return false;
+  }
   if (c.kind == CloudKind::azure) {
     // The v1 form also takes the key as a bearer token, as the stock OpenAI client sends it.
     std::string_view key = req.api_key;
@@ -154,6 +202,11 @@ bool MockHandler::apply_fault(std::size_t cloud, const MockRequest& req, Reply& 
   FaultSpec spec = c.fault;
   if (req.fault) {
     auto parsed = parse_fault_spec(*req.fault);
+    if (!parsed && c.kind == CloudKind::bedrock) {
+      bedrock_error(reply, 400, "ValidationException",
+                    "invalid x-mock-fault header: " + parsed.error().message);
+      return false;
+    }
     if (!parsed) {
       openai_error(reply, 400, "invalid x-mock-fault header: " + parsed.error().message,
                    "invalid_request_error", "x-mock-fault");
@@ -178,10 +231,48 @@ bool MockHandler::apply_fault(std::size_t cloud, const MockRequest& req, Reply& 
     return false;
   }
   if (spec.status != 0) {
-    fault_error(reply, c.kind, spec.status);
+    if (c.kind == CloudKind::bedrock)
+      bedrock_fault_error(reply, spec.status);
+    else
+      fault_error(reply, c.kind, spec.status);
     return false;
   }
+  reply.stream_exception = spec.exception;
   return true;
+}
+
+void MockHandler::converse(const Route& route, const MockRequest& req, Reply& reply) {
+  const auto& c = config_.clouds[route.cloud];
+  const auto model_id = percent_decode(route.deployment);
+  if (model_id.size() > 2048) {
+    return bedrock_error(reply, 400, "ValidationException",
+                         "1 validation error detected: Value at 'modelId' failed to satisfy "
+                         "constraint: Member must have length less than or equal to 2048");
+  }
+  auto input = parse_converse_input(req.body);
+  if (!input) return bedrock_error(reply, 400, "ValidationException", input.error().message);
+  const auto answer = make_converse_answer(c.name, *input);
+  const std::string exception = std::move(reply.stream_exception);
+  reply.stream_exception.clear();
+  if (route.endpoint == Endpoint::bedrock_converse) {
+    if (!exception.empty()) {
+      return bedrock_error(
+          reply, bedrock_exception_status(exception),
+          std::string(1,
+                      static_cast<char>(std::toupper(static_cast<unsigned char>(exception[0])))) +
+              exception.substr(1),
+          "The request failed (mock fault).");
+    }
+    return render_converse(answer, reply.body);
+  }
+  reply.stream = true;
+  reply.content_type = "application/vnd.amazon.eventstream";
+  reply.event_delay_ms = c.stream_delay_ms;
+  reply.events = render_converse_stream(answer);
+  if (!exception.empty()) {
+    reply.events.resize(1);
+    reply.events.push_back(render_stream_exception(exception));
+  }
 }
 
 void MockHandler::models(const Route& route, Reply& reply) const {
@@ -249,6 +340,9 @@ void MockHandler::handle(const MockRequest& req, Reply& reply) {
     if (r && reply.cloud->kind == CloudKind::azure) {
       return azure_error(reply, 404, "404", "Resource not found");
     }
+    if (r && reply.cloud->kind == CloudKind::bedrock) {
+      return bedrock_error(reply, 404, "UnknownOperationException", "Unknown operation");
+    }
     return openai_error(reply, 404,
                         "Invalid URL (" + std::string(req.method) + " " + std::string(path) + ")",
                         "invalid_request_error");
@@ -256,11 +350,21 @@ void MockHandler::handle(const MockRequest& req, Reply& reply) {
   const auto& c = *reply.cloud;
   reply.add_header("x-mock-cloud", c.name);
   const auto n = next_id_.fetch_add(1) + 1;
-  reply.add_header(c.kind == CloudKind::azure ? "apim-request-id" : "x-request-id",
-                   "req-mock-" + std::to_string(n));
+  if (c.kind == CloudKind::bedrock) {
+    char id[40];
+    std::snprintf(id, sizeof id, "00000000-0000-4000-8000-%012llu",
+                  static_cast<unsigned long long>(n % 1'000'000'000'000ULL));
+    reply.add_header("x-amzn-RequestId", id);
+  } else {
+    reply.add_header(c.kind == CloudKind::azure ? "apim-request-id" : "x-request-id",
+                     "req-mock-" + std::to_string(n));
+  }
   const bool is_models =
       r->endpoint == Endpoint::openai_models || r->endpoint == Endpoint::azure_models;
   if (req.method != (is_models ? "GET" : "POST")) {
+    if (c.kind == CloudKind::bedrock) {
+      return bedrock_error(reply, 405, "UnknownOperationException", "Method not allowed");
+    }
     return openai_error(
         reply, 405,
         "Invalid method for URL (" + std::string(req.method) + " " + std::string(path) + ")",
@@ -277,6 +381,7 @@ void MockHandler::handle(const MockRequest& req, Reply& reply) {
   }
   if (!apply_fault(r->cloud, req, reply)) return;
   if (is_models) return models(*r, reply);
+  if (c.kind == CloudKind::bedrock) return converse(*r, req, reply);
   chat(*r, req, n, reply);
 }
 

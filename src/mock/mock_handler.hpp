@@ -6,7 +6,10 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string_view>
+
+#include "aws/sigv4.hpp"
 
 #include "mock/mock_config.hpp"
 #include "mock/mock_reply.hpp"
@@ -20,6 +23,8 @@ struct MockRequest {
   std::string_view api_key;
   std::optional<std::string_view> fault;  // x-mock-fault, when present (empty = no fault)
   std::string_view body;
+  // Every header as received (Bedrock's SigV4 check needs them); may be empty for other clouds.
+  std::span<const aws::HeaderRef> headers;
 };
 
 class MockHandler {
@@ -37,6 +42,7 @@ class MockHandler {
   std::optional<Route> route(std::string_view path) const;
   void chat(const Route& route, const MockRequest& request, std::uint64_t n, Reply& reply);
   void models(const Route& route, Reply& reply) const;
+  void converse(const Route& route, const MockRequest& request, Reply& reply);
   bool authorized(const Route& route, const MockRequest& request, Reply& reply) const;
   bool apply_fault(std::size_t cloud, const MockRequest& request, Reply& reply);
 

@@ -22,6 +22,7 @@ struct Reply {
   int drop_after = -1;                 // close after this many events (non-streaming: body bytes)
   int event_delay_ms = 0;              // between streamed events
   const CloudConfig* cloud = nullptr;  // the cloud the request was for; null when none matched
+  std::string stream_exception;        // Bedrock: the exception fault to raise in the stream
 
   void add_header(std::string_view name, std::string_view value) {
     headers.append(name).append(": ").append(value).append("\r\n");
@@ -37,6 +38,7 @@ struct Reply {
     latency_ms = stall_ms = event_delay_ms = 0;
     drop_after = -1;
     cloud = nullptr;
+    stream_exception.clear();
   }
 };
 

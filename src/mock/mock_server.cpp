@@ -95,6 +95,10 @@ void dispatch(Shared& shared, const RequestParser::value_type& req, Reply& reply
   m.api_key = req["api-key"];
   if (auto it = req.find("x-mock-fault"); it != req.end()) m.fault = it->value();
   m.body = req.body();
+  thread_local std::vector<aws::HeaderRef> headers;  // reused: no allocation per request
+  headers.clear();
+  for (const auto& field : req) headers.push_back({field.name_string(), field.value()});
+  m.headers = headers;
   shared.handler.handle(m, reply);
   record(shared, req, reply);
 }

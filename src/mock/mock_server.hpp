@@ -1,6 +1,7 @@
 #pragma once
-// The mock clouds: OpenAI-compatible and Azure OpenAI endpoints with deterministic answers and
-// fault injection, used by the demo, the tests and the benchmarks. See docs/mock.md.
+// The mock clouds: OpenAI-compatible, Azure OpenAI and AWS Bedrock Runtime endpoints with
+// deterministic answers and fault injection, used by the demo, the tests and the benchmarks. See
+// docs/mock.md.
 #include <string>
 
 namespace tollbooth::mock {

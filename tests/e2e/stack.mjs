@@ -133,3 +133,9 @@ export async function thrown(fn) {
   }
   throw new Error('expected an error, but the call succeeded');
 }
+
+// The mock clouds described by `yaml` (a whole mock config), alone.
+export async function startMockWith(yaml, name = 'mock-custom.yaml') {
+  const mock = await spawnTracked(['mock', '-l', '127.0.0.1:0', '-c', tempFile(name, yaml)], 'mock');
+  return { mock, ...mockApi(mock), async stop() { await kill(mock); } };
+}
