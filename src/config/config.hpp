@@ -22,7 +22,7 @@ struct ServerConfig {
   std::chrono::milliseconds drain_timeout{30'000};  // max wait for in-flight work on SIGTERM
 };
 
-enum class ProviderKind { openai, azure };
+enum class ProviderKind { openai, azure, bedrock };
 
 // How an Azure provider addresses models.
 enum class AzureApi {
@@ -30,17 +30,32 @@ enum class AzureApi {
   v1,           // {endpoint}/openai/v1/chat/completions, model = deployment name
 };
 
+// Where a bedrock provider's credentials come from, as the config file says (env:NAME already
+// resolved). Mirrors aws::AuthConfig, which the gateway builds from it; empty strings mean "not
+// set". When nothing is set, credentials are resolved at start-up from AWS_BEARER_TOKEN_BEDROCK,
+// AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/AWS_SESSION_TOKEN, then ~/.aws/credentials.
+struct AwsAuthConfig {
+  std::string access_key_id;      // secret; set together with secret_access_key
+  std::string secret_access_key;  // secret
+  std::string session_token;      // secret; only with the two above
+  std::string bearer_token;       // secret: a Bedrock API key (`api_key:`); not with access keys
+  std::string profile;            // empty: AWS_PROFILE, then "default"
+  std::string credentials_file;   // empty: AWS_SHARED_CREDENTIALS_FILE, then ~/.aws/credentials
+};
+
 struct ProviderConfig {
   std::string name;
   ProviderKind kind = ProviderKind::openai;
   // openai: base_url such as https://api.openai.com/v1 (path prefix kept);
   // azure: endpoint such as https://contoso.openai.azure.com (a path prefix, such as a mock's
-  // /azure-east, is kept). Never ends with '/'.
+  // /azure-east, is kept); bedrock: `endpoint:`, by default
+  // https://bedrock-runtime.{region}.amazonaws.com. Never ends with '/'.
   std::string base_url;
-  std::string api_key;      // resolved secret (from env:NAME); never logged
+  std::string api_key;      // openai/azure: resolved secret (from env:NAME); never logged
   std::string api_version;  // azure deployments form only; required there
   AzureApi azure_api = AzureApi::deployments;
-  std::string region;   // informational label for now
+  std::string region;   // bedrock: the AWS region (SigV4 scope); other kinds: a label
+  AwsAuthConfig aws;    // bedrock only
   std::string ca_file;  // extra CA bundle for https upstreams; empty = system store
   bool verify_tls = true;
   std::chrono::milliseconds connect_timeout{5'000};
@@ -50,9 +65,16 @@ struct ProviderConfig {
 };
 
 struct RouteConfig {
-  std::string provider;        // key into Config::providers
-  std::string upstream_model;  // openai: `model:` (default = public name); azure: `deployment:`
-  int line = 0;                // YAML line of this route, for messages
+  std::string provider;  // key into Config::providers
+  // openai: `model:` (default = public name); azure: `deployment:`; bedrock: `model_id:` (a
+  // model id, inference profile id or ARN, not yet URL-encoded).
+  std::string upstream_model;
+  int line = 0;  // YAML line of this route, for messages
+  // bedrock only: parameters Bedrock cannot honour are dropped instead of answered with a 400.
+  bool drop_unsupported = false;
+  // bedrock only: http(s) image URLs are downloaded by the gateway (Bedrock takes only bytes);
+  // without it such an image is a 400 asking for a data: URL.
+  bool fetch_images = false;
 };
 
 struct ModelConfig {

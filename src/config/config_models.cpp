@@ -1,6 +1,9 @@
 // The models section: public names, their routes in order, and each route checked against the
-// provider it names (declared? azure routes name a deployment, openai routes a model).
+// provider it names (declared? azure routes name a deployment, openai routes a model, bedrock
+// routes a model_id).
 #include <fmt/format.h>
+
+#include <algorithm>
 
 #include "config/config_sections.hpp"
 
@@ -14,9 +17,55 @@ std::string declared_list(const Declared& declared) {
   return "declared: " + join(names);
 }
 
-// The kind-specific half of a route: azure routes name a deployment, openai routes a model.
+constexpr std::string_view kModelIdForm =
+    "a Bedrock model id, inference profile id or ARN, like "
+    "us.anthropic.claude-3-5-sonnet-20240620-v1:0";
+constexpr std::size_t kMaxModelId = 2048;  // Bedrock's limit on modelId
+
+void read_model_id(Reader& r, const Field& f, std::string& out) {
+  std::string text;
+  if (!r.text(f, text, kModelIdForm)) return;
+  bool printable = std::all_of(text.begin(), text.end(), [](char c) {
+    return static_cast<unsigned char>(c) > 0x20 && c != 0x7f;
+  });
+  if (!printable || text.size() > kMaxModelId) {
+    r.problem(f, fmt::format("{} is not a model id ({}); expected {}", quote_value(text),
+                             printable ? "longer than 2048 characters" : "it contains spaces",
+                             kModelIdForm));
+    return;
+  }
+  out = std::move(text);
+}
+
+// The kind-specific half of a route: azure routes name a deployment, openai routes a model,
+// bedrock routes a model_id (and only they take the Bedrock translation settings).
 void check_route_kind(Reader& r, const Field& f, const SeenKeys& seen, ProviderKind kind,
                       RouteConfig& route) {
+  auto reject = [&](std::string_view key, std::string_view message) {
+    if (auto it = seen.find(key); it != seen.end()) r.problem_at_key(it->second, message);
+  };
+  if (kind == ProviderKind::bedrock) {
+    std::string is = fmt::format(
+        "is not used with {} (kind: bedrock); name the Bedrock model "
+        "with model_id:",
+        route.provider);
+    reject("model", is);
+    reject("deployment", is);
+    if (!seen.contains("model_id")) {
+      r.missing(f, "model_id",
+                fmt::format("{} ({} is kind: bedrock)", kModelIdForm, route.provider));
+    }
+    return;
+  }
+  std::string_view kind_name = kind == ProviderKind::azure ? "azure" : "openai";
+  for (std::string_view key : {"model_id", "drop_unsupported", "fetch_images"}) {
+    reject(key, fmt::format("is only for kind: bedrock providers ({} is kind: {}); {}",
+                            route.provider, kind_name,
+                            key == "model_id" ? (kind == ProviderKind::azure
+                                                     ? "name the Azure deployment with deployment:"
+                                                     : "name the upstream model with model:")
+                                              : "remove it"));
+  }
   auto model = seen.find("model");
   auto deployment = seen.find("deployment");
   if (kind == ProviderKind::azure) {
@@ -43,6 +92,7 @@ RouteConfig read_route(Reader& r, const Field& f, const std::string& model_name,
   route.line = f.mark.line + 1;
   std::string model = model_name;  // an openai route defaults to the public name
   std::string deployment;
+  std::string model_id;
   auto seen = r.read_map(
       f, {
              {"provider",
@@ -50,6 +100,9 @@ RouteConfig read_route(Reader& r, const Field& f, const std::string& model_name,
              {"model", [&](const Field& v) { r.text(v, model, "an upstream model name"); }},
              {"deployment",
               [&](const Field& v) { r.text(v, deployment, "an Azure deployment name"); }},
+             {"model_id", [&](const Field& v) { read_model_id(r, v, model_id); }},
+             {"drop_unsupported", [&](const Field& v) { r.boolean(v, route.drop_unsupported); }},
+             {"fetch_images", [&](const Field& v) { r.boolean(v, route.fetch_images); }},
          });
   if (!seen) return route;
   auto provider = seen->find("provider");
@@ -66,7 +119,11 @@ RouteConfig read_route(Reader& r, const Field& f, const std::string& model_name,
   }
   if (!kind->second) return route;  // its kind: was wrong and is reported there
   check_route_kind(r, f, *seen, *kind->second, route);
-  route.upstream_model = *kind->second == ProviderKind::azure ? deployment : model;
+  switch (*kind->second) {
+    case ProviderKind::openai: route.upstream_model = std::move(model); break;
+    case ProviderKind::azure: route.upstream_model = std::move(deployment); break;
+    case ProviderKind::bedrock: route.upstream_model = std::move(model_id); break;
+  }
   return route;
 }
 

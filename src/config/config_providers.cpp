@@ -1,5 +1,6 @@
 // The providers section: the keys every cloud accepts, then the ones its kind requires or
-// forbids (openai takes base_url; azure takes endpoint and, for the deployments API, a version).
+// forbids (openai takes base_url; azure takes endpoint and, for the deployments API, a version;
+// bedrock takes a region, an optional endpoint and optional AWS credentials).
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -11,9 +12,13 @@
 namespace tollbooth::config_detail {
 namespace {
 
-const std::vector<std::string_view> kKinds = {"openai", "azure"};        // ProviderKind order
-const std::vector<std::string_view> kAzureApis = {"deployments", "v1"};  // AzureApi order
+const std::vector<std::string_view> kKinds = {"openai", "azure", "bedrock"};  // ProviderKind order
+const std::vector<std::string_view> kAzureApis = {"deployments", "v1"};       // AzureApi order
 constexpr std::uint64_t kMaxIdleConnections = 100'000;
+// The keys only kind: bedrock takes (api_key is shared: there it is a Bedrock API key).
+constexpr std::string_view kAwsKeys[] = {"access_key_id", "secret_access_key", "session_token",
+                                         "profile", "credentials_file"};
+constexpr std::string_view kRegionForm = "an AWS region like us-east-1";
 
 // Azure versions are dates, optionally "-preview"; anything else gets a 404 from Azure at the
 // first request, so catch it here.
@@ -68,6 +73,15 @@ std::optional<SeenKeys> read_provider_keys(Reader& r, const Field& f, ProviderDr
           {"api_version", [&](const Field& v) { read_api_version(r, v, p.api_version); }},
           {"api", api},
           {"region", [&](const Field& v) { r.text(v, p.region, "a label like eastus"); }},
+          {"access_key_id", [&](const Field& v) { r.secret(v, p.aws.access_key_id); }},
+          {"secret_access_key", [&](const Field& v) { r.secret(v, p.aws.secret_access_key); }},
+          {"session_token", [&](const Field& v) { r.secret(v, p.aws.session_token); }},
+          {"profile",
+           [&](const Field& v) { r.text(v, p.aws.profile, "a profile name like default"); }},
+          {"credentials_file",
+           [&](const Field& v) {
+             r.path(v, p.aws.credentials_file, "a path to an AWS shared credentials file");
+           }},
           {"ca_file", [&](const Field& v) { r.readable_file(v, p.ca_file); }},
           {"verify_tls", [&](const Field& v) { r.boolean(v, p.verify_tls); }},
           {"connect_timeout", [&](const Field& v) { r.duration(v, p.connect_timeout); }},
@@ -77,7 +91,20 @@ std::optional<SeenKeys> read_provider_keys(Reader& r, const Field& f, ProviderDr
       });
 }
 
+// openai and azure providers: the AWS credential keys are bedrock's.
+void reject_aws_keys(Reader& r, const SeenKeys& seen, const ProviderDraft& d) {
+  std::string_view kind = kKinds[static_cast<std::size_t>(d.config.kind)];
+  for (std::string_view key : kAwsKeys) {
+    if (auto it = seen.find(key); it != seen.end()) {
+      r.problem_at_key(it->second, fmt::format("is only for kind: bedrock ({} is kind: {}); "
+                                               "remove it",
+                                               d.config.name, kind));
+    }
+  }
+}
+
 void check_openai_provider(Reader& r, const Field& f, const SeenKeys& seen, ProviderDraft& d) {
+  reject_aws_keys(r, seen, d);
   for (std::string_view key : {"endpoint", "api_version", "api"}) {
     if (auto it = seen.find(key); it != seen.end()) {
       r.problem_at_key(it->second, key == "endpoint"
@@ -97,6 +124,7 @@ void check_openai_provider(Reader& r, const Field& f, const SeenKeys& seen, Prov
 }
 
 void check_azure_provider(Reader& r, const Field& f, const SeenKeys& seen, ProviderDraft& d) {
+  reject_aws_keys(r, seen, d);
   if (auto it = seen.find("base_url"); it != seen.end()) {
     r.problem_at_key(it->second,
                      "is for kind: openai; kind: azure takes endpoint, like "
@@ -122,6 +150,83 @@ void check_azure_provider(Reader& r, const Field& f, const SeenKeys& seen, Provi
   d.config.base_url = std::move(d.endpoint);
 }
 
+// Credentials are optional (without any, the gateway resolves them from the environment and
+// ~/.aws at start-up), but what is given must be one complete, unambiguous source.
+void check_aws_credentials(Reader& r, const SeenKeys& seen) {
+  auto key = [&](std::string_view name) {
+    auto it = seen.find(name);
+    return it == seen.end() ? nullptr : &it->second;
+  };
+  const Field* key_id = key("access_key_id");
+  const Field* secret = key("secret_access_key");
+  const Field* token = key("session_token");
+  const Field* api_key = key("api_key");
+  if (key_id && !secret) {
+    r.problem_at_key(*key_id,
+                     "needs secret_access_key too; expected both, like "
+                     "secret_access_key: env:AWS_SECRET_ACCESS_KEY");
+  }
+  if (secret && !key_id) {
+    r.problem_at_key(*secret,
+                     "needs access_key_id too; expected both, like "
+                     "access_key_id: env:AWS_ACCESS_KEY_ID");
+  }
+  if (token && !(key_id && secret)) {
+    r.problem_at_key(*token,
+                     "is only used with access_key_id and secret_access_key; add them "
+                     "or remove it");
+  }
+  bool access_keys = key_id || secret;
+  if (api_key && access_keys) {
+    r.problem_at_key(*api_key,
+                     "is a Bedrock API key (sent as a bearer token) and cannot be used together "
+                     "with access_key_id/secret_access_key; keep one of the two");
+  }
+  if (access_keys || api_key) {
+    std::string_view used = api_key ? "api_key" : "access_key_id";
+    for (std::string_view name : {"profile", "credentials_file"}) {
+      if (const Field* ignored = key(name)) {
+        r.problem_at_key(*ignored, fmt::format("would be ignored because {} is set; remove one "
+                                               "of the two",
+                                               used));
+      }
+    }
+  }
+}
+
+void check_bedrock_provider(Reader& r, const Field& f, const SeenKeys& seen, ProviderDraft& d) {
+  ProviderConfig& p = d.config;
+  if (auto it = seen.find("base_url"); it != seen.end()) {
+    r.problem_at_key(it->second,
+                     "is for kind: openai; kind: bedrock takes region and, optionally, endpoint "
+                     "(default https://bedrock-runtime.{region}.amazonaws.com)");
+  }
+  for (std::string_view key : {"api_version", "api"}) {
+    if (auto it = seen.find(key); it != seen.end()) {
+      r.problem_at_key(it->second, "is only for kind: azure; remove it");
+    }
+  }
+  auto region = seen.find("region");
+  bool region_ok = false;
+  if (region == seen.end()) {
+    r.missing(f, "region",
+              fmt::format("{} (the region Bedrock is called and signed in)", kRegionForm));
+  } else if (!p.region.empty() && !is_aws_region(p.region)) {
+    r.problem(region->second, fmt::format("{} is not an AWS region; expected {}",
+                                          quote_value(p.region), kRegionForm));
+  } else {
+    region_ok = !p.region.empty();
+  }
+  check_aws_credentials(r, seen);
+  p.aws.bearer_token = std::move(p.api_key);  // a Bedrock API key; api_key stays empty
+  p.api_key.clear();
+  if (seen.contains("endpoint")) {
+    p.base_url = std::move(d.endpoint);
+  } else if (region_ok) {
+    p.base_url = fmt::format("https://bedrock-runtime.{}.amazonaws.com", p.region);
+  }
+}
+
 bool valid_provider_name(std::string_view name) {
   return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
     return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-';
@@ -142,10 +247,13 @@ void read_providers(Reader& r, const Field& f, Config& config, Declared& declare
     auto seen = read_provider_keys(r, entry, draft);
     declared[entry.key] = draft.kind_known ? std::optional(draft.config.kind) : std::nullopt;
     if (!seen) continue;
-    if (!seen->contains("kind")) r.missing(entry, "kind", "one of: openai, azure");
+    if (!seen->contains("kind")) r.missing(entry, "kind", "one of: " + join(kKinds));
     if (!draft.kind_known) continue;
     if (draft.config.kind == ProviderKind::openai) check_openai_provider(r, entry, *seen, draft);
     if (draft.config.kind == ProviderKind::azure) check_azure_provider(r, entry, *seen, draft);
+    if (draft.config.kind == ProviderKind::bedrock) {
+      check_bedrock_provider(r, entry, *seen, draft);
+    }
     config.providers[entry.key] = std::move(draft.config);
   }
   if (declared.empty() && (f.node.IsNull() || f.node.IsMap())) {

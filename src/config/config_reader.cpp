@@ -301,6 +301,15 @@ bool Reader::readable_file(const Field& f, std::string& out) {
   return true;
 }
 
+bool Reader::path(const Field& f, std::string& out, std::string_view expected) {
+  auto value = scalar(f, expected);
+  if (!value) return false;
+  std::filesystem::path path(*value);
+  if (path.is_relative() && !value->starts_with("~/")) path = base_dir_ / path;
+  out = path.string();
+  return true;
+}
+
 std::vector<ConfigProblem> Reader::take_problems() {
   // Sections are read in dependency order, not file order; users read the report top-down.
   std::stable_sort(problems_.begin(), problems_.end(), [](const auto& a, const auto& b) {

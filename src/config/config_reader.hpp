@@ -67,6 +67,9 @@ class Reader {
   bool url(const Field& f, std::string& out, std::string_view example);
   bool secret(const Field& f, std::string& out);
   bool readable_file(const Field& f, std::string& out);
+  // A path that need not exist yet (it is read later); relative paths are taken relative to the
+  // config file, "~/..." is kept for the reader to expand.
+  bool path(const Field& f, std::string& out, std::string_view expected);
 
   bool ok() const { return problems_.empty(); }
   std::vector<ConfigProblem> take_problems();

@@ -6,8 +6,17 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <ostream>
 
 namespace tollbooth {
+
+// Failed matchers show the problem as the user would read it.
+void PrintTo(const ConfigProblem& p, std::ostream* os) {
+  std::string line = format_problems({p});
+  line.pop_back();  // the '\n'
+  *os << line;
+}
+
 namespace {
 
 using std::chrono::milliseconds;
@@ -231,8 +240,8 @@ models:
   // The route is not also blamed: its provider's kind is unknown, not wrong.
   EXPECT_THAT(problems, ElementsAre(problem(3, 11,
                                             "providers.azure-east.kind: unknown value \"azur\"; "
-                                            "expected one of: openai, azure (did you mean "
-                                            "azure?)")));
+                                            "expected one of: openai, azure, bedrock (did "
+                                            "you mean azure?)")));
 }
 
 TEST(Config, UnknownKeyListsTheKnownKeys) {
@@ -242,9 +251,10 @@ TEST(Config, UnknownKeyListsTheKnownKeys) {
   EXPECT_EQ(problems[0].column, 5);
   EXPECT_THAT(problems[0].message,
               AllOf(HasSubstr("providers.openai.apikey: unknown key; expected one of: kind, "
-                              "base_url, endpoint, api_key, api_version, api, region, ca_file, "
-                              "verify_tls, connect_timeout, first_byte_timeout, idle_timeout, "
-                              "max_idle_connections"),
+                              "base_url, endpoint, api_key, api_version, api, region, "
+                              "access_key_id, secret_access_key, session_token, profile, "
+                              "credentials_file, ca_file, verify_tls, connect_timeout, "
+                              "first_byte_timeout, idle_timeout, max_idle_connections"),
                     HasSubstr("(did you mean api_key?)")));
 }
 
@@ -638,6 +648,294 @@ TEST(Config, FormatProblemsPrintsFileLineAndColumn) {
   EXPECT_EQ(format_problems(problems),
             "a.yaml:3:7: bad thing; expected good thing\na.yaml: cannot open\n");
   EXPECT_THAT(ConfigError(problems).what(), HasSubstr("a.yaml:3:7: bad thing"));
+}
+
+// A bedrock provider and route for the tests below to break one line at a time.
+constexpr const char* kBedrock = R"(
+providers:
+  bedrock-us:
+    kind: bedrock
+    region: us-east-1
+models:
+  claude:
+    routes:
+      - provider: bedrock-us
+        model_id: us.anthropic.claude-3-5-sonnet-20240620-v1:0
+)";
+
+// Appends `extra` (indented as in kBedrock) after the bedrock provider's keys.
+std::string with_bedrock_keys(const std::string& extra) {
+  std::string text = yaml(kBedrock);
+  return text.insert(text.find("models:"), extra);
+}
+
+// Appends `extra` (indented as in kBedrock) after the bedrock route's keys.
+std::string with_bedrock_route_keys(const std::string& extra) {
+  return yaml(kBedrock) + extra;
+}
+
+TEST(Config, BedrockProviderAndRouteLoadWithEveryValue) {
+  auto env = [](const char* name) -> const char* {
+    if (std::strcmp(name, "AWS_KEY_ID") == 0) return "AKIDEXAMPLE";
+    if (std::strcmp(name, "AWS_SECRET") == 0) return "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+    return nullptr;
+  };
+  auto config = load_ok(yaml(R"(
+providers:
+  bedrock-eu:
+    kind: bedrock
+    region: eu-central-1
+    endpoint: https://bedrock-runtime-fips.eu-central-1.amazonaws.com/
+    access_key_id: env:AWS_KEY_ID
+    secret_access_key: env:AWS_SECRET
+    session_token: literal-session-token
+    verify_tls: false
+    connect_timeout: 2s
+    first_byte_timeout: 90s
+    idle_timeout: 45s
+    max_idle_connections: 8
+  bedrock-gov:
+    kind: bedrock
+    region: us-gov-west-1
+    api_key: bedrock-api-key-literal
+  bedrock-profile:
+    kind: bedrock
+    region: ap-southeast-2
+    profile: prod
+    credentials_file: /etc/tollbooth/aws-credentials
+models:
+  claude:
+    routes:
+      - provider: bedrock-eu
+        model_id: eu.anthropic.claude-3-5-sonnet-20240620-v1:0
+        drop_unsupported: true
+        fetch_images: true
+      - provider: bedrock-gov
+        model_id: arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-3-5-sonnet-20240620-v1:0
+      - provider: bedrock-profile
+        model_id: anthropic.claude-3-haiku-20240307-v1:0
+)"),
+                        env);
+  const ProviderConfig& eu = config->providers.at("bedrock-eu");
+  EXPECT_EQ(eu.name, "bedrock-eu");
+  EXPECT_EQ(eu.kind, ProviderKind::bedrock);
+  EXPECT_EQ(eu.region, "eu-central-1");
+  EXPECT_EQ(eu.base_url, "https://bedrock-runtime-fips.eu-central-1.amazonaws.com");
+  EXPECT_EQ(eu.api_key, "");
+  EXPECT_EQ(eu.aws.access_key_id, "AKIDEXAMPLE");
+  EXPECT_EQ(eu.aws.secret_access_key, "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY");
+  EXPECT_EQ(eu.aws.session_token, "literal-session-token");
+  EXPECT_EQ(eu.aws.bearer_token, "");
+  EXPECT_EQ(eu.aws.profile, "");
+  EXPECT_EQ(eu.aws.credentials_file, "");
+  EXPECT_FALSE(eu.verify_tls);
+  EXPECT_EQ(eu.connect_timeout, milliseconds(2'000));
+  EXPECT_EQ(eu.first_byte_timeout, milliseconds(90'000));
+  EXPECT_EQ(eu.idle_timeout, milliseconds(45'000));
+  EXPECT_EQ(eu.max_idle_connections, 8u);
+
+  const ProviderConfig& gov = config->providers.at("bedrock-gov");
+  EXPECT_EQ(gov.region, "us-gov-west-1");
+  EXPECT_EQ(gov.base_url, "https://bedrock-runtime.us-gov-west-1.amazonaws.com");
+  EXPECT_EQ(gov.aws.bearer_token, "bedrock-api-key-literal");
+  EXPECT_EQ(gov.api_key, "");  // the Bedrock API key is never sent as an OpenAI api_key
+
+  const ProviderConfig& profile = config->providers.at("bedrock-profile");
+  EXPECT_EQ(profile.aws.profile, "prod");
+  EXPECT_EQ(profile.aws.credentials_file, "/etc/tollbooth/aws-credentials");
+  EXPECT_EQ(profile.aws.access_key_id, "");
+
+  const ModelConfig* claude = config->find_model("claude");
+  ASSERT_NE(claude, nullptr);
+  ASSERT_THAT(claude->routes, SizeIs(3));
+  EXPECT_EQ(claude->routes[0].provider, "bedrock-eu");
+  EXPECT_EQ(claude->routes[0].upstream_model, "eu.anthropic.claude-3-5-sonnet-20240620-v1:0");
+  EXPECT_TRUE(claude->routes[0].drop_unsupported);
+  EXPECT_TRUE(claude->routes[0].fetch_images);
+  EXPECT_EQ(claude->routes[0].line, 26);
+  EXPECT_EQ(claude->routes[1].upstream_model,
+            "arn:aws:bedrock:us-east-1:123456789012:inference-profile/"
+            "us.anthropic.claude-3-5-sonnet-20240620-v1:0");
+  EXPECT_FALSE(claude->routes[1].drop_unsupported);
+  EXPECT_FALSE(claude->routes[1].fetch_images);
+  EXPECT_EQ(claude->routes[2].upstream_model, "anthropic.claude-3-haiku-20240307-v1:0");
+}
+
+TEST(Config, BedrockDefaultsEndpointFromRegionAndLeavesCredentialsToTheEnvironment) {
+  auto config = load_ok(yaml(kBedrock), &empty_env);
+  const ProviderConfig& p = config->providers.at("bedrock-us");
+  EXPECT_EQ(p.base_url, "https://bedrock-runtime.us-east-1.amazonaws.com");
+  EXPECT_EQ(p.region, "us-east-1");
+  EXPECT_TRUE(p.verify_tls);
+  EXPECT_EQ(p.max_idle_connections, 64u);
+  // Nothing set: the gateway resolves AWS_* variables and ~/.aws/credentials at start-up.
+  EXPECT_EQ(p.aws.access_key_id, "");
+  EXPECT_EQ(p.aws.secret_access_key, "");
+  EXPECT_EQ(p.aws.session_token, "");
+  EXPECT_EQ(p.aws.bearer_token, "");
+  EXPECT_EQ(p.aws.profile, "");
+  EXPECT_EQ(p.aws.credentials_file, "");
+  EXPECT_FALSE(config->models[0].routes[0].drop_unsupported);
+  EXPECT_FALSE(config->models[0].routes[0].fetch_images);
+}
+
+TEST(Config, BedrockCredentialsFileIsRelativeToTheConfigFile) {
+  auto dir = std::filesystem::temp_directory_path() / "tollbooth_config_bedrock_test";
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "bedrock.yaml")
+      << with_bedrock_keys("    profile: prod\n    credentials_file: aws/credentials\n");
+  auto config = load_config_file((dir / "bedrock.yaml").string(), &dummy_env);
+  EXPECT_EQ(config->providers.at("bedrock-us").aws.credentials_file,
+            (dir / "aws/credentials").string());
+  std::ofstream(dir / "home.yaml") << with_bedrock_keys("    credentials_file: ~/aws-creds\n");
+  config = load_config_file((dir / "home.yaml").string(), &dummy_env);
+  EXPECT_EQ(config->providers.at("bedrock-us").aws.credentials_file, "~/aws-creds");
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Config, BedrockNeedsAValidRegion) {
+  std::string bad = yaml(kBedrock);
+  bad.replace(bad.find("us-east-1"), 9, "eastus");
+  EXPECT_THAT(problems_in(bad),
+              ElementsAre(problem(4, 13,
+                                  "providers.bedrock-us.region: \"eastus\" is not an AWS region; "
+                                  "expected an AWS region like us-east-1")));
+  std::string missing = yaml(kBedrock);
+  missing.erase(missing.find("    region: us-east-1\n"), 22);
+  EXPECT_THAT(problems_in(missing),
+              ElementsAre(problem(2, 3,
+                                  "providers.bedrock-us.region: missing; expected an AWS region "
+                                  "like us-east-1 (the region Bedrock is called and signed in)")));
+}
+
+TEST(Config, BedrockAccessKeyNeedsItsSecret) {
+  EXPECT_THAT(problems_in(with_bedrock_keys("    access_key_id: env:AWS_ACCESS_KEY_ID\n")),
+              ElementsAre(problem(5, 5,
+                                  "providers.bedrock-us.access_key_id: needs secret_access_key "
+                                  "too; expected both, like secret_access_key: "
+                                  "env:AWS_SECRET_ACCESS_KEY")));
+  EXPECT_THAT(problems_in(with_bedrock_keys("    secret_access_key: env:AWS_SECRET\n")),
+              ElementsAre(problem(5, 5,
+                                  "providers.bedrock-us.secret_access_key: needs access_key_id "
+                                  "too; expected both, like access_key_id: "
+                                  "env:AWS_ACCESS_KEY_ID")));
+  EXPECT_THAT(problems_in(with_bedrock_keys("    session_token: env:AWS_SESSION_TOKEN\n")),
+              ElementsAre(problem_at_line(5, HasSubstr("providers.bedrock-us.session_token: is "
+                                                       "only used with access_key_id and "
+                                                       "secret_access_key"))));
+}
+
+TEST(Config, BedrockApiKeyIsNotUsedWithAccessKeys) {
+  EXPECT_THAT(problems_in(with_bedrock_keys("    access_key_id: env:AWS_ACCESS_KEY_ID\n"
+                                            "    secret_access_key: env:AWS_SECRET_ACCESS_KEY\n"
+                                            "    api_key: env:AWS_BEARER_TOKEN_BEDROCK\n")),
+              ElementsAre(problem(7, 5,
+                                  "providers.bedrock-us.api_key: is a Bedrock API key (sent as a "
+                                  "bearer token) and cannot be used together with "
+                                  "access_key_id/secret_access_key; keep one of the two")));
+  // A profile would be silently ignored next to explicit credentials.
+  EXPECT_THAT(problems_in(with_bedrock_keys("    api_key: env:AWS_BEARER_TOKEN_BEDROCK\n"
+                                            "    profile: prod\n")),
+              ElementsAre(problem(6, 5,
+                                  "providers.bedrock-us.profile: would be ignored because "
+                                  "api_key is set; remove one of the two")));
+}
+
+TEST(Config, BedrockRejectsOtherKindsKeysAndOthersRejectBedrocks) {
+  EXPECT_THAT(problems_in(with_bedrock_keys("    base_url: https://example.com/v1\n"
+                                            "    api_version: 2024-10-21\n"
+                                            "    api: v1\n")),
+              ElementsAre(problem_at_line(5, HasSubstr("providers.bedrock-us.base_url: is for "
+                                                       "kind: openai; kind: bedrock takes region")),
+                          problem(6, 5,
+                                  "providers.bedrock-us.api_version: is only for kind: "
+                                  "azure; remove it"),
+                          problem(7, 5,
+                                  "providers.bedrock-us.api: is only for kind: azure; "
+                                  "remove it")));
+  EXPECT_THAT(problems_in(with_openai_keys("    access_key_id: AKID\n    profile: prod\n")),
+              ElementsAre(problem(6, 5,
+                                  "providers.openai.access_key_id: is only for kind: "
+                                  "bedrock (openai is kind: openai); remove it"),
+                          problem(7, 5,
+                                  "providers.openai.profile: is only for kind: bedrock "
+                                  "(openai is kind: openai); remove it")));
+}
+
+TEST(Config, BedrockRoutesNeedModelIdNotModelOrDeployment) {
+  std::string text = yaml(kBedrock);
+  text.replace(text.find("model_id: us."), 12, "model: us.");
+  EXPECT_THAT(problems_in(text + "        deployment: claude\n"),
+              ElementsAre(problem(8, 9,
+                                  "models.claude.routes[0].model_id: missing; expected a Bedrock "
+                                  "model id, inference profile id or ARN, like "
+                                  "us.anthropic.claude-3-5-sonnet-20240620-v1:0 (bedrock-us is "
+                                  "kind: bedrock)"),
+                          problem(9, 9,
+                                  "models.claude.routes[0].model: is not used with bedrock-us "
+                                  "(kind: bedrock); name the Bedrock model with model_id:"),
+                          problem(10, 9,
+                                  "models.claude.routes[0].deployment: is not used with "
+                                  "bedrock-us (kind: bedrock); name the Bedrock model with "
+                                  "model_id:")));
+}
+
+TEST(Config, BedrockModelIdIsOnlyForBedrockRoutes) {
+  EXPECT_THAT(problems_in(yaml(kMinimal) + "        model_id: gpt-4o\n"),
+              ElementsAre(problem(10, 9,
+                                  "models.gpt-4o.routes[0].model_id: is only for kind: bedrock "
+                                  "providers (openai is kind: openai); name the upstream model "
+                                  "with model:")));
+}
+
+TEST(Config, BedrockRouteSettingsAreRejectedOnOpenAiRoutes) {
+  EXPECT_THAT(problems_in(yaml(kMinimal) + "        drop_unsupported: true\n" +
+                          "        fetch_images: false\n"),
+              ElementsAre(problem(10, 9,
+                                  "models.gpt-4o.routes[0].drop_unsupported: is only for kind: "
+                                  "bedrock providers (openai is kind: openai); remove it"),
+                          problem(11, 9,
+                                  "models.gpt-4o.routes[0].fetch_images: is only for kind: "
+                                  "bedrock providers (openai is kind: openai); remove it")));
+  EXPECT_THAT(problems_in(with_bedrock_route_keys("        drop_unsupported: maybe\n")),
+              ElementsAre(problem(10, 27,
+                                  "models.claude.routes[0].drop_unsupported: \"maybe\" is not a "
+                                  "boolean; expected true or false")));
+}
+
+TEST(Config, BedrockModelIdMustBeOneToken) {
+  std::string text = yaml(kBedrock);
+  text.replace(text.find("us.anthropic"), 2, "us anthropic");
+  EXPECT_THAT(problems_in(text),
+              ElementsAre(problem_at_line(9, HasSubstr("is not a model id (it contains spaces); "
+                                                       "expected a Bedrock model id"))));
+}
+
+TEST(Config, BedrockEnvSecretsResolveAndUnsetOnesAreReportedWithoutLeaking) {
+  auto env = [](const char* name) -> const char* {
+    if (std::strcmp(name, "AWS_ACCESS_KEY_ID") == 0) return "AKID-SECRET-VALUE";
+    if (std::strcmp(name, "BEDROCK_KEY") == 0) return "bedrock-key-secret-value";
+    return nullptr;
+  };
+  auto config = load_ok(with_bedrock_keys("    api_key: env:BEDROCK_KEY\n"), env);
+  EXPECT_EQ(config->providers.at("bedrock-us").aws.bearer_token, "bedrock-key-secret-value");
+
+  auto problems = problems_in(with_bedrock_keys("    access_key_id: env:AWS_ACCESS_KEY_ID\n"
+                                                "    secret_access_key: env:AWS_SECRET\n"
+                                                "    session_token: env:AWS_TOKEN\n"),
+                              env);
+  EXPECT_THAT(problems,
+              ElementsAre(problem(6, 24,
+                                  "environment variable AWS_SECRET is not set "
+                                  "(providers.bedrock-us.secret_access_key); export it before "
+                                  "starting tollbooth"),
+                          problem(7, 20,
+                                  "environment variable AWS_TOKEN is not set "
+                                  "(providers.bedrock-us.session_token); export it before "
+                                  "starting tollbooth")));
+  std::string report = format_problems(problems);
+  EXPECT_THAT(report, Not(HasSubstr("AKID-SECRET-VALUE")));
+  EXPECT_THAT(report, Not(HasSubstr("bedrock-key-secret-value")));
 }
 
 TEST(Config, DemoExampleLoads) {

@@ -8,6 +8,7 @@
 #include <cctype>
 #include <charconv>
 #include <limits>
+#include <regex>
 #include <vector>
 
 namespace tollbooth::config_detail {
@@ -159,6 +160,11 @@ UrlParse parse_http_url(std::string_view text) {
   std::string result(text);
   while (result.ends_with('/')) result.pop_back();
   return {std::move(result), {}};
+}
+
+bool is_aws_region(std::string_view text) {
+  static const std::regex kRegion("[a-z]{2}(-gov)?-[a-z]+-[0-9]");
+  return std::regex_match(text.begin(), text.end(), kRegion);
 }
 
 bool is_env_name(std::string_view name) {

@@ -43,6 +43,9 @@ struct UrlParse {
 };
 UrlParse parse_http_url(std::string_view text);
 
+// An AWS region name: [a-z]{2}(-gov)?-[a-z]+-\d, like us-east-1 or us-gov-west-1.
+bool is_aws_region(std::string_view text);
+
 // `env:NAME` references: NAME must look like a shell variable name.
 bool is_env_name(std::string_view name);
 

@@ -91,6 +91,16 @@ TEST(ConfigValues, EnvNamesLookLikeShellVariables) {
   EXPECT_FALSE(is_env_name("MY-KEY"));
 }
 
+TEST(ConfigValues, AwsRegionsHaveTheAwsForm) {
+  for (const char* ok : {"us-east-1", "eu-central-2", "ap-southeast-4", "us-gov-west-1"}) {
+    EXPECT_TRUE(is_aws_region(ok)) << ok;
+  }
+  for (const char* bad : {"", "us-east", "useast1", "US-EAST-1", "us-east-12", "us-east-1a",
+                          "eastus", "us--1", "usa-east-1", " us-east-1"}) {
+    EXPECT_FALSE(is_aws_region(bad)) << bad;
+  }
+}
+
 TEST(ConfigValues, ClosestMatchSuggestsOnlyLikelyTypos) {
   constexpr std::array<std::string_view, 4> kKeys = {"kind", "base_url", "api_key", "endpoint"};
   EXPECT_EQ(closest_match("apikey", kKeys), "api_key");

@@ -17,6 +17,7 @@ void build_chat_request(const ProviderConfig& provider, const Endpoint& endpoint
       return build_openai_chat(provider, endpoint, route, client_body, facts, out);
     case ProviderKind::azure:
       return build_azure_chat(provider, endpoint, route, client_body, facts, out);
+    case ProviderKind::bedrock: break;  // translated path, see gateway/chat.cpp
   }
 }
 

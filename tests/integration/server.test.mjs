@@ -83,3 +83,22 @@ test('serve refuses to start on a bad config and says why', () => {
   assert.equal(r.status, 1);
   assert.match(r.stderr, /listen/);
 });
+
+test('serve refuses bedrock providers for now, naming the provider', () => {
+  const cfg = tempFile('bedrock.yaml', [
+    'providers:',
+    '  bedrock-us:',
+    '    kind: bedrock',
+    '    region: us-east-1',
+    'models:',
+    '  claude:',
+    '    routes:',
+    '      - { provider: bedrock-us, model_id: "us.anthropic.claude-3-5-sonnet-20240620-v1:0" }',
+    '',
+  ].join('\n'));
+  const ok = spawnSync(BIN, ['check', '-c', cfg], { encoding: 'utf8' });
+  assert.equal(ok.status, 0, ok.stderr);
+  const r = spawnSync(BIN, ['serve', '-c', cfg], { encoding: 'utf8', timeout: 10000 });
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /bedrock-us: kind bedrock is not served by this version yet/);
+});
