@@ -1,6 +1,7 @@
 #include "mock/mock_answer.hpp"
 
 #include "mock/mock_json.hpp"
+#include "mock/mock_text.hpp"
 
 namespace tollbooth::mock {
 namespace {
@@ -36,20 +37,6 @@ void append_usage(std::string& out, const Answer& a) {
   out += R"(,"prompt_tokens_details":{"cached_tokens":0,"audio_tokens":0},)"
          R"("completion_tokens_details":{"reasoning_tokens":0,"audio_tokens":0,)"
          R"("accepted_prediction_tokens":0,"rejected_prediction_tokens":0}})";
-}
-
-// First `n` UTF-8 characters of `s` (continuation bytes never start a character).
-std::string_view first_chars(std::string_view s, std::size_t n) {
-  std::size_t chars = 0;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if ((static_cast<unsigned char>(s[i]) & 0xC0) == 0x80) continue;
-    if (chars++ == n) return s.substr(0, i);
-  }
-  return s;
-}
-
-bool is_space(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
 }
 
 std::vector<std::string> split_pieces(std::string_view text) {

@@ -10,6 +10,7 @@
 #include "aws/eventstream.hpp"
 #include "mock/mock_chat.hpp"
 #include "mock/mock_json.hpp"
+#include "mock/mock_text.hpp"
 
 namespace tollbooth::mock {
 namespace json = boost::json;
@@ -41,20 +42,6 @@ std::optional<double> as_number(const json::value& v) {
   if (v.is_int64()) return static_cast<double>(v.get_int64());
   if (v.is_uint64()) return static_cast<double>(v.get_uint64());
   return std::nullopt;
-}
-
-// First `n` UTF-8 characters of `s`.
-std::string_view first_chars(std::string_view s, std::size_t n) {
-  std::size_t chars = 0;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if ((static_cast<unsigned char>(s[i]) & 0xC0) == 0x80) continue;
-    if (chars++ == n) return s.substr(0, i);
-  }
-  return s;
-}
-
-bool is_space(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
 }
 
 std::vector<std::string_view> words(std::string_view text) {

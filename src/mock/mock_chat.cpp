@@ -6,6 +6,8 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 
+#include "mock/mock_text.hpp"
+
 namespace tollbooth::mock {
 namespace json = boost::json;
 namespace {
@@ -30,10 +32,6 @@ Error wrong_type(const std::string& param, const char* expected, const json::val
   return invalid("Invalid type for '" + param + "': expected " + expected + ", but got " +
                      kind_name(got) + " instead.",
                  param, "invalid_type");
-}
-
-bool is_space(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
 }
 
 // Text of a message's content: the string itself, or its text parts joined by a space.
