@@ -1,4 +1,5 @@
 #include "aws/eventstream.hpp"
+#include "testing/test_files.hpp"
 
 #include <gtest/gtest.h>
 
@@ -24,13 +25,7 @@ namespace json = boost::json;
 
 const fs::path kVectors = fs::path(TOLLBOOTH_SOURCE_DIR) / ".." / "shared" / "vectors";
 
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot read " + path.string());
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using tollbooth::testdata::read_file;
 
 std::vector<fs::path> files_in(const fs::path& dir) {
   std::vector<fs::path> out;

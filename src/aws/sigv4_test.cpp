@@ -1,4 +1,5 @@
 #include "aws/sigv4.hpp"
+#include "testing/test_files.hpp"
 
 #include <gtest/gtest.h>
 
@@ -22,12 +23,7 @@ namespace {
 const fs::path kVectors = TOLLBOOTH_SOURCE_DIR "/../shared/vectors/sigv4";
 const fs::path kSuite = kVectors / "aws-c-auth-v4";
 
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
+using tollbooth::testdata::read_file;
 
 // "2015-08-30T12:36:00Z" (fractional seconds ignored) → Unix seconds.
 std::int64_t parse_timestamp(const std::string& text) {
@@ -112,7 +108,7 @@ class AwsCAuthV4 : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(AwsCAuthV4, ReproducesHeaderFiles) {
   const fs::path dir = kSuite / GetParam();
-  json::object context = json::parse(read_text(dir / "context.json")).as_object();
+  json::object context = json::parse(read_file(dir / "context.json")).as_object();
   const json::object& creds = context.at("credentials").as_object();
   aws::Credentials credentials{
       json::value_to<std::string>(creds.at("access_key_id")),
@@ -129,7 +125,7 @@ TEST_P(AwsCAuthV4, ReproducesHeaderFiles) {
   params.sign_session_token =
       !(context.contains("omit_session_token") && context.at("omit_session_token").as_bool());
 
-  ParsedRequest parsed = parse_request(read_text(dir / "request.txt"));
+  ParsedRequest parsed = parse_request(read_file(dir / "request.txt"));
   std::vector<aws::HeaderRef> headers = header_refs(parsed);
   aws::SigningRequest request{parsed.method, parsed.path, parsed.query, headers, parsed.body, {}};
 
@@ -137,9 +133,9 @@ TEST_P(AwsCAuthV4, ReproducesHeaderFiles) {
   auto signed_headers = signer.sign(request, credentials, params);
   ASSERT_TRUE(signed_headers.ok()) << signed_headers.error().detail;
   EXPECT_EQ(signer.canonical_request(),
-            trim_newline(read_text(dir / "header-canonical-request.txt")));
-  EXPECT_EQ(signer.string_to_sign(), trim_newline(read_text(dir / "header-string-to-sign.txt")));
-  EXPECT_EQ(signed_headers->signature(), trim_newline(read_text(dir / "header-signature.txt")));
+            trim_newline(read_file(dir / "header-canonical-request.txt")));
+  EXPECT_EQ(signer.string_to_sign(), trim_newline(read_file(dir / "header-string-to-sign.txt")));
+  EXPECT_EQ(signed_headers->signature(), trim_newline(read_file(dir / "header-signature.txt")));
 
   // The signed request: the original head, the added headers in order, a blank line, the body.
   std::string signed_request = parsed.head;
@@ -147,7 +143,7 @@ TEST_P(AwsCAuthV4, ReproducesHeaderFiles) {
     signed_request.append(name).append(":").append(value).append("\n");
   });
   signed_request += "\n" + parsed.body;
-  EXPECT_EQ(signed_request, read_text(dir / "header-signed-request.txt"));
+  EXPECT_EQ(signed_request, read_file(dir / "header-signed-request.txt"));
 }
 
 INSTANTIATE_TEST_SUITE_P(SigV4, AwsCAuthV4, ::testing::ValuesIn(suite_cases()),
@@ -282,7 +278,7 @@ TEST(SigV4Bedrock, SessionTokenIsSignedAndReturned) {
 // x-amz-content-sha256.
 TEST(SigV4Bedrock, OpenAiNodeMantleFixture) {
   json::object fixture =
-      json::parse(read_text(kVectors / "openai-node-bedrock-mantle-fixture.json")).as_object();
+      json::parse(read_file(kVectors / "openai-node-bedrock-mantle-fixture.json")).as_object();
   const json::object& creds = fixture.at("credentials").as_object();
   const json::object& req = fixture.at("request").as_object();
   const json::object& expected = fixture.at("expected").as_object();

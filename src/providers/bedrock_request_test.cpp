@@ -1,4 +1,5 @@
 #include "providers/bedrock_request.hpp"
+#include "testing/test_files.hpp"
 
 #include <gtest/gtest.h>
 
@@ -20,13 +21,7 @@ namespace {
 constexpr std::string_view kClaude = "us.anthropic.claude-3-5-sonnet-20240620-v1:0";
 const fs::path kGolden = fs::path(TOLLBOOTH_SOURCE_DIR) / "tests" / "golden" / "bedrock";
 
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot read " + path.string());
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using tollbooth::testdata::read_file;
 
 // The chat body around `messages` (and whatever else `extra` adds, as `,"key":value...`).
 std::string chat(std::string_view messages, std::string_view extra = {}) {

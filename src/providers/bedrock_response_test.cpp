@@ -10,6 +10,7 @@
 #include <string>
 
 #include "api/openai/errors.hpp"
+#include "testing/test_files.hpp"
 
 namespace tb = tollbooth;
 namespace bd = tollbooth::bedrock;
@@ -20,13 +21,7 @@ namespace {
 
 const fs::path kGolden = fs::path(TOLLBOOTH_SOURCE_DIR) / "tests" / "golden" / "bedrock";
 
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot read " + path.string());
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using tollbooth::testdata::read_file;
 
 bd::ReplyOptions options(std::string_view json_tool = {}) {
   bd::ReplyOptions o;

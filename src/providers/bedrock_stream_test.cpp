@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "aws/eventstream.hpp"
+#include "testing/test_files.hpp"
 
 namespace tb = tollbooth;
 namespace bd = tollbooth::bedrock;
@@ -23,13 +24,7 @@ const fs::path kSource = fs::path(TOLLBOOTH_SOURCE_DIR);
 const fs::path kVectors = kSource / ".." / "shared" / "vectors" / "bedrock";
 const fs::path kGolden = kSource / "tests" / "golden" / "bedrock";
 
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot read " + path.string());
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using tollbooth::testdata::read_file;
 
 bd::ReplyOptions options(bool include_usage, std::string_view json_tool = {}) {
   bd::ReplyOptions o;
