@@ -7,6 +7,7 @@
 #include "api/openai/errors.hpp"
 #include "api/openai/sse.hpp"
 #include "config/config.hpp"
+#include "gateway/chat_attempt.hpp"
 #include "gateway/handler.hpp"
 #include "gateway/route_table.hpp"
 #include "providers/upstream_request.hpp"
@@ -17,23 +18,9 @@ namespace tollbooth {
 
 namespace http = beast::http;
 
-namespace {
+namespace gateway {
 
-// How one attempt ended.
-enum class Outcome {
-  served,          // the client has its answer (success, or the upstream's 4xx passed through)
-  failed,          // nothing reached the client: the next route may try
-  failed_in_band,  // failed after the stream started: reported in-band, no fallback
-};
-
-struct Attempt {
-  Outcome outcome = Outcome::failed;
-  Error error;              // when failed
-  int upstream_status = 0;  // when the upstream answered
-  std::string retry_after;  // the upstream's Retry-After, when it sent one
-};
-
-Attempt fail(ErrorKind kind, std::string message, std::string detail = {}) {
+Attempt fail(ErrorKind kind, std::string message, std::string detail) {
   Attempt a;
   a.error = make_error(kind, std::move(message));
   a.error.detail = std::move(detail);
@@ -51,11 +38,10 @@ std::string route_header(const ResolvedRoute& r, std::string_view upstream_reque
 std::string_view upstream_request_id(const http::response<http::string_body>& res) {
   if (auto it = res.find("x-request-id"); it != res.end()) return it->value();
   if (auto it = res.find("apim-request-id"); it != res.end()) return it->value();
+  if (auto it = res.find("x-amzn-requestid"); it != res.end()) return it->value();
   return {};
 }
 
-// Sends the request and reads the response head. A reused keep-alive connection that the
-// upstream closed meanwhile fails at once; that is retried once on a fresh connection.
 Awaitable<Attempt> exchange_head(Worker& w, const UpstreamTarget& t, const UpstreamRequest& ureq,
                                  std::unique_ptr<UpstreamConn>& conn) {
   for (bool fresh = false;; fresh = true) {
@@ -92,12 +78,15 @@ void give_back(Worker& w, const UpstreamTarget& t, std::unique_ptr<UpstreamConn>
     conn->close();
 }
 
+namespace {
+
 Awaitable<Attempt> relay_stream(ClientConn& c, const ResolvedRoute& r,
                                 const openai::ChatInspection& facts,
                                 std::unique_ptr<UpstreamConn> conn);
 
 Awaitable<Attempt> try_route(ClientConn& c, const ResolvedRoute& r, std::string_view body,
                              const openai::ChatInspection& facts, UpstreamRequest& ureq) {
+  if (r.provider->kind == ProviderKind::bedrock) co_return co_await try_bedrock(c, r, body, facts);
   Worker& w = c.worker;
   const UpstreamTarget& t = *r.target;
   build_chat_request(*r.provider, t.endpoint, *r.route, body, facts, ureq);
@@ -211,6 +200,9 @@ Error no_route_error(const std::string& model,
 }
 
 }  // namespace
+}  // namespace gateway
+
+using namespace gateway;
 
 Awaitable<void> handle_chat(ClientConn& c, const HttpRequest& req) {
   const std::string& body = req.body();
@@ -242,6 +234,14 @@ Awaitable<void> handle_chat(ClientConn& c, const HttpRequest& req) {
     tried.emplace_back(route.provider->name, std::move(a));
   }
   if (c.head_sent) co_return;
+  // Every route refused the request itself (a parameter the translated wire cannot carry):
+  // that is the client's to fix, so the first refusal is the answer, with its `param`.
+  bool all_refused = !tried.empty();
+  for (const auto& [name, a] : tried) all_refused &= !a.error.retryable;
+  if (all_refused) {
+    co_await c.respond_error(tried.front().second.error);
+    co_return;
+  }
   std::string retry_after;
   Error e = no_route_error(facts->model, tried, retry_after);
   std::string extra = retry_after.empty() ? "" : "Retry-After: " + retry_after + "\r\n";

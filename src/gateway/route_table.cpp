@@ -7,23 +7,52 @@
 
 namespace tollbooth {
 
-RouteTable::RouteTable(std::shared_ptr<const Config> config) : config_(std::move(config)) {
+namespace {
+
+aws::AuthConfig auth_config(const AwsAuthConfig& c) {
+  aws::AuthConfig a;
+  a.access_key_id = c.access_key_id;
+  a.secret_access_key = c.secret_access_key;
+  a.session_token = c.session_token;
+  a.bearer_token = c.bearer_token;
+  a.profile = c.profile;
+  a.credentials_file = c.credentials_file;
+  return a;
+}
+
+}  // namespace
+
+RouteTable::RouteTable(std::shared_ptr<const Config> config, const aws::Lookups* lookups)
+    : config_(std::move(config)) {
   std::unordered_map<std::string, std::shared_ptr<const UpstreamTarget>> targets;
+  std::unordered_map<std::string, std::shared_ptr<const aws::Auth>> auths;
+  aws::Lookups system;
+  if (!lookups) {
+    system = aws::system_lookups();
+    lookups = &system;
+  }
   for (const auto& [name, provider] : config_->providers) {
-    // The Bedrock pieces (SigV4, event-stream, translation) exist but the request path does not
-    // call them yet; refusing here beats accepting a config whose routes would all fail.
-    if (provider.kind == ProviderKind::bedrock)
-      throw std::runtime_error("provider " + name +
-                               ": kind bedrock is not served by this version yet (the config is "
-                               "valid; the Bedrock route joins when the gateway wiring lands)");
     targets.emplace(name, make_upstream_target(provider));
+    if (provider.kind != ProviderKind::bedrock) continue;
+    // Credentials are resolved once: a provider without usable ones stops the start-up rather
+    // than failing every request later.
+    auto auth = aws::resolve_auth(auth_config(provider.aws), *lookups);
+    if (!auth) {
+      const Error& e = auth.error();
+      throw std::runtime_error("provider " + name + ": " + e.message +
+                               (e.detail.empty() ? "" : " (" + e.detail + ")"));
+    }
+    credential_sources_.push_back(name + ": " + auth->source);
+    auths.emplace(name, std::make_shared<const aws::Auth>(std::move(auth.value())));
   }
   for (const auto& model : config_->models) {
     ResolvedModel resolved{&model, {}};
     for (const auto& route : model.routes) {
       const ProviderConfig* provider = config_->find_provider(route.provider);
       if (!provider) throw std::runtime_error("route names unknown provider " + route.provider);
-      resolved.routes.push_back(ResolvedRoute{provider, &route, targets.at(route.provider)});
+      auto auth = auths.find(route.provider);
+      resolved.routes.push_back(ResolvedRoute{provider, &route, targets.at(route.provider),
+                                              auth == auths.end() ? nullptr : auth->second});
     }
     models_.emplace(model.name, std::move(resolved));
   }

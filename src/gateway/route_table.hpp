@@ -8,6 +8,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "aws/credentials.hpp"
+
 namespace tollbooth {
 
 struct Config;
@@ -20,6 +22,7 @@ struct ResolvedRoute {
   const ProviderConfig* provider = nullptr;
   const RouteConfig* route = nullptr;
   std::shared_ptr<const UpstreamTarget> target;
+  std::shared_ptr<const aws::Auth> aws_auth;  // bedrock: credentials resolved at start-up
 };
 
 struct ResolvedModel {
@@ -29,10 +32,14 @@ struct ResolvedModel {
 
 class RouteTable {
  public:
-  // Throws std::runtime_error when a provider's URL or CA file is unusable.
-  explicit RouteTable(std::shared_ptr<const Config> config);
+  // Throws std::runtime_error when a provider's URL or CA file is unusable, or when a bedrock
+  // provider has no usable credentials (the message names the provider and the sources tried,
+  // never a secret). `lookups` defaults to the process environment and file system.
+  explicit RouteTable(std::shared_ptr<const Config> config, const aws::Lookups* lookups = nullptr);
   const ResolvedModel* find(std::string_view model) const;
   const Config& config() const { return *config_; }
+  // "bedrock-us: <where its credentials came from>" per bedrock provider, for the start-up log.
+  const std::vector<std::string>& credential_sources() const { return credential_sources_; }
 
  private:
   struct Hash {
@@ -42,6 +49,7 @@ class RouteTable {
     }
   };
   std::shared_ptr<const Config> config_;
+  std::vector<std::string> credential_sources_;
   std::unordered_map<std::string, ResolvedModel, Hash, std::equal_to<>> models_;
 };
 

@@ -308,7 +308,7 @@ void ConverseStreamTranslator::complete(std::string& out) {
 void ConverseStreamTranslator::on_exception(std::string_view exception_type,
                                             std::string_view payload, std::string& out) {
   if (done_) return;
-  fail(error_from_stream_exception(exception_type, payload), out);
+  abort(error_from_stream_exception(exception_type, payload), out);
 }
 
 void ConverseStreamTranslator::finish(std::string& out) {
@@ -317,7 +317,7 @@ void ConverseStreamTranslator::finish(std::string& out) {
                        "The Bedrock stream ended before the answer was complete.");
   e.detail = stopped_ ? "bedrock stream: no metadata event" : "bedrock stream: no messageStop";
   e.retryable = true;
-  fail(std::move(e), out);
+  abort(std::move(e), out);
 }
 
 void ConverseStreamTranslator::malformed(std::string_view event_type, std::string& out) {
@@ -325,10 +325,11 @@ void ConverseStreamTranslator::malformed(std::string_view event_type, std::strin
       make_error(ErrorKind::bad_gateway, "Bedrock sent a stream event that could not be read.");
   e.detail = "bedrock stream: unreadable " + std::string(event_type) + " event";
   e.retryable = true;
-  fail(std::move(e), out);
+  abort(std::move(e), out);
 }
 
-void ConverseStreamTranslator::fail(Error error, std::string& out) {
+void ConverseStreamTranslator::abort(Error error, std::string& out) {
+  if (done_) return;
   out += openai::error_event(error);
   error_ = std::move(error);
   done_ = true;

@@ -39,6 +39,9 @@ class ConverseStreamTranslator {
   void on_exception(std::string_view exception_type, std::string_view payload, std::string& out);
   // The upstream body ended (or broke off); reports an unfinished stream in-band.
   void finish(std::string& out);
+  // The transport or the framing failed (a timeout, bytes that are not an event stream):
+  // reports `error` in-band unless the stream already ended.
+  void abort(Error error, std::string& out);
 
   // [DONE] or an error event has been written.
   bool done() const noexcept { return done_; }
@@ -67,7 +70,6 @@ class ConverseStreamTranslator {
   void message_stop(std::string_view payload, std::string& out);
   void metadata(std::string_view payload, std::string& out);
   void complete(std::string& out);
-  void fail(Error error, std::string& out);
   void malformed(std::string_view event_type, std::string& out);
   ToolBlock* tool_block(std::int64_t block);
 

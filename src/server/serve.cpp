@@ -56,6 +56,8 @@ int run_server(std::shared_ptr<const Config> config) {
     std::cerr << "tollbooth: " << e.what() << "\n";
     return 1;
   }
+  for (const auto& source : routes->credential_sources())
+    spdlog::info("AWS credentials for {}", source);
   const auto& sc = config->server;
   unsigned n = sc.workers ? sc.workers : std::max(1u, std::thread::hardware_concurrency());
   auto started = std::chrono::duration_cast<std::chrono::seconds>(

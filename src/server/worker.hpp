@@ -6,6 +6,7 @@
 #include <optional>
 #include <unordered_set>
 
+#include "aws/sigv4.hpp"
 #include "server/asio.hpp"
 #include "upstream/pool.hpp"
 
@@ -22,6 +23,7 @@ struct Worker {
   const RouteTable& routes;
   const Config& config;
   UpstreamPool pool;
+  aws::Signer signer;  // SigV4 for bedrock routes; per worker, so its key cache needs no lock
   std::optional<asio::basic_socket_acceptor<tcp, Executor>> acceptor;
   std::unordered_set<ClientConn*> sessions;
   unsigned index;

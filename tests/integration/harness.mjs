@@ -50,7 +50,14 @@ export function stop(proc, signal = 'SIGTERM') {
   });
 }
 
-export const MOCK_KEYS = { MOCK_OPENAI_KEY: 'sk-mock-openai', MOCK_AZURE_KEY: 'azure-mock-key' };
+export const MOCK_KEYS = {
+  MOCK_OPENAI_KEY: 'sk-mock-openai',
+  MOCK_AZURE_KEY: 'azure-mock-key',
+  // Fake AWS credentials: the mock Bedrock verifies SigV4 made with them.
+  MOCK_AWS_ACCESS_KEY_ID: 'AKIDMOCKEXAMPLE',
+  MOCK_AWS_SECRET: 'mock/secret/key/EXAMPLEKEY',
+  MOCK_BEDROCK_API_KEY: 'bedrock-api-key-mock',
+};
 
 // Mock clouds used by most tests: healthy OpenAI and Azure, and clouds with fixed faults.
 export const MOCK_CLOUDS = `
@@ -97,6 +104,32 @@ clouds:
     kind: openai
     prefix: /staller
     fault: "stall_ms=3000"
+  bedrock:
+    kind: bedrock
+    prefix: /bedrock
+    region: us-east-1
+    access_key_id: env:MOCK_AWS_ACCESS_KEY_ID
+    secret_access_key: env:MOCK_AWS_SECRET
+    api_key: env:MOCK_BEDROCK_API_KEY
+  bedrock-throttled:
+    kind: bedrock
+    prefix: /bedrock-throttled
+    region: us-east-1
+    access_key_id: env:MOCK_AWS_ACCESS_KEY_ID
+    secret_access_key: env:MOCK_AWS_SECRET
+    fault: "status=429"
+  bedrock-late-throttle:
+    kind: bedrock
+    prefix: /bedrock-late-throttle
+    region: us-east-1
+    stream_delay_ms: 100
+    fault: "exception=throttlingException"
+  bedrock-dropper:
+    kind: bedrock
+    prefix: /bedrock-dropper
+    region: us-east-1
+    stream_delay_ms: 50
+    fault: "drop_after=3"
 `;
 
 export function gatewayConfig(mockPort, extra = '') {
@@ -156,6 +189,39 @@ providers:
     base_url: http://127.0.0.1:9/v1
     api_key: k
     connect_timeout: 500ms
+  bedrock-us:
+    kind: bedrock
+    region: us-east-1
+    endpoint: ${m}/bedrock
+    access_key_id: env:MOCK_AWS_ACCESS_KEY_ID
+    secret_access_key: env:MOCK_AWS_SECRET
+  bedrock-apikey:
+    kind: bedrock
+    region: us-east-1
+    endpoint: ${m}/bedrock
+    api_key: env:MOCK_BEDROCK_API_KEY
+  bedrock-wrong-secret:
+    kind: bedrock
+    region: us-east-1
+    endpoint: ${m}/bedrock
+    access_key_id: env:MOCK_AWS_ACCESS_KEY_ID
+    secret_access_key: not-the-secret
+  bedrock-throttled:
+    kind: bedrock
+    region: us-east-1
+    endpoint: ${m}/bedrock-throttled
+    access_key_id: env:MOCK_AWS_ACCESS_KEY_ID
+    secret_access_key: env:MOCK_AWS_SECRET
+  bedrock-late-throttle:
+    kind: bedrock
+    region: us-east-1
+    endpoint: ${m}/bedrock-late-throttle
+    api_key: any-key-will-do
+  bedrock-dropper:
+    kind: bedrock
+    region: us-east-1
+    endpoint: ${m}/bedrock-dropper
+    api_key: any-key-will-do
 models:
   gpt-4o:
     routes:
@@ -203,6 +269,34 @@ models:
   stalls:
     routes:
       - { provider: staller }
+      - { provider: openai }
+  claude:
+    routes:
+      - { provider: bedrock-us, model_id: "us.anthropic.claude-3-5-sonnet-20240620-v1:0" }
+  claude-apikey:
+    routes:
+      - { provider: bedrock-apikey, model_id: "anthropic.claude-3-haiku-20240307-v1:0" }
+  claude-lenient:
+    routes:
+      - { provider: bedrock-us, model_id: "anthropic.claude-3-haiku-20240307-v1:0", drop_unsupported: true }
+  bedrock-then-openai:
+    routes:
+      - { provider: bedrock-throttled, model_id: "anthropic.claude-3-haiku-20240307-v1:0" }
+      - { provider: openai, model: gpt-4o-mini }
+  bedrock-bad-creds:
+    routes:
+      - { provider: bedrock-wrong-secret, model_id: "anthropic.claude-3-haiku-20240307-v1:0" }
+      - { provider: bedrock-us, model_id: "anthropic.claude-3-haiku-20240307-v1:0" }
+  bedrock-bad-creds-only:
+    routes:
+      - { provider: bedrock-wrong-secret, model_id: "anthropic.claude-3-haiku-20240307-v1:0" }
+  bedrock-late-fail:
+    routes:
+      - { provider: bedrock-late-throttle, model_id: "anthropic.claude-3-haiku-20240307-v1:0" }
+      - { provider: openai }
+  bedrock-drops:
+    routes:
+      - { provider: bedrock-dropper, model_id: "anthropic.claude-3-haiku-20240307-v1:0" }
       - { provider: openai }
 ${extra}`;
 }

@@ -84,7 +84,7 @@ test('serve refuses to start on a bad config and says why', () => {
   assert.match(r.stderr, /listen/);
 });
 
-test('serve refuses bedrock providers for now, naming the provider', () => {
+test('serve refuses a bedrock provider without credentials, naming it and every source tried', () => {
   const cfg = tempFile('bedrock.yaml', [
     'providers:',
     '  bedrock-us:',
@@ -98,7 +98,11 @@ test('serve refuses bedrock providers for now, naming the provider', () => {
   ].join('\n'));
   const ok = spawnSync(BIN, ['check', '-c', cfg], { encoding: 'utf8' });
   assert.equal(ok.status, 0, ok.stderr);
-  const r = spawnSync(BIN, ['serve', '-c', cfg], { encoding: 'utf8', timeout: 10000 });
+  // No AWS variables and no credentials file: nothing to sign with.
+  const env = { PATH: process.env.PATH, HOME: '/nonexistent' };
+  const r = spawnSync(BIN, ['serve', '-c', cfg], { encoding: 'utf8', timeout: 10000, env });
   assert.equal(r.status, 1);
-  assert.match(r.stderr, /bedrock-us: kind bedrock is not served by this version yet/);
+  assert.match(r.stderr, /provider bedrock-us: /);
+  assert.match(r.stderr, /AWS_ACCESS_KEY_ID/);
+  assert.match(r.stderr, /credentials/);
 });

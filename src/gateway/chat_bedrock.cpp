@@ -1,0 +1,179 @@
+// The translated route: an OpenAI chat request sent to AWS Bedrock as Converse or ConverseStream
+// (SigV4-signed per attempt), and the answer translated back: JSON to a chat.completion, the
+// event stream to OpenAI SSE chunks as frames arrive.
+#include <chrono>
+#include <vector>
+
+#include "api/openai/errors.hpp"
+#include "aws/eventstream.hpp"
+#include "config/config.hpp"
+#include "gateway/chat_attempt.hpp"
+#include "gateway/route_table.hpp"
+#include "providers/bedrock_response.hpp"
+#include "providers/bedrock_stream.hpp"
+#include "providers/openai_bedrock.hpp"
+#include "server/client_conn.hpp"
+#include "server/worker.hpp"
+
+namespace tollbooth::gateway {
+namespace {
+
+// An attempt that failed with this error before anything reached the client.
+Attempt failed_with(Error e, int upstream_status = 0) {
+  Attempt a;
+  a.error = std::move(e);
+  a.upstream_status = upstream_status;
+  return a;
+}
+
+Awaitable<Attempt> relay_converse_stream(ClientConn& c, const ResolvedRoute& r,
+                                         const bedrock::ReplyOptions& reply,
+                                         std::unique_ptr<UpstreamConn> conn);
+
+// Pulls one decoded frame into the translator.
+void translate_frame(const aws::EventMessage& m, bedrock::ConverseStreamTranslator& tr,
+                     std::string& out) {
+  std::string_view type = m.message_type();
+  if (type == "event") {
+    tr.on_event(m.event_type(), m.payload, out);
+  } else if (type == "exception") {
+    tr.on_exception(m.exception_type(), m.payload, out);
+  } else {  // "error": an error code and message in headers (§6.3)
+    Error e = make_error(ErrorKind::bad_gateway, "Bedrock reported an error in the stream.");
+    e.detail = "bedrock stream error " + std::string(m.error_code()) + ": " +
+               std::string(m.error_message());
+    e.retryable = true;
+    tr.abort(std::move(e), out);
+  }
+}
+
+}  // namespace
+
+Awaitable<Attempt> try_bedrock(ClientConn& c, const ResolvedRoute& r, std::string_view body,
+                               const openai::ChatInspection& facts) {
+  Worker& w = c.worker;
+  const UpstreamTarget& t = *r.target;
+  const std::int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count();
+  BedrockCall call;
+  auto built = build_bedrock_chat(*r.provider, t.endpoint, *r.route, *r.aws_auth, w.signer, now,
+                                  body, {}, call);
+  if (!built) co_return failed_with(std::move(built).error());
+  std::unique_ptr<UpstreamConn> conn;
+  Attempt head = co_await exchange_head(w, t, call.wire, conn);
+  if (!conn) co_return head;
+  auto& res = conn->parser().get();
+  const int status = head.upstream_status;
+  const std::string response_id = std::string("chatcmpl-") + c.record.request_id;
+  bedrock::ReplyOptions reply{facts.model, response_id, now, call.converse.json_tool,
+                              call.converse.include_usage};
+  if (status == 200 && call.converse.stream)
+    co_return co_await relay_converse_stream(c, r, reply, std::move(conn));
+  if (!co_await read_body(*conn, t))
+    co_return fail(ErrorKind::bad_gateway, "the upstream broke off its answer");
+  if (status != 200) {
+    Error e = bedrock::error_from_bedrock(status, res["x-amzn-ErrorType"], res.body());
+    std::string headers = route_header(r, upstream_request_id(res));
+    give_back(w, t, std::move(conn));
+    if (e.retryable) co_return failed_with(std::move(e), status);
+    // Bedrock's validation errors are the client's: answered in OpenAI shape, no fallback.
+    c.record.route = r.provider->name;
+    co_await c.respond_error(e, headers);
+    co_return Attempt{Outcome::served, {}, status, {}};
+  }
+  auto reply_body = bedrock::chat_completion_from_converse(res.body(), reply);
+  std::string headers = route_header(r, upstream_request_id(res));
+  give_back(w, t, std::move(conn));
+  if (!reply_body) co_return failed_with(std::move(reply_body).error(), status);
+  c.record.usage = reply_body->usage;
+  c.record.route = r.provider->name;
+  co_await c.respond(200, "application/json", reply_body->body, headers);
+  co_return Attempt{Outcome::served, {}, 200, {}};
+}
+
+namespace {
+
+// Decodes event-stream frames as they arrive and relays the translated chunks, one HTTP chunk
+// per upstream read. Until the first chunk is out, a retryable failure (a throttling exception
+// as the first frame, a stream that dies at once) lets the next route try.
+Awaitable<Attempt> relay_converse_stream(ClientConn& c, const ResolvedRoute& r,
+                                         const bedrock::ReplyOptions& reply,
+                                         std::unique_ptr<UpstreamConn> conn) {
+  const UpstreamTarget& t = *r.target;
+  auto& res = conn->parser().get();
+  aws::EventStreamDecoder decoder;
+  bedrock::ConverseStreamTranslator tr(reply);
+  std::vector<aws::EventMessage> frames;
+  std::string out;
+  const std::string headers = route_header(r, upstream_request_id(res));
+  for (;;) {
+    conn->expires_after(t.idle_timeout);
+    auto ec = co_await conn->read_some();
+    const bool ended = !ec && conn->parser().is_done();
+    out.clear();
+    frames.clear();
+    auto fed = decoder.feed(res.body(), frames);
+    res.body().clear();
+    for (const auto& m : frames) translate_frame(m, tr, out);
+    if (!fed) tr.abort(std::move(fed).error(), out);
+    if (ec) {
+      bool timeout = ec == beast::error::timeout;
+      Error e = make_error(timeout ? ErrorKind::gateway_timeout : ErrorKind::bad_gateway,
+                           timeout ? "the upstream stream stalled past idle_timeout"
+                                   : "the upstream stream broke off");
+      e.detail = ec.message();
+      e.retryable = true;
+      tr.abort(std::move(e), out);
+    } else if (ended) {
+      tr.finish(out);  // a no-op after [DONE]; otherwise the stream ended too early
+    }
+    c.record.usage = tr.usage();
+    if (tr.error() && !c.head_sent) {
+      // Nothing has reached the client: a retryable failure falls back, a client error gets
+      // its proper HTTP status instead of a 200 stream that only carries an error.
+      conn->close();
+      Error e = *tr.error();
+      if (e.retryable)
+        co_return failed_with(std::move(e), e.kind == ErrorKind::rate_limited ? 429 : 0);
+      c.record.route = r.provider->name;
+      co_await c.respond_error(e, headers);
+      co_return Attempt{Outcome::served, {}, http_status(e.kind), {}};
+    }
+    if (tr.done()) break;
+    if (!out.empty()) {
+      bool ok = c.head_sent ? co_await c.write_chunk(out)
+                            : co_await c.begin_stream("text/event-stream", headers, out);
+      c.record.route = r.provider->name;
+      if (!ok) {  // the client went away: stop paying for tokens
+        conn->close();
+        co_return Attempt{Outcome::served, {}, 200, {}};
+      }
+    }
+  }
+  c.record.route = r.provider->name;
+  if (!c.head_sent) {
+    co_await c.begin_stream("text/event-stream", headers, out);
+    out.clear();
+  }
+  co_await c.end_stream(out);
+  if (tr.error()) {
+    conn->close();
+    Attempt a = failed_with(*tr.error());
+    a.outcome = Outcome::failed_in_band;
+    a.error.message = "upstream " + r.provider->name + ": " + a.error.message;
+    co_return a;
+  }
+  // [DONE] is out. The metadata frame is the last; the body's end usually comes with it or just
+  // after, so finishing the read keeps the connection for the next request.
+  if (!conn->parser().is_done() && !co_await read_body(*conn, t)) {
+    conn->close();
+    co_return Attempt{Outcome::served, {}, 200, {}};
+  }
+  res.body().clear();
+  give_back(c.worker, t, std::move(conn));
+  co_return Attempt{Outcome::served, {}, 200, {}};
+}
+
+}  // namespace
+}  // namespace tollbooth::gateway
