@@ -8,6 +8,7 @@
 #include "aws/eventstream.hpp"
 #include "config/config.hpp"
 #include "gateway/chat_attempt.hpp"
+#include "gateway/image_fetch.hpp"
 #include "gateway/route_table.hpp"
 #include "providers/bedrock_response.hpp"
 #include "providers/bedrock_stream.hpp"
@@ -56,9 +57,15 @@ Awaitable<Attempt> try_bedrock(ClientConn& c, const ResolvedRoute& r, std::strin
   const std::int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
                                std::chrono::system_clock::now().time_since_epoch())
                                .count();
+  std::vector<bedrock::FetchedImage> images;
+  if (r.route->fetch_images) {
+    auto fetched = co_await fetch_images(w, r, body);
+    if (!fetched) co_return failed_with(std::move(fetched).error());
+    images = std::move(fetched.value());
+  }
   BedrockCall call;
   auto built = build_bedrock_chat(*r.provider, t.endpoint, *r.route, *r.aws_auth, w.signer, now,
-                                  body, {}, call);
+                                  body, images, call);
   if (!built) co_return failed_with(std::move(built).error());
   std::unique_ptr<UpstreamConn> conn;
   Attempt head = co_await exchange_head(w, t, call.wire, conn);

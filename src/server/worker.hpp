@@ -4,6 +4,8 @@
 #include <boost/asio/basic_socket_acceptor.hpp>
 #include <memory>
 #include <optional>
+#include <string>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "aws/sigv4.hpp"
@@ -24,6 +26,8 @@ struct Worker {
   const Config& config;
   UpstreamPool pool;
   aws::Signer signer;  // SigV4 for bedrock routes; per worker, so its key cache needs no lock
+  // Connection targets of image origins fetched for bedrock routes with fetch_images.
+  std::unordered_map<std::string, std::shared_ptr<const UpstreamTarget>> image_targets;
   std::optional<asio::basic_socket_acceptor<tcp, Executor>> acceptor;
   std::unordered_set<ClientConn*> sessions;
   unsigned index;

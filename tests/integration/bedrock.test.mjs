@@ -3,6 +3,7 @@
 // move to the next route or reach the client in OpenAI shape.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import { startStack, chat, sseEvents } from './harness.mjs';
 
 let s;
@@ -119,4 +120,58 @@ test('a Bedrock stream that breaks off mid-answer ends with an in-band error', a
   const events = await sseEvents(res);
   assert.notEqual(events.at(-1), '[DONE]');
   assert.ok(events.at(-1).error, 'the last event is an error');
+});
+
+// A tiny PNG (1×1), served by a local image host for the fetch_images tests.
+const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
+
+function imageHost() {
+  const server = http.createServer((req, res) => {
+    if (req.url === '/cat.png?size=1') {
+      res.writeHead(200, { 'content-type': 'application/octet-stream' });
+      res.end(PNG);
+    } else if (req.url === '/page.html') {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end('<html></html>');
+    } else {
+      res.writeHead(404);
+      res.end();
+    }
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+const withImage = (url) => [{
+  role: 'user',
+  content: [{ type: 'text', text: 'what is this' }, { type: 'image_url', image_url: { url } }],
+}];
+
+test('an http image URL is a 400 asking for a data: URL unless the route fetches images', async () => {
+  const res = await chat(s.gw.url, { model: 'claude', messages: withImage('http://127.0.0.1:9/cat.png') });
+  assert.equal(res.status, 400);
+  const { error } = await res.json();
+  assert.equal(error.param, 'messages[0].content[1].image_url.url');
+  assert.match(error.message, /data: URL/);
+});
+
+test('with fetch_images the gateway downloads the image and sends Bedrock its bytes', async () => {
+  const host = await imageHost();
+  try {
+    const base = `http://127.0.0.1:${host.address().port}`;
+    await s.clearMock();
+    const res = await chat(s.gw.url, { model: 'claude-fetching', messages: withImage(`${base}/cat.png?size=1`) });
+    assert.equal(res.status, 200);
+    const sent = JSON.parse((await s.mockRequests()).at(-1).body);
+    const image = sent.messages[0].content.find((b) => b.image).image;
+    assert.equal(image.format, 'png', 'format sniffed from the bytes when the type is octet-stream');
+    assert.equal(image.source.bytes, PNG.toString('base64'));
+
+    for (const [path, why] of [['/missing.png', /HTTP 404/], ['/page.html', /not a png, jpeg, gif or webp/]]) {
+      const bad = await chat(s.gw.url, { model: 'claude-fetching', messages: withImage(`${base}${path}`) });
+      assert.equal(bad.status, 400);
+      const { error } = await bad.json();
+      assert.match(error.message, why);
+      assert.ok(error.message.includes(`${base}${path}`), 'the error names the URL');
+    }
+  } finally { host.close(); }
 });

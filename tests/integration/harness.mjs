@@ -290,6 +290,9 @@ models:
   bedrock-bad-creds-only:
     routes:
       - { provider: bedrock-wrong-secret, model_id: "anthropic.claude-3-haiku-20240307-v1:0" }
+  claude-fetching:
+    routes:
+      - { provider: bedrock-us, model_id: "anthropic.claude-3-haiku-20240307-v1:0", fetch_images: true }
   bedrock-late-fail:
     routes:
       - { provider: bedrock-late-throttle, model_id: "anthropic.claude-3-haiku-20240307-v1:0" }
