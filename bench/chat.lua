@@ -3,7 +3,9 @@
 -- done() prints one machine-readable line with exact numbers (latencies in microseconds);
 -- bench/run reads it instead of wrk's rounded human-readable text.
 wrk.method = "POST"
-wrk.body = '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hello there"}]}'
+-- BENCH_MODEL picks the route: gpt-4o-mini (OpenAI passthrough) or bench-bedrock (translated).
+local model = os.getenv("BENCH_MODEL") or "gpt-4o-mini"
+wrk.body = '{"model":"' .. model .. '","messages":[{"role":"user","content":"hello there"}]}'
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Authorization"] = "Bearer bench-key"
 

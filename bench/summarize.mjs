@@ -111,6 +111,21 @@ const noise = table(
   }),
 );
 
+// The Bedrock route against the passthrough route of the same gateway: what translation, SigV4
+// signing and the answer's translation back cost. The mock verifies every signature, so its CPU
+// per request is higher on this route too.
+const hasBedrock = runs.some((r) => r.target === 'bedrock');
+const bedrock = hasBedrock ? table(
+  ['N', 'conns', 'passthrough req/s', 'bedrock req/s', 'bedrock/passthrough', 'p50 passthrough',
+    'p50 bedrock', 'CPU µs/req passthrough', 'CPU µs/req bedrock', 'user µs/req passthrough',
+    'user µs/req bedrock'],
+  keys.map(([n, c]) => [n, c, f0(med(n, c, 'tollbooth', 'rps')), f0(med(n, c, 'bedrock', 'rps')),
+    f2(med(n, c, 'bedrock', 'rps') / med(n, c, 'tollbooth', 'rps')),
+    f0(med(n, c, 'tollbooth', 'p50')), f0(med(n, c, 'bedrock', 'p50')),
+    f1(med(n, c, 'tollbooth', 'proxyCpu')), f1(med(n, c, 'bedrock', 'proxyCpu')),
+    f1(med(n, c, 'tollbooth', 'proxyUser')), f1(med(n, c, 'bedrock', 'proxyUser'))]),
+) : '';
+
 const goals = [];
 for (const n of Ns) {
   if (Cs.includes(64)) {
@@ -154,7 +169,11 @@ ${latency}
 
 ${cost}
 
-## Noise (min–max over rounds; other CPU = what processes other than wrk, the proxy and the mock used, in % of all cores)
+${hasBedrock ? `## Bedrock route (median; translated to Converse and back, SigV4-signed, the mock verifying each signature)
+
+${bedrock}
+
+` : ''}## Noise (min–max over rounds; other CPU = what processes other than wrk, the proxy and the mock used, in % of all cores)
 
 ${noise}
 

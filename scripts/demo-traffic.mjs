@@ -50,6 +50,9 @@ await chat('gpt-4o, non-streaming (primary: Azure east)', { model: 'gpt-4o', mes
 await chat('gpt-4o, streaming with usage', { model: 'gpt-4o', messages: user('Stream me a short answer about clouds'), stream: true, stream_options: { include_usage: true } });
 await chat('gpt-4o-mini, primary (Azure west) answers 503, falls back to OpenAI', { model: 'gpt-4o-mini', messages: user('Are you there?') });
 await chat('gpt-4o-mini, streaming, same fallback', { model: 'gpt-4o-mini', messages: user('Stream through the fallback'), stream: true, stream_options: { include_usage: true } });
+await chat('claude-sonnet on AWS Bedrock (translated to Converse, SigV4-signed)', { model: 'claude-sonnet', messages: user('Hello from the OpenAI API') });
+await chat('claude-sonnet on AWS Bedrock, streaming (event-stream → SSE)', { model: 'claude-sonnet', messages: user('Stream from Bedrock please'), stream: true, stream_options: { include_usage: true } });
+await chat('claude-sonnet: temperature 1.5 is over Bedrock\'s limit of 1, a 400 naming it', { model: 'claude-sonnet', messages: user('hi'), temperature: 1.5 });
 await chat('unknown model: an OpenAI-shaped 404', { model: 'gpt-9', messages: user('hello') });
 
 console.log('\n== what happened');
