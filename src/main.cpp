@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "cli/route_command.hpp"
 #include "config/config.hpp"
 #include "mock/mock_server.hpp"
 #include "server/serve.hpp"
@@ -58,6 +59,44 @@ int main(int argc, char** argv) {
       "check", "Validate a config file; print every problem with file:line:column");
   check_cmd->add_option("-c,--config", config_path, "Config file (YAML)")->capture_default_str();
 
+  tb::cli::RouteOptions route_opts;
+  auto* route_cmd = app.add_subcommand(
+      "route",
+      "Explain how a request would be routed: each route, eligible or not, and the rule that "
+      "decided. Exit 0: at least one route eligible; 1: config, request or model problem; "
+      "2: bad option; 3: no route eligible");
+  route_cmd->add_option("-c,--config", route_opts.config_path, "Config file (YAML)")
+      ->default_val(std::string("tollbooth.yaml"));
+  route_cmd
+      ->add_option("--explain", route_opts.request_file,
+                   "A chat completions request body (JSON file; - for stdin)")
+      ->required();
+  route_cmd->add_option("--at", route_opts.at,
+                        "Plan as on this UTC date (YYYY-MM-DD); default today");
+  route_cmd->add_option("--regions", route_opts.regions,
+                        "Regions the caller may use: comma-separated globs matched against each "
+                        "provider's region or residency, like us-*,eu; default all");
+  route_cmd->add_option("--needs", route_opts.needs,
+                        "Capabilities to add to what the body needs, comma-separated (e.g. "
+                        "responses_api, which a chat body cannot express)");
+  route_cmd->add_option("--seed", route_opts.seed,
+                        "Random value for strategy: weighted, for a repeatable order");
+  route_cmd->add_option("--key", route_opts.key,
+                        "Plan as this API key would be (not available yet: exits 2)");
+
+  tb::cli::ModelsOptions models_opts;
+  auto* models_cmd = app.add_subcommand(
+      "models",
+      "Print each public model with the routes that sell it: capabilities, windows, contract "
+      "and price");
+  models_cmd->add_option("-c,--config", models_opts.config_path, "Config file (YAML)")
+      ->default_val(std::string("tollbooth.yaml"));
+  models_cmd->add_option("--at", models_opts.at,
+                         "Mark routes outside their window on this UTC date (YYYY-MM-DD); "
+                         "default today");
+  models_cmd->add_flag("--json", models_opts.json,
+                       "Print the facts as JSON (the tollbooth field of GET /v1/models/{id})");
+
   tb::mock::MockOptions mock_opts;
   auto* mock_cmd = app.add_subcommand(
       "mock",
@@ -79,5 +118,7 @@ int main(int argc, char** argv) {
   if (*serve_cmd) return serve(config_path);
   if (*check_cmd) return check_config(config_path);
   if (*mock_cmd) return tb::mock::run_mock(mock_opts);
+  if (*route_cmd) return tb::cli::run_route(route_opts);
+  if (*models_cmd) return tb::cli::run_models(models_opts);
   return 2;
 }

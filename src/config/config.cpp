@@ -62,6 +62,7 @@ void read_server(Reader& r, const Field& f, ServerConfig& s) {
                  {"idle_timeout", [&](const Field& v) { r.duration(v, s.idle_timeout); }},
                  // 0 is meaningful: stop at once without waiting for in-flight requests.
                  {"drain_timeout", [&](const Field& v) { r.duration(v, s.drain_timeout, true); }},
+                 {"admin_key", [&](const Field& v) { r.secret(v, s.admin_key); }},
              });
 }
 
@@ -73,11 +74,14 @@ using config_detail::Field;
 using config_detail::Reader;
 
 void read_root(Reader& r, const Field& root, Config& config) {
-  std::optional<Field> server, providers, models;
+  std::optional<Field> server, providers, models, contracts, prices, routing;
   auto seen = r.read_map(root, {
                                    {"server", [&](const Field& v) { server = v; }},
                                    {"providers", [&](const Field& v) { providers = v; }},
                                    {"models", [&](const Field& v) { models = v; }},
+                                   {"contracts", [&](const Field& v) { contracts = v; }},
+                                   {"prices", [&](const Field& v) { prices = v; }},
+                                   {"routing", [&](const Field& v) { routing = v; }},
                                });
   if (!seen) return;
   // Providers before models, whatever the file order: routes are checked against them.
@@ -87,6 +91,10 @@ void read_root(Reader& r, const Field& root, Config& config) {
   if (!providers) r.missing(root, "providers", "a mapping of provider names to clouds");
   if (models) config_detail::read_models(r, *models, config, declared);
   if (!models) r.missing(root, "models", "a mapping of public model names to routes");
+  // Contracts name providers and models; prices name both.
+  if (contracts) config_detail::read_contracts(r, *contracts, config, declared);
+  if (prices) config_detail::read_prices(r, *prices, config, declared);
+  if (routing) config_detail::read_routing(r, *routing, config.routing);
 }
 
 std::shared_ptr<const Config> load(const std::string& yaml, const std::string& name, EnvLookup env,
@@ -132,6 +140,14 @@ const ModelConfig* Config::find_model(std::string_view name) const {
 const ProviderConfig* Config::find_provider(std::string_view name) const {
   auto it = providers.find(std::string(name));
   return it == providers.end() ? nullptr : &it->second;
+}
+
+const ContractConfig* Config::contract_of(std::string_view provider) const {
+  for (const auto& [name, contract] : contracts) {
+    for (const auto& p : contract.providers)
+      if (p == provider) return &contract;
+  }
+  return nullptr;
 }
 
 ConfigError::ConfigError(std::vector<ConfigProblem> problems)

@@ -5,9 +5,14 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
+
+#include "core/capability.hpp"
+#include "core/date.hpp"
+#include "core/money.hpp"
 
 namespace tollbooth {
 
@@ -20,6 +25,9 @@ struct ServerConfig {
   std::chrono::milliseconds read_timeout{30'000};   // to receive one whole request
   std::chrono::milliseconds idle_timeout{60'000};   // keep-alive idle between requests
   std::chrono::milliseconds drain_timeout{30'000};  // max wait for in-flight work on SIGTERM
+  // Secret; callers presenting it may see the routing plan header and catalog facts. Empty:
+  // nobody may.
+  std::string admin_key;
 };
 
 enum class ProviderKind { openai, azure, bedrock };
@@ -54,9 +62,10 @@ struct ProviderConfig {
   std::string api_key;      // openai/azure: resolved secret (from env:NAME); never logged
   std::string api_version;  // azure deployments form only; required there
   AzureApi azure_api = AzureApi::deployments;
-  std::string region;   // bedrock: the AWS region (SigV4 scope); other kinds: a label
-  AwsAuthConfig aws;    // bedrock only
-  std::string ca_file;  // extra CA bundle for https upstreams; empty = system store
+  std::string region;     // bedrock: the AWS region (SigV4 scope); other kinds: a label
+  std::string residency;  // data-residency label (us, eu, ...); empty = not declared
+  AwsAuthConfig aws;      // bedrock only
+  std::string ca_file;    // extra CA bundle for https upstreams; empty = system store
   bool verify_tls = true;
   std::chrono::milliseconds connect_timeout{5'000};
   std::chrono::milliseconds first_byte_timeout{60'000};  // request sent → response head
@@ -75,12 +84,84 @@ struct RouteConfig {
   // bedrock only: http(s) image URLs are downloaded by the gateway (Bedrock takes only bytes);
   // without it such an image is a 400 asking for a data: URL.
   bool fetch_images = false;
+  CapabilitySet lacks{};               // capabilities of the model this route cannot serve
+  std::uint32_t weight = 1;            // for strategy: weighted; 1 and up
+  Days available_from = kNoStartDate;  // inclusive, UTC
+  Days until = kNoEndDate;             // inclusive, UTC
+  // First-byte timeout for this route; overrides the provider's first_byte_timeout.
+  std::optional<std::chrono::milliseconds> timeout{};
 };
+
+// How a model orders the routes that remain after the rules (docs/routing.md).
+enum class Strategy { ordered, weighted, least_cost, least_latency };
+inline constexpr std::size_t kMaxRoutesPerModel = 16;  // the planner uses fixed arrays
 
 struct ModelConfig {
   std::string name;  // public name clients send
   std::string owned_by = "tollbooth";
-  std::vector<RouteConfig> routes;  // tried in order
+  std::vector<RouteConfig> routes;   // in file order (the order of strategy: ordered)
+  std::uint32_t context_window = 0;  // tokens; 0 = not declared (no long_context check)
+  // nullopt = the model declares no capabilities, and requests are not checked against them.
+  std::optional<CapabilitySet> capabilities{};
+  Strategy strategy = Strategy::ordered;
+};
+
+// Percentages are integer basis points (1% = 100) so "12.5" is stored exactly.
+using BasisPoints = std::int32_t;
+inline constexpr BasisPoints kWholePercent = 10'000;
+
+struct CommitmentConfig {
+  Money usd = 0;
+  Days from = 0;
+  Days to = 0;
+};
+
+enum class ShareBase { charge, cost };
+
+struct RevenueShareConfig {
+  BasisPoints percent = 0;
+  ShareBase of = ShareBase::charge;
+  std::optional<Money> cap_usd;
+  Days until = kNoEndDate;
+};
+
+struct ContractConfig {
+  std::string name;
+  std::vector<std::string> providers;  // each declared, each in at most one contract
+  bool first_refusal = false;
+  CapabilitySet declines;                    // capabilities it chooses not to serve
+  std::vector<std::string> declined_models;  // public model names it chooses not to serve
+  Days available_from = kNoStartDate;        // inclusive, UTC
+  Days until = kNoEndDate;
+  Days license_until = kNoEndDate;
+  BasisPoints discount = 0;                         // off the price of its routes, 0..10000
+  std::optional<CommitmentConfig> commitment;       // stored for a later issue
+  std::optional<RevenueShareConfig> revenue_share;  // stored for a later issue
+};
+
+// USD per million tokens as integer micro-dollars (1.25 -> 1'250'000).
+struct PriceConfig {
+  std::string provider;
+  std::string model;  // public model name
+  Money input_per_mtok = 0;
+  Money output_per_mtok = 0;
+  std::optional<Money> cached_input_per_mtok;
+};
+
+struct BreakerConfig {
+  std::uint32_t failures = 5;        // consecutive failures that open the breaker
+  std::uint32_t error_percent = 50;  // or this share of failures ...
+  std::uint32_t min_requests = 10;   // ... once the window has seen this many requests
+  std::chrono::milliseconds window{30'000};
+  std::chrono::milliseconds cooldown{30'000};  // open this long, then one half-open probe
+};
+
+struct RoutingConfig {
+  std::uint32_t attempts = 4;  // total upstream attempts per request, all routes together
+  std::chrono::milliseconds backoff{100};
+  std::chrono::milliseconds max_backoff{2'000};
+  std::chrono::milliseconds deadline{120'000};  // per request, from arrival to response head
+  BreakerConfig breaker;
 };
 
 struct Config {
@@ -88,9 +169,14 @@ struct Config {
   ServerConfig server;
   std::map<std::string, ProviderConfig> providers;
   std::vector<ModelConfig> models;  // in file order (that is also the /v1/models order)
+  std::map<std::string, ContractConfig> contracts;
+  std::vector<PriceConfig> prices;
+  RoutingConfig routing;
 
   const ModelConfig* find_model(std::string_view name) const;
   const ProviderConfig* find_provider(std::string_view name) const;
+  // The contract that lists `provider`, or nullptr.
+  const ContractConfig* contract_of(std::string_view provider) const;
 };
 
 // One problem found in a config file: where it is and what was expected there.

@@ -21,6 +21,8 @@ constexpr std::string_view kModelIdForm =
     "a Bedrock model id, inference profile id or ARN, like "
     "us.anthropic.claude-3-5-sonnet-20240620-v1:0";
 constexpr std::size_t kMaxModelId = 2048;  // Bedrock's limit on modelId
+constexpr std::uint64_t kMaxWeight = 1'000'000;
+constexpr std::uint64_t kMaxContextWindow = 100'000'000;
 
 void read_model_id(Reader& r, const Field& f, std::string& out) {
   std::string text;
@@ -86,6 +88,35 @@ void check_route_kind(Reader& r, const Field& f, const SeenKeys& seen, ProviderK
   }
 }
 
+void read_weight(Reader& r, const Field& f, std::uint32_t& out) {
+  std::uint64_t n = 0;
+  if (r.count(f, 1, kMaxWeight, n)) out = static_cast<std::uint32_t>(n);
+}
+
+void read_timeout(Reader& r, const Field& f, std::optional<std::chrono::milliseconds>& out) {
+  std::chrono::milliseconds value{};
+  if (r.duration(f, value)) out = value;
+}
+
+const std::vector<std::string_view> kStrategies = {"ordered", "weighted", "least_cost",
+                                                   "least_latency"};  // Strategy order
+
+void read_strategy(Reader& r, const Field& f, Strategy& out) {
+  // Named in the design but not built yet: say so instead of "unknown value".
+  if (f.node.IsScalar() && f.node.Scalar() == "commitment_burn") {
+    r.problem(f, "commitment_burn is not available in this version; expected one of: " +
+                     join(kStrategies));
+    return;
+  }
+  std::size_t i = 0;
+  if (r.choice(f, kStrategies, i)) out = static_cast<Strategy>(i);
+}
+
+void read_context_window(Reader& r, const Field& f, std::uint32_t& out) {
+  std::uint64_t n = 0;
+  if (r.count(f, 1, kMaxContextWindow, n)) out = static_cast<std::uint32_t>(n);
+}
+
 RouteConfig read_route(Reader& r, const Field& f, const std::string& model_name,
                        const Declared& declared) {
   RouteConfig route;
@@ -103,8 +134,14 @@ RouteConfig read_route(Reader& r, const Field& f, const std::string& model_name,
              {"model_id", [&](const Field& v) { read_model_id(r, v, model_id); }},
              {"drop_unsupported", [&](const Field& v) { r.boolean(v, route.drop_unsupported); }},
              {"fetch_images", [&](const Field& v) { r.boolean(v, route.fetch_images); }},
+             {"lacks", [&](const Field& v) { r.capabilities(v, route.lacks); }},
+             {"weight", [&](const Field& v) { read_weight(r, v, route.weight); }},
+             {"available_from", [&](const Field& v) { r.date(v, route.available_from); }},
+             {"until", [&](const Field& v) { r.date(v, route.until); }},
+             {"timeout", [&](const Field& v) { read_timeout(r, v, route.timeout); }},
          });
   if (!seen) return route;
+  check_window(r, *seen, route.available_from, route.until);
   auto provider = seen->find("provider");
   if (provider == seen->end()) {
     r.missing(f, "provider", fmt::format("the name of a provider ({})", declared_list(declared)));
@@ -132,13 +169,26 @@ ModelConfig read_model(Reader& r, const Field& f, const Declared& declared) {
   model.name = f.key;
   if (model.name.empty()) r.problem_at_key(f, "a model needs a non-empty name");
   auto routes = [&](const Field& v) {
-    for (const Field& item : r.items(v, "a list of routes like - provider: openai")) {
+    auto items = r.items(v, "a list of routes like - provider: openai");
+    if (items.size() > kMaxRoutesPerModel) {
+      r.problem(v, fmt::format("has {} routes; expected at most {} per model", items.size(),
+                               kMaxRoutesPerModel));
+    }
+    for (const Field& item : items) {
       model.routes.push_back(read_route(r, item, model.name, declared));
     }
+  };
+  auto capabilities = [&](const Field& v) {
+    CapabilitySet set;
+    if (r.capabilities(v, set)) model.capabilities = set;
   };
   auto seen =
       r.read_map(f, {
                         {"owned_by", [&](const Field& v) { r.text(v, model.owned_by, "a label"); }},
+                        {"context_window",
+                         [&](const Field& v) { read_context_window(r, v, model.context_window); }},
+                        {"capabilities", capabilities},
+                        {"strategy", [&](const Field& v) { read_strategy(r, v, model.strategy); }},
                         {"routes", routes},
                     });
   if (seen && !seen->contains("routes")) {
@@ -148,6 +198,14 @@ ModelConfig read_model(Reader& r, const Field& f, const Declared& declared) {
 }
 
 }  // namespace
+
+void check_window(Reader& r, const SeenKeys& seen, Days from, Days until) {
+  auto until_field = seen.find("until");
+  if (until_field == seen.end() || !seen.contains("available_from") || until >= from) return;
+  r.problem(until_field->second,
+            fmt::format("{} is before available_from {}; expected a date on or after it",
+                        format_date(until), format_date(from)));
+}
 
 void read_models(Reader& r, const Field& f, Config& config, const Declared& declared) {
   for (const Field& entry : r.entries(f)) config.models.push_back(read_model(r, entry, declared));

@@ -73,6 +73,8 @@ std::optional<SeenKeys> read_provider_keys(Reader& r, const Field& f, ProviderDr
           {"api_version", [&](const Field& v) { read_api_version(r, v, p.api_version); }},
           {"api", api},
           {"region", [&](const Field& v) { r.text(v, p.region, "a label like eastus"); }},
+          {"residency",
+           [&](const Field& v) { r.text(v, p.residency, "a data-residency label like us or eu"); }},
           {"access_key_id", [&](const Field& v) { r.secret(v, p.aws.access_key_id); }},
           {"secret_access_key", [&](const Field& v) { r.secret(v, p.aws.secret_access_key); }},
           {"session_token", [&](const Field& v) { r.secret(v, p.aws.session_token); }},

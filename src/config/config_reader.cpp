@@ -236,6 +236,69 @@ bool Reader::boolean(const Field& f, bool& out) {
   return true;
 }
 
+bool Reader::date(const Field& f, Days& out) {
+  constexpr std::string_view kForm = "a date like 2026-12-01 (YYYY-MM-DD, UTC)";
+  auto value = scalar(f, kForm);
+  if (!value) return false;
+  auto days = parse_date(*value);
+  if (!days) {
+    problem(f, fmt::format("{} is not a date; expected {}", quote_value(*value), kForm));
+    return false;
+  }
+  out = *days;
+  return true;
+}
+
+bool Reader::decimal(const Field& f, int scale, std::int64_t max, std::int64_t& out,
+                     std::string_view expected) {
+  auto value = scalar(f, expected);
+  if (!value) return false;
+  auto number = parse_decimal(*value, scale);
+  if (!number || *number > max) {
+    bool too_precise = !number && value->find('.') != std::string::npos &&
+                       value->size() - value->find('.') - 1 > static_cast<std::size_t>(scale);
+    problem(f, fmt::format("{} is {}; expected {}", quote_value(*value),
+                           number        ? "out of range"
+                           : too_precise ? fmt::format("more precise than {} decimals", scale)
+                                         : std::string("not a plain decimal number"),
+                           expected));
+    return false;
+  }
+  out = *number;
+  return true;
+}
+
+bool Reader::capabilities(const Field& f, CapabilitySet& out) {
+  std::vector<std::string_view> names;
+  for (int i = 0; i < kCapabilityCount; ++i) names.push_back(capability_name(Capability(i)));
+  std::string expected =
+      fmt::format("a list of capabilities like [vision, tools] (known: {})", join(names));
+  if (!f.node.IsSequence()) {
+    problem(f, fmt::format("expected {}, got {}", expected, node_kind(f.node)));
+    return false;
+  }
+  bool ok = true;
+  for (std::size_t i = 0; i < f.node.size(); ++i) {
+    YAML::Node item = f.node[i];
+    std::string key = fmt::format("[{}]", i);
+    Field field{item, key, child_path(f.path, key), item.Mark(), item.Mark()};
+    std::string name;
+    if (!text(field, name, "a capability name")) {
+      ok = false;
+      continue;
+    }
+    auto capability = capability_from_name(name);
+    if (!capability) {
+      problem(field, fmt::format("unknown capability {}; expected one of: {}{}", quote_value(name),
+                                 join(names), did_you_mean(name, names)));
+      ok = false;
+      continue;
+    }
+    out.add(*capability);
+  }
+  return ok;
+}
+
 bool Reader::url(const Field& f, std::string& out, std::string_view example) {
   std::string expected = fmt::format("an http(s) URL like {}", example);
   auto value = scalar(f, expected);

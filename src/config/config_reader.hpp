@@ -64,6 +64,14 @@ class Reader {
   bool duration(const Field& f, std::chrono::milliseconds& out, bool allow_zero = false);
   bool count(const Field& f, std::uint64_t min, std::uint64_t max, std::uint64_t& out);
   bool boolean(const Field& f, bool& out);
+  // YYYY-MM-DD, a UTC calendar day.
+  bool date(const Field& f, Days& out);
+  // A decimal with at most `scale` digits after the point, stored as an exact integer of
+  // 10^-scale units, from 0 to `max` (in those units). `expected` names the form for messages.
+  bool decimal(const Field& f, int scale, std::int64_t max, std::int64_t& out,
+               std::string_view expected);
+  // A list of capability names, like [vision, json_schema].
+  bool capabilities(const Field& f, CapabilitySet& out);
   bool url(const Field& f, std::string& out, std::string_view example);
   bool secret(const Field& f, std::string& out);
   bool readable_file(const Field& f, std::string& out);

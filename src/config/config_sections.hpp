@@ -17,5 +17,12 @@ using Declared = std::map<std::string, std::optional<ProviderKind>, std::less<>>
 void read_server(Reader& r, const Field& f, ServerConfig& server);
 void read_providers(Reader& r, const Field& f, Config& config, Declared& declared);
 void read_models(Reader& r, const Field& f, Config& config, const Declared& declared);
+// contracts:, prices: and routing: (config_contracts.cpp); read after providers and models,
+// which they refer to.
+void read_contracts(Reader& r, const Field& f, Config& config, const Declared& declared);
+void read_prices(Reader& r, const Field& f, Config& config, const Declared& declared);
+void read_routing(Reader& r, const Field& f, RoutingConfig& routing);
+// "until: ... is before available_from ..." when both keys were given.
+void check_window(Reader& r, const SeenKeys& seen, Days from, Days until);
 
 }  // namespace tollbooth::config_detail

@@ -249,20 +249,21 @@ TEST(Config, UnknownKeyListsTheKnownKeys) {
   ASSERT_THAT(problems, SizeIs(1));
   EXPECT_EQ(problems[0].line, 6);
   EXPECT_EQ(problems[0].column, 5);
-  EXPECT_THAT(problems[0].message,
-              AllOf(HasSubstr("providers.openai.apikey: unknown key; expected one of: kind, "
-                              "base_url, endpoint, api_key, api_version, api, region, "
-                              "access_key_id, secret_access_key, session_token, profile, "
-                              "credentials_file, ca_file, verify_tls, connect_timeout, "
-                              "first_byte_timeout, idle_timeout, max_idle_connections"),
-                    HasSubstr("(did you mean api_key?)")));
+  EXPECT_THAT(
+      problems[0].message,
+      AllOf(HasSubstr("providers.openai.apikey: unknown key; expected one of: kind, "
+                      "base_url, endpoint, api_key, api_version, api, region, "
+                      "residency, access_key_id, secret_access_key, session_token, profile, "
+                      "credentials_file, ca_file, verify_tls, connect_timeout, "
+                      "first_byte_timeout, idle_timeout, max_idle_connections"),
+            HasSubstr("(did you mean api_key?)")));
 }
 
-TEST(Config, UnknownTopLevelContractsIsReported) {
-  auto problems = problems_in(yaml(kMinimal) + "contracts:\n  microsoft: {}\n");
+TEST(Config, UnknownTopLevelTeamsIsReported) {
+  auto problems = problems_in(yaml(kMinimal) + "teams:\n  research: {}\n");
   EXPECT_THAT(problems, ElementsAre(problem(10, 1,
-                                            "contracts: unknown key; expected one of: server, "
-                                            "providers, models")));
+                                            "teams: unknown key; expected one of: server, "
+                                            "providers, models, contracts, prices, routing")));
 }
 
 TEST(Config, RouteToUndeclaredProviderListsDeclaredOnes) {
@@ -367,7 +368,7 @@ models:
   gpt-4o:
     routes:
       - provider: azure
-contracts: {}
+teams: {}
 )"),
                               &empty_env);
   std::vector<int> lines;

@@ -71,6 +71,29 @@ std::optional<std::uint64_t> parse_unsigned(std::string_view text) {
   return value;
 }
 
+std::optional<std::int64_t> parse_decimal(std::string_view text, int scale) {
+  auto point = text.find('.');
+  std::string_view whole = text.substr(0, point);
+  std::string_view fraction =
+      point == std::string_view::npos ? std::string_view() : text.substr(point + 1);
+  if (whole.empty() || (point != std::string_view::npos && fraction.empty())) return std::nullopt;
+  if (fraction.size() > static_cast<std::size_t>(scale)) return std::nullopt;
+  constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max();
+  std::int64_t value = 0;
+  auto push = [&](char c) {
+    if (!std::isdigit(static_cast<unsigned char>(c)) || value > (kMax - 9) / 10) return false;
+    value = value * 10 + (c - '0');
+    return true;
+  };
+  for (char c : whole)
+    if (!push(c)) return std::nullopt;
+  for (char c : fraction)
+    if (!push(c)) return std::nullopt;
+  for (auto i = fraction.size(); i < static_cast<std::size_t>(scale); ++i)
+    if (!push('0')) return std::nullopt;
+  return value;
+}
+
 std::optional<std::size_t> parse_size(std::string_view text) {
   static constexpr std::array<std::pair<std::string_view, std::uint64_t>, 7> kUnits{{
       {"", 1},

@@ -22,6 +22,12 @@ std::optional<std::chrono::milliseconds> parse_duration(std::string_view text);
 // An unsigned decimal integer with no sign, spaces or suffix; nullopt otherwise.
 std::optional<std::uint64_t> parse_unsigned(std::string_view text);
 
+// A non-negative decimal written with at most `scale` digits after the point, as an exact
+// integer count of 10^-scale units: parse_decimal("1.25", 6) == 1'250'000. No sign, exponent or
+// spaces; nullopt on anything else, on more than `scale` decimals or on overflow. Money and
+// percentages go through this so "0.1" never becomes 0.09999...
+std::optional<std::int64_t> parse_decimal(std::string_view text, int scale);
+
 struct ListenAddress {
   std::string host;  // an IP literal, without brackets for IPv6
   std::uint16_t port = 0;

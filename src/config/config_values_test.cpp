@@ -109,5 +109,17 @@ TEST(ConfigValues, ClosestMatchSuggestsOnlyLikelyTypos) {
   EXPECT_EQ(closest_match("contracts", kKeys), "");
 }
 
+TEST(ConfigValues, DecimalsAreExactIntegersOfTheScale) {
+  EXPECT_EQ(parse_decimal("1.25", 6), 1'250'000);
+  EXPECT_EQ(parse_decimal("10", 6), 10'000'000);
+  EXPECT_EQ(parse_decimal("0.000001", 6), 1);
+  EXPECT_EQ(parse_decimal("0.1", 6), 100'000);  // exact, not 99'999
+  EXPECT_EQ(parse_decimal("12.5", 2), 1'250);
+  for (const char* bad :
+       {"", ".5", "5.", "-1", "1e3", "1.2345678", " 1", "1,5", "9223372036854775808"}) {
+    EXPECT_FALSE(parse_decimal(bad, 6).has_value()) << bad;
+  }
+}
+
 }  // namespace
 }  // namespace tollbooth::config_detail

@@ -1,0 +1,136 @@
+#include "routing/catalog.hpp"
+
+#include <algorithm>
+#include <map>
+
+namespace tollbooth::routing {
+namespace {
+
+std::string price_key(std::string_view provider, std::string_view model) {
+  std::string key(provider);
+  key += '\n';  // neither name can hold a newline, so keys cannot collide
+  key += model;
+  return key;
+}
+
+// The route's window narrowed by its contract's, remembering which rule set each bound.
+void narrow_window(CatalogRoute& r, const RouteConfig& route, const ContractConfig* contract) {
+  auto later_start = [&](Days from, WindowBound bound) {
+    if (from != kNoStartDate && from > r.available_from) {
+      r.available_from = from;
+      r.from_bound = bound;
+    }
+  };
+  auto earlier_end = [&](Days until, WindowBound bound) {
+    if (until != kNoEndDate && until < r.until) {
+      r.until = until;
+      r.until_bound = bound;
+    }
+  };
+  later_start(route.available_from, WindowBound::route);
+  earlier_end(route.until, WindowBound::route);
+  if (!contract) return;
+  later_start(contract->available_from, WindowBound::contract);
+  earlier_end(contract->until, WindowBound::contract);
+  earlier_end(contract->license_until, WindowBound::license);
+}
+
+CapabilitySet effective_capabilities(const ModelConfig& model, const RouteConfig& route) {
+  CapabilitySet base = model.capabilities.value_or(
+      CapabilitySet::all() - CapabilitySet(1u << static_cast<unsigned>(Capability::long_context)));
+  return base - route.lacks;
+}
+
+// A provider used twice by one model needs more than its name to be told apart.
+std::string route_label(const ModelConfig& model, const RouteConfig& route) {
+  auto uses = std::count_if(model.routes.begin(), model.routes.end(),
+                            [&](const RouteConfig& r) { return r.provider == route.provider; });
+  return uses > 1 ? route.provider + "/" + route.upstream_model : route.provider;
+}
+
+}  // namespace
+
+Money discounted(Money price, BasisPoints discount) {
+  return (price * (kWholePercent - discount) + kWholePercent / 2) / kWholePercent;
+}
+
+PriceBook::PriceBook(std::span<const PriceConfig> prices) {
+  for (const auto& p : prices) {
+    entries_.emplace_back(price_key(p.provider, p.model),
+                          Price{p.input_per_mtok, p.output_per_mtok, p.cached_input_per_mtok});
+  }
+  std::sort(entries_.begin(), entries_.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+}
+
+const Price* PriceBook::find(std::string_view provider, std::string_view model) const {
+  std::string key = price_key(provider, model);
+  auto it = std::lower_bound(entries_.begin(), entries_.end(), key,
+                             [](const auto& e, const std::string& k) { return e.first < k; });
+  return it != entries_.end() && it->first == key ? &it->second : nullptr;
+}
+
+Catalog::Catalog(const Config& config, const PriceBook& prices) {
+  std::map<std::string, int, std::less<>> contract_index;
+  for (const auto& [name, contract] : config.contracts) {
+    contract_index.emplace(name, static_cast<int>(contracts_.size()));
+    contracts_.push_back(CatalogContract{name, &contract});
+  }
+  for (const auto& model : config.models) {
+    CatalogModel m{model.name,
+                   model.context_window,
+                   model.capabilities,
+                   model.strategy,
+                   static_cast<RouteId>(routes_.size()),
+                   static_cast<std::uint32_t>(model.routes.size())};
+    for (const auto& route : model.routes) {
+      CatalogRoute r;
+      r.id = static_cast<RouteId>(routes_.size());
+      r.model = static_cast<std::uint32_t>(models_.size());
+      r.label = route_label(model, route);
+      r.provider = route.provider;
+      r.upstream_model = route.upstream_model;
+      r.provider_config = config.find_provider(route.provider);
+      r.route_config = &route;
+      r.serves = effective_capabilities(model, route);
+      r.lacks = route.lacks;
+      r.weight = route.weight;
+      if (r.provider_config) {
+        r.region = r.provider_config->region;
+        r.residency = r.provider_config->residency;
+        r.first_byte_timeout = r.provider_config->first_byte_timeout;
+      }
+      if (route.timeout) r.first_byte_timeout = *route.timeout;
+      const ContractConfig* contract = config.contract_of(route.provider);
+      narrow_window(r, route, contract);
+      BasisPoints discount = 0;
+      if (contract) {
+        r.contract = contract_index.at(contract->name);
+        r.first_refusal = contract->first_refusal;
+        r.declines = contract->declines;
+        r.declines_model =
+            std::find(contract->declined_models.begin(), contract->declined_models.end(),
+                      model.name) != contract->declined_models.end();
+        discount = contract->discount;
+      }
+      if (const Price* p = prices.find(route.provider, model.name)) {
+        Price net{discounted(p->input_per_mtok, discount), discounted(p->output_per_mtok, discount),
+                  std::nullopt};
+        if (p->cached_input_per_mtok) {
+          net.cached_input_per_mtok = discounted(*p->cached_input_per_mtok, discount);
+        }
+        r.price = net;
+      }
+      routes_.push_back(std::move(r));
+    }
+    index_.emplace(model.name, static_cast<std::uint32_t>(models_.size()));
+    models_.push_back(std::move(m));
+  }
+}
+
+const CatalogModel* Catalog::find(std::string_view model) const {
+  auto it = index_.find(model);
+  return it == index_.end() ? nullptr : &models_[it->second];
+}
+
+}  // namespace tollbooth::routing

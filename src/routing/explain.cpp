@@ -1,0 +1,183 @@
+#include "routing/explain.hpp"
+
+#include <fmt/format.h>
+
+#include <boost/json.hpp>
+
+#include "routing/strategy.hpp"
+
+namespace tollbooth::routing {
+namespace {
+
+std::string_view contract_name(const Catalog& catalog, int index) {
+  return index < 0 ? std::string_view("-") : std::string_view(catalog.contracts()[index].name);
+}
+
+// "vision+json_schema": the header form of a capability set (no spaces or commas).
+std::string capability_tokens(CapabilitySet set) {
+  std::string out;
+  for (int i = 0; i < kCapabilityCount; ++i) {
+    if (!set.has(Capability(i))) continue;
+    if (!out.empty()) out += '+';
+    out += capability_name(Capability(i));
+  }
+  return out;
+}
+
+std::uint32_t context_window(const Catalog& catalog, const Rejection& r) {
+  return catalog.models()[catalog.route(r.route).model].context_window;
+}
+
+std::int64_t seconds_left(std::int64_t until_ms, std::int64_t now_ms) {
+  return until_ms <= now_ms ? 0 : (until_ms - now_ms + 999) / 1000;
+}
+
+// The compact detail in parentheses after a rule name in the header and the log.
+std::string rule_detail(const Catalog& catalog, const Rejection& r, std::int64_t now_ms) {
+  switch (r.rule) {
+    case Rule::before_available_from:
+    case Rule::after_until:
+    case Rule::after_license_until: return format_date(r.date);
+    case Rule::region_not_allowed: {
+      const CatalogRoute& route = catalog.route(r.route);
+      return route.region.empty() ? "none" : route.region;
+    }
+    case Rule::lacks_capability: return capability_tokens(r.capabilities);
+    case Rule::over_context_window:
+      return fmt::format("{}>{}", r.tokens, context_window(catalog, r));
+    case Rule::declined_model: return std::string(contract_name(catalog, r.contract));
+    case Rule::declined_capability:
+      return fmt::format("{}:{}", contract_name(catalog, r.contract),
+                         capability_tokens(r.capabilities));
+    case Rule::breaker_open: return fmt::format("{}s", seconds_left(r.open_until_ms, now_ms));
+  }
+  return {};
+}
+
+std::string_view bound_name(WindowBound b) {
+  switch (b) {
+    case WindowBound::route: return "route";
+    case WindowBound::contract: return "contract";
+    case WindowBound::license: return "license";
+    case WindowBound::none: break;
+  }
+  return "none";
+}
+
+}  // namespace
+
+std::string format_usd(Money micros) {
+  std::string sign = micros < 0 ? "-" : "";
+  std::uint64_t v =
+      micros < 0 ? 0 - static_cast<std::uint64_t>(micros) : static_cast<std::uint64_t>(micros);
+  std::string fraction = fmt::format("{:06}", v % kMicrosPerDollar);
+  while (!fraction.empty() && fraction.back() == '0') fraction.pop_back();
+  return fmt::format("{}{}{}{}", sign, v / kMicrosPerDollar, fraction.empty() ? "" : ".", fraction);
+}
+
+std::string_view placement_name(Placement p) noexcept {
+  switch (p) {
+    case Placement::first_refusal: return "first_refusal";
+    case Placement::ordered: return "ordered";
+    case Placement::weighted: return "weighted";
+    case Placement::least_cost: return "least_cost";
+    case Placement::least_latency: return "least_latency";
+  }
+  return "ordered";
+}
+
+std::string_view rule_name(Rule r) noexcept {
+  switch (r) {
+    case Rule::before_available_from: return "before_available_from";
+    case Rule::after_until: return "after_until";
+    case Rule::after_license_until: return "after_license_until";
+    case Rule::region_not_allowed: return "region_not_allowed";
+    case Rule::lacks_capability: return "lacks_capability";
+    case Rule::over_context_window: return "over_context_window";
+    case Rule::declined_model: return "declined_model";
+    case Rule::declined_capability: return "declined_capability";
+    case Rule::breaker_open: return "breaker_open";
+  }
+  return "unknown";
+}
+
+std::string rejection_text(const Catalog& catalog, const Rejection& r, std::int64_t now_ms) {
+  const CatalogRoute& route = catalog.route(r.route);
+  std::string_view contract = contract_name(catalog, r.contract);
+  switch (r.rule) {
+    case Rule::before_available_from:
+      return fmt::format("before available_from {} ({})", format_date(r.date),
+                         bound_name(route.from_bound));
+    case Rule::after_until:
+      return fmt::format("after until {} ({})", format_date(r.date), bound_name(route.until_bound));
+    case Rule::after_license_until:
+      return fmt::format("after license_until {} (contract {})", format_date(r.date), contract);
+    case Rule::region_not_allowed:
+      return fmt::format("region {}, residency {}: not allowed for this caller",
+                         route.region.empty() ? "(none)" : route.region,
+                         route.residency.empty() ? "(none)" : route.residency);
+    case Rule::lacks_capability:
+      return fmt::format("lacks capability {}", capability_list(r.capabilities));
+    case Rule::over_context_window:
+      return fmt::format("over context window: {} tokens > {} (route lacks long_context)", r.tokens,
+                         context_window(catalog, r));
+    case Rule::declined_model: return fmt::format("contract {} declines this model", contract);
+    case Rule::declined_capability:
+      return fmt::format("contract {} declines capability {}", contract,
+                         capability_list(r.capabilities));
+    case Rule::breaker_open:
+      return fmt::format("breaker open for {}s more", seconds_left(r.open_until_ms, now_ms));
+  }
+  return std::string(rule_name(r.rule));
+}
+
+std::vector<std::string> explain_lines(const Catalog& catalog, const Plan& plan,
+                                       std::int64_t now_ms) {
+  std::vector<std::string> lines;
+  const CatalogModel& model = *plan.model();
+  std::string window =
+      model.context_window ? fmt::format(", context window {}", model.context_window) : "";
+  lines.push_back(
+      fmt::format("model {} (strategy {}{})", model.name, strategy_name(model.strategy), window));
+  lines.push_back(fmt::format("needs: {}", capability_list(plan.needs())));
+  std::size_t width = 0;
+  for (const auto& r : catalog.routes(model)) width = std::max(width, r.label.size());
+  int rank = 0;
+  for (const Candidate& c : plan.candidates()) {
+    lines.push_back(fmt::format("  {:>2}. {:<{}}  eligible  {}", ++rank,
+                                catalog.route(c.route).label, width, placement_name(c.placed_by)));
+  }
+  for (const Rejection& r : plan.rejected()) {
+    lines.push_back(fmt::format("   -  {:<{}}  skipped   {}", catalog.route(r.route).label, width,
+                                rejection_text(catalog, r, now_ms)));
+  }
+  if (plan.empty()) {
+    std::int64_t retry_at = plan.retry_at_ms();
+    lines.push_back(retry_at ? fmt::format("no eligible route: 503, Retry-After {}s",
+                                           seconds_left(retry_at, now_ms))
+                             : "no eligible route");
+  }
+  return lines;
+}
+
+std::string plan_header(const Catalog& catalog, const Plan& plan, std::int64_t now_ms) {
+  std::string out;
+  for (const Candidate& c : plan.candidates()) {
+    if (!out.empty()) out += ';';
+    out += fmt::format("{}={}", catalog.route(c.route).label, placement_name(c.placed_by));
+  }
+  for (const Rejection& r : plan.rejected()) {
+    if (!out.empty()) out += ';';
+    out += fmt::format("{}=skip:{}({})", catalog.route(r.route).label, rule_name(r.rule),
+                       rule_detail(catalog, r, now_ms));
+  }
+  return out;
+}
+
+std::string plan_log_line(const Catalog& catalog, const Plan& plan, std::int64_t now_ms) {
+  return fmt::format("model={} needs={} plan={}", plan.model()->name,
+                     plan.needs().empty() ? "none" : capability_tokens(plan.needs()),
+                     plan_header(catalog, plan, now_ms));
+}
+
+}  // namespace tollbooth::routing

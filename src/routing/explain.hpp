@@ -1,0 +1,48 @@
+#pragma once
+// Plans and the catalog as text: for `tollbooth route --explain` (lines), the access log (one
+// compact line), the `x-tollbooth-plan` response header, `tollbooth models` and the
+// `tollbooth` facts of GET /v1/models/{id}. Only called when a plan is shown, never to decide.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "routing/catalog.hpp"
+#include "routing/planner.hpp"
+
+namespace tollbooth::routing {
+
+// "first_refusal", "ordered", ...
+std::string_view placement_name(Placement p) noexcept;
+// "before_available_from", "lacks_capability", ...
+std::string_view rule_name(Rule r) noexcept;
+
+// Human text for one rejection: "lacks capability vision",
+// "after license_until 2032-12-31 (contract microsoft)", "breaker open for 12s more".
+std::string rejection_text(const Catalog& catalog, const Rejection& r, std::int64_t now_ms);
+
+// One line per route: the eligible ones in plan order (numbered), then the others with the
+// rule that kept them out, after a heading naming the model, its strategy and the needs.
+std::vector<std::string> explain_lines(const Catalog& catalog, const Plan& plan,
+                                       std::int64_t now_ms);
+
+// The x-tollbooth-plan value: label=placement;... then label=skip:rule(detail);...
+// e.g. "azure-east=first_refusal;bedrock-us=skip:before_available_from(2026-12-01)".
+// Visible ASCII only, no commas, so it is one header field.
+std::string plan_header(const Catalog& catalog, const Plan& plan, std::int64_t now_ms);
+
+// One access-log field: "model=gpt-5 needs=vision plan=<plan_header>".
+std::string plan_log_line(const Catalog& catalog, const Plan& plan, std::int64_t now_ms);
+
+// One model's routing facts as a JSON object (the `tollbooth` field of GET /v1/models/{id}):
+// context_window, capabilities, strategy and per route its capabilities, window (and whether
+// `today` is inside it), contract and effective price (USD per million tokens, as decimal
+// strings so no precision is lost).
+std::string model_facts_json(const Catalog& catalog, const CatalogModel& model, Days today);
+
+// `tollbooth models`: per public model, the routes that sell it.
+std::string catalog_text(const Catalog& catalog, Days today);
+
+// 1'250'000 -> "1.25"; 10'000'000 -> "10"; -5 -> "-0.000005".
+std::string format_usd(Money micros);
+
+}  // namespace tollbooth::routing

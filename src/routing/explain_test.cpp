@@ -1,0 +1,115 @@
+#include "routing/explain.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include "routing/test_world.hpp"
+
+namespace tollbooth::routing {
+namespace {
+
+using testing::caps;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using testing::kTwoClouds;
+using testing::on;
+using testing::World;
+
+TEST(Explain, HeaderNamesEveryRouteAndTheRuleThatDecided) {
+  World w(kTwoClouds);
+  Plan plan = w.plan_for("gpt-5", on("2026-06-01"));
+  EXPECT_EQ(plan_header(w.catalog, plan, 0),
+            "azure-east=first_refusal;openai=ordered;"
+            "bedrock-us=skip:before_available_from(2026-12-01);"
+            "bedrock-eu=skip:before_available_from(2026-12-01)");
+}
+
+TEST(Explain, HeaderDetailsForCapabilitiesContractsAndBreakers) {
+  World w(kTwoClouds);
+  Plan plan =
+      w.plan_for("gpt-5", on("2027-01-01", caps({Capability::vision, Capability::responses_api})));
+  EXPECT_THAT(plan_header(w.catalog, plan, 0),
+              HasSubstr("azure-east=skip:lacks_capability(vision)"));
+  plan = w.plan_for("gpt-5", on("2027-01-01", caps({Capability::responses_api})));
+  EXPECT_THAT(plan_header(w.catalog, plan, 0),
+              HasSubstr("azure-east=skip:declined_capability(microsoft:responses_api)"));
+
+  BreakerConfig breaker;
+  breaker.failures = 1;
+  Health health(w.catalog.route_count(), breaker);
+  health.record_failure(w.id("gpt-5", "azure-east"), 1'000);
+  PlanInput in = on("2027-01-01");
+  in.now_ms = 2'000;
+  plan = w.plan_for("gpt-5", in, &health);
+  EXPECT_THAT(plan_header(w.catalog, plan, in.now_ms),
+              HasSubstr("azure-east=skip:breaker_open(29s)"));
+}
+
+TEST(Explain, LinesListEligibleRoutesInOrderThenTheSkippedOnes) {
+  World w(kTwoClouds);
+  Plan plan = w.plan_for("gpt-5", on("2033-02-01", caps({Capability::vision})));
+  EXPECT_THAT(
+      explain_lines(w.catalog, plan, 0),
+      ElementsAre("model gpt-5 (strategy ordered, context window 400000)", "needs: vision",
+                  "   1. bedrock-us  eligible  ordered", "   2. bedrock-eu  eligible  ordered",
+                  "   3. openai      eligible  ordered",
+                  "   -  azure-east  skipped   after license_until 2032-12-31 (contract "
+                  "microsoft)"));
+}
+
+TEST(Explain, LogLineCarriesModelNeedsAndPlan) {
+  World w(kTwoClouds);
+  Plan plan = w.plan_for("gpt-5", on("2026-06-01", caps({Capability::vision})));
+  EXPECT_EQ(plan_log_line(w.catalog, plan, 0),
+            "model=gpt-5 needs=vision plan=openai=ordered;"
+            "azure-east=skip:lacks_capability(vision);"
+            "bedrock-us=skip:before_available_from(2026-12-01);"
+            "bedrock-eu=skip:before_available_from(2026-12-01)");
+}
+
+TEST(Explain, ModelFactsJsonHasRoutesWindowsContractsAndPrices) {
+  std::string yaml = std::string(kTwoClouds) +
+                     "prices:\n  - {provider: bedrock-us, model: gpt-5, input_per_mtok: 1.25, "
+                     "output_per_mtok: 10}\n";
+  World w(yaml);
+  auto facts = boost::json::parse(
+      model_facts_json(w.catalog, *w.catalog.find("gpt-5"), testing::day("2026-06-01")));
+  EXPECT_EQ(facts.at("context_window"), 400000);
+  EXPECT_EQ(facts.at("strategy"), "ordered");
+  const auto& routes = facts.at("routes").as_array();
+  ASSERT_EQ(routes.size(), 4u);
+  const auto& azure = routes[0].as_object();
+  EXPECT_EQ(azure.at("provider"), "azure-east");
+  EXPECT_EQ(azure.at("until"), "2032-12-31");
+  EXPECT_EQ(azure.at("until_rule"), "license_until");
+  EXPECT_EQ(azure.at("contract").at("name"), "microsoft");
+  EXPECT_EQ(azure.at("contract").at("first_refusal"), true);
+  EXPECT_EQ(azure.at("contract").at("declines").as_array()[0], "responses_api");
+  EXPECT_TRUE(azure.at("price_usd").is_null());
+  const auto& bedrock = routes[1].as_object();
+  EXPECT_EQ(bedrock.at("available_from"), "2026-12-01");
+  EXPECT_EQ(bedrock.at("in_window"), false);
+  EXPECT_EQ(bedrock.at("price_usd").at("input_per_mtok"), "1.25");
+  EXPECT_EQ(bedrock.at("price_usd").at("output_per_mtok"), "10");
+}
+
+TEST(Explain, CatalogTextShowsEachRouteWithItsFacts) {
+  World w(kTwoClouds);
+  std::string text = catalog_text(w.catalog, testing::day("2026-06-01"));
+  EXPECT_THAT(text, HasSubstr("gpt-5  strategy ordered, context window 400000"));
+  EXPECT_THAT(text, HasSubstr("  bedrock-us  [outside its window on 2026-06-01]\n"));
+  EXPECT_THAT(text, HasSubstr("window: ..2032-12-31 (license)  contract: microsoft (first "
+                              "refusal)  price: unpriced"));
+}
+
+TEST(Explain, UsdIsPrintedExactly) {
+  EXPECT_EQ(format_usd(1'250'000), "1.25");
+  EXPECT_EQ(format_usd(10'000'000), "10");
+  EXPECT_EQ(format_usd(1), "0.000001");
+  EXPECT_EQ(format_usd(-5), "-0.000005");
+}
+
+}  // namespace
+}  // namespace tollbooth::routing

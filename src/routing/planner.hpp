@@ -1,0 +1,102 @@
+#pragma once
+// The planner: for one request and one model, which routes may serve it, in which order, and
+// why each other route may not. Pure: everything it depends on (the date, the time, a random
+// value, health) is passed in. No allocation: a Plan holds fixed arrays and is reused.
+//
+// Rules, in the order they are applied to each route (docs/routing.md):
+//   1. window:   today before available_from, or after until / license_until
+//   2. region:   the caller's allowed regions do not match the provider's region or residency
+//   3. cannot:   the route lacks a needed capability (or the request exceeds the context window)
+//   4. declines: the route's contract declines this model, or a needed capability
+//   5. health:   the route's circuit breaker is open
+// Then the eligible routes are ordered: first-refusal contract routes first, then the rest,
+// each group by the model's strategy.
+#include <array>
+#include <cstdint>
+#include <span>
+#include <string>
+
+#include "routing/catalog.hpp"
+#include "routing/health.hpp"
+
+namespace tollbooth::routing {
+
+struct PlanInput {
+  CapabilitySet needs;
+  std::uint32_t estimated_input_tokens = 0;
+  std::uint32_t max_output_tokens = 0;  // 0 = not given
+  Days today = 0;                       // the UTC day (windows)
+  std::int64_t now_ms = 0;              // Unix ms (breakers)
+  std::uint64_t random = 0;             // for strategy: weighted
+  // Glob patterns ("us-*", "eu"); a route is allowed when one matches its provider's region or
+  // residency label. Empty = every route.
+  std::span<const std::string> allowed_regions;
+};
+
+// Why a route was placed where it is.
+enum class Placement : std::uint8_t {
+  first_refusal,  // its contract has first refusal
+  ordered,
+  weighted,
+  least_cost,
+  least_latency,
+};
+
+// Why a route was not eligible.
+enum class Rule : std::uint8_t {
+  before_available_from,  // date = the first eligible day
+  after_until,            // date = the last eligible day (route's or contract's until)
+  after_license_until,    // date = the contract's license_until
+  region_not_allowed,
+  lacks_capability,     // capabilities = what it cannot serve
+  over_context_window,  // tokens = input + output, model's context_window exceeded
+  declined_model,       // contract = who declines
+  declined_capability,  // capabilities = what is declined, contract = who declines
+  breaker_open,         // open_until_ms = when a probe may go
+};
+
+struct Candidate {
+  RouteId route = 0;
+  Placement placed_by = Placement::ordered;
+};
+
+struct Rejection {
+  RouteId route = 0;
+  Rule rule = Rule::lacks_capability;
+  CapabilitySet capabilities;
+  Days date = 0;
+  std::int64_t open_until_ms = 0;
+  std::uint64_t tokens = 0;
+  int contract = -1;
+};
+
+class Plan {
+ public:
+  const CatalogModel* model() const noexcept { return model_; }
+  CapabilitySet needs() const noexcept { return needs_; }  // long_context added when over window
+  std::span<const Candidate> candidates() const noexcept { return {candidates_.data(), n_cand_}; }
+  std::span<const Rejection> rejected() const noexcept { return {rejected_.data(), n_rej_}; }
+  bool empty() const noexcept { return n_cand_ == 0; }
+  // When no route is eligible and some were refused only by an open breaker: the earliest time
+  // one of them admits a request again (answer 503 with Retry-After). 0 otherwise.
+  std::int64_t retry_at_ms() const noexcept;
+
+ private:
+  friend void plan(const Catalog&, const CatalogModel&, const PlanInput&, const Health*,
+                   Plan&) noexcept;
+  const CatalogModel* model_ = nullptr;
+  CapabilitySet needs_;
+  std::size_t n_cand_ = 0;
+  std::size_t n_rej_ = 0;
+  std::array<Candidate, kMaxRoutesPerModel> candidates_{};
+  std::array<Rejection, kMaxRoutesPerModel> rejected_{};
+};
+
+// Fills `out` (overwriting it). `health` may be null: every breaker closed, no latency samples.
+void plan(const Catalog& catalog, const CatalogModel& model, const PlanInput& input,
+          const Health* health, Plan& out) noexcept;
+
+// Shell-style glob: '*' any run, '?' one character; case-sensitive.
+bool glob_match(std::string_view pattern, std::string_view text) noexcept;
+
+}  // namespace tollbooth::routing

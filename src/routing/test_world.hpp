@@ -1,0 +1,116 @@
+#pragma once
+// For routing tests only: a config written as YAML, loaded, and turned into a catalog, plus
+// helpers that read a plan the way the tests assert it (route labels in order).
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config/config.hpp"
+#include "routing/catalog.hpp"
+#include "routing/planner.hpp"
+
+namespace tollbooth::routing::testing {
+
+// Two clouds selling gpt-5 as in CONFIG.md: Azure has first refusal but lacks vision and
+// declines responses_api; Bedrock opens on 2026-12-01; OpenAI is the last resort.
+inline constexpr const char* kTwoClouds = R"(
+providers:
+  azure-east:
+    kind: azure
+    endpoint: https://contoso-east.openai.azure.com
+    api_key: test-key
+    api_version: 2024-10-21
+    region: eastus
+    residency: us
+  bedrock-us:
+    kind: bedrock
+    region: us-east-1
+    residency: us
+  bedrock-eu:
+    kind: bedrock
+    region: eu-central-1
+    residency: eu
+  openai:
+    kind: openai
+    base_url: https://api.openai.com/v1
+models:
+  gpt-5:
+    context_window: 400000
+    capabilities: [tools, parallel_tools, vision, json_schema, reasoning, responses_api]
+    routes:
+      - provider: azure-east
+        deployment: gpt5-prod
+        lacks: [vision]
+      - provider: bedrock-us
+        model_id: openai.gpt-5-v1:0
+        available_from: 2026-12-01
+      - provider: bedrock-eu
+        model_id: openai.gpt-5-v1:0
+        available_from: 2026-12-01
+      - provider: openai
+contracts:
+  microsoft:
+    providers: [azure-east]
+    first_refusal: true
+    declines: [responses_api]
+    license_until: 2032-12-31
+  bedrock-marketplace:
+    providers: [bedrock-us, bedrock-eu]
+    revenue_share: {percent: 20, of: charge, cap_usd: 250000, until: 2030-12-31}
+)";
+
+struct World {
+  explicit World(const std::string& yaml)
+      : config(load_config_string(yaml[0] == '\n' ? yaml.substr(1) : yaml, "test.yaml")),
+        prices(config->prices),
+        catalog(*config, prices) {}
+
+  Plan plan_for(std::string_view model, const PlanInput& input,
+                const Health* health = nullptr) const {
+    Plan out;
+    routing::plan(catalog, *catalog.find(model), input, health, out);
+    return out;
+  }
+
+  std::vector<std::string> order(const Plan& plan) const {
+    std::vector<std::string> labels;
+    for (const auto& c : plan.candidates()) labels.push_back(catalog.route(c.route).label);
+    return labels;
+  }
+
+  RouteId id(std::string_view model, std::string_view label) const {
+    for (const auto& r : catalog.routes(*catalog.find(model)))
+      if (r.label == label) return r.id;
+    throw std::runtime_error("no route " + std::string(label));
+  }
+
+  // The rejection of route `label`, or nullptr when it was not rejected.
+  const Rejection* rejection(const Plan& plan, std::string_view label) const {
+    for (const auto& r : plan.rejected())
+      if (catalog.route(r.route).label == label) return &r;
+    return nullptr;
+  }
+
+  std::shared_ptr<const Config> config;
+  PriceBook prices;
+  Catalog catalog;
+};
+
+inline Days day(const char* text) {
+  return *parse_date(text);
+}
+
+inline PlanInput on(const char* date, CapabilitySet needs = {}) {
+  PlanInput in;
+  in.today = day(date);
+  in.needs = needs;
+  return in;
+}
+
+inline CapabilitySet caps(std::initializer_list<Capability> list) {
+  CapabilitySet set;
+  for (auto c : list) set.add(c);
+  return set;
+}
+
+}  // namespace tollbooth::routing::testing
