@@ -126,11 +126,16 @@ TEST(MockConfig, TheShippedExampleLoads) {
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   auto env = [](const std::string& name) -> std::optional<std::string> { return "key-" + name; };
   auto c = parse_mock_config(text, path, env);
-  ASSERT_EQ(c.clouds.size(), 3u);
+  // openai, azure-east, azure-west (down), bedrock, bedrock-eu: what the demo and
+  // examples/routing.yaml expect to find.
+  ASSERT_EQ(c.clouds.size(), 5u);
   EXPECT_EQ(c.clouds[0].prefix, "/openai");
   EXPECT_EQ(c.clouds[0].api_key, "key-MOCK_OPENAI_KEY");
-  EXPECT_EQ(c.clouds[1].deployments.size(), 2u);
+  EXPECT_EQ(c.clouds[1].deployments.size(), 4u);
   EXPECT_EQ(c.clouds[2].fault.status, 503);
+  EXPECT_EQ(c.clouds[3].kind, CloudKind::bedrock);
+  EXPECT_EQ(c.clouds[3].prefix, "/bedrock");
+  EXPECT_EQ(c.clouds[4].region, "eu-central-1");
 }
 
 }  // namespace
