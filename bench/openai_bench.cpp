@@ -23,14 +23,35 @@ std::string message(const char* role, std::size_t words, int seed) {
   return std::string(R"({"role":")") + role + R"(","content":")" + text + R"("})";
 }
 
-// A chat request of roughly `target` bytes: a system prompt, then user/assistant turns.
-std::string chat_body(std::size_t target) {
+constexpr std::string_view kTools =
+    R"("tools":[{"type":"function","function":{"name":"get_weather","description":)"
+    R"("Current weather for a city","parameters":{"type":"object","properties":{"city":)"
+    R"({"type":"string"},"unit":{"type":"string","enum":["c","f"]}},"required":["city"]}}},)"
+    R"({"type":"function","function":{"name":"web_search","description":"Search the web",)"
+    R"("parameters":{"type":"object","properties":{"q":{"type":"string"}},"required":["q"]}}}],)"
+    R"("parallel_tool_calls":true,)";
+
+constexpr std::string_view kImageTurn =
+    R"({"role":"user","content":[{"type":"text","text":"What is in this picture, and will it )"
+    R"(rain there today?"},{"type":"image_url","image_url":{"url":)"
+    R"("https://example.com/photos/street-2024-06-01.jpg","detail":"auto"}}]})";
+
+// A chat request of roughly `target` bytes: a system prompt, then user/assistant turns; with
+// `tools_and_image`, two tool definitions and a last user turn of a text and an image part.
+std::string chat_body(std::size_t target, bool tools_and_image = false) {
   std::string body = R"({"model":"gpt-4o","messages":[)" + message("system", 24, 0);
-  for (int turn = 1; body.size() + 160 < target; ++turn) {
+  std::size_t extra = tools_and_image ? kTools.size() + kImageTurn.size() + 1 : 0;
+  for (int turn = 1; body.size() + extra + 160 < target; ++turn) {
     body += ',';
     body += message(turn % 2 ? "user" : "assistant", 16, turn);
   }
-  body += R"(],"temperature":0.7,"max_completion_tokens":1024,"stream":true,)"
+  if (tools_and_image) {
+    body += ',';
+    body += kImageTurn;
+  }
+  body += "],";
+  if (tools_and_image) body += kTools;
+  body += R"("temperature":0.7,"max_completion_tokens":1024,"stream":true,)"
           R"("stream_options":{"include_usage":false},"user":"u-123"})";
   return body;
 }
@@ -46,6 +67,21 @@ void BM_InspectChatRequest(benchmark::State& state) {
   state.counters["body_bytes"] = static_cast<double>(body.size());
 }
 BENCHMARK(BM_InspectChatRequest)->Arg(1 << 10)->Arg(100 << 10);
+
+// The facts' other paths: tool lists, content parts, an image.
+void BM_InspectChatRequestToolsImage(benchmark::State& state) {
+  std::string body = chat_body(static_cast<std::size_t>(state.range(0)), true);
+  for (auto _ : state) {
+    auto result = inspect_chat_request(body);
+    benchmark::DoNotOptimize(result);
+    if (!result.ok() || !result->needs.has(tollbooth::Capability::vision)) {
+      state.SkipWithError("inspection failed");
+    }
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * body.size()));
+  state.counters["body_bytes"] = static_cast<double>(body.size());
+}
+BENCHMARK(BM_InspectChatRequestToolsImage)->Arg(2 << 10);
 
 void BM_SpliceChatRequest(benchmark::State& state) {
   std::string body = chat_body(1 << 10);

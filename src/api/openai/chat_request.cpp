@@ -1,32 +1,33 @@
 #include "api/openai/chat_request.hpp"
 
-#include "json/scratch.hpp"
+#include "api/openai/chat_facts.hpp"
+#include "api/openai/chat_inspect.hpp"
 
-#include <bit>
-#include <cstdint>
-#include <cstring>
 #include <optional>
 #include <string>
 
 // Inspects an OpenAI Chat Completions request body (PROTOCOLS.md §1.2). One On-Demand pass
 // walks the whole document: the fields we route on are read, everything else is validated, so
 // a malformed body is refused here rather than costing an upstream round trip. This runs on
-// every request, so keys are compared raw and errors are only formatted once found.
+// every request, so keys are compared raw and errors are only formatted once found. The
+// request facts (capabilities, token estimate) are read on the same walk (chat_facts.cpp).
 
 namespace tollbooth::openai {
 namespace {
 
-namespace od = simdjson::ondemand;
-using simdjson::error_code;
-using simdjson::SUCCESS;
-
-// Values nested deeper than this are skipped unvalidated (On-Demand skips iteratively), which
-// bounds our recursion without refusing bodies an upstream would accept.
-constexpr int kMaxValidatedDepth = 64;
-
-bool is_ws(char c) noexcept {
-  return c == ' ' || c == '\n' || c == '\r' || c == '\t';
-}
+using inspect::error_code;
+using inspect::FactsReader;
+using inspect::invalid;
+using inspect::is_ws;
+using inspect::key_of;
+using inspect::MessageTally;
+using inspect::missing;
+using inspect::not_json;
+using inspect::read_string;
+using inspect::SUCCESS;
+using inspect::validate;
+using inspect::wrong_type;
+namespace od = inspect::od;
 
 simdjson::padded_string_view padded_copy(std::string_view in) {
   thread_local std::string buf;
@@ -36,44 +37,6 @@ simdjson::padded_string_view padded_copy(std::string_view in) {
 od::parser& thread_parser(std::size_t doc_size) {
   thread_local od::parser parser;
   return json::reuse(parser, doc_size);
-}
-
-// Bit 7 of each byte of `word` equal to `c`; the lowest set bit is exact (higher ones may not be).
-constexpr std::uint64_t byte_matches(std::uint64_t word, unsigned char c) noexcept {
-  constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
-  std::uint64_t x = word ^ (kOnes * c);
-  return (x - kOnes) & ~x & (kOnes * 0x80);
-}
-
-// The raw text of a JSON string whose opening quote precedes `first`, up to the closing quote
-// or the first backslash; `plain` tells which. Eight bytes at a time: stage 1 accepted the
-// string, so its closing quote exists and reads stay within the body plus its padding.
-inline std::string_view scan_string(const char* first, bool& plain) noexcept {
-  static_assert(std::endian::native == std::endian::little, "byte order of the match scan");
-  for (const char* p = first;; p += 8) {
-    std::uint64_t word;
-    std::memcpy(&word, p, sizeof word);
-    std::uint64_t hits = byte_matches(word, '"') | byte_matches(word, '\\');
-    if (hits == 0) continue;
-    const char* at = p + std::countr_zero(hits) / 8;
-    plain = *at == '"';
-    return std::string_view(first, static_cast<std::size_t>(at - first));
-  }
-}
-
-// A member's unescaped key. Raw bytes serve when they hold no backslash, which skips
-// simdjson's out-of-line unescape; escaped keys still count ("mod\u0065l" is `model` upstream).
-inline error_code key_of(od::field& field, std::string_view& key) {
-  bool plain = false;
-  key = scan_string(field.key().raw(), plain);
-  return plain ? SUCCESS : field.unescaped_key().get(key);
-}
-
-// Reads a value already known to be a string, raw when it holds no escape.
-inline error_code read_string(od::value& v, std::string_view& out) {
-  bool plain = false;
-  out = scan_string(v.raw_json_token().data() + 1, plain);
-  return plain ? v.get_raw_json_string().error() : v.get_string().get(out);
 }
 
 bool known_role(std::string_view role) noexcept {
@@ -86,83 +49,8 @@ bool known_role(std::string_view role) noexcept {
   }
 }
 
-const char* type_name(od::json_type t) noexcept {
-  switch (t) {
-    case od::json_type::array: return "an array";
-    case od::json_type::object: return "an object";
-    case od::json_type::number: return "a number";
-    case od::json_type::string: return "a string";
-    case od::json_type::boolean: return "a boolean";
-    case od::json_type::null: return "null";
-  }
-  return "a value";
-}
-
-Error invalid(std::string message, std::string param, std::string code) {
-  return make_error(ErrorKind::invalid_request, std::move(message), std::move(param),
-                    std::move(code));
-}
-
-Error not_json(error_code ec) {
-  Error e =
-      invalid("We could not parse the JSON body of your request: it is not valid JSON.", {}, {});
-  e.detail = simdjson::error_message(ec);
-  return e;
-}
-
-Error wrong_type(std::string param, const char* expected, od::json_type got) {
-  std::string msg = "Invalid type for '" + param + "': expected " + expected + ", but got " +
-                    type_name(got) + " instead.";
-  return invalid(std::move(msg), std::move(param), "invalid_type");
-}
-
-Error missing(std::string param) {
-  std::string msg = "Missing required parameter: '" + param + "'.";
-  return invalid(std::move(msg), std::move(param), "missing_required_parameter");
-}
-
 std::string message_param(std::size_t index, std::string_view suffix) {
   return "messages[" + std::to_string(index) + "]" + std::string(suffix);
-}
-
-// Validates a value we do not interpret: structure, literals and numbers. Strings are only
-// checked for being strings: escapes are left to the upstream, because Python-based servers
-// accept lone surrogates that a strict unescape would refuse.
-error_code validate(od::value v, int depth) {
-  od::json_type t;
-  if (auto ec = v.type().get(t)) return ec;
-  if (depth > kMaxValidatedDepth) return SUCCESS;
-  switch (t) {
-    case od::json_type::object: {
-      od::object obj;
-      if (auto ec = v.get_object().get(obj)) return ec;
-      for (auto field : obj) {
-        if (auto ec = field.error()) return ec;
-        if (auto ec = validate(field.value_unsafe().value(), depth + 1)) return ec;
-      }
-      return SUCCESS;
-    }
-    case od::json_type::array: {
-      od::array arr;
-      if (auto ec = v.get_array().get(arr)) return ec;
-      for (auto element : arr) {
-        if (auto ec = element.error()) return ec;
-        if (auto ec = validate(element.value_unsafe(), depth + 1)) return ec;
-      }
-      return SUCCESS;
-    }
-    case od::json_type::string: return v.get_raw_json_string().error();
-    case od::json_type::boolean: return v.get_bool().error();
-    case od::json_type::null: {
-      bool is_null = false;
-      if (auto ec = v.is_null().get(is_null)) return ec;
-      return is_null ? SUCCESS : simdjson::INCORRECT_TYPE;
-    }
-    // As a double, so integers beyond 64 bits (valid JSON) pass; only numbers outside the
-    // double range (1e400) are refused.
-    case od::json_type::number: return v.get_double().error();
-  }
-  return simdjson::INCORRECT_TYPE;
 }
 
 struct Role {
@@ -202,6 +90,7 @@ class Inspector {
 
   const char* base_;
   ChatInspection out_;
+  FactsReader facts_;
   bool saw_model_ = false;
   bool saw_messages_ = false;
   std::optional<Error> model_err_, messages_err_, stream_err_, options_err_;
@@ -212,7 +101,7 @@ error_code Inspector::member(std::string_view key, od::value& v) {
   if (key == "messages") return read_messages(v);
   if (key == "stream") return read_stream(v);
   if (key == "stream_options") return read_stream_options(v);
-  return validate(v, 1);
+  return facts_.member(key, v);
 }
 
 error_code Inspector::read_model(od::value& v) {
@@ -242,6 +131,7 @@ error_code Inspector::read_messages(od::value& v) {
   saw_messages_ = true;
   messages_err_.reset();
   out_.message_count = 0;
+  facts_.reset_messages();
   od::json_type t;
   if (auto ec = v.type().get(t)) return ec;
   if (t != od::json_type::array) {
@@ -277,15 +167,17 @@ error_code Inspector::read_message(od::value& v, std::size_t index) {
   od::object obj;
   if (auto ec = v.get_object().get(obj)) return ec;
   Role role;
+  MessageTally tally;
   for (auto field : obj) {
     if (auto ec = field.error()) return ec;
     std::string_view key;
     if (auto ec = key_of(field.value_unsafe(), key)) return ec;
     od::value& child = field.value_unsafe().value();
-    auto ec = key == "role" ? read_role(child, role) : validate(child, 3);
+    auto ec = key == "role" ? read_role(child, role) : facts_.message_member(key, child, tally);
     if (ec) return ec;
   }
   if (!role.ok() && !messages_err_) messages_err_ = role.error(index);
+  facts_.add_message(tally);
   return SUCCESS;
 }
 
@@ -381,6 +273,7 @@ Result<ChatInspection> Inspector::finish(std::string_view body) {
   if (messages_err_) return std::move(*messages_err_);
   if (stream_err_) return std::move(*stream_err_);
   if (options_err_) return std::move(*options_err_);
+  if (auto err = facts_.finish(out_)) return std::move(*err);
   // The document ended right after the object, so the last non-blank byte is its `}`.
   std::size_t end = body.size();
   while (end > 0 && is_ws(body[end - 1])) --end;
