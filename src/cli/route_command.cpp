@@ -15,7 +15,7 @@
 #include "config/config.hpp"
 #include "core/date.hpp"
 #include "routing/catalog.hpp"
-#include "routing/chat_needs.hpp"
+#include "api/openai/chat_request.hpp"
 #include "routing/explain.hpp"
 #include "routing/planner.hpp"
 
@@ -86,11 +86,17 @@ int run_route(const RouteOptions& options) {
     std::cerr << options.request_file << ": cannot read the request body\n";
     return kExitProblem;
   }
-  routing::ChatNeeds needs = routing::needs_from_chat_body(*body);
-  if (!needs.error.empty()) {
-    std::cerr << options.request_file << ": " << needs.error << "\n";
+  // The same inspection the gateway runs on every request: what --explain prints is what the
+  // gateway would decide.
+  auto facts = openai::inspect_chat_request(*body);
+  if (!facts) {
+    const Error& e = facts.error();
+    std::cerr << options.request_file << ": " << e.message
+              << (e.param.empty() ? "" : " (" + e.param + ")")
+              << " — clients would get " << http_status(e.kind) << "\n";
     return kExitProblem;
   }
+  auto& needs = *facts;
   for (const auto& name : split_list(options.needs)) {
     auto capability = capability_from_name(name);
     if (!capability) {

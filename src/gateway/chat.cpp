@@ -1,6 +1,10 @@
-// POST /v1/chat/completions: inspect the body, try the model's routes in order, relay the first
+// POST /v1/chat/completions: inspect the body, plan the model's routes (routing/planner: rules,
+// contracts, breakers, strategy), try the candidates in plan order with retries, relay the first
 // answer that works. Fallback happens only before any byte has gone to the client.
+#include <spdlog/spdlog.h>
+
 #include <boost/beast/http/read.hpp>
+#include <optional>
 
 #include "api/openai/chat_request.hpp"
 #include "api/openai/chat_response.hpp"
@@ -9,10 +13,15 @@
 #include "config/config.hpp"
 #include "gateway/chat_attempt.hpp"
 #include "gateway/handler.hpp"
+#include "gateway/plan_support.hpp"
 #include "gateway/route_table.hpp"
 #include "providers/upstream_request.hpp"
+#include "routing/explain.hpp"
+#include "routing/planner.hpp"
+#include "routing/retry.hpp"
 #include "server/client_conn.hpp"
 #include "server/worker.hpp"
+#include "upstream/retry_after.hpp"
 
 namespace tollbooth {
 
@@ -43,18 +52,24 @@ std::string_view upstream_request_id(const http::response<http::string_body>& re
 }
 
 Awaitable<Attempt> exchange_head(Worker& w, const UpstreamTarget& t, const UpstreamRequest& ureq,
-                                 std::unique_ptr<UpstreamConn>& conn) {
+                                 std::unique_ptr<UpstreamConn>& conn,
+                                 std::chrono::milliseconds first_byte_timeout) {
+  const auto started = std::chrono::steady_clock::now();
   for (bool fresh = false;; fresh = true) {
     auto acquired = co_await w.pool.acquire(t, fresh);
     if (!acquired) co_return Attempt{Outcome::failed, std::move(acquired).error(), 0, {}};
     conn = std::move(acquired.value());
     conn->reset_parser();
-    conn->expires_after(t.first_byte_timeout);
+    conn->expires_after(first_byte_timeout);
     auto ec = co_await conn->write(ureq.head, ureq.body);
     if (!ec) ec = co_await conn->read_header();
-    if (!ec)
-      co_return Attempt{
-          Outcome::served, {}, static_cast<int>(conn->parser().get().result_int()), {}};
+    if (!ec) {
+      Attempt a{Outcome::served, {}, static_cast<int>(conn->parser().get().result_int()), {}};
+      a.ttfb_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                      std::chrono::steady_clock::now() - started)
+                      .count();
+      co_return a;
+    }
     bool stale = conn->reused() && !fresh && ec != beast::error::timeout;
     conn->close();
     conn.reset();
@@ -85,13 +100,15 @@ Awaitable<Attempt> relay_stream(ClientConn& c, const ResolvedRoute& r,
                                 std::unique_ptr<UpstreamConn> conn);
 
 Awaitable<Attempt> try_route(ClientConn& c, const ResolvedRoute& r, std::string_view body,
-                             const openai::ChatInspection& facts, UpstreamRequest& ureq) {
-  if (r.provider->kind == ProviderKind::bedrock) co_return co_await try_bedrock(c, r, body, facts);
+                             const openai::ChatInspection& facts, UpstreamRequest& ureq,
+                             std::chrono::milliseconds first_byte_timeout) {
+  if (r.provider->kind == ProviderKind::bedrock)
+    co_return co_await try_bedrock(c, r, body, facts, first_byte_timeout);
   Worker& w = c.worker;
   const UpstreamTarget& t = *r.target;
   build_chat_request(*r.provider, t.endpoint, *r.route, body, facts, ureq);
   std::unique_ptr<UpstreamConn> conn;
-  Attempt head = co_await exchange_head(w, t, ureq, conn);
+  Attempt head = co_await exchange_head(w, t, ureq, conn, first_byte_timeout);
   if (!conn) co_return head;
   auto& res = conn->parser().get();
   int status = head.upstream_status;
@@ -105,8 +122,11 @@ Awaitable<Attempt> try_route(ClientConn& c, const ResolvedRoute& r, std::string_
     co_return a;
   }
   bool event_stream = res[http::field::content_type].starts_with("text/event-stream");
-  if (status == 200 && facts.stream && event_stream)
-    co_return co_await relay_stream(c, r, facts, std::move(conn));
+  if (status == 200 && facts.stream && event_stream) {
+    Attempt a = co_await relay_stream(c, r, facts, std::move(conn));
+    a.ttfb_us = head.ttfb_us;
+    co_return a;
+  }
   if (!co_await read_body(*conn, t)) {
     co_return fail(ErrorKind::bad_gateway, "the upstream broke off its answer");
   }
@@ -118,7 +138,9 @@ Awaitable<Attempt> try_route(ClientConn& c, const ResolvedRoute& r, std::string_
   co_await c.respond(status, ct.empty() ? "application/json" : ct, res.body(),
                      route_header(r, upstream_request_id(res)));
   give_back(w, t, std::move(conn));
-  co_return Attempt{Outcome::served, {}, status, {}};
+  Attempt served{Outcome::served, {}, status, {}};
+  served.ttfb_us = head.ttfb_us;
+  co_return served;
 }
 
 // Relays SSE events as they arrive, one HTTP chunk per upstream read. The head goes out with the
@@ -178,8 +200,12 @@ Awaitable<Attempt> relay_stream(ClientConn& c, const ResolvedRoute& r,
 
 // The error when no route could serve: 504 when every attempt timed out, 503 when every
 // upstream said it was overloaded (429/503), otherwise 502. Names each attempt.
-Error no_route_error(const std::string& model,
-                     const std::vector<std::pair<std::string, Attempt>>& tried,
+struct Tried {
+  std::string route;
+  Attempt attempt;
+};
+
+Error no_route_error(const std::string& model, const std::vector<Tried>& tried,
                      std::string& retry_after) {
   bool all_timeout = true, all_busy = true;
   std::string list;
@@ -199,6 +225,97 @@ Error no_route_error(const std::string& model,
                     {}, "no_route_available");
 }
 
+// The longest Retry-After among failed attempts, in ms; nullopt when none sent one.
+std::optional<std::int64_t> longest_retry_after(const std::vector<Tried>& tried,
+                                                std::int64_t now_ms) {
+  std::optional<std::int64_t> longest;
+  for (const auto& t : tried) {
+    if (t.attempt.retry_after.empty()) continue;
+    if (auto ms = parse_retry_after(t.attempt.retry_after, now_ms))
+      longest = std::max(longest.value_or(0), static_cast<std::int64_t>(ms->count()));
+  }
+  return longest;
+}
+
+// Feeds an attempt's outcome to the route's breaker and latency average. An answer (2xx, or a
+// 4xx the request caused) shows the route works; a failure to fall back on counts against it;
+// a refusal before anything was sent (translation) says nothing about the route.
+void record_health(routing::Health& health, routing::RouteId id, const Attempt& a) {
+  const std::int64_t now = unix_now_ms();
+  if (a.outcome == Outcome::served)
+    health.record_success(id, now, a.ttfb_us);
+  else if (a.outcome == Outcome::failed_in_band || a.error.retryable)
+    health.record_failure(id, now);
+}
+
+Awaitable<void> sleep_for(Worker& w, std::int64_t ms) {
+  Timer timer(w.io.get_executor());
+  timer.expires_after(std::chrono::milliseconds(ms));
+  co_await timer.async_wait(use_nothrow);
+}
+
+// Tries the plan's candidates in order; when all failed with something worth retrying, waits
+// (exponential backoff with jitter, at least the longest Retry-After) and plans again, within
+// the attempt budget and the deadline. Never after the first byte reached the client.
+Awaitable<std::vector<Tried>> run_plan(ClientConn& c, const ResolvedModel& model,
+                                       routing::Plan& plan, routing::PlanInput& input,
+                                       std::string_view body, const openai::ChatInspection& facts) {
+  Worker& w = c.worker;
+  const routing::Catalog& catalog = w.routes.catalog();
+  routing::Health& health = w.routes.health();
+  const auto policy = routing::RetryPolicy::from(w.config.routing);
+  const auto started = std::chrono::steady_clock::now();
+  auto elapsed_ms = [&] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                 started)
+        .count();
+  };
+  UpstreamRequest ureq;
+  std::vector<Tried> tried;
+  std::uint32_t attempts = 0;
+  for (;;) {
+    bool retry_worth = false;
+    for (const auto& candidate : plan.candidates()) {
+      if (attempts >= policy.attempts) co_return tried;
+      // A half-open breaker lets one probe through; another request holds it right now.
+      if (health.admit(candidate.route, unix_now_ms()) == routing::Admission::refuse) continue;
+      const ResolvedRoute& r = model.route(candidate.route);
+      std::int64_t timeout = routing::attempt_timeout_ms(
+          policy, catalog.route(candidate.route).first_byte_timeout.count(), elapsed_ms());
+      if (timeout <= 0) co_return tried;
+      Attempt a = co_await try_route(c, r, body, facts, ureq, std::chrono::milliseconds(timeout));
+      record_health(health, candidate.route, a);
+      if (a.outcome == Outcome::served) co_return tried;
+      // A refusal before sending (a translation 400) spent no upstream attempt.
+      if (a.error.retryable || a.outcome == Outcome::failed_in_band) ++attempts;
+      if (!c.record.attempts.empty()) c.record.attempts += ",";
+      c.record.attempts += r.provider->name + "(" + a.error.message + ")";
+      if (a.outcome == Outcome::failed_in_band) co_return tried;
+      retry_worth |= a.error.retryable;
+      tried.push_back(Tried{r.provider->name, std::move(a)});
+    }
+    if (!retry_worth || tried.empty()) co_return tried;
+    // Every candidate failed. Another round goes back to routes that just failed, so it waits
+    // for their Retry-After; one longer than max_backoff is the client's to honour instead.
+    auto retry_after = longest_retry_after(tried, unix_now_ms());
+    if (retry_after && *retry_after > policy.max_backoff_ms) co_return tried;
+    routing::AttemptOutcome outcome;
+    outcome.attempts_made = attempts;
+    outcome.elapsed_ms = elapsed_ms();
+    outcome.status = tried.back().attempt.upstream_status;
+    outcome.retry_after_ms = retry_after;
+    auto decision = routing::next_attempt(policy, outcome, w.random());
+    if (decision.verdict != routing::RetryVerdict::retry) co_return tried;
+    co_await sleep_for(w, decision.wait_ms);
+    // Breakers may have opened meanwhile: plan again.
+    input.now_ms = unix_now_ms();
+    input.today = utc_day(input.now_ms);
+    input.random = w.random();
+    routing::plan(catalog, *model.catalog, input, &health, plan);
+    if (plan.empty()) co_return tried;
+  }
+}
+
 }  // namespace
 }  // namespace gateway
 
@@ -213,37 +330,54 @@ Awaitable<void> handle_chat(ClientConn& c, const HttpRequest& req) {
   }
   c.record.model = facts->model;
   c.record.stream = facts->stream;
-  const ResolvedModel* model = c.worker.routes.find(facts->model);
+  const RouteTable& table = c.worker.routes;
+  const ResolvedModel* model = table.find(facts->model);
   if (!model) {
-    {
-      co_await c.respond_error(make_error(
-          ErrorKind::not_found,
-          "The model `" + facts->model + "` does not exist or is not served by this gateway",
-          "model", "model_not_found"));
-      co_return;
-    }
+    co_await c.respond_error(make_error(
+        ErrorKind::not_found,
+        "The model `" + facts->model + "` does not exist or is not served by this gateway", "model",
+        "model_not_found"));
+    co_return;
   }
-  UpstreamRequest ureq;
-  std::vector<std::pair<std::string, Attempt>> tried;
-  for (const auto& route : model->routes) {
-    Attempt a = co_await try_route(c, route, body, *facts, ureq);
-    if (a.outcome == Outcome::served) break;
-    if (!c.record.attempts.empty()) c.record.attempts += ",";
-    c.record.attempts += route.provider->name + "(" + a.error.message + ")";
-    if (a.outcome == Outcome::failed_in_band) break;
-    tried.emplace_back(route.provider->name, std::move(a));
+  routing::PlanInput input;
+  input.needs = facts->needs;
+  input.estimated_input_tokens = facts->estimated_input_tokens;
+  input.max_output_tokens = facts->max_output_tokens;
+  input.now_ms = unix_now_ms();
+  input.today = utc_day(input.now_ms);
+  input.random = c.worker.random();
+  routing::Plan plan;
+  routing::plan(table.catalog(), *model->catalog, input, &table.health(), plan);
+  if (spdlog::should_log(spdlog::level::info))
+    c.record.plan = routing::plan_header(table.catalog(), plan, input.now_ms);
+  if (may_see_routing(c.worker.config, req[http::field::authorization])) {
+    c.response_headers =
+        "x-tollbooth-plan: " + routing::plan_header(table.catalog(), plan, input.now_ms) + "\r\n";
   }
+  if (plan.empty()) {
+    std::int64_t retry_after_s = 0;
+    Error e = no_eligible_route(table.catalog(), plan, input.now_ms, retry_after_s);
+    co_await c.respond_error(
+        e, retry_after_s ? "Retry-After: " + std::to_string(retry_after_s) + "\r\n" : "");
+    co_return;
+  }
+  std::vector<Tried> tried = co_await run_plan(c, *model, plan, input, body, *facts);
   if (c.head_sent) co_return;
   // Every route refused the request itself (a parameter the translated wire cannot carry):
   // that is the client's to fix, so the first refusal is the answer, with its `param`.
   bool all_refused = !tried.empty();
-  for (const auto& [name, a] : tried) all_refused &= !a.error.retryable;
+  for (const auto& t : tried) all_refused &= !t.attempt.error.retryable;
   if (all_refused) {
-    co_await c.respond_error(tried.front().second.error);
+    co_await c.respond_error(tried.front().attempt.error);
     co_return;
   }
   std::string retry_after;
-  Error e = no_route_error(facts->model, tried, retry_after);
+  Error e = tried.empty() ? make_error(ErrorKind::unavailable,
+                                       "no route of model `" + facts->model +
+                                           "` could be tried: each is busy with a recovery probe "
+                                           "or out of time",
+                                       {}, "no_route_available")
+                          : no_route_error(facts->model, tried, retry_after);
   std::string extra = retry_after.empty() ? "" : "Retry-After: " + retry_after + "\r\n";
   co_await c.respond_error(e, extra);
 }

@@ -1,6 +1,8 @@
 #pragma once
 // One attempt of a chat request on one route, shared by the passthrough path (chat.cpp) and the
 // translated Bedrock path (chat_bedrock.cpp). I/O header: include only from gateway .cpp files.
+#include <chrono>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -28,9 +30,10 @@ enum class Outcome {
 
 struct Attempt {
   Outcome outcome = Outcome::failed;
-  Error error;              // when failed
-  int upstream_status = 0;  // when the upstream answered
-  std::string retry_after;  // the upstream's Retry-After, when it sent one
+  Error error;               // when failed
+  int upstream_status = 0;   // when the upstream answered
+  std::string retry_after;   // the upstream's Retry-After, when it sent one
+  std::int64_t ttfb_us = 0;  // request sent → response head, when the upstream answered
 };
 
 // A failed attempt the next route may retry.
@@ -46,7 +49,8 @@ std::string_view upstream_request_id(const http::response<http::string_body>& re
 // upstream closed meanwhile fails at once; that is retried once on a fresh connection.
 // On success `conn` holds the connection with the head parsed.
 Awaitable<Attempt> exchange_head(Worker& w, const UpstreamTarget& t, const UpstreamRequest& ureq,
-                                 std::unique_ptr<UpstreamConn>& conn);
+                                 std::unique_ptr<UpstreamConn>& conn,
+                                 std::chrono::milliseconds first_byte_timeout);
 // Reads the rest of the body under the idle timeout; false when it broke off.
 Awaitable<bool> read_body(UpstreamConn& conn, const UpstreamTarget& t);
 // Pools the connection when its exchange ended cleanly, closes it otherwise.
@@ -54,7 +58,8 @@ void give_back(Worker& w, const UpstreamTarget& t, std::unique_ptr<UpstreamConn>
 
 // The Bedrock route: translate, sign, send, translate the answer back (chat_bedrock.cpp).
 Awaitable<Attempt> try_bedrock(ClientConn& c, const ResolvedRoute& r, std::string_view body,
-                               const openai::ChatInspection& facts);
+                               const openai::ChatInspection& facts,
+                               std::chrono::milliseconds first_byte_timeout);
 
 }  // namespace gateway
 }  // namespace tollbooth

@@ -51,7 +51,8 @@ void translate_frame(const aws::EventMessage& m, bedrock::ConverseStreamTranslat
 }  // namespace
 
 Awaitable<Attempt> try_bedrock(ClientConn& c, const ResolvedRoute& r, std::string_view body,
-                               const openai::ChatInspection& facts) {
+                               const openai::ChatInspection& facts,
+                               std::chrono::milliseconds first_byte_timeout) {
   Worker& w = c.worker;
   const UpstreamTarget& t = *r.target;
   const std::int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
@@ -68,15 +69,18 @@ Awaitable<Attempt> try_bedrock(ClientConn& c, const ResolvedRoute& r, std::strin
                                   body, images, call);
   if (!built) co_return failed_with(std::move(built).error());
   std::unique_ptr<UpstreamConn> conn;
-  Attempt head = co_await exchange_head(w, t, call.wire, conn);
+  Attempt head = co_await exchange_head(w, t, call.wire, conn, first_byte_timeout);
   if (!conn) co_return head;
   auto& res = conn->parser().get();
   const int status = head.upstream_status;
   const std::string response_id = std::string("chatcmpl-") + c.record.request_id;
   bedrock::ReplyOptions reply{facts.model, response_id, now, call.converse.json_tool,
                               call.converse.include_usage};
-  if (status == 200 && call.converse.stream)
-    co_return co_await relay_converse_stream(c, r, reply, std::move(conn));
+  if (status == 200 && call.converse.stream) {
+    Attempt a = co_await relay_converse_stream(c, r, reply, std::move(conn));
+    a.ttfb_us = head.ttfb_us;
+    co_return a;
+  }
   if (!co_await read_body(*conn, t))
     co_return fail(ErrorKind::bad_gateway, "the upstream broke off its answer");
   if (status != 200) {
@@ -96,7 +100,9 @@ Awaitable<Attempt> try_bedrock(ClientConn& c, const ResolvedRoute& r, std::strin
   c.record.usage = reply_body->usage;
   c.record.route = r.provider->name;
   co_await c.respond(200, "application/json", reply_body->body, headers);
-  co_return Attempt{Outcome::served, {}, 200, {}};
+  Attempt served{Outcome::served, {}, 200, {}};
+  served.ttfb_us = head.ttfb_us;
+  co_return served;
 }
 
 namespace {

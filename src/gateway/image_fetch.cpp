@@ -71,7 +71,7 @@ Awaitable<Result<bedrock::FetchedImage>> fetch_one(Worker& w, const ResolvedRout
              "\r\nAccept: image/png, image/jpeg, image/gif, image/webp\r\nUser-Agent: tollbooth/" +
              TOLLBOOTH_VERSION "\r\n\r\n";
   std::unique_ptr<UpstreamConn> conn;
-  Attempt head = co_await exchange_head(w, *target, req, conn);
+  Attempt head = co_await exchange_head(w, *target, req, conn, target->first_byte_timeout);
   if (!conn) co_return image_error(url, head.error.message);
   auto& res = conn->parser().get();
   if (head.upstream_status != 200) {

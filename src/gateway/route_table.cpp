@@ -23,7 +23,10 @@ aws::AuthConfig auth_config(const AwsAuthConfig& c) {
 }  // namespace
 
 RouteTable::RouteTable(std::shared_ptr<const Config> config, const aws::Lookups* lookups)
-    : config_(std::move(config)) {
+    : config_(std::move(config)),
+      prices_(config_->prices),
+      catalog_(*config_, prices_),
+      health_(std::make_unique<routing::Health>(catalog_.route_count(), config_->routing.breaker)) {
   std::unordered_map<std::string, std::shared_ptr<const UpstreamTarget>> targets;
   std::unordered_map<std::string, std::shared_ptr<const aws::Auth>> auths;
   aws::Lookups system;
@@ -46,7 +49,7 @@ RouteTable::RouteTable(std::shared_ptr<const Config> config, const aws::Lookups*
     auths.emplace(name, std::make_shared<const aws::Auth>(std::move(auth.value())));
   }
   for (const auto& model : config_->models) {
-    ResolvedModel resolved{&model, {}};
+    ResolvedModel resolved{&model, catalog_.find(model.name), {}};
     for (const auto& route : model.routes) {
       const ProviderConfig* provider = config_->find_provider(route.provider);
       if (!provider) throw std::runtime_error("route names unknown provider " + route.provider);
@@ -54,6 +57,9 @@ RouteTable::RouteTable(std::shared_ptr<const Config> config, const aws::Lookups*
       resolved.routes.push_back(ResolvedRoute{provider, &route, targets.at(route.provider),
                                               auth == auths.end() ? nullptr : auth->second});
     }
+    // The planner names routes by catalog id; the gateway maps them back by position.
+    if (!resolved.catalog || resolved.catalog->route_count != resolved.routes.size())
+      throw std::runtime_error("model " + model.name + ": routing catalog out of step");
     models_.emplace(model.name, std::move(resolved));
   }
 }

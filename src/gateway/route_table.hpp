@@ -1,7 +1,8 @@
 #pragma once
 // The config's models resolved once at start-up: each public model name to its ordered routes,
 // with the provider and the upstream connection target already looked up, so a request costs
-// one hash lookup. Routing rules (capabilities, contracts, health) will narrow these routes.
+// one hash lookup; with the routing catalog (capabilities, contracts, prices) and the routes'
+// shared health, which the planner reads per request.
 #include <memory>
 #include <string>
 #include <string_view>
@@ -9,6 +10,8 @@
 #include <vector>
 
 #include "aws/credentials.hpp"
+#include "routing/catalog.hpp"
+#include "routing/health.hpp"
 
 namespace tollbooth {
 
@@ -27,7 +30,13 @@ struct ResolvedRoute {
 
 struct ResolvedModel {
   const ModelConfig* model = nullptr;
+  const routing::CatalogModel* catalog = nullptr;  // its routing facts
+  // In config order: routes[i] is catalog route catalog->first_route + i.
   std::vector<ResolvedRoute> routes;
+
+  const ResolvedRoute& route(routing::RouteId id) const {
+    return routes[id - catalog->first_route];
+  }
 };
 
 class RouteTable {
@@ -38,6 +47,9 @@ class RouteTable {
   explicit RouteTable(std::shared_ptr<const Config> config, const aws::Lookups* lookups = nullptr);
   const ResolvedModel* find(std::string_view model) const;
   const Config& config() const { return *config_; }
+  const routing::Catalog& catalog() const { return catalog_; }
+  // Breakers and latency of every route, shared by all workers (thread-safe).
+  routing::Health& health() const { return *health_; }
   // "bedrock-us: <where its credentials came from>" per bedrock provider, for the start-up log.
   const std::vector<std::string>& credential_sources() const { return credential_sources_; }
 
@@ -49,6 +61,9 @@ class RouteTable {
     }
   };
   std::shared_ptr<const Config> config_;
+  routing::PriceBook prices_;
+  routing::Catalog catalog_;
+  std::unique_ptr<routing::Health> health_;
   std::vector<std::string> credential_sources_;
   std::unordered_map<std::string, ResolvedModel, Hash, std::equal_to<>> models_;
 };

@@ -19,6 +19,7 @@ struct AccessRecord {
   std::string model;
   std::string route;     // provider that served, empty when none did
   std::string attempts;  // "provider: outcome; ..." for failed attempts
+  std::string plan;      // the routing plan, compact (only when the access log is on)
   Usage usage;
   bool stream = false;
 };
@@ -34,6 +35,9 @@ class ClientConn {
   bool busy = false;       // a request is being handled (drain leaves it running)
   bool head_sent = false;
   AccessRecord record;
+  // Preformatted "Name: value\r\n" lines every response to this request carries (such as
+  // x-tollbooth-plan for callers allowed to see it); cleared by begin_request.
+  std::string response_headers;
 
   // Starts a new request: fresh record with a new request id.
   void begin_request();

@@ -29,11 +29,12 @@ void log_access(const ClientConn& c, const http::request<http::string_body>& req
                                                                   start)
                 .count();
   const auto& r = c.record;
-  spdlog::info("{} {} {} {} model={} route={} stream={} in={} out={} us={}{}{}", r.request_id,
+  spdlog::info("{} {} {} {} model={} route={} stream={} in={} out={} us={}{}{}{}{}", r.request_id,
                std::string_view(req.method_string()), std::string_view(req.target()), r.status,
                r.model.empty() ? "-" : r.model, r.route.empty() ? "-" : r.route, r.stream,
                r.usage.input_tokens, r.usage.output_tokens, us,
-               r.attempts.empty() ? "" : " failed=", r.attempts);
+               r.attempts.empty() ? "" : " failed=", r.attempts,
+               r.plan.empty() ? "" : " plan=", r.plan);
 }
 
 Error too_large(std::size_t limit) {

@@ -1,5 +1,7 @@
 #include "server/worker.hpp"
 
+#include <random>
+
 #include "config/config.hpp"
 #include "gateway/route_table.hpp"
 #include "server/client_conn.hpp"
@@ -13,7 +15,8 @@ Worker::Worker(const RouteTable& r, unsigned i, long long started)
       config(r.config()),
       pool(io.get_executor()),
       index(i),
-      started_unix(started) {}
+      started_unix(started),
+      random_state(std::random_device{}() ^ (static_cast<std::uint64_t>(i) << 32)) {}
 
 void Worker::begin_drain() {
   draining = true;

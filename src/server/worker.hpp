@@ -34,6 +34,15 @@ struct Worker {
   long long started_unix;           // `created` of /v1/models entries
   unsigned long long requests = 0;  // counter behind request ids
   bool draining = false;
+  std::uint64_t random_state;  // splitmix64, seeded per worker: weighted routing, jitter
+
+  // A fresh pseudo-random 64-bit value (not for secrets).
+  std::uint64_t random() noexcept {
+    std::uint64_t z = (random_state += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+  }
 
   // Stops accepting, closes idle keep-alive connections; busy ones finish their request.
   void begin_drain();

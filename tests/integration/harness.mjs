@@ -222,6 +222,11 @@ providers:
     region: us-east-1
     endpoint: ${m}/bedrock-dropper
     api_key: any-key-will-do
+# Breakers stay closed here: clouds that always fail are shared by many tests, and one test's
+# failures must not change what the next one sees (tests/integration/routing.test.mjs starts
+# its own gateway for breakers).
+routing:
+  breaker: { failures: 1000000, min_requests: 1000000 }
 models:
   gpt-4o:
     routes:
