@@ -226,7 +226,7 @@ providers:
 # failures must not change what the next one sees (tests/integration/routing.test.mjs starts
 # its own gateway for breakers).
 routing:
-  breaker: { failures: 1000000, min_requests: 1000000 }
+  breaker: { failures: 1000, min_requests: 1000 }
 models:
   gpt-4o:
     routes:
