@@ -357,8 +357,11 @@ Awaitable<void> handle_chat(ClientConn& c, const HttpRequest& req) {
   if (plan.empty()) {
     std::int64_t retry_after_s = 0;
     Error e = no_eligible_route(table.catalog(), plan, input.now_ms, retry_after_s);
-    co_await c.respond_error(
-        e, retry_after_s ? "Retry-After: " + std::to_string(retry_after_s) + "\r\n" : "");
+    // A named string, not a temporary in a conditional: GCC 12 destroys such temporaries
+    // wrongly across co_await (the gateway aborted with free(): invalid pointer).
+    std::string extra;
+    if (retry_after_s) extra = "Retry-After: " + std::to_string(retry_after_s) + "\r\n";
+    co_await c.respond_error(e, extra);
     co_return;
   }
   std::vector<Tried> tried = co_await run_plan(c, *model, plan, input, body, *facts);

@@ -1,6 +1,9 @@
 #include "gateway/handler.hpp"
 
 #include "api/openai/models.hpp"
+#include "gateway/plan_support.hpp"
+#include "gateway/route_table.hpp"
+#include "routing/explain.hpp"
 #include "server/client_conn.hpp"
 #include "server/worker.hpp"
 
@@ -19,7 +22,7 @@ Awaitable<void> wrong_method(ClientConn& c, std::string_view allowed) {
       allow);
 }
 
-Awaitable<void> models(ClientConn& c, std::string_view path) {
+Awaitable<void> models(ClientConn& c, const HttpRequest& req, std::string_view path) {
   const auto& cfg = c.worker.config;
   if (path == "/v1/models") {
     co_await c.respond(200, kJson, openai::models_list_body(cfg, c.worker.started_unix));
@@ -32,6 +35,17 @@ Awaitable<void> models(ClientConn& c, std::string_view path) {
                                         "The model `" + std::string(id) + "` does not exist",
                                         "model", "model_not_found"));
     co_return;
+  }
+  // Callers allowed to see routing get the model's routing facts (which clouds sell it, their
+  // capabilities, windows, contracts and prices) under `tollbooth`; the rest stays OpenAI's.
+  const auto& catalog = c.worker.routes.catalog();
+  if (const auto* model = catalog.find(id);
+      model && gateway::may_see_routing(cfg, req[http::field::authorization])) {
+    body.pop_back();  // the closing brace of the model object
+    body += R"(,"tollbooth":)";
+    body += routing::model_facts_json(catalog, *model,
+                                      gateway::utc_day(gateway::unix_now_ms()));
+    body += '}';
   }
   co_await c.respond(200, kJson, body);
 }
@@ -58,7 +72,7 @@ Awaitable<void> handle_request(ClientConn& c, const HttpRequest& req) {
       co_return;
     }
     {
-      co_await models(c, path);
+      co_await models(c, req, path);
       co_return;
     }
   }

@@ -104,6 +104,14 @@ clouds:
     kind: openai
     prefix: /staller
     fault: "stall_ms=3000"
+  flaky:
+    kind: openai
+    prefix: /flaky
+    fault: "status=503;fail_first=2"
+  busy-once:
+    kind: openai
+    prefix: /busy-once
+    fault: "status=429;retry_after=1;fail_first=1"
   bedrock:
     kind: bedrock
     prefix: /bedrock
