@@ -349,7 +349,7 @@ Awaitable<void> handle_chat(ClientConn& c, const HttpRequest& req) {
   routing::Plan plan;
   routing::plan(table.catalog(), *model->catalog, input, &table.health(), plan);
   if (spdlog::should_log(spdlog::level::info))
-    c.record.plan = routing::plan_header(table.catalog(), plan, input.now_ms);
+    c.record.plan = routing::plan_log_line(table.catalog(), plan, input.now_ms);
   if (may_see_routing(c.worker.config, req[http::field::authorization])) {
     c.response_headers =
         "x-tollbooth-plan: " + routing::plan_header(table.catalog(), plan, input.now_ms) + "\r\n";

@@ -175,7 +175,7 @@ std::string plan_header(const Catalog& catalog, const Plan& plan, std::int64_t n
 }
 
 std::string plan_log_line(const Catalog& catalog, const Plan& plan, std::int64_t now_ms) {
-  return fmt::format("model={} needs={} plan={}", plan.model()->name,
+  return fmt::format("needs={} plan={}",
                      plan.needs().empty() ? "none" : capability_tokens(plan.needs()),
                      plan_header(catalog, plan, now_ms));
 }

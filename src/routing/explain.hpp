@@ -30,7 +30,8 @@ std::vector<std::string> explain_lines(const Catalog& catalog, const Plan& plan,
 // Visible ASCII only, no commas, so it is one header field.
 std::string plan_header(const Catalog& catalog, const Plan& plan, std::int64_t now_ms);
 
-// One access-log field: "model=gpt-5 needs=vision plan=<plan_header>".
+// The access log's routing fields (the line already names the model):
+// "needs=vision plan=<plan_header>".
 std::string plan_log_line(const Catalog& catalog, const Plan& plan, std::int64_t now_ms);
 
 // One model's routing facts as a JSON object (the `tollbooth` field of GET /v1/models/{id}):

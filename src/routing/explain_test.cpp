@@ -59,11 +59,11 @@ TEST(Explain, LinesListEligibleRoutesInOrderThenTheSkippedOnes) {
                   "microsoft)"));
 }
 
-TEST(Explain, LogLineCarriesModelNeedsAndPlan) {
+TEST(Explain, LogLineCarriesNeedsAndPlan) {
   World w(kTwoClouds);
   Plan plan = w.plan_for("gpt-5", on("2026-06-01", caps({Capability::vision})));
   EXPECT_EQ(plan_log_line(w.catalog, plan, 0),
-            "model=gpt-5 needs=vision plan=openai=ordered;"
+            "needs=vision plan=openai=ordered;"
             "azure-east=skip:lacks_capability(vision);"
             "bedrock-us=skip:before_available_from(2026-12-01);"
             "bedrock-eu=skip:before_available_from(2026-12-01)");

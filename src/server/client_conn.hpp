@@ -19,7 +19,7 @@ struct AccessRecord {
   std::string model;
   std::string route;     // provider that served, empty when none did
   std::string attempts;  // "provider: outcome; ..." for failed attempts
-  std::string plan;      // the routing plan, compact (only when the access log is on)
+  std::string plan;      // "needs=... plan=..." (only when the access log is on)
   Usage usage;
   bool stream = false;
 };

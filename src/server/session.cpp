@@ -34,7 +34,7 @@ void log_access(const ClientConn& c, const http::request<http::string_body>& req
                r.model.empty() ? "-" : r.model, r.route.empty() ? "-" : r.route, r.stream,
                r.usage.input_tokens, r.usage.output_tokens, us,
                r.attempts.empty() ? "" : " failed=", r.attempts,
-               r.plan.empty() ? "" : " plan=", r.plan);
+               r.plan.empty() ? "" : " ", r.plan);
 }
 
 Error too_large(std::size_t limit) {
