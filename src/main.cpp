@@ -47,7 +47,7 @@ int serve(const std::string& path) {
 
 int main(int argc, char** argv) {
   CLI::App app{"tollbooth " TOLLBOOTH_VERSION
-               ": a multi-cloud gateway for the OpenAI API (OpenAI, Azure OpenAI)"};
+               ": a multi-cloud gateway for the OpenAI API (OpenAI, Azure OpenAI, AWS Bedrock)"};
   app.require_subcommand(1);
   app.set_version_flag("--version", TOLLBOOTH_VERSION);
 

@@ -41,7 +41,9 @@ std::optional<Days> day_of(const std::string& at) {
 
 std::shared_ptr<const Config> load(const std::string& path) {
   try {
-    return load_config_file(path);
+    // Planning needs no secret: `env:NAME` references read as a placeholder, so the commands
+    // work on a config whose variables are not set here (a laptop, a CI job).
+    return load_config_file(path, [](const char*) -> const char* { return "(not read)"; });
   } catch (const ConfigError& e) {
     std::cerr << format_problems(e.problems());
     return nullptr;
