@@ -126,6 +126,19 @@ const bedrock = hasBedrock ? table(
     f1(med(n, c, 'tollbooth', 'proxyUser')), f1(med(n, c, 'bedrock', 'proxyUser'))]),
 ) : '';
 
+// tollbooth against an older build of itself (bench/run --baseline), same config, same run.
+const hasBaseline = runs.some((r) => r.target === 'baseline');
+const baseline = hasBaseline ? table(
+  ['N', 'conns', 'baseline req/s', 'tollbooth req/s', 'tollbooth/baseline', 'p50 baseline',
+    'p50 tollbooth', 'CPU µs/req baseline', 'CPU µs/req tollbooth', 'user µs/req baseline',
+    'user µs/req tollbooth'],
+  keys.map(([n, c]) => [n, c, f0(med(n, c, 'baseline', 'rps')), f0(med(n, c, 'tollbooth', 'rps')),
+    f2(med(n, c, 'tollbooth', 'rps') / med(n, c, 'baseline', 'rps')),
+    f0(med(n, c, 'baseline', 'p50')), f0(med(n, c, 'tollbooth', 'p50')),
+    f1(med(n, c, 'baseline', 'proxyCpu')), f1(med(n, c, 'tollbooth', 'proxyCpu')),
+    f1(med(n, c, 'baseline', 'proxyUser')), f1(med(n, c, 'tollbooth', 'proxyUser'))]),
+) : '';
+
 const goals = [];
 for (const n of Ns) {
   if (Cs.includes(64)) {
@@ -169,7 +182,11 @@ ${latency}
 
 ${cost}
 
-${hasBedrock ? `## Bedrock route (median; translated to Converse and back, SigV4-signed, the mock verifying each signature)
+${hasBaseline ? `## Against the baseline build (median; the same config, interleaved in the same run)
+
+${baseline}
+
+` : ''}${hasBedrock ? `## Bedrock route (median; translated to Converse and back, SigV4-signed, the mock verifying each signature)
 
 ${bedrock}
 

@@ -37,8 +37,10 @@ Attempt fail(ErrorKind kind, std::string message, std::string detail) {
   return a;
 }
 
-std::string route_header(const ResolvedRoute& r, std::string_view upstream_request_id) {
-  std::string h = "x-tollbooth-route: " + r.provider->name + "\r\n";
+std::string_view route_header(ClientConn& c, const ResolvedRoute& r,
+                              std::string_view upstream_request_id) {
+  std::string& h = c.scratch;  // reused across the connection's requests: no allocation
+  h.assign("x-tollbooth-route: ").append(r.provider->name).append("\r\n");
   if (!upstream_request_id.empty())
     h.append("x-upstream-request-id: ").append(upstream_request_id).append("\r\n");
   return h;
@@ -136,7 +138,7 @@ Awaitable<Attempt> try_route(ClientConn& c, const ResolvedRoute& r, std::string_
   c.record.route = r.provider->name;
   auto ct = res[http::field::content_type];
   co_await c.respond(status, ct.empty() ? "application/json" : ct, res.body(),
-                     route_header(r, upstream_request_id(res)));
+                     route_header(c, r, upstream_request_id(res)));
   give_back(w, t, std::move(conn));
   Attempt served{Outcome::served, {}, status, {}};
   served.ttfb_us = head.ttfb_us;
@@ -152,7 +154,7 @@ Awaitable<Attempt> relay_stream(ClientConn& c, const ResolvedRoute& r,
   auto& res = conn->parser().get();
   openai::SseParser sse;
   std::string out;
-  std::string headers = route_header(r, upstream_request_id(res));
+  std::string_view headers = route_header(c, r, upstream_request_id(res));
   for (;;) {
     conn->expires_after(t.idle_timeout);
     auto ec = co_await conn->read_some();
@@ -225,11 +227,13 @@ Error no_route_error(const std::string& model, const std::vector<Tried>& tried,
                     {}, "no_route_available");
 }
 
-// The longest Retry-After among failed attempts, in ms; nullopt when none sent one.
-std::optional<std::int64_t> longest_retry_after(const std::vector<Tried>& tried,
+// The longest Retry-After among the failed attempts from `first` on (this round), in ms;
+// nullopt when none sent one.
+std::optional<std::int64_t> longest_retry_after(const std::vector<Tried>& tried, std::size_t first,
                                                 std::int64_t now_ms) {
   std::optional<std::int64_t> longest;
-  for (const auto& t : tried) {
+  for (std::size_t i = first; i < tried.size(); ++i) {
+    const Tried& t = tried[i];
     if (t.attempt.retry_after.empty()) continue;
     if (auto ms = parse_retry_after(t.attempt.retry_after, now_ms))
       longest = std::max(longest.value_or(0), static_cast<std::int64_t>(ms->count()));
@@ -270,11 +274,19 @@ Awaitable<std::vector<Tried>> run_plan(ClientConn& c, const ResolvedModel& model
                                                                  started)
         .count();
   };
+  // The upstream head is written into the connection's reused buffer, given back at the end.
   UpstreamRequest ureq;
+  ureq.head.swap(c.upstream_head);
+  struct GiveBack {
+    std::string& from;
+    std::string& to;
+    ~GiveBack() { to.swap(from); }
+  } give_back_head{ureq.head, c.upstream_head};
   std::vector<Tried> tried;
   std::uint32_t attempts = 0;
   for (;;) {
     bool retry_worth = false;
+    const std::size_t round_start = tried.size();
     for (const auto& candidate : plan.candidates()) {
       if (attempts >= policy.attempts) co_return tried;
       // A half-open breaker lets one probe through; another request holds it right now.
@@ -297,7 +309,7 @@ Awaitable<std::vector<Tried>> run_plan(ClientConn& c, const ResolvedModel& model
     if (!retry_worth || tried.empty()) co_return tried;
     // Every candidate failed. Another round goes back to routes that just failed, so it waits
     // for their Retry-After; one longer than max_backoff is the client's to honour instead.
-    auto retry_after = longest_retry_after(tried, unix_now_ms());
+    auto retry_after = longest_retry_after(tried, round_start, unix_now_ms());
     if (retry_after && *retry_after > policy.max_backoff_ms) co_return tried;
     routing::AttemptOutcome outcome;
     outcome.attempts_made = attempts;

@@ -40,7 +40,9 @@ struct Attempt {
 Attempt fail(ErrorKind kind, std::string message, std::string detail = {});
 
 // "x-tollbooth-route: name\r\n" plus the upstream's request id when it sent one.
-std::string route_header(const ResolvedRoute& r, std::string_view upstream_request_id);
+// Written into the connection's scratch buffer: valid until the next call on this connection.
+std::string_view route_header(ClientConn& c, const ResolvedRoute& r,
+                              std::string_view upstream_request_id);
 
 // The upstream's own request id (x-request-id, apim-request-id, x-amzn-RequestId), for support.
 std::string_view upstream_request_id(const http::response<http::string_body>& res);

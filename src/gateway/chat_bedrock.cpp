@@ -85,7 +85,7 @@ Awaitable<Attempt> try_bedrock(ClientConn& c, const ResolvedRoute& r, std::strin
     co_return fail(ErrorKind::bad_gateway, "the upstream broke off its answer");
   if (status != 200) {
     Error e = bedrock::error_from_bedrock(status, res["x-amzn-ErrorType"], res.body());
-    std::string headers = route_header(r, upstream_request_id(res));
+    std::string_view headers = route_header(c, r, upstream_request_id(res));
     give_back(w, t, std::move(conn));
     if (e.retryable) co_return failed_with(std::move(e), status);
     // Bedrock's validation errors are the client's: answered in OpenAI shape, no fallback.
@@ -94,7 +94,7 @@ Awaitable<Attempt> try_bedrock(ClientConn& c, const ResolvedRoute& r, std::strin
     co_return Attempt{Outcome::served, {}, status, {}};
   }
   auto reply_body = bedrock::chat_completion_from_converse(res.body(), reply);
-  std::string headers = route_header(r, upstream_request_id(res));
+  std::string_view headers = route_header(c, r, upstream_request_id(res));
   give_back(w, t, std::move(conn));
   if (!reply_body) co_return failed_with(std::move(reply_body).error(), status);
   c.record.usage = reply_body->usage;
@@ -119,7 +119,7 @@ Awaitable<Attempt> relay_converse_stream(ClientConn& c, const ResolvedRoute& r,
   bedrock::ConverseStreamTranslator tr(reply);
   std::vector<aws::EventMessage> frames;
   std::string out;
-  const std::string headers = route_header(r, upstream_request_id(res));
+  const std::string_view headers = route_header(c, r, upstream_request_id(res));
   for (;;) {
     conn->expires_after(t.idle_timeout);
     auto ec = co_await conn->read_some();

@@ -43,8 +43,7 @@ Awaitable<void> models(ClientConn& c, const HttpRequest& req, std::string_view p
       model && gateway::may_see_routing(cfg, req[http::field::authorization])) {
     body.pop_back();  // the closing brace of the model object
     body += R"(,"tollbooth":)";
-    body += routing::model_facts_json(catalog, *model,
-                                      gateway::utc_day(gateway::unix_now_ms()));
+    body += routing::model_facts_json(catalog, *model, gateway::utc_day(gateway::unix_now_ms()));
     body += '}';
   }
   co_await c.respond(200, kJson, body);

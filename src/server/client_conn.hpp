@@ -38,6 +38,10 @@ class ClientConn {
   // Preformatted "Name: value\r\n" lines every response to this request carries (such as
   // x-tollbooth-plan for callers allowed to see it); cleared by begin_request.
   std::string response_headers;
+  // Buffers the request path reuses across this connection's requests, so a kept-alive
+  // connection's requests allocate none: the route headers, the upstream request head.
+  std::string scratch;
+  std::string upstream_head;
 
   // Starts a new request: fresh record with a new request id.
   void begin_request();
