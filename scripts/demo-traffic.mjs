@@ -7,10 +7,12 @@ async function chat(title, body) {
   const started = performance.now();
   const res = await fetch(`${base}/v1/chat/completions`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: 'Bearer demo-client' },
+    // The admin key (scripts/demo sets it) lets the demo see each request's routing plan.
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${process.env.TOLLBOOTH_ADMIN_KEY ?? 'demo-client'}` },
     body: JSON.stringify(body),
   });
   const route = res.headers.get('x-tollbooth-route') ?? '-';
+  const plan = res.headers.get('x-tollbooth-plan');
   let text = '';
   let usage;
   if (body.stream && res.ok) {
@@ -38,6 +40,7 @@ async function chat(title, body) {
     usage = json.usage;
     console.log(`\n-- ${title}\n   HTTP ${res.status}: ${text}`);
   }
+  if (plan) console.log(`   plan: ${plan}`);
   const ms = (performance.now() - started).toFixed(1);
   rows.push({ request: title, status: res.status, route, in: usage?.prompt_tokens ?? '-', out: usage?.completion_tokens ?? '-', ms });
 }
@@ -48,6 +51,10 @@ console.log(`models served: ${models.data.map((m) => m.id).join(', ')}`);
 
 await chat('gpt-4o, non-streaming (primary: Azure east)', { model: 'gpt-4o', messages: user('What does a toll booth do?') });
 await chat('gpt-4o, streaming with usage', { model: 'gpt-4o', messages: user('Stream me a short answer about clouds'), stream: true, stream_options: { include_usage: true } });
+await chat('gpt-4o with an image: the primary lacks vision, so OpenAI serves', {
+  model: 'gpt-4o',
+  messages: [{ role: 'user', content: [{ type: 'text', text: 'What is in this picture?' }, { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=' } }] }],
+});
 await chat('gpt-4o-mini, primary (Azure west) answers 503, falls back to OpenAI', { model: 'gpt-4o-mini', messages: user('Are you there?') });
 await chat('gpt-4o-mini, streaming, same fallback', { model: 'gpt-4o-mini', messages: user('Stream through the fallback'), stream: true, stream_options: { include_usage: true } });
 await chat('claude-sonnet on AWS Bedrock (translated to Converse, SigV4-signed)', { model: 'claude-sonnet', messages: user('Hello from the OpenAI API') });
