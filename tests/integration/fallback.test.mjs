@@ -74,3 +74,14 @@ test('a stream that stalls past idle_timeout after it started ends with an in-ba
   assert.ok(events.length >= 2, 'the first event arrived before the stall');
   assert.match(events.at(-1).error.message, /staller: .*idle_timeout/);
 });
+
+test('a cloud refusing the gateway\'s own key (401) is a route fault: the next route serves', async () => {
+  const res = await chat(s.gw.url, { model: 'wrong-key-first', messages: msg });
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get('x-tollbooth-route'), 'openai');
+  const only = await chat(s.gw.url, { model: 'wrong-key-only', messages: msg });
+  assert.equal(only.status, 502, 'not the 401: the client\'s own key is not at fault');
+  const { error } = await only.json();
+  assert.match(error.message, /azure-wrong-key: HTTP 401: the cloud refused the gateway's credentials/);
+  assert.doesNotMatch(error.message, /not-the-azure-key/);
+});

@@ -197,6 +197,11 @@ providers:
     base_url: http://127.0.0.1:9/v1
     api_key: k
     connect_timeout: 500ms
+  azure-wrong-key:
+    kind: azure
+    endpoint: ${m}/azure-east
+    api_key: not-the-azure-key
+    api_version: 2024-10-21
   bedrock-us:
     kind: bedrock
     region: us-east-1
@@ -283,6 +288,13 @@ models:
     routes:
       - { provider: staller }
       - { provider: openai }
+  wrong-key-first:
+    routes:
+      - { provider: azure-wrong-key, deployment: gpt4o-prod }
+      - { provider: openai }
+  wrong-key-only:
+    routes:
+      - { provider: azure-wrong-key, deployment: gpt4o-prod }
   claude:
     routes:
       - { provider: bedrock-us, model_id: "us.anthropic.claude-3-5-sonnet-20240620-v1:0" }
