@@ -125,14 +125,12 @@ Awaitable<Attempt> try_route(ClientConn& c, const ResolvedRoute& r, std::string_
   }
   if (status == 401 || status == 403) {
     // The cloud refused the gateway's own credentials (the client's never reach it): a
-    // configuration fault of this route, not the client's. The next route may serve; the
-    // cloud's body stays in the log, since it may describe the key.
+    // configuration fault of this route, not the client's, and the next route may serve. The
+    // cloud's body is dropped: OpenAI's echoes part of the key.
     Attempt a = fail(ErrorKind::bad_gateway, "HTTP " + std::to_string(status) +
                                                  ": the cloud refused the gateway's credentials");
     a.upstream_status = status;
-    bool whole = co_await read_body(*conn, t);
-    a.error.detail = std::string(res.body().substr(0, 512));
-    if (whole) give_back(w, t, std::move(conn));
+    if (co_await read_body(*conn, t)) give_back(w, t, std::move(conn));
     co_return a;
   }
   bool event_stream = res[http::field::content_type].starts_with("text/event-stream");
