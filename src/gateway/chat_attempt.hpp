@@ -1,6 +1,7 @@
 #pragma once
-// One attempt of a chat request on one route, shared by the passthrough path (chat.cpp) and the
-// translated Bedrock path (chat_bedrock.cpp). I/O header: include only from gateway .cpp files.
+// One attempt of a chat request on one route, shared by the flow (chat.cpp), the passthrough
+// attempt (chat_openai.cpp) and the translated Bedrock attempt (chat_bedrock.cpp). I/O header:
+// include only from gateway .cpp files.
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -57,6 +58,13 @@ Awaitable<Attempt> exchange_head(Worker& w, const UpstreamTarget& t, const Upstr
 Awaitable<bool> read_body(UpstreamConn& conn, const UpstreamTarget& t);
 // Pools the connection when its exchange ended cleanly, closes it otherwise.
 void give_back(Worker& w, const UpstreamTarget& t, std::unique_ptr<UpstreamConn> conn);
+
+// One attempt of the request on route `r` (chat_openai.cpp): dispatches on the provider kind;
+// OpenAI-wire providers forward the client's bytes, writing the upstream head into `ureq`.
+// `first_byte_timeout` is this attempt's (the route's, cut to the request's deadline).
+Awaitable<Attempt> try_route(ClientConn& c, const ResolvedRoute& r, std::string_view body,
+                             const openai::ChatInspection& facts, UpstreamRequest& ureq,
+                             std::chrono::milliseconds first_byte_timeout);
 
 // The Bedrock route: translate, sign, send, translate the answer back (chat_bedrock.cpp).
 Awaitable<Attempt> try_bedrock(ClientConn& c, const ResolvedRoute& r, std::string_view body,
