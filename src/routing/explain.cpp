@@ -171,6 +171,12 @@ std::string plan_header(const Catalog& catalog, const Plan& plan, std::int64_t n
     out += fmt::format("{}=skip:{}({})", catalog.route(r.route).label, rule_name(r.rule),
                        rule_detail(catalog, r, now_ms));
   }
+  // Labels and details come from the config (deployment and model names, region labels): keep
+  // the value one visible-ASCII header field whatever they hold, and the access log one line.
+  for (char& ch : out) {
+    auto u = static_cast<unsigned char>(ch);
+    if (u < 0x21 || u > 0x7e || ch == ',') ch = '_';
+  }
   return out;
 }
 

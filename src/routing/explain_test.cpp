@@ -113,3 +113,25 @@ TEST(Explain, UsdIsPrintedExactly) {
 
 }  // namespace
 }  // namespace tollbooth::routing
+
+namespace tollbooth::routing {
+namespace {
+
+TEST(Explain, HeaderStaysOneVisibleAsciiFieldWhateverTheConfigNames) {
+  World w(R"(
+providers:
+  p:
+    kind: openai
+    base_url: http://127.0.0.1:1/v1
+models:
+  m:
+    routes:
+      - {provider: p, model: "a\r\nx-evil: 1, b"}
+      - {provider: p, model: "zz"}
+)");
+  Plan plan = w.plan_for("m", on("2026-06-01", {}));
+  EXPECT_EQ(plan_header(w.catalog, plan, 0), "p/a__x-evil:_1__b=ordered;p/zz=ordered");
+}
+
+}  // namespace
+}  // namespace tollbooth::routing

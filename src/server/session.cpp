@@ -29,11 +29,14 @@ void log_access(const ClientConn& c, const http::request<http::string_body>& req
                                                                   start)
                 .count();
   const auto& r = c.record;
+  // The model name is the client's own text: a newline in it must not forge a log line.
+  std::string model = r.model.empty() ? "-" : r.model;
+  for (char& ch : model)
+    if (static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f) ch = '_';
   spdlog::info("{} {} {} {} model={} route={} stream={} in={} out={} us={}{}{}{}{}", r.request_id,
                std::string_view(req.method_string()), std::string_view(req.target()), r.status,
-               r.model.empty() ? "-" : r.model, r.route.empty() ? "-" : r.route, r.stream,
-               r.usage.input_tokens, r.usage.output_tokens, us,
-               r.attempts.empty() ? "" : " failed=", r.attempts,
+               model, r.route.empty() ? "-" : r.route, r.stream, r.usage.input_tokens,
+               r.usage.output_tokens, us, r.attempts.empty() ? "" : " failed=", r.attempts,
                r.plan.empty() ? "" : " ", r.plan);
 }
 

@@ -61,3 +61,11 @@ test('the server stays up after a burst of bad requests', async () => {
   const ok = await chat(s.gw.url, { model: 'direct', messages: [{ role: 'user', content: 'still there?' }] });
   assert.equal(ok.status, 200);
 });
+
+test('a model name with a newline cannot forge an access-log line', async () => {
+  const res = await chat(s.gw.url, { model: 'nope\n[info] forged line', messages: [{ role: 'user', content: 'x' }] });
+  assert.equal(res.status, 404);
+  await new Promise((r) => setTimeout(r, 100));
+  assert.doesNotMatch(s.gw.stderr(), /\n\[info\] forged line/);
+  assert.match(s.gw.stderr(), /model=nope_\[info\] forged line/);
+});
