@@ -111,33 +111,29 @@ const noise = table(
   }),
 );
 
+// Two targets of the same run side by side: req/s, their ratio, p50, CPU and user CPU per request.
+function pairTable(x, y, xName, yName) {
+  return table(
+    ['N', 'conns', `${xName} req/s`, `${yName} req/s`, `${yName}/${xName}`, `p50 ${xName}`,
+      `p50 ${yName}`, `CPU µs/req ${xName}`, `CPU µs/req ${yName}`, `user µs/req ${xName}`,
+      `user µs/req ${yName}`],
+    keys.map(([n, c]) => [n, c, f0(med(n, c, x, 'rps')), f0(med(n, c, y, 'rps')),
+      f2(med(n, c, y, 'rps') / med(n, c, x, 'rps')),
+      f0(med(n, c, x, 'p50')), f0(med(n, c, y, 'p50')),
+      f1(med(n, c, x, 'proxyCpu')), f1(med(n, c, y, 'proxyCpu')),
+      f1(med(n, c, x, 'proxyUser')), f1(med(n, c, y, 'proxyUser'))]),
+  );
+}
+
 // The Bedrock route against the passthrough route of the same gateway: what translation, SigV4
 // signing and the answer's translation back cost. The mock verifies every signature, so its CPU
 // per request is higher on this route too.
 const hasBedrock = runs.some((r) => r.target === 'bedrock');
-const bedrock = hasBedrock ? table(
-  ['N', 'conns', 'passthrough req/s', 'bedrock req/s', 'bedrock/passthrough', 'p50 passthrough',
-    'p50 bedrock', 'CPU µs/req passthrough', 'CPU µs/req bedrock', 'user µs/req passthrough',
-    'user µs/req bedrock'],
-  keys.map(([n, c]) => [n, c, f0(med(n, c, 'tollbooth', 'rps')), f0(med(n, c, 'bedrock', 'rps')),
-    f2(med(n, c, 'bedrock', 'rps') / med(n, c, 'tollbooth', 'rps')),
-    f0(med(n, c, 'tollbooth', 'p50')), f0(med(n, c, 'bedrock', 'p50')),
-    f1(med(n, c, 'tollbooth', 'proxyCpu')), f1(med(n, c, 'bedrock', 'proxyCpu')),
-    f1(med(n, c, 'tollbooth', 'proxyUser')), f1(med(n, c, 'bedrock', 'proxyUser'))]),
-) : '';
+const bedrock = hasBedrock ? pairTable('tollbooth', 'bedrock', 'passthrough', 'bedrock') : '';
 
 // tollbooth against an older build of itself (bench/run --baseline), same config, same run.
 const hasBaseline = runs.some((r) => r.target === 'baseline');
-const baseline = hasBaseline ? table(
-  ['N', 'conns', 'baseline req/s', 'tollbooth req/s', 'tollbooth/baseline', 'p50 baseline',
-    'p50 tollbooth', 'CPU µs/req baseline', 'CPU µs/req tollbooth', 'user µs/req baseline',
-    'user µs/req tollbooth'],
-  keys.map(([n, c]) => [n, c, f0(med(n, c, 'baseline', 'rps')), f0(med(n, c, 'tollbooth', 'rps')),
-    f2(med(n, c, 'tollbooth', 'rps') / med(n, c, 'baseline', 'rps')),
-    f0(med(n, c, 'baseline', 'p50')), f0(med(n, c, 'tollbooth', 'p50')),
-    f1(med(n, c, 'baseline', 'proxyCpu')), f1(med(n, c, 'tollbooth', 'proxyCpu')),
-    f1(med(n, c, 'baseline', 'proxyUser')), f1(med(n, c, 'tollbooth', 'proxyUser'))]),
-) : '';
+const baseline = hasBaseline ? pairTable('baseline', 'tollbooth', 'baseline', 'tollbooth') : '';
 
 const goals = [];
 for (const n of Ns) {

@@ -4,57 +4,17 @@
 #include <gtest/gtest.h>
 
 #include "config/config.hpp"
+#include "config/config_test_support.hpp"
 
 namespace tollbooth {
 
-// Defined in config_test.cpp: failed matchers show a problem as the user would read it.
-void PrintTo(const ConfigProblem& p, std::ostream* os);
-
 namespace {
 
+using namespace config_test;
 using std::chrono::milliseconds;
 using ::testing::AllOf;
 using ::testing::ElementsAre;
-using ::testing::Field;
 using ::testing::HasSubstr;
-
-const char* dummy_env(const char*) {
-  return "dummy-key";
-}
-
-std::string yaml(const char* text) {
-  return text[0] == '\n' ? text + 1 : text;
-}
-
-std::vector<ConfigProblem> problems_in(const std::string& text) {
-  try {
-    load_config_string(text, "test.yaml", &dummy_env);
-  } catch (const ConfigError& e) {
-    return e.problems();
-  }
-  ADD_FAILURE() << "expected the config to be rejected:\n" << text;
-  return {};
-}
-
-std::shared_ptr<const Config> load_ok(const std::string& text) {
-  try {
-    return load_config_string(text, "test.yaml", &dummy_env);
-  } catch (const ConfigError& e) {
-    ADD_FAILURE() << "unexpected problems:\n" << format_problems(e.problems());
-    return std::make_shared<const Config>();
-  }
-}
-
-auto problem(int line, int column, const std::string& message) {
-  return AllOf(Field("line", &ConfigProblem::line, line),
-               Field("column", &ConfigProblem::column, column),
-               Field("message", &ConfigProblem::message, message));
-}
-
-auto problem_at_line(int line, const ::testing::Matcher<const std::string&>& message) {
-  return AllOf(Field("line", &ConfigProblem::line, line),
-               Field("message", &ConfigProblem::message, message));
-}
 
 Days day(const char* text) {
   return *parse_date(text);

@@ -1,4 +1,5 @@
 #include "config/config.hpp"
+#include "config/config_test_support.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -10,15 +11,9 @@
 
 namespace tollbooth {
 
-// Failed matchers show the problem as the user would read it.
-void PrintTo(const ConfigProblem& p, std::ostream* os) {
-  std::string line = format_problems({p});
-  line.pop_back();  // the '\n'
-  *os << line;
-}
-
 namespace {
 
+using namespace config_test;
 using std::chrono::milliseconds;
 using ::testing::AllOf;
 using ::testing::ElementsAre;
@@ -28,47 +23,8 @@ using ::testing::IsEmpty;
 using ::testing::Not;
 using ::testing::SizeIs;
 
-// Every variable is set to a dummy, so tests never depend on the real environment.
-const char* dummy_env(const char*) {
-  return "dummy-key";
-}
 const char* empty_env(const char*) {
   return nullptr;
-}
-
-// Raw strings start with a newline for readability; drop it so line 1 is the first YAML line.
-std::string yaml(const char* text) {
-  return text[0] == '\n' ? text + 1 : text;
-}
-
-std::vector<ConfigProblem> problems_in(const std::string& text, EnvLookup env = &dummy_env) {
-  try {
-    load_config_string(text, "test.yaml", env);
-  } catch (const ConfigError& e) {
-    return e.problems();
-  }
-  ADD_FAILURE() << "expected the config to be rejected:\n" << text;
-  return {};
-}
-
-std::shared_ptr<const Config> load_ok(const std::string& text, EnvLookup env = &dummy_env) {
-  try {
-    return load_config_string(text, "test.yaml", env);
-  } catch (const ConfigError& e) {
-    ADD_FAILURE() << "unexpected problems:\n" << format_problems(e.problems());
-    return std::make_shared<const Config>();
-  }
-}
-
-auto problem(int line, int column, const std::string& message) {
-  return AllOf(Field("line", &ConfigProblem::line, line),
-               Field("column", &ConfigProblem::column, column),
-               Field("message", &ConfigProblem::message, message));
-}
-
-auto problem_at_line(int line, const ::testing::Matcher<const std::string&>& message) {
-  return AllOf(Field("line", &ConfigProblem::line, line),
-               Field("message", &ConfigProblem::message, message));
 }
 
 // A valid file the tests below break one line at a time.
