@@ -37,6 +37,14 @@ struct Attempt {
   std::int64_t ttfb_us = 0;  // request sent → response head, when the upstream answered
 };
 
+// An attempt that gave the client its answer (upstream `status`), with the time to the
+// upstream's response head when known.
+inline Attempt served(int status, std::int64_t ttfb_us = 0) {
+  Attempt a{Outcome::served, {}, status, {}};
+  a.ttfb_us = ttfb_us;
+  return a;
+}
+
 // A failed attempt the next route may retry.
 Attempt fail(ErrorKind kind, std::string message, std::string detail = {});
 

@@ -91,7 +91,7 @@ Awaitable<Attempt> try_bedrock(ClientConn& c, const ResolvedRoute& r, std::strin
     // Bedrock's validation errors are the client's: answered in OpenAI shape, no fallback.
     c.record.route = r.provider->name;
     co_await c.respond_error(e, headers);
-    co_return Attempt{Outcome::served, {}, status, {}};
+    co_return served(status);
   }
   auto reply_body = bedrock::chat_completion_from_converse(res.body(), reply);
   std::string_view headers = route_header(c, r, upstream_request_id(res));
@@ -100,9 +100,7 @@ Awaitable<Attempt> try_bedrock(ClientConn& c, const ResolvedRoute& r, std::strin
   c.record.usage = reply_body->usage;
   c.record.route = r.provider->name;
   co_await c.respond(200, "application/json", reply_body->body, headers);
-  Attempt served{Outcome::served, {}, 200, {}};
-  served.ttfb_us = head.ttfb_us;
-  co_return served;
+  co_return served(200, head.ttfb_us);
 }
 
 namespace {
@@ -151,7 +149,7 @@ Awaitable<Attempt> relay_converse_stream(ClientConn& c, const ResolvedRoute& r,
         co_return failed_with(std::move(e), e.kind == ErrorKind::rate_limited ? 429 : 0);
       c.record.route = r.provider->name;
       co_await c.respond_error(e, headers);
-      co_return Attempt{Outcome::served, {}, http_status(e.kind), {}};
+      co_return served(http_status(e.kind));
     }
     if (tr.done()) break;
     if (!out.empty()) {
@@ -160,7 +158,7 @@ Awaitable<Attempt> relay_converse_stream(ClientConn& c, const ResolvedRoute& r,
       c.record.route = r.provider->name;
       if (!ok) {  // the client went away: stop paying for tokens
         conn->close();
-        co_return Attempt{Outcome::served, {}, 200, {}};
+        co_return served(200);
       }
     }
   }
@@ -181,11 +179,11 @@ Awaitable<Attempt> relay_converse_stream(ClientConn& c, const ResolvedRoute& r,
   // after, so finishing the read keeps the connection for the next request.
   if (!conn->parser().is_done() && !co_await read_body(*conn, t)) {
     conn->close();
-    co_return Attempt{Outcome::served, {}, 200, {}};
+    co_return served(200);
   }
   res.body().clear();
   give_back(c.worker, t, std::move(conn));
-  co_return Attempt{Outcome::served, {}, 200, {}};
+  co_return served(200);
 }
 
 }  // namespace

@@ -140,9 +140,7 @@ Awaitable<Attempt> try_route(ClientConn& c, const ResolvedRoute& r, std::string_
   co_await c.respond(status, ct.empty() ? "application/json" : ct, res.body(),
                      route_header(c, r, upstream_request_id(res)));
   give_back(w, t, std::move(conn));
-  Attempt served{Outcome::served, {}, status, {}};
-  served.ttfb_us = head.ttfb_us;
-  co_return served;
+  co_return served(status, head.ttfb_us);
 }
 
 namespace {
@@ -178,7 +176,7 @@ Awaitable<Attempt> relay_stream(ClientConn& c, const ResolvedRoute& r,
       c.record.route = r.provider->name;
       if (!ok) {  // the client went away: stop paying for tokens
         conn->close();
-        co_return Attempt{Outcome::served, {}, 200, {}};
+        co_return served(200);
       }
     }
     if (!ec && conn->parser().is_done()) break;
@@ -199,7 +197,7 @@ Awaitable<Attempt> relay_stream(ClientConn& c, const ResolvedRoute& r,
   if (!c.head_sent) co_return fail(ErrorKind::bad_gateway, "the upstream stream had no events");
   co_await c.end_stream();
   give_back(c.worker, t, std::move(conn));
-  co_return Attempt{Outcome::served, {}, 200, {}};
+  co_return served(200);
 }
 
 }  // namespace
