@@ -12,10 +12,10 @@
 #include <sstream>
 #include <vector>
 
+#include "api/openai/chat_request.hpp"
 #include "config/config.hpp"
 #include "core/date.hpp"
 #include "routing/catalog.hpp"
-#include "api/openai/chat_request.hpp"
 #include "routing/explain.hpp"
 #include "routing/planner.hpp"
 
@@ -94,8 +94,8 @@ int run_route(const RouteOptions& options) {
   if (!facts) {
     const Error& e = facts.error();
     std::cerr << options.request_file << ": " << e.message
-              << (e.param.empty() ? "" : " (" + e.param + ")")
-              << " — clients would get " << http_status(e.kind) << "\n";
+              << (e.param.empty() ? "" : " (" + e.param + ")") << " — clients would get "
+              << http_status(e.kind) << "\n";
     return kExitProblem;
   }
   auto& needs = *facts;
