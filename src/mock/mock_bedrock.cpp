@@ -17,6 +17,7 @@ namespace json = boost::json;
 namespace {
 
 constexpr std::size_t kEcho = 64;
+constexpr std::string_view kPreamble = "Let me check.";  // text before the tool calls
 
 Error invalid(std::string message) {
   return make_error(ErrorKind::invalid_request, std::move(message));
@@ -381,14 +382,22 @@ ConverseAnswer make_converse_answer(std::string_view cloud, const ConverseInput&
   ConverseAnswer a;
   a.input_tokens = in.input_tokens;
   if (!in.tools.empty() && !in.last_user_has_tool_results) {
+    const auto w = words(in.last_user_text);
+    const auto has_word = [&](std::string_view word) {
+      return std::find(w.begin(), w.end(), word) != w.end();
+    };
+    // Models may write a sentence before they call a tool; "preamble" gives that answer shape
+    // so a gateway's handling of it (e.g. behind its response_format tool) can be tested.
+    if (has_word("preamble")) {
+      a.blocks.push_back(ConverseBlock{std::string(kPreamble), {}, {}, {}});
+      a.output_tokens += count_words(kPreamble);
+    }
     std::vector<std::string_view> called;
     if (!in.tool_choice.empty()) {
       called.push_back(in.tool_choice);
     } else {
       called.push_back(in.tools[0]);
-      const auto w = words(in.last_user_text);
-      const bool parallel = std::find(w.begin(), w.end(), "parallel") != w.end();
-      if (parallel && in.tools.size() >= 2) called.push_back(in.tools[1]);
+      if (has_word("parallel") && in.tools.size() >= 2) called.push_back(in.tools[1]);
     }
     std::string input = R"({"echo":)";
     append_json_string(input, first_chars(in.last_user_text, kEcho));

@@ -157,6 +157,56 @@ TEST(MockBedrock, ToolUseStreamHasStartAndTwoFragments) {
   EXPECT_EQ(input, R"({"echo":"weather?"})");
 }
 
+TEST(MockBedrock, PreambleWritesTextBeforeTheToolCall) {
+  std::string forced(kTools);
+  forced.insert(forced.size() - 1, R"(,"toolChoice":{"tool":{"name":"get_time"}})");
+  const auto a = answer_for(
+      std::string(R"({"messages":[{"role":"user","content":[{"text":"preamble please"}]}],)") +
+      forced + "}");
+  ASSERT_EQ(a.blocks.size(), 2u);
+  EXPECT_EQ(a.blocks[0].text, "Let me check.");
+  EXPECT_EQ(a.blocks[1].tool_name, "get_time");
+  EXPECT_EQ(a.blocks[1].tool_use_id, "tooluse_mock_1");
+  EXPECT_EQ(a.stop_reason, "tool_use");
+  // 3 words of text + the words of {"echo":"preamble please"}.
+  EXPECT_EQ(a.output_tokens, 3 + 2);
+
+  std::string out;
+  render_converse(a, out);
+  const auto v = json::parse(out);
+  EXPECT_EQ(v.at_pointer("/output/message/content/0/text"), "Let me check.");
+  EXPECT_EQ(v.at_pointer("/output/message/content/1/toolUse/input/echo"), "preamble please");
+
+  // The stream: text deltas on block 0, then the tool call on block 1.
+  std::string all;
+  for (const auto& f : render_converse_stream(a)) all += f;
+  auto events = aws::decode_events(all);
+  ASSERT_TRUE(events);
+  std::string text, input;
+  std::vector<std::string> order;
+  for (const auto& e : *events) {
+    if (e.event_type() != "contentBlockDelta" && e.event_type() != "contentBlockStart") continue;
+    const auto p = json::parse(e.payload);
+    order.push_back(std::string(e.event_type()) + "@" +
+                    std::to_string(p.at("contentBlockIndex").as_int64()));
+    if (e.event_type() != "contentBlockDelta") continue;
+    if (const auto* t = p.at("delta").as_object().if_contains("text")) text += t->as_string();
+    if (const auto* u = p.at("delta").as_object().if_contains("toolUse"))
+      input += u->at("input").as_string();
+  }
+  EXPECT_EQ(text, "Let me check.");
+  EXPECT_EQ(input, R"({"echo":"preamble please"})");
+  EXPECT_EQ(order, (std::vector<std::string>{"contentBlockDelta@0", "contentBlockDelta@0",
+                                             "contentBlockDelta@0", "contentBlockStart@1",
+                                             "contentBlockDelta@1", "contentBlockDelta@1"}));
+
+  // Without tools the word is only text.
+  const auto plain =
+      answer_for(R"({"messages":[{"role":"user","content":[{"text":"preamble please"}]}]})");
+  ASSERT_EQ(plain.blocks.size(), 1u);
+  EXPECT_EQ(plain.blocks[0].text, "br says: preamble please");
+}
+
 constexpr std::string_view kPath =
     "/br/model/us.anthropic.claude-3-5-sonnet-20240620-v1%3A0/converse";
 constexpr std::string_view kBody = R"({"messages":[{"role":"user","content":[{"text":"Hello"}]}]})";

@@ -83,7 +83,8 @@ error_code read_tool_use(od::value& v, Answer& a, std::string_view json_tool) {
   }
   if (call.arguments.empty()) call.arguments = "{}";
   if (!json_tool.empty() && call.name == json_tool) {
-    a.json = std::move(call.arguments);
+    // The first call is the answer, as in a stream, which cannot take back what it sent.
+    if (!a.has_json) a.json = std::move(call.arguments);
     a.has_json = true;
   } else {
     a.calls.push_back(std::move(call));

@@ -182,7 +182,12 @@ void ConverseStreamTranslator::block_start(std::string_view payload, std::string
   if (!tool_use) return;  // text, image or toolResult blocks: their deltas say it all
   role_chunk(out);
   if (!json_tool_.empty() && name == json_tool_) {
-    tools_.push_back({block, -1, false});
+    // Whatever the model wrote before it answered is not the answer: the content must be the
+    // JSON alone, as in the non-streamed translation. A second call is ignored because the
+    // first one's JSON is already out.
+    tools_.push_back({block, answered_ ? kIgnoredTool : kResponseTool, false});
+    answered_ = true;
+    held_.clear();
     return;
   }
   int index = tool_count_++;
@@ -218,17 +223,19 @@ void ConverseStreamTranslator::block_delta(std::string_view payload, std::string
   };
   if (read()) return malformed("contentBlockDelta", out);
   if (d.kind == DeltaKind::none || d.fragment == "\"\"") return;
+  if (d.kind == DeltaKind::text && !json_tool_.empty()) return hold_text(d.fragment);
   ToolBlock* tool = nullptr;
   if (d.kind == DeltaKind::tool_input) {
     tool = tool_block(d.block);
     if (!tool) return malformed("contentBlockDelta", out);  // input for a call never started
     tool->got_input = true;
+    if (tool->index == kIgnoredTool) return;
   }
   role_chunk(out);
   open_chunk(out);
   if (d.kind == DeltaKind::reasoning) {
     out += R"({"reasoning_content":)"sv;
-  } else if (d.kind == DeltaKind::text || tool->index < 0) {
+  } else if (d.kind == DeltaKind::text || tool->index == kResponseTool) {
     out += R"({"content":)"sv;  // text, or the response_format tool's JSON
   } else {
     out += R"({"tool_calls":[{"index":)"sv;
@@ -238,6 +245,19 @@ void ConverseStreamTranslator::block_delta(std::string_view payload, std::string
   out += d.fragment;
   out += d.kind == DeltaKind::tool_input && tool->index >= 0 ? "}}]}" : "}";
   close_chunk(out, {});
+}
+
+// While the response_format tool may still come, text cannot be streamed: if the tool comes,
+// the content must be its JSON alone. `fragment` is a raw JSON string token: it is kept escaped,
+// without its quotes, so the held fragments join into one valid JSON string.
+void ConverseStreamTranslator::hold_text(std::string_view fragment) {
+  if (answered_ || held_cut_) return;  // after the JSON, or past the cap: dropped
+  std::string_view inner = fragment.substr(1, fragment.size() - 2);
+  if (held_.size() + inner.size() > kMaxHeldText) {
+    held_cut_ = true;  // whole fragments only, so no escape sequence is split
+    return;
+  }
+  held_ += inner;
 }
 
 // A tool block with no input at all still owes the client a parseable argument string.
@@ -253,10 +273,10 @@ void ConverseStreamTranslator::block_stop(std::string_view payload, std::string&
       return malformed("contentBlockStop", out);
   }
   ToolBlock* tool = tool_block(block);
-  if (!tool || tool->got_input) return;
+  if (!tool || tool->got_input || tool->index == kIgnoredTool) return;
   tool->got_input = true;
   open_chunk(out);
-  if (tool->index < 0) {
+  if (tool->index == kResponseTool) {
     out += R"({"content":"{}"})"sv;
   } else {
     out += R"({"tool_calls":[{"index":)"sv;
@@ -281,6 +301,19 @@ void ConverseStreamTranslator::message_stop(std::string_view payload, std::strin
   // The response_format tool is our device, not a call the client made.
   if (finish_reason_ == "tool_calls" && tool_count_ == 0) finish_reason_ = "stop";
   role_chunk(out);
+  if (!answered_) {
+    // The answer ended without the response tool: the model answered in text, and the client
+    // gets that text, as the non-streamed translation gives it.
+    if (!held_.empty()) {
+      open_chunk(out);
+      out += R"({"content":")"sv;
+      out += held_;
+      out += R"("})"sv;
+      close_chunk(out, {});
+    }
+    // Text past the cap was dropped: the content is cut, which is what "length" says.
+    if (held_cut_ && finish_reason_ == "stop") finish_reason_ = "length";
+  }
   open_chunk(out);
   out += "{}"sv;
   close_chunk(out, finish_reason_);

@@ -2,6 +2,7 @@
 // AWS Bedrock ConverseStream events → OpenAI chat.completion.chunk SSE events (PROTOCOLS.md
 // §1.4, §5.6, §5.8). Fed one decoded event-stream message at a time (the aws/ codec splits and
 // checks the frames); writes `data: {...}\n\n` events, then `data: [DONE]\n\n`.
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -26,6 +27,14 @@ namespace tollbooth::bedrock {
 //   metadata                   → the usage chunk (choices []) when include_usage, then [DONE]
 // The response_format tool's input fragments are streamed as content, and its call ends with
 // finish_reason "stop". reasoningContent text is streamed as delta.reasoning_content.
+// While that tool is offered (json_tool set), text is held back instead of streamed: a model
+// may write a sentence before it calls the tool, and the content must be the JSON alone. The
+// tool's start drops the held text (and text after it is dropped too); an answer that ends
+// without the tool gets its held text as one content chunk just before the finish_reason, the
+// content the non-streamed translation gives. At most kMaxHeldText bytes are held; text beyond
+// that is dropped, and if the tool then never comes, a finish_reason "stop" becomes "length"
+// (the content was cut). Only the first response tool call is shown: a second one would make
+// the content two JSON values.
 // An exception frame, a payload that is not JSON, or a stream that ends before both
 // messageStop and metadata (finish()) becomes `data: {"error":{...}}\n\n` with no [DONE];
 // after that, or after [DONE], input is ignored.
@@ -54,10 +63,18 @@ class ConverseStreamTranslator {
   // exception as the first frame), the gateway may drop the output and try the next route.
   const std::optional<Error>& error() const noexcept { return error_; }
 
+  // The most text held back while the response tool may still come (escaped JSON bytes).
+  // Far above any preamble a model writes before a tool call; it only bounds a model that
+  // answers a structured-output request with a long plain-text answer instead.
+  static constexpr std::size_t kMaxHeldText = std::size_t{1} << 20;
+
  private:
+  static constexpr int kResponseTool = -1;  // ToolBlock::index of the response_format tool
+  static constexpr int kIgnoredTool = -2;   // ... of a second response_format tool call
+
   struct ToolBlock {
     std::int64_t block = 0;  // Bedrock contentBlockIndex
-    int index = -1;          // OpenAI tool_calls index; -1 for the response_format tool
+    int index = -1;          // OpenAI tool_calls index, or kResponseTool / kIgnoredTool
     bool got_input = false;
   };
 
@@ -67,6 +84,7 @@ class ConverseStreamTranslator {
   void block_start(std::string_view payload, std::string& out);
   void block_delta(std::string_view payload, std::string& out);
   void block_stop(std::string_view payload, std::string& out);
+  void hold_text(std::string_view fragment);
   void message_stop(std::string_view payload, std::string& out);
   void metadata(std::string_view payload, std::string& out);
   void complete(std::string& out);
@@ -82,6 +100,9 @@ class ConverseStreamTranslator {
   bool done_ = false;
   int tool_count_ = 0;
   std::vector<ToolBlock> tools_;
+  bool answered_ = false;  // the response_format tool was called: text is dropped
+  std::string held_;       // text held back while it may still come, escaped, no quotes
+  bool held_cut_ = false;  // text past kMaxHeldText was dropped
   std::string finish_reason_;
   Usage usage_;
   std::optional<Error> error_;

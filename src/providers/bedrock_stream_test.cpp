@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "aws/eventstream.hpp"
+#include "providers/bedrock_response.hpp"
 #include "testing/test_files.hpp"
 
 namespace tb = tollbooth;
@@ -332,4 +333,210 @@ TEST(OpenAiBedrock, CompletesWhateverOrderMessageStopAndMetadataCome) {
   ASSERT_EQ(chunks.size(), 3u);
   EXPECT_EQ(chunks[2].at("usage").at("total_tokens"), 55);
   EXPECT_EQ(chunks[2].at("choices").as_array().size(), 0u);
+}
+
+// ---- response_format with text before (or instead of) the response tool ------------------------
+
+namespace {
+
+// One content block of a model's answer: text, or a tool call when `tool` is set.
+struct Block {
+  std::string text;  // text, or the tool's input JSON
+  std::string tool;  // tool name; empty for text
+};
+
+// The same answer as a Converse body and as ConverseStream events (text in 4-character
+// pieces, tool input in two fragments), so both translations can be compared.
+std::string converse_of(const std::vector<Block>& blocks, std::string_view stop) {
+  // Written by hand: tool inputs go in as written (Boost.JSON would print 2.50 as 2.5E0).
+  std::string body = R"({"output":{"message":{"role":"assistant","content":[)";
+  for (std::size_t i = 0; i < blocks.size(); ++i) {
+    const auto& b = blocks[i];
+    if (i) body += ',';
+    if (b.tool.empty()) {
+      body += R"({"text":)" + json::serialize(json::value(b.text)) + "}";
+    } else {
+      body += R"({"toolUse":{"toolUseId":"t)" + std::to_string(i) + R"(","name":)" +
+              json::serialize(json::value(b.tool)) + R"(,"input":)" + b.text + "}}";
+    }
+  }
+  body += R"(]}},"stopReason":)" + json::serialize(json::value(stop)) + R"(,)" +
+          kUsage.substr(1);  // kUsage's members, after its opening brace
+  return body;
+}
+
+std::vector<Event> stream_of(const std::vector<Block>& blocks, std::string_view stop) {
+  std::vector<Event> out{{"messageStart", R"({"role":"assistant"})"}};
+  auto delta = [&](std::size_t i, json::object d) {
+    out.push_back({"contentBlockDelta",
+                   json::serialize(json::object{{"contentBlockIndex", i}, {"delta", d}})});
+  };
+  for (std::size_t i = 0; i < blocks.size(); ++i) {
+    const auto& b = blocks[i];
+    if (b.tool.empty()) {
+      for (std::size_t pos = 0; pos < b.text.size(); pos += 4)
+        delta(i, json::object{{"text", b.text.substr(pos, 4)}});
+    } else {
+      out.push_back(
+          {"contentBlockStart",
+           json::serialize(json::object{
+               {"contentBlockIndex", i},
+               {"start",
+                json::object{{"toolUse", json::object{{"toolUseId", "t" + std::to_string(i)},
+                                                      {"name", b.tool}}}}}})});
+      const std::size_t half = b.text.size() / 2;
+      for (const auto& piece : {b.text.substr(0, half), b.text.substr(half)})
+        delta(i, json::object{{"toolUse", json::object{{"input", piece}}}});
+    }
+    out.push_back({"contentBlockStop", json::serialize(json::object{{"contentBlockIndex", i}})});
+  }
+  out.push_back({"messageStop", json::serialize(json::object{{"stopReason", stop}})});
+  out.push_back({"metadata", kUsage});
+  return out;
+}
+
+// The content a client assembles from the deltas, and the finish_reason.
+struct Streamed {
+  std::string content;
+  std::string finish_reason;
+  int content_chunks = 0;
+};
+
+Streamed assemble(const std::string& sse) {
+  Streamed s;
+  for (const auto& chunk : chunks_of(sse)) {
+    const auto& choices = chunk.at("choices").as_array();
+    if (choices.empty()) continue;
+    const auto& delta = choices[0].at("delta").as_object();
+    if (const auto* c = delta.if_contains("content"); c && !c->as_string().empty()) {
+      s.content += c->as_string();
+      ++s.content_chunks;
+    }
+    if (const auto& f = choices[0].at("finish_reason"); f.is_string())
+      s.finish_reason = f.as_string();
+  }
+  return s;
+}
+
+}  // namespace
+
+TEST(OpenAiBedrock, StreamsOnlyTheJsonWhenTextComesBeforeTheResponseTool) {
+  bd::ConverseStreamTranslator t(options(true, "answer"));
+  std::string out = run(t, stream_of({{"Let me check.", ""},
+                                      {R"({"q":"x0"})", "answer"},
+                                      {"Done.", ""}},  // text after the JSON is dropped too
+                                     "tool_use"));
+  Streamed s = assemble(out);
+  EXPECT_EQ(s.content, R"({"q":"x0"})") << out;
+  EXPECT_EQ(json::parse(s.content), json::parse(R"({"q":"x0"})"));  // it parses, and it is that
+  EXPECT_EQ(out.find("Let me"), std::string::npos);
+  EXPECT_EQ(out.find("Done"), std::string::npos);
+  EXPECT_EQ(s.finish_reason, "stop");
+  EXPECT_EQ(t.finish_reason(), "stop");
+  EXPECT_EQ(out.find("tool_calls"), std::string::npos);
+  EXPECT_TRUE(t.usage().reported);
+  EXPECT_EQ(t.usage().output_tokens, 30);
+  auto chunks = chunks_of(out);
+  EXPECT_EQ(chunks.back().at("usage").at("completion_tokens"), 30);
+  EXPECT_TRUE(out.ends_with("data: [DONE]\n\n"));
+}
+
+TEST(OpenAiBedrock, FlushesHeldTextWhenTheResponseToolNeverComes) {
+  bd::ConverseStreamTranslator t(options(false, "answer"));
+  const std::string text = "Sorry, I can't answer \"that\" in JSON.\n\u00e9";
+  std::vector<Event> events = stream_of({{text, ""}}, "end_turn");
+  std::string out;
+  for (std::size_t i = 0; i + 2 < events.size(); ++i)
+    t.on_event(events[i].type, events[i].payload, out);
+  // Nothing of the text is out while the tool may still come.
+  EXPECT_EQ(assemble(out).content, "");
+  for (std::size_t i = events.size() - 2; i < events.size(); ++i)
+    t.on_event(events[i].type, events[i].payload, out);
+  Streamed s = assemble(out);
+  EXPECT_EQ(s.content, text);
+  EXPECT_EQ(s.content_chunks, 1);
+  EXPECT_EQ(s.finish_reason, "stop");
+  // The text comes just before the finish_reason chunk.
+  auto chunks = chunks_of(out);
+  ASSERT_GE(chunks.size(), 3u);
+  EXPECT_EQ(delta_of(chunks[chunks.size() - 2]).at("content").as_string(), text);
+  EXPECT_TRUE(t.done());
+  EXPECT_FALSE(t.error());
+
+  // Cut by max tokens before the tool came: the text so far, and "length".
+  bd::ConverseStreamTranslator cut(options(false, "answer"));
+  s = assemble(run(cut, stream_of({{"Let me", ""}}, "max_tokens")));
+  EXPECT_EQ(s.content, "Let me");
+  EXPECT_EQ(s.finish_reason, "length");
+}
+
+TEST(OpenAiBedrock, StreamAndNonStreamGiveTheSameContent) {
+  const std::vector<std::pair<std::vector<Block>, std::string_view>> answers = {
+      {{{"Let me check.", ""}, {R"({"q":"x0","n":[1,2.50]})", "answer"}}, "tool_use"},
+      {{{R"({"q":"x0"})", "answer"}}, "tool_use"},
+      {{{"Plain text, \"quoted\".", ""}}, "end_turn"},
+      {{{"Calling a tool.", ""}, {R"({"city":"Paris"})", "get_weather"}}, "tool_use"},
+      {{{"A", ""}, {R"({"city":"Paris"})", "get_weather"}, {R"({"q":"y"})", "answer"}}, "tool_use"},
+      {{{R"({"q":"first"})", "answer"}, {"between", ""}, {R"({"q":"second"})", "answer"}},
+       "tool_use"},
+      {{{"Let me", ""}}, "max_tokens"},
+      {{}, "end_turn"},
+  };
+  for (const auto& [blocks, stop] : answers) {
+    const std::string converse = converse_of(blocks, stop);
+    SCOPED_TRACE(converse);
+    auto whole = bd::chat_completion_from_converse(converse, options(false, "answer"));
+    ASSERT_TRUE(whole);
+    const json::value body = json::parse(whole->body);
+    const auto& message = body.at("choices").at(0).at("message");
+    const std::string content =
+        message.at("content").is_null() ? "" : std::string(message.at("content").as_string());
+    bd::ConverseStreamTranslator t(options(false, "answer"));
+    Streamed s = assemble(run(t, stream_of(blocks, stop)));
+    EXPECT_EQ(s.content, content);
+    EXPECT_EQ(s.finish_reason, whole->finish_reason);
+  }
+}
+
+TEST(OpenAiBedrock, CapsTheTextHeldWhileTheResponseToolMayCome) {
+  const std::size_t cap = bd::ConverseStreamTranslator::kMaxHeldText;
+  const std::string piece(64 * 1024, 'a');
+  const std::size_t pieces = cap / piece.size() + 2;  // two pieces past the cap
+  auto long_answer = [&](bool then_tool) {
+    std::vector<Event> events{{"messageStart", R"({"role":"assistant"})"}};
+    const std::string delta = R"({"contentBlockIndex":0,"delta":{"text":")" + piece + R"("}})";
+    for (std::size_t i = 0; i < pieces; ++i) events.push_back({"contentBlockDelta", delta});
+    if (then_tool) {
+      events.push_back(
+          {"contentBlockStart",
+           R"({"contentBlockIndex":1,"start":{"toolUse":{"toolUseId":"t","name":"answer"}}})"});
+      events.push_back({"contentBlockDelta",
+                        R"({"contentBlockIndex":1,"delta":{"toolUse":{"input":"{\"q\":1}"}}})"});
+    }
+    events.push_back({"messageStop",
+                      then_tool ? R"({"stopReason":"tool_use"})" : R"({"stopReason":"end_turn"})"});
+    events.push_back({"metadata", kUsage});
+    return events;
+  };
+  // No tool: the first `cap` bytes (whole deltas), and "length" because the content was cut.
+  bd::ConverseStreamTranslator t(options(false, "answer"));
+  Streamed s = assemble(run(t, long_answer(false)));
+  EXPECT_EQ(s.content.size(), cap / piece.size() * piece.size());
+  EXPECT_LE(s.content.size(), cap);
+  EXPECT_EQ(s.finish_reason, "length");
+  EXPECT_TRUE(t.usage().reported);
+  // The tool after all: the dropped text never mattered.
+  bd::ConverseStreamTranslator json_after(options(false, "answer"));
+  s = assemble(run(json_after, long_answer(true)));
+  EXPECT_EQ(s.content, R"({"q":1})");
+  EXPECT_EQ(s.finish_reason, "stop");
+}
+
+TEST(OpenAiBedrock, StreamsTextAtOnceWithoutAResponseTool) {
+  // No response_format: nothing is held, each delta goes out as it comes.
+  bd::ConverseStreamTranslator t(options(false));
+  std::string out;
+  t.on_event("messageStart", R"({"role":"assistant"})", out);
+  t.on_event("contentBlockDelta", R"({"contentBlockIndex":0,"delta":{"text":"Hi"}})", out);
+  EXPECT_EQ(assemble(out).content, "Hi");
 }

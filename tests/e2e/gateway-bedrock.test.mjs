@@ -1,5 +1,6 @@
 // The official OpenAI SDK through the gateway to the mock AWS Bedrock: the SDK cannot tell that
-// Converse answered. Text, streaming, parallel tool calls and tool results, json_schema.
+// Converse answered. Text, streaming, parallel tool calls and tool results, json_schema (also
+// when the model writes text before the response tool).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startStack, thrown } from './stack.mjs';
@@ -139,6 +140,31 @@ test('response_format json_schema: the answer is the JSON content, finish_reason
   let text = '';
   for await (const c of stream) text += c.choices[0]?.delta?.content ?? '';
   assert.deepEqual(JSON.parse(text), { echo: 'give me json' });
+});
+
+test('json_schema, streamed: text the model writes before the response tool stays out of the content', async () => {
+  // "preamble" makes the mock Bedrock write "Let me check." before its tool call (docs/mock.md).
+  const messages = ask('preamble then json');
+  const withTools = await client.chat.completions.create({ model: 'claude', tools, messages });
+  assert.equal(withTools.choices[0].message.content, 'Let me check.'); // the answer has that shape
+
+  const schema = { type: 'object', properties: { echo: { type: 'string' } }, required: ['echo'] };
+  const request = {
+    model: 'claude', messages, response_format: { type: 'json_schema', json_schema: { name: 'answer', schema } },
+  };
+  const whole = await client.chat.completions.create(request);
+  assert.equal(whole.choices[0].finish_reason, 'stop');
+  assert.deepEqual(JSON.parse(whole.choices[0].message.content), { echo: 'preamble then json' });
+
+  const stream = await client.chat.completions.create({ ...request, stream: true, stream_options: { include_usage: true } });
+  const chunks = [];
+  for await (const c of stream) chunks.push(c);
+  const text = chunks.map((c) => c.choices[0]?.delta?.content ?? '').join('');
+  assert.deepEqual(JSON.parse(text), { echo: 'preamble then json' });
+  assert.equal(text, whole.choices[0].message.content);
+  assert.equal(chunks.findLast((c) => c.choices.length).choices[0].finish_reason, 'stop');
+  // The dropped text was still generated: usage counts it, as in the non-streamed answer.
+  assert.deepEqual(chunks.at(-1).usage, whole.usage);
 });
 
 test('a parameter Bedrock cannot honour: the SDK throws BadRequestError naming it', async () => {
