@@ -106,10 +106,12 @@ error_code FactsReader::read_response_format(od::value& v) {
   bool saw_type = false;
   od::json_type type_t = od::json_type::null;
   std::string_view type;
+  KeySet keys;
   for (auto field : obj) {
     if (auto ec = field.error()) return ec;
     std::string_view key;
     if (auto ec = key_of(field.value_unsafe(), key)) return ec;
+    if (!keys.insert(key)) note_duplicate(duplicate_, "response_format." + std::string(key));
     od::value& child = field.value_unsafe().value();
     if (equals(key, "type")) {
       saw_type = true;
@@ -205,15 +207,17 @@ error_code FactsReader::read_tool_calls(od::value& v, MessageTally& tally) {
 }
 
 // Content that is not a string: an array of parts; other shapes are left to the upstream.
-error_code FactsReader::read_content_parts(od::value& v, od::json_type t, MessageTally& tally) {
+error_code FactsReader::read_content_parts(std::size_t message, od::value& v, od::json_type t,
+                                           MessageTally& tally) {
   tally.content_bytes = 0;
   tally.content_images = 0;
   if (t != od::json_type::array) return validate(v, 3);
   od::array parts;
   if (auto ec = v.get_array().get(parts)) return ec;
+  std::size_t part = 0;
   for (auto element : parts) {
     if (auto ec = element.error()) return ec;
-    if (auto ec = read_part(element.value_unsafe(), tally)) return ec;
+    if (auto ec = read_part(message, part++, element.value_unsafe(), tally)) return ec;
   }
   return SUCCESS;
 }
@@ -221,7 +225,8 @@ error_code FactsReader::read_content_parts(od::value& v, od::json_type t, Messag
 // One content part: a string `text` member counts as text whatever the part's type (text,
 // input_text, ...); an `image_url` or `input_image` part counts as an image. Image payloads
 // (URLs, base64 data) are not text and are not counted.
-error_code FactsReader::read_part(od::value& v, MessageTally& tally) {
+error_code FactsReader::read_part(std::size_t message, std::size_t part, od::value& v,
+                                  MessageTally& tally) {
   od::json_type t;
   if (auto ec = v.type().get(t)) return ec;
   if (t != od::json_type::object) return validate(v, 4);
@@ -229,10 +234,15 @@ error_code FactsReader::read_part(od::value& v, MessageTally& tally) {
   if (auto ec = v.get_object().get(obj)) return ec;
   std::string_view type;
   std::uint64_t text_bytes = 0;
+  KeySet keys;
   for (auto field : obj) {
     if (auto ec = field.error()) return ec;
     std::string_view key;
     if (auto ec = key_of(field.value_unsafe(), key)) return ec;
+    if (!keys.insert(key)) {
+      note_duplicate(duplicate_, "messages[" + std::to_string(message) + "].content[" +
+                                     std::to_string(part) + "]." + std::string(key));
+    }
     od::value& child = field.value_unsafe().value();
     const bool is_type = equals(key, "type");
     if (is_type || equals(key, "text")) {

@@ -28,8 +28,7 @@ inline std::uint64_t string_bytes(std::string_view token) noexcept {
   return len >= 2 ? len - 2 : 0;
 }
 
-// What one message contributes. A repeated `content` replaces the earlier one's share, as it
-// does in the upstream's parser.
+// What one message contributes.
 struct MessageTally {
   std::uint64_t content_bytes = 0;
   std::uint64_t content_images = 0;
@@ -38,16 +37,21 @@ struct MessageTally {
 
 class FactsReader {
  public:
+  // Keys repeated in the objects read here (response_format, content parts) are recorded in
+  // `duplicate`, which must outlive the reader.
+  explicit FactsReader(std::optional<Error>& duplicate) : duplicate_(duplicate) {}
+
   // A top-level member the routing pass does not read itself: reads it if it is a fact,
   // otherwise only validates it.
   error_code member(std::string_view key, od::value& v);
-  // A member of one message other than `role`. Inline: it runs for every message member,
+  // A member of message `index` other than `role`. Inline: it runs for every message member,
   // and string content, the common case, is a few loads.
-  error_code message_member(std::string_view key, od::value& v, MessageTally& tally) {
+  error_code message_member(std::size_t index, std::string_view key, od::value& v,
+                            MessageTally& tally) {
     if (equals(key, "content")) {
       od::json_type t;
       if (auto ec = v.type().get(t)) return ec;
-      if (t != od::json_type::string) return read_content_parts(v, t, tally);
+      if (t != od::json_type::string) return read_content_parts(index, v, t, tally);
       tally.content_images = 0;
       tally.content_bytes = string_bytes(v.raw_json_token());
       return v.get_raw_json_string().error();
@@ -59,7 +63,7 @@ class FactsReader {
     message_bytes_ += tally.content_bytes + tally.tool_call_bytes;
     images_ += tally.content_images;
   }
-  // `messages` (again): what earlier messages contributed no longer counts.
+  // `messages` begins: nothing counted yet.
   void reset_messages() noexcept { message_bytes_ = images_ = 0; }
   // Fills `needs`, `estimated_input_tokens` and `max_output_tokens`, or returns the first
   // field error in a fixed order (tools, functions, parallel_tool_calls, response_format,
@@ -67,7 +71,8 @@ class FactsReader {
   std::optional<Error> finish(ChatInspection& out);
 
  private:
-  // Every field's state is replaced when its key appears again: the last duplicate wins.
+  // Each field's reader starts from a clean state. A key read twice is refused anyway (see
+  // KeySet), so the state kept is never mistaken for the upstream's.
   struct ToolList {
     std::size_t count = 0;
     std::uint64_t bytes = 0;
@@ -86,10 +91,12 @@ class FactsReader {
   error_code read_reasoning_effort(od::value& v);
   error_code read_reasoning(od::value& v);
   error_code read_token_cap(od::value& v, const char* name, TokenCap& cap);
-  error_code read_content_parts(od::value& v, od::json_type t, MessageTally& tally);
+  error_code read_content_parts(std::size_t message, od::value& v, od::json_type t,
+                                MessageTally& tally);
   error_code read_tool_calls(od::value& v, MessageTally& tally);
-  error_code read_part(od::value& v, MessageTally& tally);
+  error_code read_part(std::size_t message, std::size_t part, od::value& v, MessageTally& tally);
 
+  std::optional<Error>& duplicate_;
   std::uint64_t message_bytes_ = 0;
   std::uint64_t images_ = 0;
   ToolList tools_, functions_;

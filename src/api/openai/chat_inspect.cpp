@@ -1,5 +1,10 @@
 #include "api/openai/chat_inspect.hpp"
 
+#include <boost/container_hash/hash.hpp>
+#include <boost/unordered/unordered_flat_set.hpp>
+
+#include <random>
+
 namespace tollbooth::openai::inspect {
 
 const char* type_name(od::json_type t) noexcept {
@@ -35,6 +40,55 @@ Error wrong_type(std::string param, const char* expected, od::json_type got) {
 Error missing(std::string param) {
   std::string msg = "Missing required parameter: '" + param + "'.";
   return invalid(std::move(msg), std::move(param), "missing_required_parameter");
+}
+
+namespace {
+
+// A random seed per process: with a fixed hash (std::hash is unseeded), a client could send
+// keys that all land in one bucket.
+std::size_t process_seed() {
+  static const std::size_t seed = [] {
+    std::random_device random;
+    return (std::size_t{random()} << 32) ^ random();
+  }();
+  return seed;
+}
+
+struct SeededHash {
+  std::size_t seed = process_seed();
+  std::size_t operator()(std::string_view key) const noexcept {
+    std::size_t h = seed;
+    boost::hash_range(h, key.begin(), key.end());
+    return h;
+  }
+};
+
+}  // namespace
+
+struct KeySet::Spill {
+  boost::unordered_flat_set<std::string_view, SeededHash> keys;
+};
+
+bool KeySet::contains(std::string_view key) const {
+  for (std::size_t i = 0; i < size_; ++i) {
+    if (std::string_view(data_[i], size_of_[i]) == key) return true;
+  }
+  return spilled_ != nullptr && spilled_->keys.contains(key);
+}
+
+void KeySet::spill(std::string_view key) {
+  if (spilled_ == nullptr) spilled_ = new Spill;
+  spilled_->keys.insert(key);
+}
+
+void KeySet::destroy(Spill* spill) noexcept {
+  delete spill;
+}
+
+void note_duplicate(std::optional<Error>& slot, std::string path) {
+  if (slot) return;
+  std::string msg = "Duplicate key `" + path + "` in the request body: send each field once.";
+  slot = invalid(std::move(msg), std::move(path), "duplicate_key");
 }
 
 error_code validate(od::value v, int depth) {

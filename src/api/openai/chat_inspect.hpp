@@ -5,6 +5,7 @@
 #include <bit>
 #include <cstdint>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -72,6 +73,63 @@ constexpr std::uint64_t byte_matches(std::uint64_t word, unsigned char c) noexce
   out = scan_string(v.raw_json_token().data() + 1, plain);
   return plain ? v.get_raw_json_string().error() : v.get_string().get(out);
 }
+
+// The keys of one JSON object seen so far, to refuse a key that appears twice: parsers differ
+// on which duplicate wins (we would act on one value and the upstream on another), so the
+// body and every object whose members we read take each key once. Compare unescaped keys.
+//
+// No allocation for real bodies: OpenAI's chat parameters number about 30 and a message or
+// part has a handful of members, so the first kInline keys sit in fixed arrays, scanned only
+// when a key's length (mod 64) was seen before, which most keys' was not. Only an object with
+// more keys than that (no real request) spills into a hash set, because the linear scan would
+// make a body of a million keys cost a trillion compares. That set is seeded per process, so
+// keys crafted to collide cannot make it quadratic either: the cost stays linear, about five
+// times the parse for an object of a million keys (12 MB).
+class KeySet {
+ public:
+  KeySet() = default;
+  KeySet(const KeySet&) = delete;
+  KeySet& operator=(const KeySet&) = delete;
+  // Inline, so that an object that never spilled costs one test.
+  ~KeySet() {
+    if (spilled_ != nullptr) destroy(spilled_);
+  }
+
+  // False when `key` was inserted before. `key` must stay valid while the set is used.
+  [[gnu::always_inline]] bool insert(std::string_view key) {
+    const std::uint64_t length_bit = std::uint64_t{1} << (key.size() % 64);
+    if ((lengths_ & length_bit) != 0 && contains(key)) return false;
+    lengths_ |= length_bit;
+    if (size_ == kInline) {
+      spill(key);
+      return true;
+    }
+    data_[size_] = key.data();
+    size_of_[size_] = key.size();
+    ++size_;
+    return true;
+  }
+
+ private:
+  static constexpr std::size_t kInline = 32;
+  struct Spill;  // the hash set, defined in chat_inspect.cpp to keep its header there
+
+  bool contains(std::string_view key) const;
+  void spill(std::string_view key);
+  static void destroy(Spill* spill) noexcept;
+
+  std::uint64_t lengths_ = 0;  // bit (size % 64) of every key inserted
+  std::size_t size_ = 0;       // keys in the arrays
+  // Left uninitialized: only [0, size_) is read, and zeroing 512 bytes for every message
+  // would cost more than the check itself.
+  const char* data_[kInline];
+  std::size_t size_of_[kInline];
+  Spill* spilled_ = nullptr;  // owned; created by the first key past kInline
+};
+
+// Records a duplicated key, `path` naming it as `param` does ("model", "messages[2].role"),
+// unless one was recorded before: the first in the document is reported.
+void note_duplicate(std::optional<Error>& slot, std::string path);
 
 // Validates a value we do not interpret: structure, literals and numbers. Strings are only
 // checked for being strings: escapes are left to the upstream, because Python-based servers

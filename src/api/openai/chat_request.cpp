@@ -20,9 +20,11 @@ using inspect::FactsReader;
 using inspect::invalid;
 using inspect::is_ws;
 using inspect::key_of;
+using inspect::KeySet;
 using inspect::MessageTally;
 using inspect::missing;
 using inspect::not_json;
+using inspect::note_duplicate;
 using inspect::read_string;
 using inspect::SUCCESS;
 using inspect::validate;
@@ -62,11 +64,12 @@ struct Role {
   Error error(std::size_t index) const;
 };
 
-// Walks the body once. Structural errors abort the walk; field errors are kept per field so
-// that a duplicate key overrides an earlier bad value, as the upstream's parser would.
+// Walks the body once. Structural errors abort the walk; field errors are kept per field and
+// reported by finish() in a fixed order, a duplicated key first: while a body says two things,
+// nothing else in it can be trusted.
 class Inspector {
  public:
-  explicit Inspector(const char* base) : base_(base) {}
+  explicit Inspector(const char* base) : base_(base), facts_(duplicate_) {}
 
   error_code member(std::string_view key, od::value& v);
   Result<ChatInspection> finish(std::string_view body);
@@ -90,6 +93,8 @@ class Inspector {
 
   const char* base_;
   ChatInspection out_;
+  KeySet keys_;                     // the body's
+  std::optional<Error> duplicate_;  // the first duplicated key, here or in facts_
   FactsReader facts_;
   bool saw_model_ = false;
   bool saw_messages_ = false;
@@ -97,6 +102,7 @@ class Inspector {
 };
 
 error_code Inspector::member(std::string_view key, od::value& v) {
+  if (!keys_.insert(key)) note_duplicate(duplicate_, std::string(key));
   if (key == "model") return read_model(v);
   if (key == "messages") return read_messages(v);
   if (key == "stream") return read_stream(v);
@@ -168,12 +174,15 @@ error_code Inspector::read_message(od::value& v, std::size_t index) {
   if (auto ec = v.get_object().get(obj)) return ec;
   Role role;
   MessageTally tally;
+  KeySet keys;
   for (auto field : obj) {
     if (auto ec = field.error()) return ec;
     std::string_view key;
     if (auto ec = key_of(field.value_unsafe(), key)) return ec;
+    if (!keys.insert(key)) note_duplicate(duplicate_, message_param(index, "." + std::string(key)));
     od::value& child = field.value_unsafe().value();
-    auto ec = key == "role" ? read_role(child, role) : facts_.message_member(key, child, tally);
+    auto ec =
+        key == "role" ? read_role(child, role) : facts_.message_member(index, key, child, tally);
     if (ec) return ec;
   }
   if (!role.ok() && !messages_err_) messages_err_ = role.error(index);
@@ -181,7 +190,7 @@ error_code Inspector::read_message(od::value& v, std::size_t index) {
   return SUCCESS;
 }
 
-// The last `role` of a message; its error is only formatted if the message turns out bad.
+// The `role` of a message; its error is only formatted if the message turns out bad.
 error_code Inspector::read_role(od::value& v, Role& role) {
   role = Role{};
   role.seen = true;
@@ -234,10 +243,12 @@ error_code Inspector::read_options_object(od::value& v) {
   std::size_t begin = token_span(v.raw_json_token()).begin;
   od::object obj;
   if (auto ec = v.get_object().get(obj)) return ec;
+  KeySet keys;
   for (auto field : obj) {
     if (auto ec = field.error()) return ec;
     std::string_view key;
     if (auto ec = key_of(field.value_unsafe(), key)) return ec;
+    if (!keys.insert(key)) note_duplicate(duplicate_, "stream_options." + std::string(key));
     od::value& child = field.value_unsafe().value();
     if (key != "include_usage") {
       if (auto ec = validate(child, 2)) return ec;
@@ -267,6 +278,7 @@ error_code Inspector::read_options_object(od::value& v) {
 }
 
 Result<ChatInspection> Inspector::finish(std::string_view body) {
+  if (duplicate_) return std::move(*duplicate_);
   if (!saw_model_) return missing("model");
   if (model_err_) return std::move(*model_err_);
   if (!saw_messages_) return missing("messages");

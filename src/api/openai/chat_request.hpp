@@ -21,7 +21,7 @@ struct Span {
 
 // What routing, admission and forwarding need to know of a request, read in one pass.
 //
-// Request facts (duplicate keys: the last one wins, as everywhere here):
+// Request facts:
 // - `needs`: the capabilities a route must offer. `tools`: a non-empty `tools` array, or a
 //   non-empty legacy `functions` array. `parallel_tools`: a non-empty `tools` array and
 //   `parallel_tool_calls` not false (absent or null means true, OpenAI's default); legacy
@@ -66,8 +66,11 @@ struct ChatInspection {
 // null, `max_completion_tokens` and `max_tokens` non-negative integers or null (a decimal
 // number is invalid_type, a negative one invalid_value). Values only an upstream can judge
 // (unknown response_format types, effort levels, a cap above the model's) pass.
-// Duplicate keys: the last one wins, as in the upstreams' parsers; keys are compared unescaped
-// ("mod\u0065l" is `model`), so the model we route on is the model the upstream reads.
+// Duplicate keys are refused (code duplicate_key, `param` the key's path, e.g. "model",
+// "messages[2].role") in the body and in every object whose members are read here: each
+// message, each content part, `stream_options` and `response_format`. Parsers disagree on
+// which duplicate wins, so routing on one would let the upstream serve another. Keys are
+// compared unescaped ("mod\u0065l" is `model`), as the upstream reads them.
 // Errors are ErrorKind::invalid_request with `param` naming the field (empty for malformed
 // JSON) and an OpenAI-style `code` (missing_required_parameter, invalid_type, ...).
 // `body` must stay alive while the result's spans are used. The body is copied into a reused

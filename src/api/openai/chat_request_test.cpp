@@ -86,30 +86,114 @@ TEST(OpenAiChatRequest, EscapedModelIsUnescapedButSpanKeepsRawToken) {
   EXPECT_EQ(slice(body, facts.model_value), R"("gpt\u002d4o\/x")");
 }
 
-TEST(OpenAiChatRequest, DuplicateKeysTakeTheLastValue) {
+// `body` is refused as invalid_request, code duplicate_key, with `param` the duplicated key's
+// path and the message naming it.
+void expect_duplicate_key(std::string_view body, std::string_view param) {
+  SCOPED_TRACE(body);
+  Error e = inspect_err(body);
+  EXPECT_EQ(e.kind, ErrorKind::invalid_request);
+  EXPECT_EQ(e.code, "duplicate_key");
+  EXPECT_EQ(e.param, param);
+  EXPECT_NE(e.message.find("Duplicate key `" + std::string(param) + "`"), std::string::npos)
+      << e.message;
+}
+
+// Routing on one `model` while the upstream's parser keeps the other would serve a model the
+// gateway never allowed.
+TEST(OpenAiChatRequest, DuplicateModelKeyIsRefusedNamingTheKey) {
   std::string body =
-      R"({"model":"first","stream":false,"messages":[{"role":"user"}],"model":"second",)"
-      R"("stream":true})";
-  ChatInspection facts = inspect_ok(body);
-  EXPECT_EQ(facts.model, "second");
-  EXPECT_TRUE(facts.stream);
-  EXPECT_EQ(facts.model_value.begin, body.rfind("\"second\""));
+      R"({"model":"o1-pro","messages":[{"role":"user","content":"Hi"}],"model":"gpt-4o"})";
+  Error e = inspect_err(body);
+  EXPECT_EQ(e.kind, ErrorKind::invalid_request);
+  EXPECT_EQ(e.param, "model");
+  EXPECT_EQ(e.code, "duplicate_key");
+  EXPECT_EQ(e.message, "Duplicate key `model` in the request body: send each field once.");
 }
 
-TEST(OpenAiChatRequest, LaterDuplicateOverridesAnEarlierInvalidValue) {
+// An upstream unescapes keys, so "mod\u0065l" is `model` to it.
+TEST(OpenAiChatRequest, EscapedDuplicateKeyIsRefusedUnderItsUnescapedName) {
+  expect_duplicate_key(R"({"model":"cheap","messages":[{"role":"user"}],"mod\u0065l":"expensive"})",
+                       "model");
+  expect_duplicate_key(R"({"\u006dodel":"a","model":"b","messages":[{"role":"user"}]})", "model");
+}
+
+TEST(OpenAiChatRequest, DuplicateUnknownKeyIsRefused) {
+  expect_duplicate_key(R"({"model":"m","user":"a","messages":[{"role":"user"}],"user":"b"})",
+                       "user");
+  expect_duplicate_key(R"({"model":"m","us\u0065r":"a","messages":[{"role":"user"}],"user":1})",
+                       "user");
+}
+
+TEST(OpenAiChatRequest, DuplicateInsideStreamOptionsIsRefused) {
+  const std::string head = R"({"model":"m","messages":[{"role":"user"}],"stream":true,)";
+  expect_duplicate_key(head + R"("stream_options":{"include_usage":false,"include_usage":true}})",
+                       "stream_options.include_usage");
+  expect_duplicate_key(head + R"("stream_options":{"x":1,"include_usage":true,"x":2}})",
+                       "stream_options.x");
+  expect_duplicate_key(head + R"("stream_options":null,"stream_options":{}})", "stream_options");
+}
+
+TEST(OpenAiChatRequest, DuplicateInsideAMessageIsRefused) {
+  expect_duplicate_key(
+      R"({"model":"m","messages":[{"role":"user"},{"role":"user","role":"tool"}]})",
+      "messages[1].role");
+  expect_duplicate_key(
+      R"({"model":"m","messages":[{"role":"user","content":"a","name":"x","content":"b"}]})",
+      "messages[0].content");
+}
+
+// A duplicate makes the body ambiguous, so it is reported before any other field error.
+TEST(OpenAiChatRequest, DuplicateIsReportedBeforeOtherFieldErrors) {
+  expect_duplicate_key(R"({"model":5,"messages":"x","model":"m","messages":[{"role":"tool"}]})",
+                       "model");
+  expect_duplicate_key(R"({"messages":[{"role":"robot"}],"stream":1,"stream":true})", "stream");
+}
+
+// The first duplicate in the document is the one named.
+TEST(OpenAiChatRequest, FirstDuplicateIsTheOneNamed) {
+  expect_duplicate_key(
+      R"({"model":"m","messages":[{"role":"user","role":"user"}],"model":"n","n":1,"n":2})",
+      "messages[0].role");
+}
+
+// Keys repeat across objects (every message has a `role`); only a repeat within one object
+// is a duplicate.
+TEST(OpenAiChatRequest, SameKeyInDifferentObjectsIsNotADuplicate) {
   ChatInspection facts =
-      inspect_ok(R"({"model":5,"messages":"x","model":"m","messages":[{"role":"tool"}]})");
-  EXPECT_EQ(facts.model, "m");
-  EXPECT_EQ(facts.message_count, 1u);
+      inspect_ok(R"({"model":"m","messages":[{"role":"user","content":"a"},{"role":"assistant",)"
+                 R"("content":"b"}],"stream":true,"stream_options":{"include_usage":true},)"
+                 R"("metadata":{"model":"x","stream":false}})");
+  EXPECT_EQ(facts.message_count, 2u);
+  EXPECT_TRUE(facts.include_usage);
 }
 
-// An upstream unescapes keys, so "mod\u0065l" is `model` to it: routing on an earlier plain
-// `model` would bill and route one model while the upstream serves another.
-TEST(OpenAiChatRequest, EscapedKeyCountsAsTheSameKey) {
-  std::string body = R"({"model":"cheap","messages":[{"role":"user"}],"mod\u0065l":"expensive"})";
-  ChatInspection facts = inspect_ok(body);
-  EXPECT_EQ(facts.model, "expensive");
-  EXPECT_EQ(slice(body, facts.model_value), "\"expensive\"");
+// Objects the gateway does not read (metadata, tool schemas) are the upstream's to judge.
+TEST(OpenAiChatRequest, DuplicatesInsideObjectsNotReadHereArePassedOn) {
+  inspect_ok(R"({"model":"m","messages":[{"role":"user"}],"metadata":{"k":"a","k":"b"},)"
+             R"("tools":[{"type":"function","function":{"name":"f","name":"g"}}]})");
+}
+
+// A body of distinct keys n_0, n_1, ... (lengths repeat, which takes the compare path).
+std::string body_with_keys(std::size_t count, std::string_view extra = {}) {
+  std::string body = R"({"model":"m","messages":[{"role":"user"}])";
+  for (std::size_t i = 0; i < count; ++i)
+    body += ",\"n_" + std::to_string(i) + "\":" + std::to_string(i);
+  return body + std::string(extra) + "}";
+}
+
+// Real bodies have 5 to 30 keys. Past the 32 kept inline, keys spill into a hash set; a
+// quadratic check would take seconds at 100000.
+TEST(OpenAiChatRequest, BodyWithManyDistinctKeysIsAccepted) {
+  for (std::size_t count : {20, 30, 31, 32, 33, 200, 100000}) {
+    EXPECT_EQ(inspect_ok(body_with_keys(count)).model, "m") << count;
+  }
+}
+
+TEST(OpenAiChatRequest, DuplicateAmongManyKeysIsStillFound) {
+  expect_duplicate_key(body_with_keys(200, R"(,"n_7":0)"), "n_7");
+  expect_duplicate_key(body_with_keys(200, R"(,"n_150":0)"), "n_150");
+  expect_duplicate_key(body_with_keys(200, R"(,"model":"x")"), "model");
+  expect_duplicate_key(body_with_keys(100000, R"(,"n_99999":0)"), "n_99999");
 }
 
 TEST(OpenAiChatRequest, AcceptsEveryKnownRole) {

@@ -148,13 +148,6 @@ TEST(OpenAiChatSplice, WorksWhenStreamOptionsPrecedesModel) {
   EXPECT_EQ(after.at("stream_options").at("include_usage"), true);
 }
 
-TEST(OpenAiChatSplice, RewritesOnlyTheLastDuplicateModel) {
-  std::string body = R"({"model":"a","messages":[{"role":"user"}],"model":"b"})";
-  ChatInspection facts = inspect_ok(body);
-  EXPECT_EQ(splice_chat_request(body, facts, "up", false),
-            R"({"model":"a","messages":[{"role":"user"}],"model":"up"})");
-}
-
 TEST(OpenAiChatSplice, WithFactsFromAnotherBodyForwardsUnchanged) {
   ChatInspection facts = inspect_ok(kTypical);
   std::string other = R"({"model":"m"})";
