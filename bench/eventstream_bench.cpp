@@ -15,7 +15,7 @@ namespace {
 
 using namespace tollbooth::aws;
 
-// The nine events of ../shared/vectors/bedrock/converse-stream-tooluse.bin, byte for byte
+// The nine events of tests/vectors/bedrock/converse-stream-tooluse.bin, byte for byte
 // (EventStream.DecodesBedrockToolUseStream checks that re-encoding them gives that file).
 const std::pair<const char*, const char*> kToolUseEvents[] = {
     {"messageStart", R"({"role":"assistant","p":"abc"})"},

@@ -23,7 +23,7 @@ using namespace tollbooth::aws;
 namespace fs = std::filesystem;
 namespace json = boost::json;
 
-const fs::path kVectors = fs::path(TOLLBOOTH_SOURCE_DIR) / ".." / "shared" / "vectors";
+const fs::path kVectors = fs::path(TOLLBOOTH_SOURCE_DIR) / "tests" / "vectors";
 
 using tollbooth::testdata::read_file;
 

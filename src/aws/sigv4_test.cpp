@@ -20,7 +20,7 @@ namespace json = boost::json;
 
 namespace {
 
-const fs::path kVectors = TOLLBOOTH_SOURCE_DIR "/../shared/vectors/sigv4";
+const fs::path kVectors = TOLLBOOTH_SOURCE_DIR "/tests/vectors/sigv4";
 const fs::path kSuite = kVectors / "aws-c-auth-v4";
 
 using tollbooth::testdata::read_file;

@@ -22,7 +22,7 @@ namespace json = boost::json;
 namespace {
 
 const fs::path kSource = fs::path(TOLLBOOTH_SOURCE_DIR);
-const fs::path kVectors = kSource / ".." / "shared" / "vectors" / "bedrock";
+const fs::path kVectors = kSource / "tests" / "vectors" / "bedrock";
 const fs::path kGolden = kSource / "tests" / "golden" / "bedrock";
 
 using tollbooth::testdata::read_file;

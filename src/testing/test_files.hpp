@@ -1,5 +1,5 @@
 #pragma once
-// For unit tests only: reading test vectors (../shared/vectors) and golden files (tests/golden)
+// For unit tests only: reading test vectors (tests/vectors) and golden files (tests/golden)
 // from disk. TOLLBOOTH_SOURCE_DIR is a compile definition of unit_tests (the project root).
 // The namespace is `testdata`, not `testing`, so it never shadows GoogleTest's ::testing.
 #include <filesystem>
@@ -11,7 +11,7 @@
 namespace tollbooth::testdata {
 
 inline const std::filesystem::path kVectorsDir =
-    std::filesystem::path(TOLLBOOTH_SOURCE_DIR) / ".." / "shared" / "vectors";
+    std::filesystem::path(TOLLBOOTH_SOURCE_DIR) / "tests" / "vectors";
 inline const std::filesystem::path kGoldenDir =
     std::filesystem::path(TOLLBOOTH_SOURCE_DIR) / "tests" / "golden";
 
