@@ -49,21 +49,45 @@ void read_workers(Reader& r, const Field& f, unsigned& workers) {
   workers = static_cast<unsigned>(*number);
 }
 
+// `auto` or a whole number of connections.
+void read_max_connections(Reader& r, const Field& f, std::size_t& out) {
+  constexpr std::string_view kExpected = "auto or an integer from 1 to 10000000";
+  std::string text;
+  if (!r.text(f, text, kExpected)) return;
+  if (text == "auto") {
+    out = 0;
+    return;
+  }
+  auto number = parse_unsigned(text);
+  if (!number || *number < 1 || *number > 10'000'000) {
+    r.problem(
+        f, fmt::format("{} is not a connection count; expected {}", quote_value(text), kExpected));
+    return;
+  }
+  out = static_cast<std::size_t>(*number);
+}
+
 }  // namespace
 
 void read_server(Reader& r, const Field& f, ServerConfig& s) {
-  r.read_map(f,
-             {
-                 {"listen", [&](const Field& v) { read_listen(r, v, s); }},
-                 {"workers", [&](const Field& v) { read_workers(r, v, s.workers); }},
-                 {"max_body_bytes", [&](const Field& v) { r.size(v, s.max_body_bytes); }},
-                 {"max_header_bytes", [&](const Field& v) { r.size(v, s.max_header_bytes); }},
-                 {"read_timeout", [&](const Field& v) { r.duration(v, s.read_timeout); }},
-                 {"idle_timeout", [&](const Field& v) { r.duration(v, s.idle_timeout); }},
-                 // 0 is meaningful: stop at once without waiting for in-flight requests.
-                 {"drain_timeout", [&](const Field& v) { r.duration(v, s.drain_timeout, true); }},
-                 {"admin_key", [&](const Field& v) { r.secret(v, s.admin_key); }},
-             });
+  r.read_map(
+      f,
+      {
+          {"listen", [&](const Field& v) { read_listen(r, v, s); }},
+          {"workers", [&](const Field& v) { read_workers(r, v, s.workers); }},
+          {"max_body_bytes", [&](const Field& v) { r.size(v, s.max_body_bytes); }},
+          {"max_header_bytes", [&](const Field& v) { r.size(v, s.max_header_bytes); }},
+          {"read_timeout", [&](const Field& v) { r.duration(v, s.read_timeout); }},
+          {"idle_timeout", [&](const Field& v) { r.duration(v, s.idle_timeout); }},
+          // 0 is meaningful: stop at once without waiting for in-flight requests.
+          {"drain_timeout", [&](const Field& v) { r.duration(v, s.drain_timeout, true); }},
+          {"admin_key", [&](const Field& v) { r.secret(v, s.admin_key); }},
+          {"max_connections",
+           [&](const Field& v) { read_max_connections(r, v, s.max_connections); }},
+          {"max_response_bytes", [&](const Field& v) { r.size(v, s.max_response_bytes); }},
+          {"max_buffered_bytes", [&](const Field& v) { r.size(v, s.max_buffered_bytes); }},
+          {"max_stream_event_bytes", [&](const Field& v) { r.size(v, s.max_stream_event_bytes); }},
+      });
 }
 
 }  // namespace config_detail

@@ -25,6 +25,19 @@ struct ServerConfig {
   std::chrono::milliseconds read_timeout{30'000};   // to receive one whole request
   std::chrono::milliseconds idle_timeout{60'000};   // keep-alive idle between requests
   std::chrono::milliseconds drain_timeout{30'000};  // max wait for in-flight work on SIGTERM
+  // Open client connections, all workers together; above it new connections wait in the
+  // kernel's backlog until one closes. 0 = auto: half the file descriptors (the other half is
+  // for upstream connections).
+  std::size_t max_connections = 0;
+  // A non-streamed upstream answer larger than this is refused with a 502 (it is held whole
+  // before relaying, so a failure can still fall back).
+  std::size_t max_response_bytes = 64u << 20;
+  // All request bodies and non-streamed answers held in memory at once, all workers together;
+  // a request that would go past it gets a 503 instead of growing the process.
+  std::size_t max_buffered_bytes = 512u << 20;
+  // One event of an upstream stream (an SSE event, an event-stream frame); streams themselves
+  // have no total limit.
+  std::size_t max_stream_event_bytes = 1u << 20;
   // Secret; callers presenting it may see the routing plan header and catalog facts. Empty:
   // nobody may.
   std::string admin_key;

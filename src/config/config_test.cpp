@@ -150,6 +150,28 @@ TEST(Config, WorkersAutoMeansZeroAndZeroIsRejected) {
                                   "an integer from 1 to 1024")));
 }
 
+TEST(Config, ServerLimitsForConnectionsAndBufferedBytes) {
+  auto defaults = load_ok(yaml(kMinimal));
+  EXPECT_EQ(defaults->server.max_connections, 0u) << "auto";
+  EXPECT_EQ(defaults->server.max_response_bytes, 64u << 20);
+  EXPECT_EQ(defaults->server.max_buffered_bytes, 512u << 20);
+  EXPECT_EQ(defaults->server.max_stream_event_bytes, 1u << 20);
+  auto config = load_ok(
+      "server:\n  max_connections: 5000\n  max_response_bytes: 8MiB\n"
+      "  max_buffered_bytes: 1GiB\n  max_stream_event_bytes: 256KiB\n" +
+      yaml(kMinimal));
+  EXPECT_EQ(config->server.max_connections, 5000u);
+  EXPECT_EQ(config->server.max_response_bytes, 8u << 20);
+  EXPECT_EQ(config->server.max_buffered_bytes, 1u << 30);
+  EXPECT_EQ(config->server.max_stream_event_bytes, 256u << 10);
+  EXPECT_EQ(load_ok("server: {max_connections: auto}\n" + yaml(kMinimal))->server.max_connections,
+            0u);
+  EXPECT_THAT(problems_in("server: {max_connections: 0}\n" + yaml(kMinimal)),
+              ElementsAre(problem(1, 27,
+                                  "server.max_connections: \"0\" is not a connection count; "
+                                  "expected auto or an integer from 1 to 10000000")));
+}
+
 TEST(Config, ListenAcceptsPortZeroAndRejectsOutOfRangePorts) {
   auto config = load_ok("server:\n  listen: 0.0.0.0:0\n" + yaml(kMinimal));
   EXPECT_EQ(config->server.host, "0.0.0.0");

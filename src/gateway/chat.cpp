@@ -8,6 +8,7 @@
 
 #include "api/openai/chat_request.hpp"
 #include "config/config.hpp"
+#include "core/text.hpp"
 #include "gateway/chat_attempt.hpp"
 #include "gateway/handler.hpp"
 #include "gateway/plan_support.hpp"
@@ -76,19 +77,33 @@ void record_health(routing::Health& health, routing::RouteId id, const Attempt& 
   const std::int64_t now = unix_now_ms();
   if (a.outcome == Outcome::served)
     health.record_success(id, now, a.ttfb_us);
-  else if (a.outcome == Outcome::failed_in_band || a.error.retryable)
+  else if (a.outcome == Outcome::failed_in_band || a.outcome == Outcome::failed_final ||
+           a.error.retryable)
     health.record_failure(id, now);
 }
 
-Awaitable<void> sleep_for(Worker& w, std::int64_t ms) {
-  Timer timer(w.io.get_executor());
+// The backoff between rounds; a client that leaves (or the drain) ends it early.
+Awaitable<void> sleep_for(ClientConn& c, std::int64_t ms) {
+  Timer timer(c.worker.io.get_executor());
   timer.expires_after(std::chrono::milliseconds(ms));
+  InterruptHook hook(c, timer);
   co_await timer.async_wait(use_nothrow);
+}
+
+// "provider(message: detail)" for the access log's failed= list; the detail (a socket error,
+// what the upstream sent) is what an operator needs to see why.
+void note_failure(AccessRecord& record, const std::string& provider, const Error& e) {
+  if (!record.attempts.empty()) record.attempts += ",";
+  record.attempts += provider + "(" + e.message;
+  if (!e.detail.empty()) record.attempts += ": " + excerpt_client_text(e.detail, 200);
+  record.attempts += ")";
 }
 
 // Tries the plan's candidates in order; when all failed with something worth retrying, waits
 // (exponential backoff with jitter, at least the longest Retry-After) and plans again, within
-// the attempt budget and the deadline. Never after the first byte reached the client.
+// the attempt budget and the deadline. Never after the first byte reached the client, never
+// after an upstream began answering (Outcome::failed_final, the last of `tried`), and never for
+// a client that has gone.
 Awaitable<std::vector<Tried>> run_plan(ClientConn& c, const ResolvedModel& model,
                                        routing::Plan& plan, routing::PlanInput& input,
                                        std::string_view body, const openai::ChatInspection& facts) {
@@ -116,6 +131,7 @@ Awaitable<std::vector<Tried>> run_plan(ClientConn& c, const ResolvedModel& model
     bool retry_worth = false;
     const std::size_t round_start = tried.size();
     for (const auto& candidate : plan.candidates()) {
+      if (c.aborted() != Abort::none) co_return tried;
       if (attempts >= policy.attempts) co_return tried;
       // A half-open breaker lets one probe through; another request holds it right now.
       if (health.admit(candidate.route, unix_now_ms()) == routing::Admission::refuse) continue;
@@ -124,13 +140,18 @@ Awaitable<std::vector<Tried>> run_plan(ClientConn& c, const ResolvedModel& model
           policy, catalog.route(candidate.route).first_byte_timeout.count(), elapsed_ms());
       if (timeout <= 0) co_return tried;
       Attempt a = co_await try_route(c, r, body, facts, ureq, std::chrono::milliseconds(timeout));
+      if (a.outcome == Outcome::aborted) co_return tried;  // says nothing about the route
       record_health(health, candidate.route, a);
       if (a.outcome == Outcome::served) co_return tried;
-      // A refusal before sending (a translation 400) spent no upstream attempt.
-      if (a.error.retryable || a.outcome == Outcome::failed_in_band) ++attempts;
-      if (!c.record.attempts.empty()) c.record.attempts += ",";
-      c.record.attempts += r.provider->name + "(" + a.error.message + ")";
+      note_failure(c.record, r.provider->name, a.error);
       if (a.outcome == Outcome::failed_in_band) co_return tried;
+      if (a.outcome == Outcome::failed_final) {
+        a.error.message = "upstream " + r.provider->name + ": " + a.error.message;
+        tried.push_back(Tried{r.provider->name, std::move(a)});
+        co_return tried;
+      }
+      // A refusal before sending (a translation 400) spent no upstream attempt.
+      if (a.error.retryable) ++attempts;
       retry_worth |= a.error.retryable;
       tried.push_back(Tried{r.provider->name, std::move(a)});
     }
@@ -146,7 +167,8 @@ Awaitable<std::vector<Tried>> run_plan(ClientConn& c, const ResolvedModel& model
     outcome.retry_after_ms = retry_after;
     auto decision = routing::next_attempt(policy, outcome, w.random());
     if (decision.verdict != routing::RetryVerdict::retry) co_return tried;
-    co_await sleep_for(w, decision.wait_ms);
+    co_await sleep_for(c, decision.wait_ms);
+    if (c.aborted() != Abort::none) co_return tried;
     // Breakers may have opened meanwhile: plan again.
     input.now_ms = unix_now_ms();
     input.today = utc_day(input.now_ms);
@@ -173,10 +195,10 @@ Awaitable<void> handle_chat(ClientConn& c, const HttpRequest& req) {
   const RouteTable& table = c.worker.routes;
   const ResolvedModel* model = table.find(facts->model);
   if (!model) {
-    co_await c.respond_error(make_error(
-        ErrorKind::not_found,
-        "The model `" + facts->model + "` does not exist or is not served by this gateway", "model",
-        "model_not_found"));
+    co_await c.respond_error(make_error(ErrorKind::not_found,
+                                        "The model `" + excerpt_client_text(facts->model) +
+                                            "` does not exist or is not served by this gateway",
+                                        "model", "model_not_found"));
     co_return;
   }
   routing::PlanInput input;
@@ -204,8 +226,22 @@ Awaitable<void> handle_chat(ClientConn& c, const HttpRequest& req) {
     co_await c.respond_error(e, extra);
     co_return;
   }
+  c.watch_for_disconnect();
   std::vector<Tried> tried = co_await run_plan(c, *model, plan, input, body, *facts);
   if (c.head_sent) co_return;
+  if (c.aborted() == Abort::client_gone) co_return;  // nobody to answer
+  if (c.aborted() == Abort::shutdown) {
+    co_await c.respond_error(shutdown_error(), "Retry-After: 1\r\n");
+    co_return;
+  }
+  // An upstream began answering and then failed: its error is the answer (never re-sent).
+  if (!tried.empty() && tried.back().attempt.outcome == Outcome::failed_final) {
+    const Attempt& last = tried.back().attempt;
+    std::string extra;
+    if (!last.retry_after.empty()) extra = "Retry-After: " + last.retry_after + "\r\n";
+    co_await c.respond_error(last.error, extra);
+    co_return;
+  }
   // Every route refused the request itself (a parameter the translated wire cannot carry):
   // that is the client's to fix, so the first refusal is the answer, with its `param`.
   bool all_refused = !tried.empty();

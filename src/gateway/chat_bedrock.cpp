@@ -60,7 +60,8 @@ Awaitable<Attempt> try_bedrock(ClientConn& c, const ResolvedRoute& r, std::strin
                                .count();
   std::vector<bedrock::FetchedImage> images;
   if (r.route->fetch_images) {
-    auto fetched = co_await fetch_images(w, r, body);
+    auto fetched = co_await fetch_images(c, r, body);
+    if (c.aborted() != Abort::none) co_return aborted();
     if (!fetched) co_return failed_with(std::move(fetched).error());
     images = std::move(fetched.value());
   }
@@ -69,7 +70,7 @@ Awaitable<Attempt> try_bedrock(ClientConn& c, const ResolvedRoute& r, std::strin
                                   body, images, call);
   if (!built) co_return failed_with(std::move(built).error());
   std::unique_ptr<UpstreamConn> conn;
-  Attempt head = co_await exchange_head(w, t, call.wire, conn, first_byte_timeout);
+  Attempt head = co_await exchange_head(c, t, call.wire, conn, first_byte_timeout);
   if (!conn) co_return head;
   auto& res = conn->parser().get();
   const int status = head.upstream_status;
@@ -81,10 +82,14 @@ Awaitable<Attempt> try_bedrock(ClientConn& c, const ResolvedRoute& r, std::strin
     a.ttfb_us = head.ttfb_us;
     co_return a;
   }
-  if (!co_await read_body(*conn, t))
-    co_return fail(ErrorKind::bad_gateway, "the upstream broke off its answer");
+  BufferCharge charge(w.buffers);
+  Attempt whole = co_await read_body(c, *conn, t, charge);
+  if (whole.outcome == Outcome::aborted) co_return whole;
   if (status != 200) {
-    Error e = bedrock::error_from_bedrock(status, res["x-amzn-ErrorType"], res.body());
+    // An error's body only explains it: when it cannot be read, the status still decides.
+    std::string_view error_body =
+        whole.outcome == Outcome::served ? std::string_view(res.body()) : std::string_view();
+    Error e = bedrock::error_from_bedrock(status, res["x-amzn-ErrorType"], error_body);
     std::string_view headers = route_header(c, r, upstream_request_id(res));
     give_back(w, t, std::move(conn));
     if (e.retryable) co_return failed_with(std::move(e), status);
@@ -93,10 +98,18 @@ Awaitable<Attempt> try_bedrock(ClientConn& c, const ResolvedRoute& r, std::strin
     co_await c.respond_error(e, headers);
     co_return served(status);
   }
+  if (whole.outcome != Outcome::served) co_return whole;
   auto reply_body = bedrock::chat_completion_from_converse(res.body(), reply);
   std::string_view headers = route_header(c, r, upstream_request_id(res));
   give_back(w, t, std::move(conn));
-  if (!reply_body) co_return failed_with(std::move(reply_body).error(), status);
+  if (!reply_body) {
+    // Bedrock answered 200 with something that is not a Converse answer: it may have done the
+    // work, so the request is not sent again.
+    Attempt a = failed_with(std::move(reply_body).error(), status);
+    a.outcome = Outcome::failed_final;
+    a.error.retryable = false;
+    co_return a;
+  }
   c.record.usage = reply_body->usage;
   c.record.route = r.provider->name;
   co_await c.respond(200, "application/json", reply_body->body, headers);
@@ -106,47 +119,61 @@ Awaitable<Attempt> try_bedrock(ClientConn& c, const ResolvedRoute& r, std::strin
 namespace {
 
 // Decodes event-stream frames as they arrive and relays the translated chunks, one HTTP chunk
-// per upstream read. Until the first chunk is out, a retryable failure (a throttling exception
-// as the first frame, a stream that dies at once) lets the next route try.
+// per upstream read. Until the first chunk is out, an exception frame Bedrock sends to refuse
+// the request (throttling as the first frame) lets the next route try; a transport failure
+// (a stall, a break, a frame too large) is final: Bedrock has begun answering, and the request
+// is not sent again.
 Awaitable<Attempt> relay_converse_stream(ClientConn& c, const ResolvedRoute& r,
                                          const bedrock::ReplyOptions& reply,
                                          std::unique_ptr<UpstreamConn> conn) {
   const UpstreamTarget& t = *r.target;
   auto& res = conn->parser().get();
-  aws::EventStreamDecoder decoder;
+  aws::EventStreamLimits limits;
+  limits.max_payload_bytes = static_cast<std::uint32_t>(std::min<std::size_t>(
+      c.worker.config.server.max_stream_event_bytes, limits.max_payload_bytes));
+  aws::EventStreamDecoder decoder(limits);
   bedrock::ConverseStreamTranslator tr(reply);
   std::vector<aws::EventMessage> frames;
   std::string out;
   const std::string_view headers = route_header(c, r, upstream_request_id(res));
+  UpstreamWait wait{conn.get()};
+  InterruptHook hook(c, wait);
+  bool transport_failed = false;
   for (;;) {
     conn->expires_after(t.idle_timeout);
     auto ec = co_await conn->read_some();
+    if (c.aborted() != Abort::none) co_return co_await stop_aborted(c, std::move(conn));
     const bool ended = !ec && conn->parser().is_done();
     out.clear();
     frames.clear();
     auto fed = decoder.feed(res.body(), frames);
     res.body().clear();
     for (const auto& m : frames) translate_frame(m, tr, out);
-    if (!fed) tr.abort(std::move(fed).error(), out);
+    if (!fed) {
+      transport_failed = true;
+      tr.abort(std::move(fed).error(), out);
+    }
     if (ec) {
-      bool timeout = ec == beast::error::timeout;
-      Error e = make_error(timeout ? ErrorKind::gateway_timeout : ErrorKind::bad_gateway,
-                           timeout ? "the upstream stream stalled past idle_timeout"
-                                   : "the upstream stream broke off");
-      e.detail = ec.message();
-      e.retryable = true;
-      tr.abort(std::move(e), out);
+      transport_failed = true;
+      tr.abort(stream_read_error(ec), out);
     } else if (ended) {
       tr.finish(out);  // a no-op after [DONE]; otherwise the stream ended too early
     }
     c.record.usage = tr.usage();
     if (tr.error() && !c.head_sent) {
-      // Nothing has reached the client: a retryable failure falls back, a client error gets
-      // its proper HTTP status instead of a 200 stream that only carries an error.
+      // Nothing has reached the client: an exception frame that refused the request falls
+      // back; anything else gets its proper HTTP status instead of a 200 stream that only
+      // carries an error.
       conn->close();
       Error e = *tr.error();
-      if (e.retryable)
+      if (e.retryable && !transport_failed)
         co_return failed_with(std::move(e), e.kind == ErrorKind::rate_limited ? 429 : 0);
+      if (transport_failed) {
+        Attempt a = failed_with(std::move(e));
+        a.outcome = Outcome::failed_final;
+        a.error.retryable = false;
+        co_return a;
+      }
       c.record.route = r.provider->name;
       co_await c.respond_error(e, headers);
       co_return served(http_status(e.kind));
@@ -177,11 +204,16 @@ Awaitable<Attempt> relay_converse_stream(ClientConn& c, const ResolvedRoute& r,
   }
   // [DONE] is out. The metadata frame is the last; the body's end usually comes with it or just
   // after, so finishing the read keeps the connection for the next request.
-  if (!conn->parser().is_done() && !co_await read_body(*conn, t)) {
-    conn->close();
-    co_return served(200);
+  for (std::size_t extra = 0; !conn->parser().is_done();) {
+    conn->expires_after(t.idle_timeout);
+    auto ec = co_await conn->read_some();
+    extra += res.body().size();
+    res.body().clear();
+    if (ec || c.aborted() != Abort::none || extra > 64 * 1024) {
+      conn->close();
+      co_return served(200);
+    }
   }
-  res.body().clear();
   give_back(c.worker, t, std::move(conn));
   co_return served(200);
 }

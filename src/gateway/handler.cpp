@@ -1,10 +1,12 @@
 #include "gateway/handler.hpp"
 
 #include "api/openai/models.hpp"
+#include "core/text.hpp"
 #include "gateway/plan_support.hpp"
 #include "gateway/route_table.hpp"
 #include "routing/explain.hpp"
 #include "server/client_conn.hpp"
+#include "server/request_target.hpp"
 #include "server/worker.hpp"
 
 namespace tollbooth {
@@ -31,9 +33,9 @@ Awaitable<void> models(ClientConn& c, const HttpRequest& req, std::string_view p
   auto id = path.substr(std::string_view("/v1/models/").size());
   auto body = openai::model_body(cfg, id, c.worker.started_unix);
   if (body.empty()) {
-    co_await c.respond_error(make_error(ErrorKind::not_found,
-                                        "The model `" + std::string(id) + "` does not exist",
-                                        "model", "model_not_found"));
+    co_await c.respond_error(make_error(
+        ErrorKind::not_found, "The model `" + excerpt_client_text(id) + "` does not exist", "model",
+        "model_not_found"));
     co_return;
   }
   // Callers allowed to see routing get the model's routing facts (which clouds sell it, their
@@ -52,9 +54,15 @@ Awaitable<void> models(ClientConn& c, const HttpRequest& req, std::string_view p
 }  // namespace
 
 Awaitable<void> handle_request(ClientConn& c, const HttpRequest& req) {
-  std::string_view target = req.target();
-  std::string_view path = target.substr(0, target.find('?'));
   auto method = req.method();
+  auto target_path = tollbooth::target_path(req.target());
+  if (!target_path) {
+    co_await c.respond_error(make_error(ErrorKind::invalid_request,
+                                        "the request target must be a path such as "
+                                        "/v1/chat/completions, or an http(s) URL"));
+    co_return;
+  }
+  std::string_view path = *target_path;
   if (path == "/v1/chat/completions") {
     if (method != http::verb::post) {
       co_await wrong_method(c, "POST");
@@ -91,10 +99,11 @@ Awaitable<void> handle_request(ClientConn& c, const HttpRequest& req) {
       co_return;
     }
   }
-  co_await c.respond_error(make_error(
-      ErrorKind::not_found,
-      "no such endpoint: " + std::string(http::to_string(method)) + " " + std::string(path), {},
-      "unknown_url"));
+  co_await c.respond_error(
+      make_error(ErrorKind::not_found,
+                 "no such endpoint: " + excerpt_client_text(req.method_string(), 16) + " " +
+                     excerpt_client_text(path, 256),
+                 {}, "unknown_url"));
 }
 
 }  // namespace tollbooth

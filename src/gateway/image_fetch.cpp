@@ -6,9 +6,11 @@
 #include <chrono>
 
 #include "config/config.hpp"
+#include "core/text.hpp"
 #include "gateway/chat_attempt.hpp"
 #include "gateway/route_table.hpp"
 #include "providers/upstream_request.hpp"
+#include "server/client_conn.hpp"
 #include "server/worker.hpp"
 
 namespace tollbooth::gateway {
@@ -17,10 +19,10 @@ namespace {
 using namespace std::chrono_literals;
 
 Error image_error(std::string_view url, std::string_view why) {
-  return make_error(
-      ErrorKind::invalid_request,
-      "The image at " + std::string(url) + " could not be fetched: " + std::string(why) + ".",
-      "messages", "invalid_image_url");
+  return make_error(ErrorKind::invalid_request,
+                    "The image at " + excerpt_client_text(url, 256) +
+                        " could not be fetched: " + std::string(why) + ".",
+                    "messages", "invalid_image_url");
 }
 
 std::string base64(std::string_view bytes) {
@@ -51,8 +53,9 @@ const UpstreamTarget& image_target(Worker& w, const ResolvedRoute& route, std::s
   return *w.image_targets.emplace(std::move(origin), std::move(target)).first->second;
 }
 
-Awaitable<Result<bedrock::FetchedImage>> fetch_one(Worker& w, const ResolvedRoute& route,
+Awaitable<Result<bedrock::FetchedImage>> fetch_one(ClientConn& c, const ResolvedRoute& route,
                                                    const std::string& url) {
+  Worker& w = c.worker;
   auto parsed = boost::urls::parse_uri(url);
   if (!parsed || !parsed->has_authority() || parsed->host().empty())
     co_return image_error(url, "it is not a valid http(s) URL");
@@ -71,7 +74,7 @@ Awaitable<Result<bedrock::FetchedImage>> fetch_one(Worker& w, const ResolvedRout
              "\r\nAccept: image/png, image/jpeg, image/gif, image/webp\r\nUser-Agent: tollbooth/" +
              TOLLBOOTH_VERSION "\r\n\r\n";
   std::unique_ptr<UpstreamConn> conn;
-  Attempt head = co_await exchange_head(w, *target, req, conn, target->first_byte_timeout);
+  Attempt head = co_await exchange_head(c, *target, req, conn, target->first_byte_timeout);
   if (!conn) co_return image_error(url, head.error.message);
   auto& res = conn->parser().get();
   if (head.upstream_status != 200) {
@@ -83,8 +86,9 @@ Awaitable<Result<bedrock::FetchedImage>> fetch_one(Worker& w, const ResolvedRout
     conn->close();
     co_return image_error(url, "it is larger than Bedrock's 3.75 MB image limit");
   }
-  conn->parser().body_limit(kMaxImageBytes);
-  if (!co_await read_body(*conn, *target)) {
+  BufferCharge charge(w.buffers);
+  Attempt body = co_await read_body(c, *conn, *target, charge, kMaxImageBytes);
+  if (body.outcome != Outcome::served) {
     conn->close();
     co_return image_error(url, "the download failed or is larger than 3.75 MB");
   }
@@ -115,14 +119,15 @@ std::string_view image_format(std::string_view content_type, std::string_view by
   return {};
 }
 
-Awaitable<Result<std::vector<bedrock::FetchedImage>>> fetch_images(Worker& w,
+Awaitable<Result<std::vector<bedrock::FetchedImage>>> fetch_images(ClientConn& c,
                                                                    const ResolvedRoute& route,
                                                                    std::string_view chat_body) {
   auto urls = bedrock::remote_image_urls(chat_body);
   if (!urls) co_return std::move(urls).error();
   std::vector<bedrock::FetchedImage> images;
   for (const auto& url : *urls) {
-    auto image = co_await fetch_one(w, route, url);
+    if (c.aborted() != Abort::none) co_return make_error(ErrorKind::unavailable, "aborted");
+    auto image = co_await fetch_one(c, route, url);
     if (!image) co_return std::move(image).error();
     images.push_back(std::move(image.value()));
   }

@@ -11,8 +11,8 @@
 
 namespace tollbooth {
 
+class ClientConn;
 struct ResolvedRoute;
-struct Worker;
 
 namespace gateway {
 
@@ -22,7 +22,7 @@ inline constexpr std::size_t kMaxImageBytes = 3'932'160;
 // Fetches every distinct http(s) image URL in `chat_body`, one after another, each with a GET
 // (10 s to the first byte, 10 s idle). A URL that does not answer 200 with a png, jpeg, gif or
 // webp image of at most kMaxImageBytes is the client's error (400 naming the URL and why).
-Awaitable<Result<std::vector<bedrock::FetchedImage>>> fetch_images(Worker& w,
+Awaitable<Result<std::vector<bedrock::FetchedImage>>> fetch_images(ClientConn& c,
                                                                    const ResolvedRoute& route,
                                                                    std::string_view chat_body);
 

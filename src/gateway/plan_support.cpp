@@ -2,6 +2,7 @@
 
 #include <openssl/crypto.h>
 
+#include <boost/beast/core/string.hpp>
 #include <chrono>
 
 #include "config/config.hpp"
@@ -22,9 +23,15 @@ Days utc_day(std::int64_t unix_ms) noexcept {
 
 bool may_see_routing(const Config& config, std::string_view authorization) noexcept {
   const std::string& key = config.server.admin_key;
-  constexpr std::string_view kBearer = "Bearer ";
-  if (key.empty() || !authorization.starts_with(kBearer)) return false;
+  // RFC 9110 §11.1: the scheme is case-insensitive ("bearer", "BEARER"), and one or more
+  // spaces separate it from the credentials.
+  constexpr std::string_view kBearer = "bearer";
+  if (key.empty() || authorization.size() <= kBearer.size() ||
+      !boost::beast::iequals(authorization.substr(0, kBearer.size()), kBearer) ||
+      authorization[kBearer.size()] != ' ')
+    return false;
   std::string_view given = authorization.substr(kBearer.size());
+  while (!given.empty() && given.front() == ' ') given.remove_prefix(1);
   return given.size() == key.size() && CRYPTO_memcmp(given.data(), key.data(), key.size()) == 0;
 }
 

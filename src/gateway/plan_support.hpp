@@ -20,7 +20,8 @@ std::int64_t unix_now_ms() noexcept;
 Days utc_day(std::int64_t unix_ms) noexcept;
 
 // True when the request's `Authorization: Bearer ...` is the configured server.admin_key
-// (compared in constant time). Such callers see x-tollbooth-plan and catalog facts.
+// (compared in constant time; the scheme in any case, one or more spaces after it). Such
+// callers see x-tollbooth-plan and catalog facts.
 bool may_see_routing(const Config& config, std::string_view authorization) noexcept;
 
 // The answer when the plan has no candidate. Every route held out by its capabilities (lacks,

@@ -25,15 +25,14 @@
 #include "mock/mock_recorder.hpp"
 #include "mock/mock_reply.hpp"
 #include "server/asio.hpp"
+#include "server/listener.hpp"
 
 namespace tollbooth::mock {
 namespace {
 
 namespace http = beast::http;
 using Socket = asio::basic_stream_socket<tcp, Executor>;
-using Acceptor = asio::basic_socket_acceptor<tcp, Executor>;
 using RequestParser = http::request_parser<http::string_body>;
-using reuse_port = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
 
 constexpr std::size_t kBodyLimit = 16 * 1024 * 1024;
 constexpr std::string_view kMockPrefix = "/_mock/";
@@ -203,7 +202,10 @@ Awaitable<void> accept_loop(Acceptor& acceptor, Shared& shared) {
     auto [ec, sock] = co_await acceptor.async_accept(use_nothrow);
     if (ec) {
       if (ec == asio::error::operation_aborted) co_return;
-      continue;  // e.g. EMFILE: keep serving the connections we have
+      // e.g. EMFILE: keep serving the connections we have, without spinning on the accept
+      Timer pause(acceptor.get_executor(), std::chrono::milliseconds(100));
+      co_await pause.async_wait(use_nothrow);
+      continue;
     }
     sock.set_option(tcp::no_delay(true), ec);
     asio::co_spawn(acceptor.get_executor(), session(std::move(sock), shared), log_failure);
@@ -222,16 +224,6 @@ tcp::endpoint parse_listen(const std::string& listen) {
   return {asio::ip::make_address(host), static_cast<unsigned short>(port)};
 }
 
-std::unique_ptr<Acceptor> open_acceptor(asio::io_context& ioc, const tcp::endpoint& ep) {
-  auto acceptor = std::make_unique<Acceptor>(ioc.get_executor());
-  acceptor->open(ep.protocol());
-  acceptor->set_option(asio::socket_base::reuse_address(true));
-  acceptor->set_option(reuse_port(true));
-  acceptor->bind(ep);
-  acceptor->listen(asio::socket_base::max_listen_connections);
-  return acceptor;
-}
-
 }  // namespace
 
 int run_mock(const MockOptions& options) {
@@ -243,10 +235,11 @@ int run_mock(const MockOptions& options) {
     std::vector<std::unique_ptr<asio::io_context>> loops;
     std::vector<std::unique_ptr<Acceptor>> acceptors;
     auto ep = parse_listen(options.listen);
+    check_address_free(ep);  // SO_REUSEPORT would let a second mock share a busy port
     for (unsigned i = 0; i < threads; ++i) {
       loops.push_back(std::make_unique<asio::io_context>(BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO));
-      acceptors.push_back(open_acceptor(*loops.back(), ep));
-      ep = acceptors.back()->local_endpoint();  // port 0: the others join the port we got
+      acceptors.push_back(std::make_unique<Acceptor>(loops.back()->get_executor()));
+      ep = open_listener(*acceptors.back(), ep);  // port 0: the others join the port we got
       asio::co_spawn(*loops.back(), accept_loop(*acceptors.back(), shared), asio::detached);
     }
     // Handlers go in before the "listening" line: a test may signal as soon as it reads it.

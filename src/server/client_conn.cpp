@@ -1,7 +1,11 @@
 #include "server/client_conn.hpp"
 
+#include <sys/socket.h>
+
 #include <algorithm>
+#include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
+#include <cerrno>
 #include <charconv>
 
 #include "api/openai/errors.hpp"
@@ -11,14 +15,37 @@
 
 namespace tollbooth {
 
-ClientConn::ClientConn(Socket socket, Worker& w) : stream(std::move(socket)), worker(w) {
+namespace {
+using Clock = std::chrono::steady_clock;
+
+// Lingering close (nginx's lingering_time / lingering_timeout): after an answer sent before the
+// request was read to its end, keep reading and discarding for at most this long in all, this
+// long without data, and this many bytes, so the client reads the answer instead of a reset.
+constexpr auto kLingerTotal = std::chrono::seconds(5);
+constexpr auto kLingerQuiet = std::chrono::seconds(1);
+constexpr std::size_t kLingerMinBytes = 64u << 20;
+
+// Writes during a shutdown cut get this long: the drain has a deadline of its own.
+constexpr auto kShutdownWrite = std::chrono::milliseconds(500);
+}  // namespace
+
+ClientConn::ClientConn(Socket s, Worker& w)
+    : socket(std::move(s)),
+      worker(w),
+      body_charge(w.buffers),
+      watchdog_(socket.get_executor()),
+      // The watchdog wakes at least this often while a deadline is set, so a deadline set later
+      // (never shorter than the shortest client timeout) needs no timer operation.
+      watchdog_period_(std::min(w.config.server.read_timeout, w.config.server.idle_timeout)) {
   buffer.reserve(4 * 1024);  // a typical request in one receive (Beast starts at 512 bytes)
 }
 
 void ClientConn::begin_request() {
   record = AccessRecord{};
   head_sent = false;
+  aborted_ = Abort::none;
   response_headers.clear();
+  body_charge.release();
   // Worker start time, worker index and a per-worker counter: unique without any shared state.
   // Hex by to_chars: snprintf showed up in the profile at ~2% of a proxied request.
   auto n = ++worker.requests;
@@ -33,14 +60,81 @@ void ClientConn::begin_request() {
   *p = '\0';
 }
 
+void ClientConn::set_deadline(Clock::duration d) {
+  const auto now = Clock::now();
+  deadline_ = now + d;
+  timed_out_ = false;
+  if (closing_) return;
+  if (watchdog_waits_ == 0 || deadline_ < watchdog_.expiry()) arm_watchdog();
+}
+
+void ClientConn::arm_watchdog() {
+  // expires_at cancels a pending wait; its handler then only counts itself out.
+  watchdog_.expires_at(std::min(deadline_, Clock::now() + watchdog_period_));
+  ++watchdog_waits_;
+  watchdog_.async_wait([this](const beast::error_code& ec) {
+    --watchdog_waits_;
+    if (ec || closing_) return;
+    on_watchdog();
+  });
+}
+
+void ClientConn::on_watchdog() {
+  if (deadline_ == Clock::time_point::max()) return;  // nothing to time; re-armed when set
+  if (deadline_ <= Clock::now()) {
+    timed_out_ = true;
+    clear_deadline();
+    beast::error_code ec;
+    socket.cancel(ec);  // pending reads and writes end with operation_aborted
+    return;
+  }
+  if (watchdog_waits_ == 0) arm_watchdog();
+}
+
+void ClientConn::watch_for_disconnect() {
+  if (watching_ || closing_) return;
+  watching_ = true;
+  ++watch_waits_;
+  socket.async_wait(tcp::socket::wait_read, [this](const beast::error_code& ec) {
+    --watch_waits_;
+    if (!watching_ || ec == asio::error::operation_aborted || closing_) return;
+    watching_ = false;
+    char byte;
+    ssize_t n = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (n > 0) return;  // pipelined bytes: the client is there; its next request waits
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) && !ec) {
+      watch_for_disconnect();  // a spurious wake-up
+      return;
+    }
+    abort(Abort::client_gone);  // EOF, or an error such as a reset
+  });
+}
+
+void ClientConn::stop_watching() {
+  if (!watching_) return;
+  // Nothing else is pending on the socket between requests, so cancelling all is exact.
+  beast::error_code ec;
+  socket.cancel(ec);
+  watching_ = false;  // the handler still runs (aborted) and only counts itself out
+}
+
+void ClientConn::abort(Abort why) {
+  if (aborted_ == Abort::none) aborted_ = why;
+  if (interrupt_) interrupt_(interrupt_target_);
+}
+
 bool ClientConn::effective_keep_alive() const {
   return keep_alive && !worker.draining;
 }
 
 Awaitable<bool> ClientConn::write2(std::string_view a, std::string_view b) {
   std::array<asio::const_buffer, 2> bufs{asio::buffer(a), asio::buffer(b)};
-  stream.expires_after(worker.config.server.read_timeout);
-  auto [ec, n] = co_await asio::async_write(stream, bufs, use_nothrow);
+  if (aborted_ == Abort::shutdown)
+    set_deadline(kShutdownWrite);
+  else
+    set_deadline(worker.config.server.read_timeout);
+  auto [ec, n] = co_await asio::async_write(socket, bufs, use_nothrow);
+  clear_deadline();
   if (ec) keep_alive = false;
   co_return !ec;
 }
@@ -93,6 +187,38 @@ Awaitable<bool> ClientConn::end_stream(std::string_view last_data) {
   append_chunk(chunk_, last_data);
   chunk_.append(kLastChunk);
   co_return co_await write2(chunk_, {});
+}
+
+Awaitable<void> ClientConn::linger_close() {
+  beast::error_code ec;
+  socket.shutdown(tcp::socket::shutdown_send, ec);  // our answer is complete: FIN
+  if (ec) co_return;
+  const auto until = Clock::now() + kLingerTotal;
+  const std::size_t max_bytes = std::max(kLingerMinBytes, 4 * worker.config.server.max_body_bytes);
+  std::size_t discarded = 0;
+  buffer.clear();
+  while (discarded < max_bytes) {
+    const auto now = Clock::now();
+    if (now >= until) break;
+    set_deadline(std::min<Clock::duration>(kLingerQuiet, until - now));
+    auto [rec, n] = co_await socket.async_read_some(buffer.prepare(16 * 1024), use_nothrow);
+    if (rec) break;  // EOF (the client is done), a reset, or the deadline
+    discarded += n;
+  }
+  clear_deadline();
+}
+
+Awaitable<void> ClientConn::finish() {
+  if (linger) co_await linger_close();
+  closing_ = true;
+  beast::error_code ec;
+  socket.shutdown(tcp::socket::shutdown_send, ec);
+  socket.close(ec);  // pending operations end with operation_aborted
+  watchdog_.cancel();
+  // The handlers refer to this object, which lives in the session's frame: let them run first.
+  watching_ = false;
+  while (watchdog_waits_ > 0 || watch_waits_ > 0)
+    co_await asio::post(socket.get_executor(), asio::use_awaitable_t<Executor>{});
 }
 
 }  // namespace tollbooth

@@ -1,9 +1,13 @@
 #pragma once
-// The client side of one connection: the socket, its read buffer, and how responses are
-// written (whole, or as a chunked stream). I/O header.
+// The client side of one connection: the socket, its read buffer, its deadlines, how responses
+// are written (whole, or as a chunked stream), and how a request that waits on something (an
+// upstream, a backoff) is interrupted when its client leaves or the gateway shuts down.
+// I/O header.
+#include <chrono>
 #include <string>
 #include <string_view>
 
+#include "core/buffer_budget.hpp"
 #include "core/error.hpp"
 #include "core/usage.hpp"
 #include "server/asio.hpp"
@@ -18,23 +22,37 @@ struct AccessRecord {
   int status = 0;
   std::string model;
   std::string route;     // provider that served, empty when none did
-  std::string attempts;  // "provider: outcome; ..." for failed attempts
+  std::string attempts;  // "provider(outcome: detail),..." for failed attempts
   std::string plan;      // "needs=... plan=..." (only when the access log is on)
   Usage usage;
   bool stream = false;
 };
 
+// Why a request stopped waiting before its answer was complete.
+enum class Abort : unsigned char {
+  none,
+  client_gone,  // the client closed or reset its connection (logged as 499, nothing is sent)
+  shutdown,     // drain_timeout: the gateway cuts what is still in flight
+};
+
 class ClientConn {
  public:
   ClientConn(Socket socket, Worker& worker);
+  ClientConn(const ClientConn&) = delete;
+  ClientConn& operator=(const ClientConn&) = delete;
 
-  TcpStream stream;
+  Socket socket;
   beast::flat_buffer buffer;
   Worker& worker;
   bool keep_alive = true;  // the client's wish for this request; cleared on fatal errors
   bool busy = false;       // a request is being handled (drain leaves it running)
   bool head_sent = false;
+  // The request's body may not have been read to its end: close the way nginx's lingering
+  // close does, so the client reads the answer instead of a reset.
+  bool linger = false;
   AccessRecord record;
+  // Request body bytes held from the process-wide buffer budget, given back after the request.
+  BufferCharge body_charge;
   // Preformatted "Name: value\r\n" lines every response to this request carries (such as
   // x-tollbooth-plan for callers allowed to see it); cleared by begin_request.
   std::string response_headers;
@@ -43,8 +61,28 @@ class ClientConn {
   std::string scratch;
   std::string upstream_head;
 
-  // Starts a new request: fresh record with a new request id.
+  // Starts a new request: fresh record with a new request id, no abort.
   void begin_request();
+
+  // Deadlines. Socket operations still pending when the deadline passes are cancelled (the
+  // socket stays open, so a 408 can still be written), and timed_out() tells them apart from a
+  // drain's cancel. One timer per connection that re-arms itself lazily: setting a deadline is
+  // a store, not a timer operation.
+  void set_deadline(std::chrono::steady_clock::duration d);
+  void clear_deadline() noexcept { deadline_ = std::chrono::steady_clock::time_point::max(); }
+  bool timed_out() const noexcept { return timed_out_; }
+
+  // While the request waits on an upstream, a client that closes or resets its connection is
+  // noticed at once (a wait for readability, then a peek), and the request is aborted: no new
+  // attempt starts, and what it waits on is released. Pipelined bytes end the watch (the client
+  // is still there). stop_watching() runs when the handler is done.
+  void watch_for_disconnect();
+  void stop_watching();
+
+  // Interrupts what the request waits on (see InterruptHook) and remembers why. The first
+  // reason wins.
+  void abort(Abort why);
+  Abort aborted() const noexcept { return aborted_; }
 
   // Whole response. `extra_headers` are preformatted "Name: value\r\n" lines.
   Awaitable<bool> respond(int status, std::string_view content_type, std::string_view body,
@@ -56,11 +94,55 @@ class ClientConn {
   Awaitable<bool> write_chunk(std::string_view data);
   Awaitable<bool> end_stream(std::string_view last_data = {});
 
+  // Ends the connection: lingering close when asked, then close, then waits until the
+  // watchdog's and the watch's handlers have run (they refer to this object).
+  Awaitable<void> finish();
+
  private:
   Awaitable<bool> write2(std::string_view a, std::string_view b);
   bool effective_keep_alive() const;
+  void arm_watchdog();
+  void on_watchdog();
+  Awaitable<void> linger_close();
+
   std::string head_;
   std::string chunk_;
+  Timer watchdog_;
+  std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();
+  std::chrono::steady_clock::duration watchdog_period_;
+  unsigned watchdog_waits_ = 0;  // handlers of the watchdog timer not yet run
+  bool timed_out_ = false;
+  bool watching_ = false;     // the client is being watched for a disconnect
+  unsigned watch_waits_ = 0;  // handlers of readability waits not yet run
+  bool closing_ = false;
+  Abort aborted_ = Abort::none;
+  // What abort() cancels: set by InterruptHook while the request waits on something.
+  void (*interrupt_)(void*) = nullptr;
+  void* interrupt_target_ = nullptr;
+
+  template <class T>
+  friend class InterruptHook;
+};
+
+// While this guard lives, an abort of the request calls `waiting.cancel()`: the upstream
+// connection or timer the request waits on gives up at once. A function pointer and the
+// target, not a std::function: installing it allocates nothing.
+template <class T>
+class InterruptHook {
+ public:
+  InterruptHook(ClientConn& c, T& waiting) : c_(c) {
+    c.interrupt_ = [](void* p) { static_cast<T*>(p)->cancel(); };
+    c.interrupt_target_ = &waiting;
+  }
+  InterruptHook(const InterruptHook&) = delete;
+  InterruptHook& operator=(const InterruptHook&) = delete;
+  ~InterruptHook() {
+    c_.interrupt_ = nullptr;
+    c_.interrupt_target_ = nullptr;
+  }
+
+ private:
+  ClientConn& c_;
 };
 
 }  // namespace tollbooth

@@ -1,6 +1,8 @@
 #include "server/serve.hpp"
 
+#include <malloc.h>
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 
 #include <boost/asio/signal_set.hpp>
 #include <chrono>
@@ -12,6 +14,7 @@
 
 #include "config/config.hpp"
 #include "gateway/route_table.hpp"
+#include "server/client_conn.hpp"
 #include "server/session.hpp"
 #include "server/worker.hpp"
 
@@ -19,31 +22,107 @@ namespace tollbooth {
 
 namespace {
 
+using Clock = std::chrono::steady_clock;
+
+// Out of file descriptors (or kernel memory): accepting again at once fails again, so the loop
+// would spin a core and flood the log. Like nginx, stop accepting for a while; the backlog
+// holds new connections meanwhile.
+bool out_of_resources(const beast::error_code& ec) {
+  return ec == asio::error::no_descriptors || ec == asio::error::no_buffer_space ||
+         ec == asio::error::no_memory || ec.value() == ENFILE;
+}
+
+constexpr auto kLogEvery = std::chrono::seconds(10);
+constexpr auto kFirstPause = std::chrono::milliseconds(50);
+constexpr auto kLongestPause = std::chrono::seconds(1);
+// How often a worker holding a connection over max_connections looks again (a close on its own
+// loop wakes it at once; closes on other loops are seen at the next look).
+constexpr auto kSlotPoll = std::chrono::milliseconds(50);
+
+// One warning per kLogEvery per condition, with how often it happened meanwhile.
+struct RateLimitedWarning {
+  Clock::time_point last{};
+  unsigned long long suppressed = 0;
+
+  template <class... Args>
+  void warn(fmt::format_string<Args...> format, Args&&... args) {
+    const auto now = Clock::now();
+    if (last != Clock::time_point{} && now - last < kLogEvery) {
+      ++suppressed;
+      return;
+    }
+    std::string text = fmt::format(format, std::forward<Args>(args)...);
+    if (suppressed) text += fmt::format(" ({} more since the last warning)", suppressed);
+    spdlog::warn("{}", text);
+    last = now;
+    suppressed = 0;
+  }
+};
+
+Awaitable<void> pause(Worker& w, Clock::duration d) {
+  w.accept_pause.expires_after(d);
+  co_await w.accept_pause.async_wait(use_nothrow);
+}
+
 Awaitable<void> accept_loop(Worker& w) {
+  RateLimitedWarning fd_warning, limit_warning;
+  Clock::duration backoff = kFirstPause;
   for (;;) {
     auto [ec, socket] = co_await w.acceptor->async_accept(use_nothrow);
+    if (w.draining) co_return;
     if (ec) {
-      if (w.draining || ec == asio::error::operation_aborted) co_return;
-      spdlog::warn("accept failed: {}", ec.message());
-      continue;  // e.g. EMFILE: keep serving the connections we have
+      if (ec == asio::error::operation_aborted) co_return;
+      if (out_of_resources(ec)) {
+        fd_warning.warn(
+            "accept failed: {}; not accepting for up to {} ms (raise the file-descriptor limit, "
+            "ulimit -n, or lower server.max_connections)",
+            ec.message(), std::chrono::duration_cast<std::chrono::milliseconds>(backoff).count());
+        co_await pause(w, backoff);
+        backoff = std::min<Clock::duration>(backoff * 2, kLongestPause);
+        continue;
+      }
+      continue;  // one connection's trouble (ECONNABORTED, EPROTO): the next one is fine
     }
+    backoff = kFirstPause;
     beast::error_code opt_ec;
     socket.set_option(tcp::no_delay(true), opt_ec);
+    // Over max_connections, this connection waits (unread) and so does the backlog behind it,
+    // until a connection closes.
+    if (w.shared.connections.fetch_add(1, std::memory_order_relaxed) + 1 >
+        w.shared.max_connections) {
+      limit_warning.warn("server.max_connections ({}) reached: new connections wait",
+                         w.shared.max_connections);
+      while (w.shared.connections.load(std::memory_order_relaxed) > w.shared.max_connections &&
+             !w.draining)
+        co_await pause(w, kSlotPoll);
+      if (w.draining) {
+        w.shared.connections.fetch_sub(1, std::memory_order_relaxed);
+        co_return;
+      }
+    }
     asio::co_spawn(w.io.get_executor(), run_session(w, std::move(socket)), asio::detached);
   }
 }
 
-// Every worker binds the same address with SO_REUSEPORT so the kernel spreads connections;
-// with port 0 the first worker's port is reused by the rest.
-tcp::endpoint bind_acceptor(Worker& w, tcp::endpoint at) {
-  auto& a = w.acceptor.emplace(w.io.get_executor());
-  a.open(at.protocol());
-  a.set_option(asio::socket_base::reuse_address(true));
-  int one = 1;
-  ::setsockopt(a.native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
-  a.bind(at);
-  a.listen(asio::socket_base::max_listen_connections);
-  return a.local_endpoint();
+// The soft RLIMIT_NOFILE is often 1024 while the hard limit is far higher: raise it, as every
+// connection and upstream connection is a descriptor. Returns the soft limit in force.
+std::size_t raise_fd_limit() {
+  rlimit lim{};
+  if (::getrlimit(RLIMIT_NOFILE, &lim) != 0) return 1024;
+  if (lim.rlim_cur < lim.rlim_max) {
+    rlimit want = lim;
+    want.rlim_cur = lim.rlim_max;
+    if (::setrlimit(RLIMIT_NOFILE, &want) == 0) lim = want;
+  }
+  return lim.rlim_cur == RLIM_INFINITY ? (1u << 20) : static_cast<std::size_t>(lim.rlim_cur);
+}
+
+// Large blocks (long answers, big request bodies) are mmapped and go back to the system when
+// freed. glibc's default threshold adapts upward to 32 MiB after the first large free, and the
+// heap then keeps hundreds of MB after a burst of large answers.
+void return_large_blocks_to_the_system() {
+  ::mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+  ::mallopt(M_TRIM_THRESHOLD, 1024 * 1024);
 }
 
 }  // namespace
@@ -58,7 +137,13 @@ int run_server(std::shared_ptr<const Config> config) {
   }
   for (const auto& source : routes->credential_sources())
     spdlog::info("AWS credentials for {}", source);
+  return_large_blocks_to_the_system();
   const auto& sc = config->server;
+  const std::size_t fds = raise_fd_limit();
+  const std::size_t max_connections =
+      sc.max_connections ? sc.max_connections : std::max<std::size_t>(16, fds / 2);
+  spdlog::info("file descriptors: {}; max_connections: {}", fds, max_connections);
+  ServerShared shared(max_connections, sc.max_buffered_bytes);
   unsigned n = sc.workers ? sc.workers : std::max(1u, std::thread::hardware_concurrency());
   auto started = std::chrono::duration_cast<std::chrono::seconds>(
                      std::chrono::system_clock::now().time_since_epoch())
@@ -67,9 +152,10 @@ int run_server(std::shared_ptr<const Config> config) {
   tcp::endpoint at;
   try {
     at = tcp::endpoint(asio::ip::make_address(sc.host), sc.port);
+    check_address_free(at);
     for (unsigned i = 0; i < n; ++i) {
-      workers.push_back(std::make_unique<Worker>(*routes, i, started));
-      at = bind_acceptor(*workers.back(), at);
+      workers.push_back(std::make_unique<Worker>(*routes, shared, i, started));
+      at = open_listener(workers.back()->acceptor.emplace(workers.back()->io.get_executor()), at);
     }
   } catch (const std::exception& e) {
     std::cerr << "tollbooth: cannot listen on " << sc.host << ":" << sc.port << ": " << e.what()
@@ -82,6 +168,7 @@ int run_server(std::shared_ptr<const Config> config) {
   std::mutex mu;
   std::condition_variable cv;
   unsigned finished = 0;
+  std::optional<Clock::time_point> drain_started;
   std::vector<std::thread> threads;
   for (auto& w : workers) {
     asio::co_spawn(w->io.get_executor(), accept_loop(*w), asio::detached);
@@ -98,16 +185,33 @@ int run_server(std::shared_ptr<const Config> config) {
   signals.async_wait([&](const beast::error_code& ec, int sig) {
     if (ec) return;
     spdlog::info("signal {}: draining (no new connections; in-flight requests finish)", sig);
+    {
+      std::lock_guard lock(mu);
+      drain_started = Clock::now();
+      cv.notify_all();
+    }
     for (auto& w : workers) asio::post(w->io, [wp = w.get()] { wp->begin_drain(); });
   });
   std::thread signal_thread([&] { signals_io.run(); });
 
   {
+    // The drain's clock starts at the signal, whatever the workers are doing. Shortly before
+    // drain_timeout, what is still in flight is cut with an error the client can see; at
+    // drain_timeout the loops stop, whether or not those last writes went out.
     std::unique_lock lock(mu);
-    cv.wait(lock, [&] { return finished > 0; });  // a worker only stops once draining
-    if (!cv.wait_for(lock, sc.drain_timeout, [&] { return finished == workers.size(); })) {
-      spdlog::warn("drain timeout: stopping with requests still in flight");
-      for (auto& w : workers) w->io.stop();
+    cv.wait(lock, [&] { return drain_started.has_value() || finished == workers.size(); });
+    if (finished < workers.size()) {
+      const auto timeout = sc.drain_timeout;
+      const auto grace = std::min<Clock::duration>(std::chrono::seconds(1), timeout / 5);
+      const auto deadline = *drain_started + timeout;
+      if (!cv.wait_until(lock, deadline - grace, [&] { return finished == workers.size(); })) {
+        spdlog::warn("drain timeout: cutting the requests still in flight");
+        for (auto& w : workers) asio::post(w->io, [wp = w.get()] { wp->cut_in_flight(); });
+        if (!cv.wait_until(lock, deadline, [&] { return finished == workers.size(); })) {
+          spdlog::warn("drain timeout: stopping with requests still in flight");
+          for (auto& w : workers) w->io.stop();
+        }
+      }
     }
   }
   for (auto& t : threads) t.join();

@@ -10,6 +10,7 @@
 
 #include "api/openai/errors.hpp"
 #include "config/config.hpp"
+#include "core/text.hpp"
 #include "gateway/handler.hpp"
 #include "server/client_conn.hpp"
 #include "server/worker.hpp"
@@ -21,23 +22,31 @@ namespace http = beast::http;
 namespace {
 
 using Parser = http::request_parser<http::string_body>;
+using Clock = std::chrono::steady_clock;
 
-void log_access(const ClientConn& c, const http::request<http::string_body>& req,
-                std::chrono::steady_clock::time_point start) {
+// One access-log line per request, refusals before routing included. `method` and `target`
+// are the client's own bytes: cut short and made printable, so they can neither flood the log
+// nor forge a line.
+void log_access(const ClientConn& c, std::string_view method, std::string_view target,
+                Clock::time_point start) {
   if (!spdlog::should_log(spdlog::level::info)) return;
-  auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() -
-                                                                  start)
-                .count();
+  auto us = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start).count();
   const auto& r = c.record;
-  // The model name is the client's own text: a newline in it must not forge a log line.
-  std::string model = r.model.empty() ? "-" : r.model;
-  for (char& ch : model)
-    if (static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f) ch = '_';
   spdlog::info("{} {} {} {} model={} route={} stream={} in={} out={} us={}{}{}{}{}", r.request_id,
-               std::string_view(req.method_string()), std::string_view(req.target()), r.status,
-               model, r.route.empty() ? "-" : r.route, r.stream, r.usage.input_tokens,
+               method.empty() ? "-" : excerpt_client_text(method, 16),
+               target.empty() ? "-" : excerpt_client_text(target, 256), r.status,
+               r.model.empty() ? "-" : excerpt_client_text(r.model, 128),
+               r.route.empty() ? "-" : r.route, r.stream, r.usage.input_tokens,
                r.usage.output_tokens, us, r.attempts.empty() ? "" : " failed=", r.attempts,
                r.plan.empty() ? "" : " ", r.plan);
+}
+
+// The request line, once the parser has it; "-" before.
+void log_refusal(const ClientConn& c, const Parser& parser, Clock::time_point start) {
+  if (parser.is_header_done())
+    log_access(c, parser.get().method_string(), parser.get().target(), start);
+  else
+    log_access(c, {}, {}, start);
 }
 
 Error too_large(std::size_t limit) {
@@ -45,56 +54,160 @@ Error too_large(std::size_t limit) {
                     "request body exceeds max_body_bytes (" + std::to_string(limit) + " bytes)");
 }
 
-// Reads one request into `parser`. Returns false when the connection should just close (the
-// peer went away, idle timeout, drain); on a protocol error it answers first.
-Awaitable<bool> read_request(ClientConn& c, Parser& parser) {
+Error bad_request(std::string message) {
+  return make_error(ErrorKind::invalid_request, std::move(message));
+}
+
+// A refusal that ends the connection; the rest of the request may still be on its way, so the
+// close lingers (ClientConn::finish).
+Awaitable<void> refuse(ClientConn& c, int status, const Error& e, std::string_view extra = {}) {
+  c.keep_alive = false;
+  c.linger = true;
+  co_await c.respond(status, "application/json", openai::error_body(e), extra);
+}
+
+bool client_went_away(const beast::error_code& ec) {
+  return ec == http::error::end_of_stream || ec == asio::error::eof ||
+         ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
+         ec == asio::error::operation_aborted || ec == http::error::partial_message;
+}
+
+Error version_not_supported() {
+  return bad_request("only HTTP/1.0 and HTTP/1.1 are served on this port");
+}
+
+// Beast refuses any version but 1.x as a "bad version"; a well-formed HTTP/2.0 or 3.0 is a
+// version this server does not speak (505), anything else is malformed (400).
+bool names_a_later_version(const beast::flat_buffer& buffer) {
+  std::string_view head(static_cast<const char*>(buffer.data().data()), buffer.size());
+  head = head.substr(0, head.find('\n'));
+  auto at = head.rfind(" HTTP/");
+  if (at == std::string_view::npos || head.size() < at + 9) return false;
+  std::string_view v = head.substr(at + 6, 3);
+  return v[0] >= '2' && v[0] <= '9' && v[1] == '.' && v[2] >= '0' && v[2] <= '9';
+}
+
+// RFC 9112 rules Beast's parser leaves to the server: exactly one Host in HTTP/1.1 (at most one
+// in 1.0), no Transfer-Encoding in HTTP/1.0 (its framing cannot be trusted), chunked as the
+// only transfer coding (Beast would strip the chunking and pass "gzip, chunked" bodies on
+// undecoded), HTTP/1.x only. Returns the refusal, or nullopt when the head is acceptable.
+std::optional<std::pair<int, Error>> check_head(const http::request<http::string_body>& req) {
+  const unsigned version = req.version();
+  if (version != 10 && version != 11) return std::pair{505, version_not_supported()};
+  const auto hosts = req.count(http::field::host);
+  if (version == 11 && hosts == 0)
+    return std::pair{400, bad_request("an HTTP/1.1 request must carry a Host header")};
+  if (hosts > 1)
+    return std::pair{
+        400, bad_request("a request must carry one Host header, not " + std::to_string(hosts))};
+  if (auto te = req.find(http::field::transfer_encoding); te != req.end()) {
+    if (version == 10)
+      return std::pair{400, bad_request("Transfer-Encoding is not allowed in an HTTP/1.0 request")};
+    std::string_view coding = te->value();
+    while (!coding.empty() && (coding.front() == ' ' || coding.front() == '\t'))
+      coding.remove_prefix(1);
+    while (!coding.empty() && (coding.back() == ' ' || coding.back() == '\t'))
+      coding.remove_suffix(1);
+    if (!beast::iequals(coding, "chunked") || req.count(http::field::transfer_encoding) > 1)
+      return std::pair{501, bad_request("only the chunked transfer coding is supported; send "
+                                        "the body with Content-Length or chunked alone")};
+  }
+  return std::nullopt;
+}
+
+// Reads one request into `parser`. Returns false when the connection should close: the peer
+// went away, the idle timeout or the drain ended the wait, or the request was refused (after
+// answering it).
+Awaitable<bool> read_request(ClientConn& c, Parser& parser, Clock::time_point& start) {
   const auto& sc = c.worker.config.server;
   parser.header_limit(static_cast<std::uint32_t>(sc.max_header_bytes));
   parser.body_limit(sc.max_body_bytes);
-  c.stream.expires_after(c.buffer.size() ? sc.read_timeout : sc.idle_timeout);
-  auto [ec, n] = co_await http::async_read_header(c.stream, c.buffer, parser, use_nothrow);
-  if (ec) {
-    bool started = c.buffer.size() > 0;
-    c.keep_alive = false;
-    if (ec == http::error::body_limit) {  // Content-Length already over the limit
-      co_await c.respond_error(too_large(sc.max_body_bytes));
-    } else if (ec == http::error::header_limit) {
-      Error e = make_error(ErrorKind::invalid_request,
-                           "request headers exceed the server's limit of " +
-                               std::to_string(sc.max_header_bytes) + " bytes (max_header_bytes)");
-      co_await c.respond(431, "application/json", openai::error_body(e));
-    } else if (started && ec != beast::error::timeout && ec != asio::error::operation_aborted &&
-               ec != http::error::end_of_stream && ec != asio::error::eof) {
-      co_await c.respond_error(make_error(ErrorKind::invalid_request, "malformed HTTP request"));
+  if (c.buffer.size() == 0) {
+    // Between requests the connection may idle for idle_timeout; once the first byte arrives,
+    // the whole request (head and body) must arrive within read_timeout.
+    c.set_deadline(sc.idle_timeout);
+    auto [ec, n] = co_await c.socket.async_read_some(c.buffer.prepare(4096), use_nothrow);
+    if (ec) {
+      c.keep_alive = false;
+      co_return false;
     }
+    c.buffer.commit(n);
+  }
+  start = Clock::now();
+  c.set_deadline(sc.read_timeout);
+  auto [ec, n] = co_await http::async_read_header(c.socket, c.buffer, parser, use_nothrow);
+  // Beast checks its header limit per read, so a head that arrives in pieces can pass it; `n`
+  // is what the head really took.
+  if (!ec && n > sc.max_header_bytes) ec = http::error::header_limit;
+  if (ec) {
+    c.keep_alive = false;
+    if (c.timed_out()) {
+      co_await refuse(c, 408, bad_request("timed out reading the request head (read_timeout)"));
+    } else if (ec == http::error::body_limit) {  // Content-Length already over the limit
+      co_await refuse(c, 413, too_large(sc.max_body_bytes));
+    } else if (ec == http::error::header_limit) {
+      co_await refuse(
+          c, 431,
+          bad_request("request headers exceed the server's limit of " +
+                      std::to_string(sc.max_header_bytes) + " bytes (max_header_bytes)"));
+    } else if (client_went_away(ec)) {
+      co_return false;
+    } else if (ec == http::error::bad_version && names_a_later_version(c.buffer)) {
+      co_await refuse(c, 505, version_not_supported());
+    } else {
+      co_await refuse(c, 400, bad_request("malformed HTTP request: " + ec.message()));
+    }
+    log_refusal(c, parser, start);
     co_return false;
   }
   c.busy = true;
   auto& req = parser.get();
-  if (auto len = parser.content_length(); len && *len > sc.max_body_bytes) {
-    c.keep_alive = false;
-    co_await c.respond_error(
-        make_error(ErrorKind::payload_too_large, "request body of " + std::to_string(*len) +
-                                                     " bytes exceeds max_body_bytes (" +
-                                                     std::to_string(sc.max_body_bytes) + ")"));
+  if (auto refusal = check_head(req)) {
+    co_await refuse(c, refusal->first, refusal->second);
+    log_refusal(c, parser, start);
     co_return false;
   }
-  if (beast::iequals(req[http::field::expect], "100-continue")) {
-    static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-    co_await asio::async_write(c.stream, asio::buffer(kContinue), use_nothrow);
+  if (auto len = parser.content_length(); len && !c.body_charge.hold(*len)) {
+    co_await refuse(c, 503,
+                    make_error(ErrorKind::unavailable,
+                               "the gateway holds too many request and answer bytes right now "
+                               "(server.max_buffered_bytes); retry shortly",
+                               {}, "buffer_limit"),
+                    "Retry-After: 1\r\n");
+    log_refusal(c, parser, start);
+    co_return false;
   }
-  c.stream.expires_after(sc.read_timeout);
-  auto [ec2, n2] = co_await http::async_read(c.stream, c.buffer, parser, use_nothrow);
+  if (beast::iequals(req[http::field::expect], "100-continue") && !parser.is_done()) {
+    static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+    auto [wec, wn] = co_await asio::async_write(c.socket, asio::buffer(kContinue), use_nothrow);
+    if (wec) co_return false;
+  }
+  auto [ec2, n2] = co_await http::async_read(c.socket, c.buffer, parser, use_nothrow);
   if (ec2) {
     c.keep_alive = false;
-    if (ec2 == http::error::body_limit) {
-      co_await c.respond_error(too_large(sc.max_body_bytes));
-    } else if (ec2 == beast::error::timeout) {
-      Error e = make_error(ErrorKind::invalid_request, "timed out reading the request body");
-      co_await c.respond(408, "application/json", openai::error_body(e));
+    if (c.timed_out()) {
+      co_await refuse(c, 408, bad_request("timed out reading the request body (read_timeout)"));
+    } else if (ec2 == http::error::body_limit) {
+      co_await refuse(c, 413, too_large(sc.max_body_bytes));
+    } else if (client_went_away(ec2)) {
+      co_return false;
+    } else {
+      co_await refuse(c, 400, bad_request("malformed request body: " + ec2.message()));
     }
+    log_refusal(c, parser, start);
     co_return false;
   }
+  if (!c.body_charge.hold(req.body().size())) {  // a chunked body: its size is known now
+    co_await refuse(c, 503,
+                    make_error(ErrorKind::unavailable,
+                               "the gateway holds too many request and answer bytes right now "
+                               "(server.max_buffered_bytes); retry shortly",
+                               {}, "buffer_limit"),
+                    "Retry-After: 1\r\n");
+    log_refusal(c, parser, start);
+    co_return false;
+  }
+  c.clear_deadline();  // from here the upstream's timeouts apply; writes set their own
   co_return true;
 }
 
@@ -108,8 +221,8 @@ Awaitable<void> run_session(Worker& worker, Socket socket) {
     c.busy = false;
     c.begin_request();
     parser.emplace();
-    if (!co_await read_request(c, *parser)) break;
-    auto start = std::chrono::steady_clock::now();
+    Clock::time_point start = Clock::now();
+    if (!co_await read_request(c, *parser, start)) break;
     auto& req = parser->get();
     c.keep_alive = req.keep_alive();
     // Anything thrown is caught here, once: logged, and answered with a 500 when the head has
@@ -121,18 +234,22 @@ Awaitable<void> run_session(Worker& worker, Socket socket) {
       spdlog::error("request handler threw: {}", e.what());
       failed = true;
     }
+    c.stop_watching();
     if (failed) {
       c.keep_alive = false;
-      if (!c.head_sent)
+      if (!c.head_sent && c.aborted() == Abort::none)
         co_await c.respond_error(make_error(ErrorKind::internal, "internal error in the gateway"));
     }
-    log_access(c, req, start);
+    if (c.aborted() == Abort::client_gone) {
+      c.keep_alive = false;
+      if (!c.head_sent) c.record.status = 499;  // nginx's "client closed request"
+    }
+    log_access(c, req.method_string(), req.target(), start);
     if (!c.keep_alive) break;
   }
   worker.sessions.erase(&c);
-  beast::error_code ec;
-  c.stream.socket().shutdown(tcp::socket::shutdown_send, ec);
-  c.stream.close();
+  co_await c.finish();
+  worker.connection_closed();
 }
 
 }  // namespace tollbooth

@@ -1,11 +1,13 @@
 #include "upstream/pool.hpp"
 
 #include <openssl/ssl.h>
+#include <sys/socket.h>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/http/read.hpp>
+#include <cerrno>
 #include <stdexcept>
 
 #include "config/config.hpp"
@@ -14,10 +16,28 @@ namespace tollbooth {
 
 namespace {
 constexpr auto kDnsTtl = std::chrono::seconds(30);
-// Non-streaming answers are held whole before relaying (so a failure can still fall back);
-// this bounds that memory.
-constexpr std::uint64_t kMaxResponseBody = 64ull << 20;
+// 1xx heads before the final one; real servers send one or two.
+constexpr int kMaxInterimHeads = 8;
+
+class UpstreamCategory : public boost::system::error_category {
+ public:
+  const char* name() const noexcept override { return "upstream"; }
+  std::string message(int e) const override {
+    switch (static_cast<UpstreamErrc>(e)) {
+      case UpstreamErrc::unexpected_upgrade:
+        return "the upstream switched protocols (101) without being asked to";
+      case UpstreamErrc::too_many_interim:
+        return "the upstream sent more than 8 interim (1xx) heads";
+    }
+    return "upstream protocol error";
+  }
+};
 }  // namespace
+
+const boost::system::error_category& upstream_category() noexcept {
+  static const UpstreamCategory category;
+  return category;
+}
 
 std::shared_ptr<const UpstreamTarget> make_upstream_target(const ProviderConfig& provider) {
   auto ep = parse_endpoint(provider.base_url);
@@ -68,6 +88,11 @@ void UpstreamConn::expires_never() {
   tcp().expires_never();
 }
 
+void UpstreamConn::cancel() {
+  beast::error_code ec;
+  tcp().socket().cancel(ec);
+}
+
 void UpstreamConn::close() {
   beast::error_code ec;
   tcp().socket().shutdown(tcp::socket::shutdown_both, ec);
@@ -77,7 +102,27 @@ void UpstreamConn::close() {
 void UpstreamConn::reset_parser() {
   parser_.reset();
   parser_.emplace();
-  parser_->body_limit(kMaxResponseBody);
+  parser_->body_limit(boost::none);
+}
+
+void UpstreamConn::park() noexcept {
+  ++exchanges_;
+  expires_never();
+  parser_.reset();
+  if (buffer_.capacity() > 64 * 1024) {
+    buffer_.shrink_to_fit();
+    buffer_.reserve(8 * 1024);
+  }
+}
+
+bool UpstreamConn::idle_and_quiet() noexcept {
+  char byte;
+  ssize_t n = ::recv(tcp().socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+}
+
+bool UpstreamConn::reusable() const noexcept {
+  return parser_ && parser_->is_done() && parser_->keep_alive() && buffer_.size() == 0;
 }
 
 Awaitable<beast::error_code> UpstreamConn::connect(const tcp::resolver::results_type& addresses) {
@@ -105,12 +150,25 @@ Awaitable<beast::error_code> UpstreamConn::write(std::string_view head, std::str
 }
 
 Awaitable<beast::error_code> UpstreamConn::read_header() {
-  if (tls_) {
-    auto [ec, n] = co_await http::async_read_header(*tls_, buffer_, *parser_, use_nothrow);
-    co_return ec;
+  for (int interim = 0;; ++interim) {
+    beast::error_code ec;
+    if (tls_) {
+      auto [e, n] = co_await http::async_read_header(*tls_, buffer_, *parser_, use_nothrow);
+      ec = e;
+    } else {
+      auto [e, n] = co_await http::async_read_header(*plain_, buffer_, *parser_, use_nothrow);
+      ec = e;
+    }
+    if (ec) co_return ec;
+    const unsigned status = parser_->get().result_int();
+    if (status >= 200 || status < 100) co_return ec;
+    if (status == 101) co_return make_error_code(UpstreamErrc::unexpected_upgrade);
+    if (interim == kMaxInterimHeads) co_return make_error_code(UpstreamErrc::too_many_interim);
+    // A 1xx has no body; the final response follows in the same buffer or on the wire.
+    parser_.reset();
+    parser_.emplace();
+    parser_->body_limit(boost::none);
   }
-  auto [ec, n] = co_await http::async_read_header(*plain_, buffer_, *parser_, use_nothrow);
-  co_return ec;
 }
 
 Awaitable<beast::error_code> UpstreamConn::read_some() {
@@ -119,15 +177,6 @@ Awaitable<beast::error_code> UpstreamConn::read_some() {
     co_return ec;
   }
   auto [ec, n] = co_await http::async_read_some(*plain_, buffer_, *parser_, use_nothrow);
-  co_return ec;
-}
-
-Awaitable<beast::error_code> UpstreamConn::read_all() {
-  if (tls_) {
-    auto [ec, n] = co_await http::async_read(*tls_, buffer_, *parser_, use_nothrow);
-    co_return ec;
-  }
-  auto [ec, n] = co_await http::async_read(*plain_, buffer_, *parser_, use_nothrow);
   co_return ec;
 }
 
@@ -148,20 +197,24 @@ Awaitable<Result<tcp::resolver::results_type>> UpstreamPool::resolve(const Upstr
 }
 
 Awaitable<Result<std::unique_ptr<UpstreamConn>>> UpstreamPool::acquire(const UpstreamTarget& t,
-                                                                       bool fresh_only) {
+                                                                       bool fresh_only,
+                                                                       UpstreamConn** connecting) {
   if (!fresh_only) {
     auto it = idle_.find(t.name);
-    if (it != idle_.end() && !it->second.empty()) {
+    while (it != idle_.end() && !it->second.empty()) {
       auto conn = std::move(it->second.back());
       it->second.pop_back();
-      co_return conn;
+      if (conn->idle_and_quiet()) co_return conn;
+      conn->close();  // closed by the upstream, or desynchronised: never hand it out
     }
   }
   auto addresses = co_await resolve(t);
   if (!addresses) co_return std::move(addresses).error();
   auto conn = std::make_unique<UpstreamConn>(ex_, t);
   conn->expires_after(t.connect_timeout);
+  if (connecting) *connecting = conn.get();
   auto ec = co_await conn->connect(*addresses);
+  if (connecting) *connecting = nullptr;
   if (ec) {
     bool timeout = ec == beast::error::timeout;
     Error e = make_error(timeout ? ErrorKind::gateway_timeout : ErrorKind::bad_gateway,
@@ -174,10 +227,13 @@ Awaitable<Result<std::unique_ptr<UpstreamConn>>> UpstreamPool::acquire(const Ups
 }
 
 void UpstreamPool::release(const UpstreamTarget& t, std::unique_ptr<UpstreamConn> conn) {
+  if (!conn->reusable()) {
+    conn->close();
+    return;
+  }
   auto& idle = idle_[t.name];
   if (idle.size() >= t.max_idle) return;  // dropping it closes it
-  conn->expires_never();
-  conn->mark_reused();
+  conn->park();
   idle.push_back(std::move(conn));
 }
 

@@ -106,3 +106,16 @@ test('a gateway that is not there is an APIConnectionError', async () => {
   const e = await thrown(() => nowhere.models.list());
   assert.ok(e instanceof APIConnectionError, `got ${e.constructor.name}: ${e.message}`);
 });
+
+test('a 20 MB body over max_body_bytes is a 413 the SDK reads (not a connection error), every time', async () => {
+  // The gateway answers before the upload ends; it keeps reading and discarding (a lingering
+  // close) so the client is not reset mid-upload and always sees the answer.
+  const big = 'x'.repeat(20 * 1024 * 1024);
+  for (let i = 0; i < 5; i++) {
+    const e = await thrown(() => client.chat.completions.create({ model: 'gpt-4o', messages: ask(big) }));
+    assert.ok(e instanceof APIError && !(e instanceof APIConnectionError),
+      `try ${i + 1}: got ${e.constructor.name}: ${e.message}`);
+    assert.equal(e.status, 413);
+    assert.match(e.message, /max_body_bytes/);
+  }
+});
