@@ -20,6 +20,7 @@ namespace config_detail {
 namespace {
 
 constexpr std::size_t kMaxWorkers = 1024;
+constexpr std::size_t kMaxConnections = 10'000'000;
 
 void read_listen(Reader& r, const Field& f, ServerConfig& server) {
   std::string text;
@@ -33,38 +34,23 @@ void read_listen(Reader& r, const Field& f, ServerConfig& server) {
   server.port = parsed.address->port;
 }
 
-void read_workers(Reader& r, const Field& f, unsigned& workers) {
-  std::string expected = fmt::format("auto or an integer from 1 to {}", kMaxWorkers);
+// `auto` (stored as 0) or a whole number from 1 to `max`; `noun` names it in messages.
+template <class T>
+void read_auto_or_count(Reader& r, const Field& f, std::uint64_t max, std::string_view noun,
+                        T& out) {
+  std::string expected = fmt::format("auto or an integer from 1 to {}", max);
   std::string text;
   if (!r.text(f, text, expected)) return;
-  if (text == "auto") {
-    workers = 0;
-    return;
-  }
-  auto number = parse_unsigned(text);
-  if (!number || *number < 1 || *number > kMaxWorkers) {
-    r.problem(f, fmt::format("{} is not a worker count; expected {}", quote_value(text), expected));
-    return;
-  }
-  workers = static_cast<unsigned>(*number);
-}
-
-// `auto` or a whole number of connections.
-void read_max_connections(Reader& r, const Field& f, std::size_t& out) {
-  constexpr std::string_view kExpected = "auto or an integer from 1 to 10000000";
-  std::string text;
-  if (!r.text(f, text, kExpected)) return;
   if (text == "auto") {
     out = 0;
     return;
   }
   auto number = parse_unsigned(text);
-  if (!number || *number < 1 || *number > 10'000'000) {
-    r.problem(
-        f, fmt::format("{} is not a connection count; expected {}", quote_value(text), kExpected));
+  if (!number || *number < 1 || *number > max) {
+    r.problem(f, fmt::format("{} is not a {}; expected {}", quote_value(text), noun, expected));
     return;
   }
-  out = static_cast<std::size_t>(*number);
+  out = static_cast<T>(*number);
 }
 
 }  // namespace
@@ -74,7 +60,10 @@ void read_server(Reader& r, const Field& f, ServerConfig& s) {
       f,
       {
           {"listen", [&](const Field& v) { read_listen(r, v, s); }},
-          {"workers", [&](const Field& v) { read_workers(r, v, s.workers); }},
+          {"workers",
+           [&](const Field& v) {
+             read_auto_or_count(r, v, kMaxWorkers, "worker count", s.workers);
+           }},
           {"max_body_bytes", [&](const Field& v) { r.size(v, s.max_body_bytes); }},
           {"max_header_bytes", [&](const Field& v) { r.size(v, s.max_header_bytes); }},
           {"read_timeout", [&](const Field& v) { r.duration(v, s.read_timeout); }},
@@ -83,7 +72,9 @@ void read_server(Reader& r, const Field& f, ServerConfig& s) {
           {"drain_timeout", [&](const Field& v) { r.duration(v, s.drain_timeout, true); }},
           {"admin_key", [&](const Field& v) { r.secret(v, s.admin_key); }},
           {"max_connections",
-           [&](const Field& v) { read_max_connections(r, v, s.max_connections); }},
+           [&](const Field& v) {
+             read_auto_or_count(r, v, kMaxConnections, "connection count", s.max_connections);
+           }},
           {"max_response_bytes", [&](const Field& v) { r.size(v, s.max_response_bytes); }},
           {"max_buffered_bytes", [&](const Field& v) { r.size(v, s.max_buffered_bytes); }},
           {"max_stream_event_bytes", [&](const Field& v) { r.size(v, s.max_stream_event_bytes); }},

@@ -136,6 +136,15 @@ std::string repair_utf8(std::string_view text, std::size_t max_bytes) {
   return sanitize(text, max_bytes, false);
 }
 
+bool is_plain_excerpt(std::string_view text, std::size_t max_bytes) noexcept {
+  if (text.size() > max_bytes) return false;
+  for (char ch : text) {
+    const auto b = static_cast<unsigned char>(ch);
+    if (b < 0x20 || b > 0x7e) return false;
+  }
+  return true;
+}
+
 bool is_valid_utf8(std::string_view text) noexcept {
   return simdjson::validate_utf8(text.data(), text.size());
 }

@@ -39,6 +39,11 @@ std::string excerpt_client_text(std::string_view text,
 std::string repair_utf8(std::string_view text,
                         std::size_t max_bytes = std::numeric_limits<std::size_t>::max());
 
+// True when excerpt_client_text(text, max_bytes) would return `text` unchanged because it is
+// printable ASCII (0x20 to 0x7E) within the bound: the common case, which a hot path (the
+// access log) can then use as it is, without building a string.
+bool is_plain_excerpt(std::string_view text, std::size_t max_bytes) noexcept;
+
 // True when text is well-formed UTF-8 (Unicode Table 3-7: no overlongs, surrogates or code
 // points above U+10FFFF). SIMD-fast; an empty string is valid.
 bool is_valid_utf8(std::string_view text) noexcept;

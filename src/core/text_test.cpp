@@ -251,3 +251,19 @@ TEST(Utf8, RepairAndValidationAgree) {
 
 }  // namespace
 }  // namespace tollbooth
+
+namespace tollbooth {
+namespace {
+
+TEST(ClientText, PlainExcerptIsExactlyTheTextReturnedUnchanged) {
+  for (std::string_view text : {"gpt-4o", "/v1/chat/completions?x=1", "", "a b~"})
+    EXPECT_TRUE(is_plain_excerpt(text, 128)) << text;
+  for (std::string_view text : {"nope\n[info]", "caf\xc3\xa9", "del\x7f", "tab\t"})
+    EXPECT_FALSE(is_plain_excerpt(text, 128)) << text;
+  EXPECT_FALSE(is_plain_excerpt(std::string(129, 'm'), 128));
+  for (std::string_view text : {"gpt-4o", "/v1/models"})
+    EXPECT_EQ(excerpt_client_text(text, 128), text) << "plain means unchanged";
+}
+
+}  // namespace
+}  // namespace tollbooth

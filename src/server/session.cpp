@@ -27,18 +27,25 @@ using Clock = std::chrono::steady_clock;
 // One access-log line per request, refusals before routing included. `method` and `target`
 // are the client's own bytes: cut short and made printable, so they can neither flood the log
 // nor forge a line.
+// `text` as the log shows it: itself when plain (no allocation), else an excerpt kept in `keep`.
+std::string_view loggable(std::string_view text, std::size_t max_bytes, std::string& keep) {
+  if (text.empty()) return "-";
+  if (is_plain_excerpt(text, max_bytes)) return text;
+  keep = excerpt_client_text(text, max_bytes);
+  return keep;
+}
+
 void log_access(const ClientConn& c, std::string_view method, std::string_view target,
                 Clock::time_point start) {
   if (!spdlog::should_log(spdlog::level::info)) return;
+  std::string kept_method, kept_target, kept_model;
   auto us = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start).count();
   const auto& r = c.record;
   spdlog::info("{} {} {} {} model={} route={} stream={} in={} out={} us={}{}{}{}{}", r.request_id,
-               method.empty() ? "-" : excerpt_client_text(method, 16),
-               target.empty() ? "-" : excerpt_client_text(target, 256), r.status,
-               r.model.empty() ? "-" : excerpt_client_text(r.model, 128),
-               r.route.empty() ? "-" : r.route, r.stream, r.usage.input_tokens,
-               r.usage.output_tokens, us, r.attempts.empty() ? "" : " failed=", r.attempts,
-               r.plan.empty() ? "" : " ", r.plan);
+               loggable(method, 16, kept_method), loggable(target, 256, kept_target), r.status,
+               loggable(r.model, 128, kept_model), r.route.empty() ? "-" : r.route, r.stream,
+               r.usage.input_tokens, r.usage.output_tokens, us,
+               r.attempts.empty() ? "" : " failed=", r.attempts, r.plan.empty() ? "" : " ", r.plan);
 }
 
 // The request line, once the parser has it; "-" before.
@@ -64,6 +71,16 @@ Awaitable<void> refuse(ClientConn& c, int status, const Error& e, std::string_vi
   c.keep_alive = false;
   c.linger = true;
   co_await c.respond(status, "application/json", openai::error_body(e), extra);
+}
+
+// The body does not fit in server.max_buffered_bytes right now.
+Awaitable<void> refuse_over_budget(ClientConn& c) {
+  co_await refuse(c, 503,
+                  make_error(ErrorKind::unavailable,
+                             "the gateway holds too many request and answer bytes right now "
+                             "(server.max_buffered_bytes); retry shortly",
+                             {}, "buffer_limit"),
+                  "Retry-After: 1\r\n");
 }
 
 bool client_went_away(const beast::error_code& ec) {
@@ -168,12 +185,7 @@ Awaitable<bool> read_request(ClientConn& c, Parser& parser, Clock::time_point& s
     co_return false;
   }
   if (auto len = parser.content_length(); len && !c.body_charge.hold(*len)) {
-    co_await refuse(c, 503,
-                    make_error(ErrorKind::unavailable,
-                               "the gateway holds too many request and answer bytes right now "
-                               "(server.max_buffered_bytes); retry shortly",
-                               {}, "buffer_limit"),
-                    "Retry-After: 1\r\n");
+    co_await refuse_over_budget(c);
     log_refusal(c, parser, start);
     co_return false;
   }
@@ -198,12 +210,7 @@ Awaitable<bool> read_request(ClientConn& c, Parser& parser, Clock::time_point& s
     co_return false;
   }
   if (!c.body_charge.hold(req.body().size())) {  // a chunked body: its size is known now
-    co_await refuse(c, 503,
-                    make_error(ErrorKind::unavailable,
-                               "the gateway holds too many request and answer bytes right now "
-                               "(server.max_buffered_bytes); retry shortly",
-                               {}, "buffer_limit"),
-                    "Retry-After: 1\r\n");
+    co_await refuse_over_budget(c);
     log_refusal(c, parser, start);
     co_return false;
   }
