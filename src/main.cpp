@@ -7,10 +7,10 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "app/serve.hpp"
 #include "cli/route_command.hpp"
 #include "config/config.hpp"
 #include "mock/mock_server.hpp"
-#include "server/serve.hpp"
 
 namespace tb = tollbooth;
 
@@ -40,7 +40,7 @@ int serve(const std::string& path) {
     std::cerr << tb::format_problems(e.problems());
     return 1;
   }
-  return tb::run_server(std::move(config));
+  return tb::run_serve(std::move(config));
 }
 
 }  // namespace

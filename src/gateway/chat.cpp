@@ -1,199 +1,75 @@
-// POST /v1/chat/completions: inspect the body, plan the model's routes (routing/planner: rules,
-// contracts, breakers, strategy), try the candidates in plan order with retries, relay the first
-// answer that works. Fallback happens only before any byte has gone to the client. One attempt
-// on one route is chat_openai.cpp's (or chat_bedrock.cpp's).
-#include <spdlog/spdlog.h>
-
+// POST /v1/chat/completions: the chat front. It inspects the body once (model, stream, the
+// request facts routing needs), finds the model, and supplies each attempt's translator
+// (providers/chat_translators.hpp, by the route's provider kind); the flow does the rest.
 #include <optional>
 
 #include "api/openai/chat_request.hpp"
 #include "config/config.hpp"
 #include "core/text.hpp"
-#include "gateway/chat_attempt.hpp"
-#include "gateway/handler.hpp"
-#include "gateway/plan_support.hpp"
+#include "gateway/endpoints.hpp"
+#include "gateway/flow.hpp"
+#include "gateway/gateway.hpp"
+#include "gateway/image_fetch.hpp"
 #include "gateway/route_table.hpp"
-#include "providers/upstream_request.hpp"
-#include "routing/explain.hpp"
-#include "routing/planner.hpp"
-#include "routing/retry.hpp"
+#include "providers/bedrock_request.hpp"
+#include "providers/chat_translators.hpp"
 #include "server/client_conn.hpp"
 #include "server/worker.hpp"
-#include "upstream/retry_after.hpp"
+#include "upstream/pool.hpp"
 
-namespace tollbooth {
+namespace tollbooth::gateway {
 
-namespace http = beast::http;
-
-namespace gateway {
 namespace {
 
-// A failed attempt, for the final error and the retry decisions.
-struct Tried {
-  std::string route;
-  Attempt attempt;
+class ChatFront final : public FrontRequest {
+ public:
+  ChatFront(Gateway& g, ClientConn& c, std::string_view body, const openai::ChatInspection& facts)
+      : g_(g), c_(c), body_(body), facts_(facts) {
+    response_id_.append("chatcmpl-").append(c.outcome.request_id);
+  }
+
+  Awaitable<Result<Translator*>> translator_for(const ResolvedRoute& r) override {
+    storage_.emplace<std::monostate>();  // the last attempt's translator refers to input_
+    images_.clear();
+    if (r.route->fetch_images) {
+      auto fetched = co_await fetch_images(g_, c_, r, body_);
+      if (!fetched) co_return std::move(fetched).error();
+      images_ = std::move(fetched.value());
+    }
+    input_.emplace(ChatInput{*r.provider, r.target->endpoint, *r.route, body_, facts_,
+                             g_.clock.unix_ms(), response_id_, &g_.signer, r.aws_auth.get(),
+                             images_});
+    co_return &make_chat_translator(*input_, g_.config.server, storage_);
+  }
+
+ private:
+  Gateway& g_;
+  ClientConn& c_;
+  std::string_view body_;
+  const openai::ChatInspection& facts_;
+  std::string response_id_;
+  std::vector<bedrock::FetchedImage> images_;
+  std::optional<ChatInput> input_;
+  AnyChatTranslator storage_;
 };
 
-// The error when no route could serve: 504 when every attempt timed out, 503 when every
-// upstream said it was overloaded (429/503), otherwise 502. Names each attempt.
-Error no_route_error(const std::string& model, const std::vector<Tried>& tried,
-                     std::string& retry_after) {
-  bool all_timeout = true, all_busy = true;
-  std::string list;
-  for (const auto& [name, a] : tried) {
-    all_timeout &= a.error.kind == ErrorKind::gateway_timeout;
-    all_busy &= a.upstream_status == 429 || a.upstream_status == 503;
-    if (!a.retry_after.empty()) retry_after = a.retry_after;
-    if (!list.empty()) list += "; ";
-    list += name + ": " + a.error.message;
-  }
-  ErrorKind kind = all_timeout ? ErrorKind::gateway_timeout
-                   : all_busy  ? ErrorKind::unavailable
-                               : ErrorKind::bad_gateway;
-  return make_error(kind,
-                    "no route could serve model `" + model + "` (" + std::to_string(tried.size()) +
-                        " tried: " + list + ")",
-                    {}, "no_route_available");
-}
-
-// The longest Retry-After among the failed attempts from `first` on (this round), in ms;
-// nullopt when none sent one.
-std::optional<std::int64_t> longest_retry_after(const std::vector<Tried>& tried, std::size_t first,
-                                                std::int64_t now_ms) {
-  std::optional<std::int64_t> longest;
-  for (std::size_t i = first; i < tried.size(); ++i) {
-    const Tried& t = tried[i];
-    if (t.attempt.retry_after.empty()) continue;
-    if (auto ms = parse_retry_after(t.attempt.retry_after, now_ms))
-      longest = std::max(longest.value_or(0), static_cast<std::int64_t>(ms->count()));
-  }
-  return longest;
-}
-
-// Feeds an attempt's outcome to the route's breaker and latency average. An answer (2xx, or a
-// 4xx the request caused) shows the route works; a failure to fall back on counts against it;
-// a refusal before anything was sent (translation) says nothing about the route.
-void record_health(routing::Health& health, routing::RouteId id, const Attempt& a) {
-  const std::int64_t now = unix_now_ms();
-  if (a.outcome == Outcome::served)
-    health.record_success(id, now, a.ttfb_us);
-  else if (a.outcome == Outcome::failed_in_band || a.outcome == Outcome::failed_final ||
-           a.error.retryable)
-    health.record_failure(id, now);
-}
-
-// The backoff between rounds; a client that leaves (or the drain) ends it early.
-Awaitable<void> sleep_for(ClientConn& c, std::int64_t ms) {
-  Timer timer(c.worker.io.get_executor());
-  timer.expires_after(std::chrono::milliseconds(ms));
-  InterruptHook hook(c, timer);
-  co_await timer.async_wait(use_nothrow);
-}
-
-// "provider(message: detail)" for the access log's failed= list; the detail (a socket error,
-// what the upstream sent) is what an operator needs to see why.
-void note_failure(AccessRecord& record, const std::string& provider, const Error& e) {
-  if (!record.attempts.empty()) record.attempts += ",";
-  record.attempts += provider + "(" + e.message;
-  if (!e.detail.empty()) record.attempts += ": " + excerpt_client_text(e.detail, 200);
-  record.attempts += ")";
-}
-
-// Tries the plan's candidates in order; when all failed with something worth retrying, waits
-// (exponential backoff with jitter, at least the longest Retry-After) and plans again, within
-// the attempt budget and the deadline. Never after the first byte reached the client, never
-// after an upstream began answering (Outcome::failed_final, the last of `tried`), and never for
-// a client that has gone.
-Awaitable<std::vector<Tried>> run_plan(ClientConn& c, const ResolvedModel& model,
-                                       routing::Plan& plan, routing::PlanInput& input,
-                                       std::string_view body, const openai::ChatInspection& facts) {
-  Worker& w = c.worker;
-  const routing::Catalog& catalog = w.routes.catalog();
-  routing::Health& health = w.routes.health();
-  const auto policy = routing::RetryPolicy::from(w.config.routing);
-  const auto started = std::chrono::steady_clock::now();
-  auto elapsed_ms = [&] {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
-                                                                 started)
-        .count();
-  };
-  // The upstream head is written into the connection's reused buffer, given back at the end.
-  UpstreamRequest ureq;
-  ureq.head.swap(c.upstream_head);
-  struct GiveBack {
-    std::string& from;
-    std::string& to;
-    ~GiveBack() { to.swap(from); }
-  } give_back_head{ureq.head, c.upstream_head};
-  std::vector<Tried> tried;
-  std::uint32_t attempts = 0;
-  for (;;) {
-    bool retry_worth = false;
-    const std::size_t round_start = tried.size();
-    for (const auto& candidate : plan.candidates()) {
-      if (c.aborted() != Abort::none) co_return tried;
-      if (attempts >= policy.attempts) co_return tried;
-      // A half-open breaker lets one probe through; another request holds it right now.
-      if (health.admit(candidate.route, unix_now_ms()) == routing::Admission::refuse) continue;
-      const ResolvedRoute& r = model.route(candidate.route);
-      std::int64_t timeout = routing::attempt_timeout_ms(
-          policy, catalog.route(candidate.route).first_byte_timeout.count(), elapsed_ms());
-      if (timeout <= 0) co_return tried;
-      Attempt a = co_await try_route(c, r, body, facts, ureq, std::chrono::milliseconds(timeout));
-      if (a.outcome == Outcome::aborted) co_return tried;  // says nothing about the route
-      record_health(health, candidate.route, a);
-      if (a.outcome == Outcome::served) co_return tried;
-      note_failure(c.record, r.provider->name, a.error);
-      if (a.outcome == Outcome::failed_in_band) co_return tried;
-      if (a.outcome == Outcome::failed_final) {
-        a.error.message = "upstream " + r.provider->name + ": " + a.error.message;
-        tried.push_back(Tried{r.provider->name, std::move(a)});
-        co_return tried;
-      }
-      // A refusal before sending (a translation 400) spent no upstream attempt.
-      if (a.error.retryable) ++attempts;
-      retry_worth |= a.error.retryable;
-      tried.push_back(Tried{r.provider->name, std::move(a)});
-    }
-    if (!retry_worth || tried.empty()) co_return tried;
-    // Every candidate failed. Another round goes back to routes that just failed, so it waits
-    // for their Retry-After; one longer than max_backoff is the client's to honour instead.
-    auto retry_after = longest_retry_after(tried, round_start, unix_now_ms());
-    if (retry_after && *retry_after > policy.max_backoff_ms) co_return tried;
-    routing::AttemptOutcome outcome;
-    outcome.attempts_made = attempts;
-    outcome.elapsed_ms = elapsed_ms();
-    outcome.status = tried.back().attempt.upstream_status;
-    outcome.retry_after_ms = retry_after;
-    auto decision = routing::next_attempt(policy, outcome, w.random());
-    if (decision.verdict != routing::RetryVerdict::retry) co_return tried;
-    co_await sleep_for(c, decision.wait_ms);
-    if (c.aborted() != Abort::none) co_return tried;
-    // Breakers may have opened meanwhile: plan again.
-    input.now_ms = unix_now_ms();
-    input.today = utc_day(input.now_ms);
-    input.random = w.random();
-    routing::plan(catalog, *model.catalog, input, &health, plan);
-    if (plan.empty()) co_return tried;
-  }
-}
-
 }  // namespace
-}  // namespace gateway
 
-using namespace gateway;
-
-Awaitable<void> handle_chat(ClientConn& c, const HttpRequest& req) {
+Awaitable<void> chat_completions(Gateway& g, ClientConn& c, const HttpRequest& req,
+                                 std::string_view) {
   const std::string& body = req.body();
   auto facts = openai::inspect_chat_request(body);
   if (!facts) {
     co_await c.respond_error(facts.error());
     co_return;
   }
-  c.record.model = facts->model;
-  c.record.stream = facts->stream;
-  const RouteTable& table = c.worker.routes;
-  const ResolvedModel* model = table.find(facts->model);
+  auto& o = c.outcome;
+  o.model = facts->model;
+  o.stream = facts->stream;
+  o.needs = facts->needs;
+  o.estimated_input_tokens = facts->estimated_input_tokens;
+  o.max_output_tokens = facts->max_output_tokens;
+  const ResolvedModel* model = g.routes.find(facts->model);
   if (!model) {
     co_await c.respond_error(make_error(ErrorKind::not_found,
                                         "The model `" + excerpt_client_text(facts->model) +
@@ -205,60 +81,8 @@ Awaitable<void> handle_chat(ClientConn& c, const HttpRequest& req) {
   input.needs = facts->needs;
   input.estimated_input_tokens = facts->estimated_input_tokens;
   input.max_output_tokens = facts->max_output_tokens;
-  input.now_ms = unix_now_ms();
-  input.today = utc_day(input.now_ms);
-  input.random = c.worker.random();
-  routing::Plan plan;
-  routing::plan(table.catalog(), *model->catalog, input, &table.health(), plan);
-  if (spdlog::should_log(spdlog::level::info))
-    c.record.plan = routing::plan_log_line(table.catalog(), plan, input.now_ms);
-  if (may_see_routing(c.worker.config, req[http::field::authorization])) {
-    c.response_headers =
-        "x-tollbooth-plan: " + routing::plan_header(table.catalog(), plan, input.now_ms) + "\r\n";
-  }
-  if (plan.empty()) {
-    std::int64_t retry_after_s = 0;
-    Error e = no_eligible_route(table.catalog(), plan, input.now_ms, retry_after_s);
-    // A named string, not a temporary in a conditional: GCC 12 destroys such temporaries
-    // wrongly across co_await (the gateway aborted with free(): invalid pointer).
-    std::string extra;
-    if (retry_after_s) extra = "Retry-After: " + std::to_string(retry_after_s) + "\r\n";
-    co_await c.respond_error(e, extra);
-    co_return;
-  }
-  c.watch_for_disconnect();
-  std::vector<Tried> tried = co_await run_plan(c, *model, plan, input, body, *facts);
-  if (c.head_sent) co_return;
-  if (c.aborted() == Abort::client_gone) co_return;  // nobody to answer
-  if (c.aborted() == Abort::shutdown) {
-    co_await c.respond_error(shutdown_error(), "Retry-After: 1\r\n");
-    co_return;
-  }
-  // An upstream began answering and then failed: its error is the answer (never re-sent).
-  if (!tried.empty() && tried.back().attempt.outcome == Outcome::failed_final) {
-    const Attempt& last = tried.back().attempt;
-    std::string extra;
-    if (!last.retry_after.empty()) extra = "Retry-After: " + last.retry_after + "\r\n";
-    co_await c.respond_error(last.error, extra);
-    co_return;
-  }
-  // Every route refused the request itself (a parameter the translated wire cannot carry):
-  // that is the client's to fix, so the first refusal is the answer, with its `param`.
-  bool all_refused = !tried.empty();
-  for (const auto& t : tried) all_refused &= !t.attempt.error.retryable;
-  if (all_refused) {
-    co_await c.respond_error(tried.front().attempt.error);
-    co_return;
-  }
-  std::string retry_after;
-  Error e = tried.empty() ? make_error(ErrorKind::unavailable,
-                                       "no route of model `" + facts->model +
-                                           "` could be tried: each is busy with a recovery probe "
-                                           "or out of time",
-                                       {}, "no_route_available")
-                          : no_route_error(facts->model, tried, retry_after);
-  std::string extra = retry_after.empty() ? "" : "Retry-After: " + retry_after + "\r\n";
-  co_await c.respond_error(e, extra);
+  ChatFront front(g, c, body, *facts);
+  co_await run_flow(g, c, req, *model, input, front);
 }
 
-}  // namespace tollbooth
+}  // namespace tollbooth::gateway

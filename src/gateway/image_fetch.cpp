@@ -7,7 +7,8 @@
 
 #include "config/config.hpp"
 #include "core/text.hpp"
-#include "gateway/chat_attempt.hpp"
+#include "gateway/gateway.hpp"
+#include "gateway/relay.hpp"
 #include "gateway/route_table.hpp"
 #include "providers/upstream_request.hpp"
 #include "server/client_conn.hpp"
@@ -36,7 +37,7 @@ std::string base64(std::string_view bytes) {
 
 // One connection target per image origin, kept per worker (a TLS context is costly to build).
 // The cache is bounded: image origins are whatever clients write.
-const UpstreamTarget& image_target(Worker& w, const ResolvedRoute& route, std::string origin) {
+const UpstreamTarget& image_target(Gateway& w, const ResolvedRoute& route, std::string origin) {
   auto it = w.image_targets.find(origin);
   if (it != w.image_targets.end()) return *it->second;
   if (w.image_targets.size() >= 64) w.image_targets.clear();
@@ -53,9 +54,9 @@ const UpstreamTarget& image_target(Worker& w, const ResolvedRoute& route, std::s
   return *w.image_targets.emplace(std::move(origin), std::move(target)).first->second;
 }
 
-Awaitable<Result<bedrock::FetchedImage>> fetch_one(ClientConn& c, const ResolvedRoute& route,
+Awaitable<Result<bedrock::FetchedImage>> fetch_one(Gateway& g, ClientConn& c,
+                                                   const ResolvedRoute& route,
                                                    const std::string& url) {
-  Worker& w = c.worker;
   auto parsed = boost::urls::parse_uri(url);
   if (!parsed || !parsed->has_authority() || parsed->host().empty())
     co_return image_error(url, "it is not a valid http(s) URL");
@@ -63,7 +64,7 @@ Awaitable<Result<bedrock::FetchedImage>> fetch_one(ClientConn& c, const Resolved
       std::string(parsed->scheme()) + "://" + std::string(parsed->encoded_host_and_port());
   const UpstreamTarget* target = nullptr;
   try {
-    target = &image_target(w, route, std::move(origin));
+    target = &image_target(g, route, std::move(origin));
   } catch (const std::exception&) {
     co_return image_error(url, "its host is not usable");
   }
@@ -74,7 +75,7 @@ Awaitable<Result<bedrock::FetchedImage>> fetch_one(ClientConn& c, const Resolved
              "\r\nAccept: image/png, image/jpeg, image/gif, image/webp\r\nUser-Agent: tollbooth/" +
              TOLLBOOTH_VERSION "\r\n\r\n";
   std::unique_ptr<UpstreamConn> conn;
-  Attempt head = co_await exchange_head(c, *target, req, conn, target->first_byte_timeout);
+  Attempt head = co_await exchange_head(g, c, *target, req, conn, target->first_byte_timeout);
   if (!conn) co_return image_error(url, head.error.message);
   auto& res = conn->parser().get();
   if (head.upstream_status != 200) {
@@ -86,9 +87,9 @@ Awaitable<Result<bedrock::FetchedImage>> fetch_one(ClientConn& c, const Resolved
     conn->close();
     co_return image_error(url, "it is larger than Bedrock's 3.75 MB image limit");
   }
-  BufferCharge charge(w.buffers);
-  Attempt body = co_await read_body(c, *conn, *target, charge, kMaxImageBytes);
-  if (body.outcome != Outcome::served) {
+  BufferCharge charge(g.worker.buffers);
+  Attempt body = co_await read_body(g, c, *conn, *target, charge, kMaxImageBytes);
+  if (body.end != AttemptEnd::served) {
     conn->close();
     co_return image_error(url, "the download failed or is larger than 3.75 MB");
   }
@@ -98,7 +99,7 @@ Awaitable<Result<bedrock::FetchedImage>> fetch_one(ClientConn& c, const Resolved
     co_return image_error(url, "it is not a png, jpeg, gif or webp image");
   }
   bedrock::FetchedImage image{url, std::string(format), base64(res.body())};
-  give_back(w, *target, std::move(conn));
+  give_back(g, *target, std::move(conn));
   co_return image;
 }
 
@@ -119,7 +120,7 @@ std::string_view image_format(std::string_view content_type, std::string_view by
   return {};
 }
 
-Awaitable<Result<std::vector<bedrock::FetchedImage>>> fetch_images(ClientConn& c,
+Awaitable<Result<std::vector<bedrock::FetchedImage>>> fetch_images(Gateway& g, ClientConn& c,
                                                                    const ResolvedRoute& route,
                                                                    std::string_view chat_body) {
   auto urls = bedrock::remote_image_urls(chat_body);
@@ -127,7 +128,7 @@ Awaitable<Result<std::vector<bedrock::FetchedImage>>> fetch_images(ClientConn& c
   std::vector<bedrock::FetchedImage> images;
   for (const auto& url : *urls) {
     if (c.aborted() != Abort::none) co_return make_error(ErrorKind::unavailable, "aborted");
-    auto image = co_await fetch_one(c, route, url);
+    auto image = co_await fetch_one(g, c, route, url);
     if (!image) co_return std::move(image).error();
     images.push_back(std::move(image.value()));
   }

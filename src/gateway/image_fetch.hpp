@@ -6,8 +6,8 @@
 #include <vector>
 
 #include "core/result.hpp"
+#include "net/asio.hpp"
 #include "providers/bedrock_request.hpp"
-#include "server/asio.hpp"
 
 namespace tollbooth {
 
@@ -16,13 +16,15 @@ struct ResolvedRoute;
 
 namespace gateway {
 
+class Gateway;
+
 // Bedrock's own limit for one image (3.75 MB); a larger download is refused.
 inline constexpr std::size_t kMaxImageBytes = 3'932'160;
 
 // Fetches every distinct http(s) image URL in `chat_body`, one after another, each with a GET
 // (10 s to the first byte, 10 s idle). A URL that does not answer 200 with a png, jpeg, gif or
 // webp image of at most kMaxImageBytes is the client's error (400 naming the URL and why).
-Awaitable<Result<std::vector<bedrock::FetchedImage>>> fetch_images(ClientConn& c,
+Awaitable<Result<std::vector<bedrock::FetchedImage>>> fetch_images(Gateway& g, ClientConn& c,
                                                                    const ResolvedRoute& route,
                                                                    std::string_view chat_body);
 

@@ -10,12 +10,6 @@
 
 namespace tollbooth::gateway {
 
-std::int64_t unix_now_ms() noexcept {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 Days utc_day(std::int64_t unix_ms) noexcept {
   constexpr std::int64_t kDay = 86'400'000;
   return static_cast<Days>(unix_ms >= 0 ? unix_ms / kDay : (unix_ms - kDay + 1) / kDay);

@@ -14,8 +14,6 @@ struct Config;
 
 namespace gateway {
 
-// Unix time in milliseconds, from the system clock: the one place the request path reads it.
-std::int64_t unix_now_ms() noexcept;
 // The UTC day of a Unix time in milliseconds (contract windows are whole UTC days).
 Days utc_day(std::int64_t unix_ms) noexcept;
 

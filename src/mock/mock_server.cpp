@@ -24,7 +24,7 @@
 #include "mock/mock_handler.hpp"
 #include "mock/mock_recorder.hpp"
 #include "mock/mock_reply.hpp"
-#include "server/asio.hpp"
+#include "net/asio.hpp"
 #include "server/listener.hpp"
 
 namespace tollbooth::mock {

@@ -177,6 +177,7 @@ error_code read_usage(od::value& v, Usage& usage) {
   usage.input_tokens = input + cache_read + cache_write;
   usage.output_tokens = output;
   usage.cached_input_tokens = cache_read;
+  usage.cache_write_input_tokens = cache_write;
   usage.reported = true;
   return SUCCESS;
 }

@@ -9,31 +9,12 @@
 
 #include "core/buffer_budget.hpp"
 #include "core/error.hpp"
-#include "core/usage.hpp"
-#include "server/asio.hpp"
+#include "core/outcome.hpp"
+#include "net/asio.hpp"
 
 namespace tollbooth {
 
 struct Worker;
-
-// What the access log says about one request; filled in by the handler.
-struct AccessRecord {
-  char request_id[48] = {};  // sent as x-request-id and logged; unique per process run
-  int status = 0;
-  std::string model;
-  std::string route;     // provider that served, empty when none did
-  std::string attempts;  // "provider(outcome: detail),..." for failed attempts
-  std::string plan;      // "needs=... plan=..." (only when the access log is on)
-  Usage usage;
-  bool stream = false;
-};
-
-// Why a request stopped waiting before its answer was complete.
-enum class Abort : unsigned char {
-  none,
-  client_gone,  // the client closed or reset its connection (logged as 499, nothing is sent)
-  shutdown,     // drain_timeout: the gateway cuts what is still in flight
-};
 
 class ClientConn {
  public:
@@ -50,7 +31,10 @@ class ClientConn {
   // The request's body may not have been read to its end: close the way nginx's lingering
   // close does, so the client reads the answer instead of a reset.
   bool linger = false;
-  AccessRecord record;
+  // This request's request id (sent as x-request-id; unique per process run) and outcome,
+  // handed to the handler's observers when the request ends.
+  char request_id[48] = {};
+  RequestOutcome outcome;
   // Request body bytes held from the process-wide buffer budget, given back after the request.
   BufferCharge body_charge;
   // Preformatted "Name: value\r\n" lines every response to this request carries (such as
@@ -61,7 +45,7 @@ class ClientConn {
   std::string scratch;
   std::string upstream_head;
 
-  // Starts a new request: fresh record with a new request id, no abort.
+  // Starts a new request: a fresh outcome with a new request id, no abort.
   void begin_request();
 
   // Deadlines. Socket operations still pending when the deadline passes are cancelled (the

@@ -3,7 +3,7 @@
 // loop, so the kernel spreads connections. I/O header: include only from I/O .cpp files.
 #include <boost/asio/basic_socket_acceptor.hpp>
 
-#include "server/asio.hpp"
+#include "net/asio.hpp"
 
 namespace tollbooth {
 

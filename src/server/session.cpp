@@ -8,10 +8,7 @@
 #include <chrono>
 #include <optional>
 
-#include "api/openai/errors.hpp"
 #include "config/config.hpp"
-#include "core/text.hpp"
-#include "gateway/handler.hpp"
 #include "server/client_conn.hpp"
 #include "server/worker.hpp"
 
@@ -22,38 +19,21 @@ namespace http = beast::http;
 namespace {
 
 using Parser = http::request_parser<http::string_body>;
-using Clock = std::chrono::steady_clock;
+using SteadyClock = std::chrono::steady_clock;
 
 // One access-log line per request, refusals before routing included. `method` and `target`
 // are the client's own bytes: cut short and made printable, so they can neither flood the log
 // nor forge a line.
-// `text` as the log shows it: itself when plain (no allocation), else an excerpt kept in `keep`.
-std::string_view loggable(std::string_view text, std::size_t max_bytes, std::string& keep) {
-  if (text.empty()) return "-";
-  if (is_plain_excerpt(text, max_bytes)) return text;
-  keep = excerpt_client_text(text, max_bytes);
-  return keep;
-}
-
-void log_access(const ClientConn& c, std::string_view method, std::string_view target,
-                Clock::time_point start) {
-  if (!spdlog::should_log(spdlog::level::info)) return;
-  std::string kept_method, kept_target, kept_model;
-  auto us = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start).count();
-  const auto& r = c.record;
-  spdlog::info("{} {} {} {} model={} route={} stream={} in={} out={} us={}{}{}{}{}", r.request_id,
-               loggable(method, 16, kept_method), loggable(target, 256, kept_target), r.status,
-               loggable(r.model, 128, kept_model), r.route.empty() ? "-" : r.route, r.stream,
-               r.usage.input_tokens, r.usage.output_tokens, us,
-               r.attempts.empty() ? "" : " failed=", r.attempts, r.plan.empty() ? "" : " ", r.plan);
-}
-
-// The request line, once the parser has it; "-" before.
-void log_refusal(const ClientConn& c, const Parser& parser, Clock::time_point start) {
-  if (parser.is_header_done())
-    log_access(c, parser.get().method_string(), parser.get().target(), start);
-  else
-    log_access(c, {}, {}, start);
+// A request that ends before the handler ran (refused, timed out): its outcome has the request
+// line when the parser got that far, and goes to the handler's observers like any other.
+void finish_refused(ClientConn& c, const Parser& parser) {
+  auto& o = c.outcome;
+  if (parser.is_header_done()) {
+    o.method = parser.get().method_string();
+    o.target = parser.get().target();
+  }
+  o.done = c.worker.clock.steady();
+  c.worker.handler->finished(o);
 }
 
 Error too_large(std::size_t limit) {
@@ -70,7 +50,7 @@ Error bad_request(std::string message) {
 Awaitable<void> refuse(ClientConn& c, int status, const Error& e, std::string_view extra = {}) {
   c.keep_alive = false;
   c.linger = true;
-  co_await c.respond(status, "application/json", openai::error_body(e), extra);
+  co_await c.respond(status, "application/json", c.worker.handler->error_body(e), extra);
 }
 
 // The body does not fit in server.max_buffered_bytes right now.
@@ -135,8 +115,8 @@ std::optional<std::pair<int, Error>> check_head(const http::request<http::string
 // Reads one request into `parser`. Returns false when the connection should close: the peer
 // went away, the idle timeout or the drain ended the wait, or the request was refused (after
 // answering it).
-Awaitable<bool> read_request(ClientConn& c, Parser& parser, Clock::time_point& start) {
-  const auto& sc = c.worker.config.server;
+Awaitable<bool> read_request(ClientConn& c, Parser& parser) {
+  const auto& sc = c.worker.config;
   parser.header_limit(static_cast<std::uint32_t>(sc.max_header_bytes));
   parser.body_limit(sc.max_body_bytes);
   if (c.buffer.size() == 0) {
@@ -150,7 +130,8 @@ Awaitable<bool> read_request(ClientConn& c, Parser& parser, Clock::time_point& s
     }
     c.buffer.commit(n);
   }
-  start = Clock::now();
+  c.outcome.received = c.worker.clock.steady();
+  c.outcome.received_unix_ms = c.worker.clock.unix_ms();
   c.set_deadline(sc.read_timeout);
   auto [ec, n] = co_await http::async_read_header(c.socket, c.buffer, parser, use_nothrow);
   // Beast checks its header limit per read, so a head that arrives in pieces can pass it; `n`
@@ -174,19 +155,19 @@ Awaitable<bool> read_request(ClientConn& c, Parser& parser, Clock::time_point& s
     } else {
       co_await refuse(c, 400, bad_request("malformed HTTP request: " + ec.message()));
     }
-    log_refusal(c, parser, start);
+    finish_refused(c, parser);
     co_return false;
   }
   c.busy = true;
   auto& req = parser.get();
   if (auto refusal = check_head(req)) {
     co_await refuse(c, refusal->first, refusal->second);
-    log_refusal(c, parser, start);
+    finish_refused(c, parser);
     co_return false;
   }
   if (auto len = parser.content_length(); len && !c.body_charge.hold(*len)) {
     co_await refuse_over_budget(c);
-    log_refusal(c, parser, start);
+    finish_refused(c, parser);
     co_return false;
   }
   if (beast::iequals(req[http::field::expect], "100-continue") && !parser.is_done()) {
@@ -206,15 +187,18 @@ Awaitable<bool> read_request(ClientConn& c, Parser& parser, Clock::time_point& s
     } else {
       co_await refuse(c, 400, bad_request("malformed request body: " + ec2.message()));
     }
-    log_refusal(c, parser, start);
+    finish_refused(c, parser);
     co_return false;
   }
   if (!c.body_charge.hold(req.body().size())) {  // a chunked body: its size is known now
     co_await refuse_over_budget(c);
-    log_refusal(c, parser, start);
+    finish_refused(c, parser);
     co_return false;
   }
   c.clear_deadline();  // from here the upstream's timeouts apply; writes set their own
+  c.outcome.bytes_in = req.body().size();
+  c.outcome.method = req.method_string();
+  c.outcome.target = req.target();
   co_return true;
 }
 
@@ -228,15 +212,14 @@ Awaitable<void> run_session(Worker& worker, Socket socket) {
     c.busy = false;
     c.begin_request();
     parser.emplace();
-    Clock::time_point start = Clock::now();
-    if (!co_await read_request(c, *parser, start)) break;
+    if (!co_await read_request(c, *parser)) break;
     auto& req = parser->get();
     c.keep_alive = req.keep_alive();
     // Anything thrown is caught here, once: logged, and answered with a 500 when the head has
     // not gone out yet; the worker and its other connections carry on.
     bool failed = false;
     try {
-      co_await handle_request(c, req);
+      co_await worker.handler->handle(c, req);
     } catch (const std::exception& e) {
       spdlog::error("request handler threw: {}", e.what());
       failed = true;
@@ -249,9 +232,12 @@ Awaitable<void> run_session(Worker& worker, Socket socket) {
     }
     if (c.aborted() == Abort::client_gone) {
       c.keep_alive = false;
-      if (!c.head_sent) c.record.status = 499;  // nginx's "client closed request"
+      if (!c.head_sent) c.outcome.status = 499;  // nginx's "client closed request"
     }
-    log_access(c, req.method_string(), req.target(), start);
+    // The one exit of every request the handler saw.
+    c.outcome.abort = c.aborted();
+    c.outcome.done = worker.clock.steady();
+    worker.handler->finished(c.outcome);
     if (!c.keep_alive) break;
   }
   worker.sessions.erase(&c);

@@ -1,5 +1,5 @@
 #pragma once
-#include "server/asio.hpp"
+#include "net/asio.hpp"
 
 namespace tollbooth {
 struct Worker;

@@ -1,25 +1,19 @@
 #include "server/worker.hpp"
 
-#include <random>
-
-#include "config/config.hpp"
-#include "gateway/route_table.hpp"
 #include "server/client_conn.hpp"
 
 namespace tollbooth {
 
-Worker::Worker(const RouteTable& r, ServerShared& sh, unsigned i, long long started)
+Worker::Worker(ServerShared& sh, unsigned i, long long started)
     // One thread runs this loop, so Asio's reactor locking is pure overhead (DESIGN.md).
     : io(BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO),
-      routes(r),
-      config(r.config()),
       shared(sh),
+      config(sh.config),
+      clock(sh.clock),
       buffers(sh.buffers),
-      pool(io.get_executor()),
       accept_pause(io.get_executor()),
       index(i),
-      started_unix(started),
-      random_state(std::random_device{}() ^ (static_cast<std::uint64_t>(i) << 32)) {}
+      started_unix(started) {}
 
 void Worker::connection_closed() noexcept {
   shared.connections.fetch_sub(1, std::memory_order_relaxed);
@@ -41,6 +35,7 @@ void Worker::begin_drain() {
 }
 
 void Worker::cut_in_flight() {
+  if (handler) handler->begin_drain();
   for (ClientConn* c : sessions)
     if (c->busy) c->abort(Abort::shutdown);
 }

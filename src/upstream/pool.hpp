@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "core/result.hpp"
-#include "server/asio.hpp"
+#include "net/asio.hpp"
 #include "upstream/endpoint.hpp"
 
 namespace tollbooth {

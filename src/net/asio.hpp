@@ -1,6 +1,6 @@
 #pragma once
-// Asio/Beast vocabulary shared by the I/O areas (server, upstream, gateway). Heavy: include it
-// only from .cpp files and from headers that only I/O .cpp files include.
+// Asio/Beast vocabulary shared by the I/O areas (server, upstream, gateway, mock). Heavy: include
+// it only from .cpp files and from headers that only I/O .cpp files include.
 //
 // Every socket and coroutine uses the concrete io_context executor rather than
 // any_io_executor: one event loop per worker thread means no polymorphic executor is needed,

@@ -1,4 +1,4 @@
-#include "server/serve.hpp"
+#include "server/server.hpp"
 
 #include <malloc.h>
 #include <spdlog/spdlog.h>
@@ -13,7 +13,6 @@
 #include <thread>
 
 #include "config/config.hpp"
-#include "gateway/route_table.hpp"
 #include "server/client_conn.hpp"
 #include "server/session.hpp"
 #include "server/worker.hpp"
@@ -22,7 +21,7 @@ namespace tollbooth {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using SteadyClock = std::chrono::steady_clock;
 
 // Out of file descriptors (or kernel memory): accepting again at once fails again, so the loop
 // would spin a core and flood the log. Like nginx, stop accepting for a while; the backlog
@@ -41,13 +40,13 @@ constexpr auto kSlotPoll = std::chrono::milliseconds(50);
 
 // One warning per kLogEvery per condition, with how often it happened meanwhile.
 struct RateLimitedWarning {
-  Clock::time_point last{};
+  SteadyClock::time_point last{};
   unsigned long long suppressed = 0;
 
   template <class... Args>
   void warn(fmt::format_string<Args...> format, Args&&... args) {
-    const auto now = Clock::now();
-    if (last != Clock::time_point{} && now - last < kLogEvery) {
+    const auto now = SteadyClock::now();
+    if (last != SteadyClock::time_point{} && now - last < kLogEvery) {
       ++suppressed;
       return;
     }
@@ -59,14 +58,14 @@ struct RateLimitedWarning {
   }
 };
 
-Awaitable<void> pause(Worker& w, Clock::duration d) {
+Awaitable<void> pause(Worker& w, SteadyClock::duration d) {
   w.accept_pause.expires_after(d);
   co_await w.accept_pause.async_wait(use_nothrow);
 }
 
 Awaitable<void> accept_loop(Worker& w) {
   RateLimitedWarning fd_warning, limit_warning;
-  Clock::duration backoff = kFirstPause;
+  SteadyClock::duration backoff = kFirstPause;
   for (;;) {
     auto [ec, socket] = co_await w.acceptor->async_accept(use_nothrow);
     if (w.draining) co_return;
@@ -78,7 +77,7 @@ Awaitable<void> accept_loop(Worker& w) {
             "ulimit -n, or lower server.max_connections)",
             ec.message(), std::chrono::duration_cast<std::chrono::milliseconds>(backoff).count());
         co_await pause(w, backoff);
-        backoff = std::min<Clock::duration>(backoff * 2, kLongestPause);
+        backoff = std::min<SteadyClock::duration>(backoff * 2, kLongestPause);
         continue;
       }
       continue;  // one connection's trouble (ECONNABORTED, EPROTO): the next one is fine
@@ -127,50 +126,48 @@ void return_large_blocks_to_the_system() {
 
 }  // namespace
 
-int run_server(std::shared_ptr<const Config> config) {
-  std::unique_ptr<RouteTable> routes;
-  try {
-    routes = std::make_unique<RouteTable>(config);
-  } catch (const std::exception& e) {
-    std::cerr << "tollbooth: " << e.what() << "\n";
-    return 1;
-  }
-  for (const auto& source : routes->credential_sources())
-    spdlog::info("AWS credentials for {}", source);
+Server::Server(const ServerConfig& config, const Clock& clock) : config_(config), clock_(clock) {}
+
+Server::~Server() = default;
+
+void Server::listen(const HandlerFactory& make_handler) {
   return_large_blocks_to_the_system();
-  const auto& sc = config->server;
   const std::size_t fds = raise_fd_limit();
   const std::size_t max_connections =
-      sc.max_connections ? sc.max_connections : std::max<std::size_t>(16, fds / 2);
+      config_.max_connections ? config_.max_connections : std::max<std::size_t>(16, fds / 2);
   spdlog::info("file descriptors: {}; max_connections: {}", fds, max_connections);
-  ServerShared shared(max_connections, sc.max_buffered_bytes);
-  unsigned n = sc.workers ? sc.workers : std::max(1u, std::thread::hardware_concurrency());
-  auto started = std::chrono::duration_cast<std::chrono::seconds>(
-                     std::chrono::system_clock::now().time_since_epoch())
-                     .count();
-  std::vector<std::unique_ptr<Worker>> workers;
+  shared_ = std::make_unique<ServerShared>(config_, clock_, max_connections);
+  const unsigned n =
+      config_.workers ? config_.workers : std::max(1u, std::thread::hardware_concurrency());
+  const auto started = clock_.unix_ms() / 1000;
   tcp::endpoint at;
   try {
-    at = tcp::endpoint(asio::ip::make_address(sc.host), sc.port);
+    at = tcp::endpoint(asio::ip::make_address(config_.host), config_.port);
     check_address_free(at);
     for (unsigned i = 0; i < n; ++i) {
-      workers.push_back(std::make_unique<Worker>(*routes, shared, i, started));
-      at = open_listener(workers.back()->acceptor.emplace(workers.back()->io.get_executor()), at);
+      auto& w = *workers_.emplace_back(std::make_unique<Worker>(*shared_, i, started));
+      at = open_listener(w.acceptor.emplace(w.io.get_executor()), at);
     }
   } catch (const std::exception& e) {
-    std::cerr << "tollbooth: cannot listen on " << sc.host << ":" << sc.port << ": " << e.what()
-              << "\n";
-    return 1;
+    throw std::runtime_error("cannot listen on " + config_.host + ":" +
+                             std::to_string(config_.port) + ": " + e.what());
   }
-  std::cout << "tollbooth listening on " << at.address().to_string() << ":" << at.port() << " ("
-            << n << " worker" << (n == 1 ? "" : "s") << ")" << std::endl;
+  for (auto& w : workers_) w->handler = make_handler(*w);
+  where_ = at.address().to_string() + ":" + std::to_string(at.port()) + " (" + std::to_string(n) +
+           " worker" + (n == 1 ? "" : "s") + ")";
+}
 
+std::string Server::where() const {
+  return where_;
+}
+
+void Server::run() {
   std::mutex mu;
   std::condition_variable cv;
   unsigned finished = 0;
-  std::optional<Clock::time_point> drain_started;
+  std::optional<SteadyClock::time_point> drain_started;
   std::vector<std::thread> threads;
-  for (auto& w : workers) {
+  for (auto& w : workers_) {
     asio::co_spawn(w->io.get_executor(), accept_loop(*w), asio::detached);
     threads.emplace_back([&, wp = w.get()] {
       wp->io.run();
@@ -187,10 +184,10 @@ int run_server(std::shared_ptr<const Config> config) {
     spdlog::info("signal {}: draining (no new connections; in-flight requests finish)", sig);
     {
       std::lock_guard lock(mu);
-      drain_started = Clock::now();
+      drain_started = SteadyClock::now();
       cv.notify_all();
     }
-    for (auto& w : workers) asio::post(w->io, [wp = w.get()] { wp->begin_drain(); });
+    for (auto& w : workers_) asio::post(w->io, [wp = w.get()] { wp->begin_drain(); });
   });
   std::thread signal_thread([&] { signals_io.run(); });
 
@@ -199,27 +196,27 @@ int run_server(std::shared_ptr<const Config> config) {
     // drain_timeout, what is still in flight is cut with an error the client can see; at
     // drain_timeout the loops stop, whether or not those last writes went out.
     std::unique_lock lock(mu);
-    cv.wait(lock, [&] { return drain_started.has_value() || finished == workers.size(); });
-    if (finished < workers.size()) {
-      const auto timeout = sc.drain_timeout;
-      const auto grace = std::min<Clock::duration>(std::chrono::seconds(1), timeout / 5);
+    cv.wait(lock, [&] { return drain_started.has_value() || finished == workers_.size(); });
+    if (finished < workers_.size()) {
+      const auto timeout = config_.drain_timeout;
+      const auto grace = std::min<SteadyClock::duration>(std::chrono::seconds(1), timeout / 5);
       const auto deadline = *drain_started + timeout;
-      if (!cv.wait_until(lock, deadline - grace, [&] { return finished == workers.size(); })) {
+      if (!cv.wait_until(lock, deadline - grace, [&] { return finished == workers_.size(); })) {
         spdlog::warn("drain timeout: cutting the requests still in flight");
-        for (auto& w : workers) asio::post(w->io, [wp = w.get()] { wp->cut_in_flight(); });
-        if (!cv.wait_until(lock, deadline, [&] { return finished == workers.size(); })) {
+        for (auto& w : workers_) asio::post(w->io, [wp = w.get()] { wp->cut_in_flight(); });
+        if (!cv.wait_until(lock, deadline, [&] { return finished == workers_.size(); })) {
           spdlog::warn("drain timeout: stopping with requests still in flight");
-          for (auto& w : workers) w->io.stop();
+          for (auto& w : workers_) w->io.stop();
         }
       }
     }
   }
   for (auto& t : threads) t.join();
+  for (auto& w : workers_)
+    if (w->handler) w->handler->stopped();
   signals.cancel();
   signals_io.stop();
   signal_thread.join();
-  spdlog::info("stopped");
-  return 0;
 }
 
 }  // namespace tollbooth

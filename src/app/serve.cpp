@@ -1,0 +1,55 @@
+#include "app/serve.hpp"
+
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <iostream>
+#include <vector>
+
+#include "app/log_writer.hpp"
+#include "config/config.hpp"
+#include "core/clock.hpp"
+#include "gateway/gateway.hpp"
+#include "gateway/route_table.hpp"
+#include "server/server.hpp"
+#include "server/worker.hpp"
+
+namespace tollbooth {
+
+int run_serve(std::shared_ptr<const Config> config) {
+  std::unique_ptr<RouteTable> routes;
+  try {
+    routes = std::make_unique<RouteTable>(config);
+  } catch (const std::exception& e) {
+    std::cerr << "tollbooth: " << e.what() << "\n";
+    return 1;
+  }
+  for (const auto& source : routes->credential_sources())
+    spdlog::info("AWS credentials for {}", source);
+
+  SystemClock clock;
+  // Declared before the server: it outlives every gateway that writes to it.
+  LogWriter log_writer(STDERR_FILENO);
+  const bool access_log = spdlog::should_log(spdlog::level::info);
+
+  Server server(config->server, clock);
+  try {
+    server.listen([&](Worker& w) -> std::unique_ptr<RequestHandler> {
+      return std::make_unique<gateway::Gateway>(w, *routes, access_log ? &log_writer : nullptr);
+    });
+  } catch (const std::exception& e) {
+    std::cerr << "tollbooth: " << e.what() << "\n";
+    return 1;
+  }
+  std::cout << "tollbooth listening on " << server.where() << std::endl;
+
+  // Stop accepting, finish what is in flight (cut at drain_timeout): the loops have stopped
+  // when run() returns, and each gateway has handed over what its observers buffered. Then
+  // the writer writes it and stops.
+  server.run();
+  log_writer.stop();
+  spdlog::info("stopped");
+  return 0;
+}
+
+}  // namespace tollbooth

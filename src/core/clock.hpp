@@ -1,0 +1,49 @@
+#pragma once
+// The one clock of the request path, injected: the flow, the server's deadlines and the
+// translators read time only through it, so tests can set the date (contract windows, licences)
+// and the flow is testable beside the code.
+#include <chrono>
+#include <cstdint>
+
+namespace tollbooth {
+
+class Clock {
+ public:
+  using Steady = std::chrono::steady_clock::time_point;
+  virtual ~Clock() = default;
+  // Monotonic time: deadlines, durations, timestamps of a request's phases.
+  virtual Steady steady() const noexcept = 0;
+  // Wall-clock Unix time in milliseconds: dates of contracts and prices, signatures, ledger rows.
+  virtual std::int64_t unix_ms() const noexcept = 0;
+};
+
+class SystemClock final : public Clock {
+ public:
+  Steady steady() const noexcept override { return std::chrono::steady_clock::now(); }
+  std::int64_t unix_ms() const noexcept override {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  }
+};
+
+// A clock that moves only when told to (tests). Steady time starts at the real steady clock's
+// now, so deadlines compared with real timers stay sensible.
+class FakeClock final : public Clock {
+ public:
+  explicit FakeClock(std::int64_t unix_ms) noexcept
+      : unix_ms_(unix_ms), steady_(std::chrono::steady_clock::now()) {}
+  Steady steady() const noexcept override { return steady_; }
+  std::int64_t unix_ms() const noexcept override { return unix_ms_; }
+  void advance(std::chrono::milliseconds d) noexcept {
+    steady_ += d;
+    unix_ms_ += d.count();
+  }
+  void set_unix_ms(std::int64_t ms) noexcept { unix_ms_ = ms; }
+
+ private:
+  std::int64_t unix_ms_;
+  Steady steady_;
+};
+
+}  // namespace tollbooth

@@ -1,0 +1,47 @@
+#include "core/outcome.hpp"
+
+namespace tollbooth {
+
+std::string_view front_name(Front f) noexcept {
+  switch (f) {
+    case Front::none: return "-";
+    case Front::chat_completions: return "chat.completions";
+    case Front::models: return "models";
+    case Front::health: return "health";
+  }
+  return "-";
+}
+
+std::string_view attempt_end_name(AttemptEnd e) noexcept {
+  switch (e) {
+    case AttemptEnd::served: return "served";
+    case AttemptEnd::failed: return "failed";
+    case AttemptEnd::refused: return "refused";
+    case AttemptEnd::failed_final: return "failed_final";
+    case AttemptEnd::failed_in_band: return "failed_in_band";
+    case AttemptEnd::aborted: return "aborted";
+  }
+  return "?";
+}
+
+void RequestOutcome::reset() noexcept {
+  request_id = {};
+  method = {};
+  target = {};
+  status = 0;
+  abort = Abort::none;
+  bytes_in = bytes_out = 0;
+  received = first_byte = done = Steady{};
+  received_unix_ms = 0;
+  front = Front::none;
+  model.clear();
+  stream = false;
+  needs = CapabilitySet{};
+  estimated_input_tokens = max_output_tokens = 0;
+  plan.clear();
+  attempts.clear();
+  route = {};
+  usage = Usage{};
+}
+
+}  // namespace tollbooth

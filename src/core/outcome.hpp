@@ -1,0 +1,97 @@
+#pragma once
+// What happened to one request, typed: filled by the server (the request line, status, bytes,
+// times) and by the gateway (model, facts, plan, each attempt, usage, the serving route), and
+// handed to observers once, at the single exit every request passes through (served, refused
+// before routing, failed, the client gone, an exception). The access log is one observer;
+// budgets, the ledger and metrics are others.
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/capability.hpp"
+#include "core/error.hpp"
+#include "core/usage.hpp"
+
+namespace tollbooth {
+
+// Which front (API) a request came in on.
+enum class Front : std::uint8_t {
+  none,              // refused before dispatch, or an unknown endpoint
+  chat_completions,  // POST /v1/chat/completions
+  models,            // GET /v1/models[/{id}]
+  health,            // /healthz, /readyz
+};
+std::string_view front_name(Front f) noexcept;
+
+// Why a request stopped before its answer was complete.
+enum class Abort : std::uint8_t {
+  none,
+  client_gone,  // the client closed or reset its connection (status 499, nothing sent)
+  shutdown,     // drain_timeout: the gateway cut what was still in flight
+};
+
+// How one attempt on one route ended.
+enum class AttemptEnd : std::uint8_t {
+  served,          // the client has its answer (success, or the upstream's 4xx passed through)
+  failed,          // nothing reached the client and no upstream began an answer: next route
+  refused,         // the route could not carry the request (a translation 400), nothing sent
+  failed_final,    // the upstream began a 2xx answer and then failed: never re-sent
+  failed_in_band,  // failed after the stream started: reported in-band
+  aborted,         // the client went away, or the drain cut the request
+};
+std::string_view attempt_end_name(AttemptEnd e) noexcept;
+
+struct AttemptRecord {
+  std::uint32_t route = 0;    // the routing catalog's RouteId
+  std::string_view provider;  // config name; lives as long as the config
+  AttemptEnd end = AttemptEnd::failed;
+  int upstream_status = 0;                // 0 when the upstream never answered
+  ErrorKind error = ErrorKind::internal;  // when it did not serve
+  std::string message;                    // when it did not serve: what went wrong, with the detail
+  std::int64_t ttfb_us = 0;               // request sent → response head
+  Usage usage;                            // when the upstream reported usage
+};
+
+struct RequestOutcome {
+  using Steady = std::chrono::steady_clock::time_point;
+
+  // The server's part.
+  std::string_view request_id;  // as sent in x-request-id
+  std::string_view method;      // the client's bytes: excerpt before showing
+  std::string_view target;
+  int status = 0;  // sent to the client; 499 when the client left first
+  Abort abort = Abort::none;
+  std::uint64_t bytes_in = 0;   // request body
+  std::uint64_t bytes_out = 0;  // response body and framing, as written
+  Steady received{};            // first byte of the request
+  Steady first_byte{};          // first byte of the response (epoch when none)
+  Steady done{};
+  std::int64_t received_unix_ms = 0;
+
+  // The gateway's part.
+  Front front = Front::none;
+  std::string model;  // as the client named it (client text)
+  bool stream = false;
+  CapabilitySet needs{};
+  std::uint32_t estimated_input_tokens = 0;
+  std::uint32_t max_output_tokens = 0;
+  std::string plan;  // the plan in words ("needs=... plan=..."), when the access log is on
+  std::vector<AttemptRecord> attempts;
+  std::string_view route;  // provider that served; empty when none did
+  Usage usage;             // of the serving attempt
+
+  // Clears for the next request on the connection, keeping the capacity of its buffers.
+  void reset() noexcept;
+};
+
+// Receives every request's outcome once, on the worker's thread, when the request is complete.
+// The views in the outcome are valid only during the call: copy what is kept.
+class OutcomeObserver {
+ public:
+  virtual ~OutcomeObserver() = default;
+  virtual void on_outcome(const RequestOutcome& outcome) noexcept = 0;
+};
+
+}  // namespace tollbooth

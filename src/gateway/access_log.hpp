@@ -1,0 +1,39 @@
+#pragma once
+// The access log: an observer of every request's outcome that writes one line per request,
+// refusals before routing included. Lines are formatted on the worker into a per-worker buffer
+// and handed to a background writer (core/batch_sink.hpp) every few milliseconds or every
+// 32 KiB, so no request waits on a write. Client text in a line (method, target, model) is
+// bounded and made printable, so it can neither flood the log nor forge a line. I/O header.
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+#include "core/batch_sink.hpp"
+#include "core/clock.hpp"
+#include "core/outcome.hpp"
+#include "net/asio.hpp"
+
+namespace tollbooth::gateway {
+
+class AccessLog final : public OutcomeObserver {
+ public:
+  AccessLog(BatchSink& sink, Executor ex, const Clock& clock);
+
+  void on_outcome(const RequestOutcome& outcome) noexcept override;
+  // Hands what is buffered to the sink now (at shutdown, once the loop has stopped).
+  void flush() noexcept;
+
+ private:
+  void timestamp(std::int64_t unix_ms);
+
+  BatchSink& sink_;
+  const Clock& clock_;
+  Timer timer_;
+  bool timer_armed_ = false;
+  std::string buffer_;
+  std::int64_t prefix_second_ = -1;  // the second `prefix_` was formatted for
+  char prefix_[32] = {};             // "[2026-12-01 15:00:48." (milliseconds follow)
+  std::size_t prefix_size_ = 0;
+};
+
+}  // namespace tollbooth::gateway

@@ -1,0 +1,40 @@
+#pragma once
+// The request flow every front shares: plan the model's routes (routing/planner: rules,
+// contracts, breakers, strategy), try the candidates in plan order through the one relay, with
+// retries, and give the client the first answer that works or the error that says why none
+// did. A front (chat completions now; Responses and embeddings next) inspects its request,
+// finds the model, and supplies each attempt's translator; the rest is here. I/O header.
+#include "core/result.hpp"
+#include "routing/planner.hpp"
+#include "server/handler.hpp"
+
+namespace tollbooth {
+
+class ClientConn;
+class Translator;
+struct ResolvedModel;
+struct ResolvedRoute;
+
+namespace gateway {
+
+class Gateway;
+
+// One request of a front, as the flow sees it.
+class FrontRequest {
+ public:
+  virtual ~FrontRequest() = default;
+  // The translator for one attempt on route `r`, made in the front's own storage (valid until
+  // the next call). It may do I/O first (downloading images for a route with fetch_images).
+  // An Error refuses this route for this request: not retryable when it is the request's fault
+  // (a parameter this route cannot carry), retryable otherwise; the next route may try.
+  virtual Awaitable<Result<Translator*>> translator_for(const ResolvedRoute& r) = 0;
+};
+
+// Plans `model` for `input` (its needs, token estimates; now and random are set here) and runs
+// the attempts. Writes the plan header for callers allowed to see it, records every attempt in
+// c.outcome, and always answers the client (unless it has gone).
+Awaitable<void> run_flow(Gateway& g, ClientConn& c, const HttpRequest& req,
+                         const ResolvedModel& model, routing::PlanInput input, FrontRequest& front);
+
+}  // namespace gateway
+}  // namespace tollbooth

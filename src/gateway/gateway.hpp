@@ -1,0 +1,61 @@
+#pragma once
+// The gateway of one worker: the application's RequestHandler for that event loop. It owns the
+// loop's gateway services (the upstream pool, the SigV4 signer, image targets, the random
+// source), dispatches each request by a table of endpoints, and hands every request's outcome
+// to the observers (the access log now; budgets, the ledger and metrics later). I/O header.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "aws/sigv4.hpp"
+#include "core/batch_sink.hpp"
+#include "core/clock.hpp"
+#include "core/outcome.hpp"
+#include "server/handler.hpp"
+#include "upstream/pool.hpp"
+
+namespace tollbooth {
+
+struct Config;
+struct Worker;
+class RouteTable;
+
+namespace gateway {
+
+class AccessLog;
+
+class Gateway final : public RequestHandler {
+ public:
+  // `access_log`: where this worker's access-log lines go; null for no access log.
+  Gateway(Worker& worker, const RouteTable& routes, BatchSink* access_log);
+  ~Gateway() override;
+
+  Awaitable<void> handle(ClientConn& c, const HttpRequest& req) override;
+  void finished(const RequestOutcome& outcome) noexcept override;
+  std::string error_body(const Error& error) const override;
+  void stopped() noexcept override;
+
+  // A fresh pseudo-random 64-bit value (weighted routing, jitter; not for secrets).
+  std::uint64_t random() noexcept;
+
+  Worker& worker;
+  const RouteTable& routes;
+  const Config& config;
+  const Clock& clock;
+  UpstreamPool pool;
+  aws::Signer signer;  // SigV4 for bedrock routes; per worker, so its key cache needs no lock
+  // Connection targets of image origins fetched for bedrock routes with fetch_images.
+  std::unordered_map<std::string, std::shared_ptr<const UpstreamTarget>> image_targets;
+  // Whether the plan is written out in words for each request (only when the access log is on).
+  const bool plan_in_words;
+
+ private:
+  std::unique_ptr<AccessLog> access_log_;
+  std::vector<OutcomeObserver*> observers_;
+  std::uint64_t random_state_;
+};
+
+}  // namespace gateway
+}  // namespace tollbooth

@@ -1,0 +1,402 @@
+#include "gateway/relay.hpp"
+
+#include <boost/beast/http/error.hpp>
+
+#include "api/openai/errors.hpp"
+#include "config/config.hpp"
+#include "gateway/gateway.hpp"
+#include "gateway/route_table.hpp"
+#include "providers/translator.hpp"
+#include "server/client_conn.hpp"
+#include "server/worker.hpp"
+
+namespace tollbooth::gateway {
+
+namespace http = beast::http;
+
+Attempt served(int status, std::int64_t ttfb_us) {
+  Attempt a;
+  a.end = AttemptEnd::served;
+  a.upstream_status = status;
+  a.ttfb_us = ttfb_us;
+  return a;
+}
+
+Attempt fail(ErrorKind kind, std::string message, std::string detail) {
+  Attempt a;
+  a.error = make_error(kind, std::move(message));
+  a.error.detail = std::move(detail);
+  a.error.retryable = true;
+  return a;
+}
+
+Attempt fail_final(ErrorKind kind, std::string message, std::string detail) {
+  Attempt a = fail(kind, std::move(message), std::move(detail));
+  a.end = AttemptEnd::failed_final;
+  a.error.retryable = false;
+  return a;
+}
+
+Attempt refused(Error error) {
+  Attempt a;
+  a.end = error.retryable ? AttemptEnd::failed : AttemptEnd::refused;
+  a.error = std::move(error);
+  return a;
+}
+
+Attempt aborted() {
+  Attempt a;
+  a.end = AttemptEnd::aborted;
+  return a;
+}
+
+Error shutdown_error() {
+  return make_error(ErrorKind::unavailable,
+                    "the gateway is shutting down and cut this request at its drain_timeout; "
+                    "retry it",
+                    {}, "gateway_shutdown");
+}
+
+namespace {
+
+// The connection ended before any byte of an answer: the upstream never began answering, so
+// another route (or a fresh connection) may take the request.
+bool closed_before_answer(const beast::error_code& ec) {
+  return ec == http::error::end_of_stream || ec == asio::error::eof ||
+         ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
+         ec == asio::error::connection_refused || ec == asio::error::connection_aborted;
+}
+
+Error stream_read_error(const beast::error_code& ec, const ResolvedRoute& r) {
+  const bool timeout = ec == beast::error::timeout;
+  Error e = make_error(timeout ? ErrorKind::gateway_timeout : ErrorKind::bad_gateway,
+                       "upstream " + r.provider->name + ": " +
+                           (timeout ? "the upstream stream stalled past idle_timeout"
+                                    : "the upstream stream broke off"));
+  e.detail = ec.message();
+  return e;
+}
+
+Error event_too_large(std::size_t limit, const ResolvedRoute& r) {
+  return make_error(ErrorKind::bad_gateway, "upstream " + r.provider->name +
+                                                ": an event of the upstream stream is larger than "
+                                                "server.max_stream_event_bytes (" +
+                                                std::to_string(limit) + " bytes)");
+}
+
+// "x-tollbooth-route: name\r\n" plus the upstream's request id when it sent one. Written into
+// the connection's scratch buffer: valid until the next call on this connection.
+std::string_view route_header(ClientConn& c, const ResolvedRoute& r,
+                              const http::response<http::string_body>& res) {
+  std::string_view upstream_id;
+  if (auto it = res.find("x-request-id"); it != res.end())
+    upstream_id = it->value();
+  else if (auto it = res.find("apim-request-id"); it != res.end())
+    upstream_id = it->value();
+  else if (auto it = res.find("x-amzn-requestid"); it != res.end())
+    upstream_id = it->value();
+  std::string& h = c.scratch;  // reused across the connection's requests: no allocation
+  h.assign("x-tollbooth-route: ").append(r.provider->name).append("\r\n");
+  if (!upstream_id.empty()) h.append("x-upstream-request-id: ").append(upstream_id).append("\r\n");
+  return h;
+}
+
+ResponseHead head_of(const http::response<http::string_body>& res) {
+  ResponseHead h;
+  h.status = static_cast<int>(res.result_int());
+  h.content_type = res[http::field::content_type];
+  h.retry_after = res[http::field::retry_after];
+  h.error_type = res["x-amzn-ErrorType"];
+  return h;
+}
+
+// The attempt was aborted while relaying: the upstream connection is closed (its answer is
+// unfinished), and when the drain cut a stream already under way, it ends with an in-band
+// error event the client can see.
+Awaitable<Attempt> stop_aborted(ClientConn& c, std::unique_ptr<UpstreamConn> conn) {
+  if (conn) conn->close();
+  if (c.aborted() == Abort::shutdown && c.head_sent)
+    co_await c.end_stream(openai::error_event(shutdown_error()));
+  co_return aborted();
+}
+
+Awaitable<Attempt> relay_whole(Gateway& g, ClientConn& c, const ResolvedRoute& r, Translator& tr,
+                               std::unique_ptr<UpstreamConn> conn, const Attempt& head,
+                               bool refusal);
+Awaitable<Attempt> relay_stream(Gateway& g, ClientConn& c, const ResolvedRoute& r, Translator& tr,
+                                std::unique_ptr<UpstreamConn> conn);
+
+}  // namespace
+
+Awaitable<Attempt> exchange_head(Gateway& g, ClientConn& c, const UpstreamTarget& t,
+                                 const UpstreamRequest& ureq, std::unique_ptr<UpstreamConn>& conn,
+                                 std::chrono::milliseconds first_byte_timeout) {
+  const auto started = g.clock.steady();
+  UpstreamWait wait;
+  InterruptHook hook(c, wait);
+  for (bool fresh = false;; fresh = true) {
+    if (c.aborted() != Abort::none) co_return aborted();
+    auto acquired = co_await g.pool.acquire(t, fresh, &wait.conn);
+    if (c.aborted() != Abort::none) co_return aborted();  // the connection, if any, closes
+    if (!acquired) {
+      Attempt a;
+      a.error = std::move(acquired).error();
+      co_return a;
+    }
+    conn = std::move(acquired.value());
+    wait.conn = conn.get();
+    conn->reset_parser();
+    conn->expires_after(first_byte_timeout);
+    auto ec = co_await conn->write(ureq.head, ureq.body);
+    if (!ec) ec = co_await conn->read_header();
+    if (c.aborted() != Abort::none) {
+      wait.conn = nullptr;
+      conn.reset();  // closes it: the upstream's answer, if any, is unread
+      co_return aborted();
+    }
+    if (!ec) {
+      Attempt a = served(static_cast<int>(conn->parser().get().result_int()));
+      a.ttfb_us =
+          std::chrono::duration_cast<std::chrono::microseconds>(g.clock.steady() - started).count();
+      co_return a;
+    }
+    wait.conn = nullptr;
+    const bool before_answer = closed_before_answer(ec);
+    // A pooled connection the upstream closed while it sat idle: the request never reached it.
+    const bool stale = conn->reused() && !fresh && before_answer;
+    conn->close();
+    conn.reset();
+    if (stale) continue;
+    if (ec == beast::error::timeout)
+      co_return fail(ErrorKind::gateway_timeout, "no response within first_byte_timeout",
+                     ec.message());
+    if (before_answer) co_return fail(ErrorKind::bad_gateway, "connection failed", ec.message());
+    // Bytes came back, but not an HTTP answer: the upstream may have acted on the request, so
+    // it is not sent again.
+    co_return fail_final(ErrorKind::bad_gateway, "the upstream's answer was not valid HTTP",
+                         ec.message());
+  }
+}
+
+Awaitable<Attempt> read_body(Gateway& g, ClientConn& c, UpstreamConn& conn, const UpstreamTarget& t,
+                             BufferCharge& charge, std::size_t limit) {
+  auto& p = conn.parser();
+  if (limit == 0) limit = g.config.server.max_response_bytes;
+  auto too_large = [&] {
+    return fail_final(ErrorKind::bad_gateway,
+                      "the upstream's answer is larger than server.max_response_bytes (" +
+                          std::to_string(limit) + " bytes)");
+  };
+  auto over_budget = [&] {
+    Attempt a = fail_final(ErrorKind::unavailable,
+                           "the gateway holds too many answer bytes right now "
+                           "(server.max_buffered_bytes); retry shortly");
+    a.error.code = "buffer_limit";
+    a.retry_after = "1";
+    return a;
+  };
+  // With a Content-Length the parser reserves the whole body at once: judge it first.
+  if (auto len = p.content_length()) {
+    if (*len > limit) co_return too_large();
+    if (!charge.hold(*len)) co_return over_budget();
+  }
+  p.body_limit(limit);  // chunked or read-to-close bodies: the parser counts
+  UpstreamWait wait{&conn};
+  InterruptHook hook(c, wait);
+  while (!p.is_done()) {
+    conn.expires_after(t.idle_timeout);
+    auto ec = co_await conn.read_some();
+    if (c.aborted() != Abort::none) co_return aborted();
+    if (ec == http::error::body_limit) co_return too_large();
+    if (ec == beast::error::timeout)
+      co_return fail_final(ErrorKind::gateway_timeout,
+                           "the upstream stalled in the middle of its answer (idle_timeout)",
+                           ec.message());
+    if (ec)
+      co_return fail_final(ErrorKind::bad_gateway, "the upstream broke off its answer",
+                           ec.message());
+    if (!charge.hold(p.get().body().size())) co_return over_budget();
+  }
+  co_return served(static_cast<int>(p.get().result_int()));
+}
+
+void give_back(Gateway& g, const UpstreamTarget& t, std::unique_ptr<UpstreamConn> conn) {
+  g.pool.release(t, std::move(conn));
+}
+
+Awaitable<Attempt> relay(Gateway& g, ClientConn& c, const ResolvedRoute& r, Translator& tr,
+                         UpstreamRequest& ureq, std::chrono::milliseconds first_byte_timeout) {
+  auto built = tr.build(ureq);
+  if (!built) co_return refused(std::move(built).error());
+  std::unique_ptr<UpstreamConn> conn;
+  Attempt head = co_await exchange_head(g, c, *r.target, ureq, conn, first_byte_timeout);
+  if (!conn) co_return head;
+  Attempt a;
+  switch (tr.plan(head_of(conn->parser().get()))) {
+    case BodyPlan::stream: a = co_await relay_stream(g, c, r, tr, std::move(conn)); break;
+    case BodyPlan::whole:
+      a = co_await relay_whole(g, c, r, tr, std::move(conn), head, false);
+      break;
+    case BodyPlan::refusal:
+      a = co_await relay_whole(g, c, r, tr, std::move(conn), head, true);
+      break;
+  }
+  if (!a.upstream_status) a.upstream_status = head.upstream_status;
+  a.ttfb_us = head.ttfb_us;
+  // A final failure is the client's answer: say which upstream (stream errors already do).
+  const std::string prefix = "upstream " + r.provider->name + ": ";
+  if (a.end == AttemptEnd::failed_final && !a.error.message.starts_with(prefix))
+    a.error.message.insert(0, prefix);
+  co_return a;
+}
+
+namespace {
+
+// A whole answer: read (bounded), translated, answered; or, for a refusal (429, 5xx, ...), the
+// next route's turn, whether or not its body could be read (it only explains the refusal).
+Awaitable<Attempt> relay_whole(Gateway& g, ClientConn& c, const ResolvedRoute& r, Translator& tr,
+                               std::unique_ptr<UpstreamConn> conn, const Attempt& head,
+                               bool refusal) {
+  const UpstreamTarget& t = *r.target;
+  auto& res = conn->parser().get();
+  BufferCharge charge(g.worker.buffers);
+  Attempt body = co_await read_body(g, c, *conn, t, charge);
+  if (body.end == AttemptEnd::aborted) co_return body;
+  const bool body_in = body.end == AttemptEnd::served;
+  if (!body_in && !refusal) co_return body;  // failed_final: too large, broken, stalled
+  Reply reply = tr.whole(head_of(res), body_in ? std::string_view(res.body()) : "");
+  switch (reply.kind) {
+    case Reply::Kind::retry: {
+      if (body_in) give_back(g, t, std::move(conn));
+      Attempt a;
+      a.error = std::move(reply.error);
+      a.error.retryable = true;
+      a.retry_after = std::move(reply.retry_after);
+      a.upstream_status = head.upstream_status;
+      co_return a;
+    }
+    case Reply::Kind::final: {
+      if (body_in) give_back(g, t, std::move(conn));
+      Attempt a;
+      a.end = AttemptEnd::failed_final;
+      a.error = std::move(reply.error);
+      a.error.retryable = false;
+      co_return a;
+    }
+    case Reply::Kind::respond: break;
+  }
+  if (!body_in) co_return body;  // an answer that is not a refusal needs its body
+  c.outcome.route = r.provider->name;
+  co_await c.respond(reply.status, reply.content_type, reply.body, route_header(c, r, res));
+  give_back(g, t, std::move(conn));
+  Attempt a = served(reply.status);
+  a.usage = reply.usage;
+  co_return a;
+}
+
+// A stream: the body is fed to the translator as it arrives, one HTTP chunk to the client per
+// upstream read. The head goes out with the first client bytes, so until then a refusal in the
+// stream itself (an exception frame as the first event) still lets the next route try. The
+// upstream has begun answering, so a transport failure (a stall, a break, an event larger than
+// server.max_stream_event_bytes) is never retried: before the first client byte it is the HTTP
+// answer, after it an in-band error event.
+Awaitable<Attempt> relay_stream(Gateway& g, ClientConn& c, const ResolvedRoute& r, Translator& tr,
+                                std::unique_ptr<UpstreamConn> conn) {
+  const UpstreamTarget& t = *r.target;
+  const std::size_t max_event = g.config.server.max_stream_event_bytes;
+  auto& res = conn->parser().get();
+  const std::string_view headers = route_header(c, r, res);
+  std::string out;
+  bool transport_failed = false;
+  UpstreamWait wait{conn.get()};
+  InterruptHook hook(c, wait);
+  for (;;) {
+    conn->expires_after(t.idle_timeout);
+    auto ec = co_await conn->read_some();
+    if (c.aborted() != Abort::none) co_return co_await stop_aborted(c, std::move(conn));
+    out.clear();
+    tr.feed(res.body(), out);
+    res.body().clear();
+    if (!tr.done()) {
+      if (tr.pending_bytes() > max_event) {
+        transport_failed = true;
+        tr.fail(event_too_large(max_event, r), out);
+      } else if (ec) {
+        transport_failed = true;
+        tr.fail(stream_read_error(ec, r), out);
+      } else if (conn->parser().is_done()) {
+        tr.end(out);
+      }
+    }
+    c.outcome.usage = tr.usage();
+    if (const Error* e = tr.error(); e && !c.head_sent) {
+      // Nothing has reached the client: a refusal in the stream lets the next route try; any
+      // other error gets its proper HTTP status instead of a 200 stream that only carries it.
+      conn->close();
+      Error err = *e;
+      if (err.retryable && !transport_failed) {
+        Attempt a;
+        a.upstream_status = err.kind == ErrorKind::rate_limited ? 429 : 0;
+        a.error = std::move(err);
+        co_return a;
+      }
+      if (transport_failed || http_status(err.kind) >= 500) {
+        Attempt a;
+        a.end = AttemptEnd::failed_final;
+        a.error = std::move(err);
+        a.error.retryable = false;
+        co_return a;
+      }
+      c.outcome.route = r.provider->name;
+      co_await c.respond_error(err, headers);
+      co_return served(http_status(err.kind));
+    }
+    if (tr.done()) break;
+    if (!out.empty()) {
+      const bool ok = c.head_sent ? co_await c.write_chunk(out)
+                                  : co_await c.begin_stream("text/event-stream", headers, out);
+      c.outcome.route = r.provider->name;
+      if (!ok) {  // the client went away: stop paying for tokens
+        conn->close();
+        co_return served(200);
+      }
+    }
+  }
+  // The translator is done: `out` holds its last bytes ([DONE], or an in-band error event).
+  if (!c.head_sent && out.empty()) {
+    conn->close();
+    co_return fail_final(ErrorKind::bad_gateway, "the upstream stream had no events");
+  }
+  c.outcome.route = r.provider->name;
+  if (!c.head_sent) {
+    co_await c.begin_stream("text/event-stream", headers, out);
+    out.clear();
+  }
+  co_await c.end_stream(out);
+  if (const Error* e = tr.error()) {
+    conn->close();
+    Attempt a;
+    a.end = AttemptEnd::failed_in_band;
+    a.error = *e;
+    co_return a;
+  }
+  // The last event is out. The body's end usually comes with it or just after; finishing the
+  // read (a few bytes at most) keeps the connection for the next request.
+  for (std::size_t extra = 0; !conn->parser().is_done();) {
+    conn->expires_after(t.idle_timeout);
+    auto ec = co_await conn->read_some();
+    extra += res.body().size();
+    res.body().clear();
+    if (ec || c.aborted() != Abort::none || extra > 64 * 1024) {
+      conn->close();
+      co_return served(200);
+    }
+  }
+  give_back(g, t, std::move(conn));
+  Attempt a = served(200);
+  a.usage = tr.usage();
+  co_return a;
+}
+
+}  // namespace
+}  // namespace tollbooth::gateway

@@ -1,0 +1,77 @@
+#include "providers/openai_chat.hpp"
+
+#include "api/openai/chat_response.hpp"
+#include "api/openai/errors.hpp"
+#include "config/config.hpp"
+
+namespace tollbooth {
+
+Result<Ok> OpenAiWireChat::build(UpstreamRequest& out) {
+  build_chat_request(in_.provider, in_.endpoint, in_.route, in_.client_body, in_.facts, out);
+  return Ok{};
+}
+
+BodyPlan OpenAiWireChat::plan(const ResponseHead& head) const {
+  const int s = head.status;
+  if (s == 429 || s >= 500 || s == 401 || s == 403) return BodyPlan::refusal;
+  if (s == 200 && in_.facts.stream && head.content_type.starts_with("text/event-stream"))
+    return BodyPlan::stream;
+  return BodyPlan::whole;
+}
+
+Reply OpenAiWireChat::whole(const ResponseHead& head, std::string_view body) {
+  Reply r;
+  const int s = head.status;
+  if (s == 401 || s == 403) {
+    // The cloud refused the gateway's own credentials (the client's never reach it): a
+    // configuration fault of this route, not the client's, and the next route may serve. The
+    // cloud's body is dropped: OpenAI's echoes part of the key.
+    r.kind = Reply::Kind::retry;
+    r.error =
+        make_error(ErrorKind::bad_gateway,
+                   "HTTP " + std::to_string(s) + ": the cloud refused the gateway's credentials");
+    r.error.retryable = true;
+    return r;
+  }
+  if (s == 429 || s >= 500) {
+    r.kind = Reply::Kind::retry;
+    r.error = make_error(s == 429 ? ErrorKind::rate_limited : ErrorKind::bad_gateway,
+                         "HTTP " + std::to_string(s));
+    r.error.retryable = true;
+    r.retry_after = std::string(head.retry_after);
+    return r;
+  }
+  // Success, or a 4xx that is the client's own fault (bad parameter, content filter): passed
+  // through as it is.
+  r.status = s;
+  if (!head.content_type.empty()) r.content_type = head.content_type;
+  r.body = body;
+  if (s == 200) r.usage = openai::usage_from_completion(body);
+  return r;
+}
+
+void OpenAiWireChat::feed(std::string_view bytes, std::string& out) {
+  if (done_) return;
+  for (const auto& ev : sse_.feed(bytes)) {
+    if (!ev.data.empty()) {
+      auto info = openai::classify_chunk(ev.data);
+      if (info.usage) usage_ = *info.usage;
+      if (info.kind == openai::ChunkKind::azure_prelude) continue;
+      if (info.kind == openai::ChunkKind::usage_only && !in_.facts.include_usage) continue;
+    }
+    out.append(ev.raw);
+  }
+}
+
+void OpenAiWireChat::end(std::string&) {
+  done_ = true;
+}
+
+void OpenAiWireChat::fail(Error error, std::string& out) {
+  if (done_) return;
+  out.append(openai::error_event(error));
+  error_ = std::move(error);
+  done_ = true;
+}
+
+}  // namespace tollbooth
