@@ -4,7 +4,7 @@
 #include <boost/url/rfc/pchars.hpp>
 
 #include "config/config.hpp"
-#include "upstream/endpoint.hpp"
+#include "core/endpoint.hpp"
 
 namespace tollbooth {
 

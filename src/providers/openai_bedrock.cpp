@@ -4,7 +4,7 @@
 #include <charconv>
 
 #include "config/config.hpp"
-#include "upstream/endpoint.hpp"
+#include "core/endpoint.hpp"
 
 namespace tollbooth {
 namespace {

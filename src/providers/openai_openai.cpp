@@ -1,7 +1,7 @@
 #include "providers/openai_openai.hpp"
 
 #include "config/config.hpp"
-#include "upstream/endpoint.hpp"
+#include "core/endpoint.hpp"
 
 namespace tollbooth {
 

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "config/config.hpp"
-#include "upstream/endpoint.hpp"
+#include "core/endpoint.hpp"
 
 namespace tb = tollbooth;
 

@@ -5,7 +5,7 @@
 #include "config/config.hpp"
 #include "providers/openai_azure.hpp"
 #include "providers/openai_openai.hpp"
-#include "upstream/endpoint.hpp"
+#include "core/endpoint.hpp"
 
 namespace tollbooth {
 

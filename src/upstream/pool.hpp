@@ -15,7 +15,7 @@
 
 #include "core/result.hpp"
 #include "net/asio.hpp"
-#include "upstream/endpoint.hpp"
+#include "core/endpoint.hpp"
 
 namespace tollbooth {
 

@@ -1,4 +1,4 @@
-#include "upstream/endpoint.hpp"
+#include "core/endpoint.hpp"
 
 #include <gtest/gtest.h>
 

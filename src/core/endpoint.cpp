@@ -1,4 +1,4 @@
-#include "upstream/endpoint.hpp"
+#include "core/endpoint.hpp"
 
 #include <boost/url/parse.hpp>
 #include <boost/url/url_view.hpp>
