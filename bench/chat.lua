@@ -1,14 +1,20 @@
--- wrk script for bench/run: POSTs one small non-streaming chat completion on every request.
--- The request is static (no request() function), so wrk builds it once and stays cheap.
+-- wrk script for bench/run: POSTs one small chat completion on every request, streamed or not.
+-- The request is static (no request() function), so wrk builds it once and stays cheap; no
+-- response() function either, so wrk does not hand every answer to Lua. wrk reads each answer
+-- whole, a chunked stream up to its last chunk, before it counts the request and its latency.
 -- done() prints one machine-readable line with exact numbers (latencies in microseconds);
 -- bench/run reads it instead of wrk's rounded human-readable text.
 wrk.method = "POST"
 -- BENCH_MODEL picks the route: gpt-4o-mini (OpenAI passthrough) or bench-bedrock (translated).
 local model = os.getenv("BENCH_MODEL") or "gpt-4o-mini"
-wrk.body = '{"model":"' .. model .. '","messages":[{"role":"user","content":"hello there"}]}'
+-- BENCH_STREAM=1 asks for a stream: SSE from the mock and the gateway ("stream": true).
+local stream = os.getenv("BENCH_STREAM") == "1"
+wrk.body = '{"model":"' .. model .. '","messages":[{"role":"user","content":"hello there"}]' ..
+  (stream and ',"stream":true' or '') .. '}'
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Authorization"] = "Bearer bench-key"
 
+-- err_status counts answers with a status of 400 or more (wrk's "Non-2xx or 3xx responses").
 function done(summary, latency, requests)
   local e = summary.errors
   io.write(string.format(

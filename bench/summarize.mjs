@@ -1,6 +1,8 @@
 // Turns bench/run's per-run TSV into medians, a table on stdout and a markdown summary file.
 // Usage: node bench/summarize.mjs --tsv FILE --md FILE --clk-tck 100 [--stamp S] [--machine M]
-//        [--versions V] [--settings S] [--load L]
+//        [--versions V] [--settings S] [--load L] [--access-log NOTE]
+// Tables for the targets that ran: non-streamed (direct, nginx, tollbooth, bedrock, baseline) and
+// streamed (the same with -stream); a table none of whose targets ran is left out.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
@@ -9,6 +11,7 @@ const { values: opt } = parseArgs({
     tsv: { type: 'string' }, md: { type: 'string' }, 'clk-tck': { type: 'string', default: '100' },
     stamp: { type: 'string', default: '' }, machine: { type: 'string', default: '' },
     versions: { type: 'string', default: '' }, load: { type: 'string', default: '' }, settings: { type: 'string', default: '' },
+    'access-log': { type: 'string', default: '' },
   },
 });
 const usPerTick = 1e6 / Number(opt['clk-tck']);
@@ -32,6 +35,10 @@ const runs = lines.map((l) => {
     mockCpu: (Number(r.mock_ticks) * usPerTick) / requests,
     rssKb: Number(r.rss_kb), hwmKb: Number(r.hwm_kb),
     other: Number(r.other_pct ?? 0), steal: Number(r.steal_pct ?? 0),
+    errStatus: Number(r.err_status ?? NaN),
+    // The gateway's access log during the run ('-' for other targets, NaN here).
+    logBytes: Number(r.log_bytes ?? NaN), logLines: Number(r.log_lines ?? NaN),
+    logNon200: Number(r.log_non200 ?? NaN), log499: Number(r.log_499 ?? NaN),
   };
 });
 
@@ -45,6 +52,7 @@ const uniq = (xs) => [...new Set(xs)];
 const TARGETS = ['direct', 'nginx', 'tollbooth'];
 const pick = (n, c, t) => runs.filter((r) => r.n === n && r.conns === c && r.target === t);
 const med = (n, c, t, key) => median(pick(n, c, t).map((r) => r[key]));
+const ran = (...ts) => runs.some((r) => ts.includes(r.target));
 
 const f0 = (x) => (Number.isNaN(x) ? '–' : Math.round(x).toLocaleString('en-US'));
 const f1 = (x) => (Number.isNaN(x) ? '–' : x.toFixed(1));
@@ -111,6 +119,55 @@ const noise = table(
   }),
 );
 
+// The streamed targets ("stream": true, answered as SSE; wrk counts a request once its last chunk
+// is in): the same tables, with the Bedrock route's stream (ConverseStream, translated to SSE).
+const STREAMED = ['direct-stream', 'nginx-stream', 'tollbooth-stream', 'bedrock-stream'];
+const hasStreams = ran(...STREAMED);
+
+const throughputStream = table(
+  ['N', 'conns', 'direct-stream req/s', 'nginx-stream req/s', 'tollbooth-stream req/s',
+    'bedrock-stream req/s', 'tollbooth-stream/nginx-stream'],
+  keys.map(([n, c]) => [n, c, ...STREAMED.map((t) => f0(med(n, c, t, 'rps'))),
+    f2(med(n, c, 'tollbooth-stream', 'rps') / med(n, c, 'nginx-stream', 'rps'))]),
+);
+
+const latencyStream = table(
+  ['N', 'conns', ...STREAMED.map((t) => `p50 ${t}`), ...STREAMED.map((t) => `p99 ${t}`),
+    'added p50 nginx-stream', 'added p50 tollbooth-stream'],
+  keys.map(([n, c]) => {
+    const d = med(n, c, 'direct-stream', 'p50');
+    return [n, c, ...STREAMED.map((t) => f0(med(n, c, t, 'p50'))), ...STREAMED.map((t) => f0(med(n, c, t, 'p99'))),
+      signed(med(n, c, 'nginx-stream', 'p50') - d), signed(med(n, c, 'tollbooth-stream', 'p50') - d)];
+  }),
+);
+
+const PROXIED_STREAMS = ['nginx-stream', 'tollbooth-stream', 'bedrock-stream'];
+const costStream = table(
+  ['N', 'conns', ...PROXIED_STREAMS.map((t) => `${t} CPU µs/req`), ...PROXIED_STREAMS.map((t) => `${t} user µs/req`),
+    'mock CPU µs/req (direct-stream)', 'tollbooth peak RSS MB'],
+  keys.map(([n, c]) => {
+    const tb = [...pick(n, c, 'tollbooth-stream'), ...pick(n, c, 'bedrock-stream')];
+    return [n, c, ...PROXIED_STREAMS.map((t) => f1(med(n, c, t, 'proxyCpu'))),
+      ...PROXIED_STREAMS.map((t) => f1(med(n, c, t, 'proxyUser'))),
+      f1(med(n, c, 'direct-stream', 'mockCpu')),
+      tb.length ? f1(mb(Math.max(...tb.map((r) => r.hwmKb)))) : '–'];
+  }),
+);
+
+const noiseStream = table(
+  ['N', 'conns', ...STREAMED.map((t) => `${t} req/s`), 'tollbooth-stream/nginx-stream per round',
+    'max other CPU %'],
+  keys.map(([n, c]) => {
+    const ratios = pick(n, c, 'tollbooth-stream').map((r) => {
+      const ng = pick(n, c, 'nginx-stream').find((x) => x.round === r.round);
+      return ng ? r.rps / ng.rps : NaN;
+    }).filter((x) => !Number.isNaN(x));
+    const all = runs.filter((r) => r.n === n && r.conns === c && STREAMED.includes(r.target));
+    return [n, c, ...STREAMED.map((t) => range(pick(n, c, t).map((r) => r.rps), f0)), range(ratios, f2),
+      all.length ? f0(Math.max(...all.map((r) => r.other))) : '–'];
+  }),
+);
+
 // Two targets of the same run side by side: req/s, their ratio, p50, CPU and user CPU per request.
 function pairTable(x, y, xName, yName) {
   return table(
@@ -130,18 +187,24 @@ function pairTable(x, y, xName, yName) {
 // per request is higher on this route too.
 const hasBedrock = runs.some((r) => r.target === 'bedrock');
 const bedrock = hasBedrock ? pairTable('tollbooth', 'bedrock', 'passthrough', 'bedrock') : '';
+const hasBedrockStream = ran('bedrock-stream') && ran('tollbooth-stream');
+const bedrockStream = hasBedrockStream
+  ? pairTable('tollbooth-stream', 'bedrock-stream', 'passthrough-stream', 'bedrock-stream') : '';
 
 // tollbooth against an older build of itself (bench/run --baseline), same config, same run.
 const hasBaseline = runs.some((r) => r.target === 'baseline');
 const baseline = hasBaseline ? pairTable('baseline', 'tollbooth', 'baseline', 'tollbooth') : '';
+const hasBaselineStream = ran('baseline-stream');
+const baselineStream = hasBaselineStream
+  ? pairTable('baseline-stream', 'tollbooth-stream', 'baseline-stream', 'tollbooth-stream') : '';
 
 const goals = [];
-for (const n of Ns) {
-  if (Cs.includes(64)) {
+for (const n of Ns.filter((n) => runs.some((r) => r.n === n && r.target === 'tollbooth'))) {
+  if (Cs.includes(64) && ran('nginx')) {
     const ratio = med(n, 64, 'tollbooth', 'rps') / med(n, 64, 'nginx', 'rps');
     goals.push([`throughput ≥ ${GOAL_RATIO}× nginx at 64 connections`, n, `${ratio.toFixed(3)}×`, ratio >= GOAL_RATIO]);
   }
-  if (Cs.includes(8)) {
+  if (Cs.includes(8) && ran('direct')) {
     const added = med(n, 8, 'tollbooth', 'p50') - med(n, 8, 'direct', 'p50');
     goals.push([`added p50 latency < ${GOAL_ADDED_P50} µs at 8 connections`, n, `${signed(added)} µs`, added < GOAL_ADDED_P50]);
   }
@@ -152,11 +215,34 @@ const goalTable = table(['goal', 'N', 'measured', 'result'],
   goals.map(([g, n, m, ok]) => [g, n, m, ok ? 'PASS' : 'MISS']), [false, true, true, false]);
 
 const errors = runs.reduce((s, r) => s + r.errors, 0);
+const statusErrors = runs.reduce((s, r) => s + (r.errStatus || 0), 0);
 const errorNote = errors
-  ? `**${errors} wrk errors** (non-2xx answers, socket errors or timeouts) in: ` +
+  ? `**${errors} wrk errors** (${statusErrors} answers with a status ≥ 400` +
+    `${errors > statusErrors ? `, ${errors - statusErrors} socket errors or timeouts` : ''}) in: ` +
     uniq(runs.filter((r) => r.errors).map((r) => `N=${r.n} c=${r.conns} ${r.target}`)).join(', ') +
     '. Numbers from those runs are suspect.'
-  : 'No wrk errors: every answer was a 2xx.';
+  : 'No wrk errors: no answer with a status ≥ 400, no socket error, no timeout.';
+// The gateway's own account, when its access log was on: every request it logged, with its
+// status. 499 = the client went away: wrk abandons the requests in flight when it stops.
+const logged = runs.filter((r) => !Number.isNaN(r.logLines));
+const loggedNon200 = logged.reduce((s, r) => s + r.logNon200, 0);
+const logged499 = logged.reduce((s, r) => s + r.log499, 0);
+const where = (rs) => uniq(rs.map((r) => `N=${r.n} c=${r.conns} ${r.target}`)).join(', ');
+let logNote = '';
+if (logged.length) {
+  const total = logged.reduce((s, r) => s + r.logLines, 0).toLocaleString('en-US');
+  const gone = `${logged499} logged 499 (client gone): the requests in flight when wrk stopped`;
+  logNote = loggedNon200
+    ? `\n**The gateway's access log has ${loggedNon200} answers neither 200 nor 499** in: ` +
+      `${where(logged.filter((r) => r.logNon200))} (their lines are in the .log file).${logged499 ? ` ${gone}.` : ''}`
+    : `\nThe gateway's access log agrees: every request it logged in the recorded runs (${total}) was ` +
+      `answered 200${logged499 ? `, but for ${gone}` : ''}.`;
+  const tooMany = logged.filter((r) => r.log499 > r.conns);
+  if (tooMany.length) logNote += ` **More 499s than connections in: ${where(tooMany)}.**`;
+}
+// Bytes of access log per request: shows the log was written, and how much.
+const gw = runs.filter((r) => !Number.isNaN(r.logBytes) && r.requests > 0);
+const logBytesPerReq = gw.length ? gw.reduce((s, r) => s + r.logBytes, 0) / gw.reduce((s, r) => s + r.requests, 0) : NaN;
 
 const OTHER_LIMIT = 5;  // % of all cores used by other processes that makes a run suspect
 const busy = runs.filter((r) => r.other > OTHER_LIMIT || r.steal > OTHER_LIMIT);
@@ -166,7 +252,11 @@ const busyNote = busy.length
     `(worst ${f0(Math.max(...busy.map((r) => Math.max(r.other, r.steal))))}%). Rerun on a quiet machine before trusting the numbers.`
   : `The machine was quiet: nothing else used more than ${OTHER_LIMIT}% of the cores during any run.`;
 
-const body = `## Throughput (median req/s of ${rounds} round${rounds === 1 ? '' : 's'})
+const accessLog = opt['access-log']
+  ? `Gateway access log: ${opt['access-log']}${Number.isNaN(logBytesPerReq) ? '' : ` (${f0(logBytesPerReq)} bytes of log per request)`}.`
+  : '';
+const hasPlain = ran('direct', 'nginx', 'tollbooth');
+const body = `${hasPlain ? `## Throughput (median req/s of ${rounds} round${rounds === 1 ? '' : 's'})
 
 ${throughput}
 
@@ -178,7 +268,7 @@ ${latency}
 
 ${cost}
 
-${hasBaseline ? `## Against the baseline build (median; the same config, interleaved in the same run)
+` : ''}${hasBaseline ? `## Against the baseline build (median; the same config, interleaved in the same run)
 
 ${baseline}
 
@@ -186,15 +276,39 @@ ${baseline}
 
 ${bedrock}
 
-` : ''}## Noise (min–max over rounds; other CPU = what processes other than wrk, the proxy and the mock used, in % of all cores)
+` : ''}${hasPlain ? `## Noise (min–max over rounds; other CPU = what processes other than wrk, the proxy and the mock used, in % of all cores)
 
 ${noise}
 
-## Goals
+` : ''}${hasStreams ? `## Streamed: throughput (median req/s of ${rounds} round${rounds === 1 ? '' : 's'}; "stream": true, SSE answers read to the end; nginx with proxy_buffering off)
+
+${throughputStream}
+
+## Streamed: latency (median µs to the end of the stream; added = p50 minus direct-stream p50)
+
+${latencyStream}
+
+## Streamed: cost (median CPU time per streamed request of the proxy process; user = the user-space part)
+
+${costStream}
+
+` : ''}${hasBaselineStream ? `## Streamed: against the baseline build (median; the same config, interleaved in the same run)
+
+${baselineStream}
+
+` : ''}${hasBedrockStream ? `## Streamed: Bedrock route (median; ConverseStream, event-stream frames translated to SSE, against the passthrough stream)
+
+${bedrockStream}
+
+` : ''}${hasStreams ? `## Streamed: noise (min–max over rounds; other CPU as above, over the streamed runs)
+
+${noiseStream}
+
+` : ''}${goals.length ? `## Goals
 
 ${goalTable}
 
-${errorNote}
+` : ''}${errorNote}${logNote}
 ${busyNote}
 `;
 
@@ -204,10 +318,11 @@ const md = `# tollbooth wrk benchmark ${opt.stamp}
 - Versions: ${opt.versions}
 - Settings: ${opt.settings}
 - Load average (1/5/15 min): ${opt.load}
-- N = nginx \`worker_processes N\` vs tollbooth \`workers: N\`; mock threads and wrk threads = N.
+${accessLog ? `- ${accessLog}
+` : ''}- N = nginx \`worker_processes N\` vs tollbooth \`workers: N\`; mock threads and wrk threads = N.
   wrk, the proxy and the mock share the same cores.
 
 ${body}`;
 
 writeFileSync(opt.md, md);
-process.stdout.write(`\n${body}`);
+process.stdout.write(`\n${accessLog ? `${accessLog}\n\n` : ''}${body}`);
