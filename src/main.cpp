@@ -14,6 +14,14 @@
 
 namespace tb = tollbooth;
 
+// jemalloc's settings (the binary links it; docs/architecture.md, "Memory"): freed pages go back
+// to the system within about a second, purged by jemalloc's own background thread rather than
+// on the request path.
+extern "C" {
+// NOLINTNEXTLINE: jemalloc reads this exact global by name at start-up.
+const char* malloc_conf = "background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:0";
+}
+
 namespace {
 
 int check_config(const std::string& path) {

@@ -1,6 +1,5 @@
 #include "server/server.hpp"
 
-#include <malloc.h>
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
 
@@ -116,14 +115,6 @@ std::size_t raise_fd_limit() {
   return lim.rlim_cur == RLIM_INFINITY ? (1u << 20) : static_cast<std::size_t>(lim.rlim_cur);
 }
 
-// Large blocks (long answers, big request bodies) are mmapped and go back to the system when
-// freed. glibc's default threshold adapts upward to 32 MiB after the first large free, and the
-// heap then keeps hundreds of MB after a burst of large answers.
-void return_large_blocks_to_the_system() {
-  ::mallopt(M_MMAP_THRESHOLD, 256 * 1024);
-  ::mallopt(M_TRIM_THRESHOLD, 1024 * 1024);
-}
-
 }  // namespace
 
 Server::Server(const ServerConfig& config, const Clock& clock) : config_(config), clock_(clock) {}
@@ -131,7 +122,6 @@ Server::Server(const ServerConfig& config, const Clock& clock) : config_(config)
 Server::~Server() = default;
 
 void Server::listen(const HandlerFactory& make_handler) {
-  return_large_blocks_to_the_system();
   const std::size_t fds = raise_fd_limit();
   const std::size_t max_connections =
       config_.max_connections ? config_.max_connections : std::max<std::size_t>(16, fds / 2);

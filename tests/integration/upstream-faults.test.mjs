@@ -202,7 +202,7 @@ test('size: answers held at once are bounded by max_buffered_bytes (503 beyond i
   } finally { await stop(gw); }
 });
 
-test('memory: after eight concurrent 3 MiB answers the gateway gives the memory back', async () => {
+test('memory: after eight concurrent 2 MiB answers the gateway gives the memory back', async () => {
   const gw = await gateway('  max_buffered_bytes: 64MiB');
   const rss = () => {
     const status = readFileSync(`/proc/${gw.child.pid}/status`, 'utf8');
@@ -215,10 +215,15 @@ test('memory: after eight concurrent 3 MiB answers the gateway gives the memory 
         chat(gw.url, { model: 'huge-chunked-2m', messages: ask('x') }).then((r) => r.text())));
       assert.ok(rs.every((t) => t.length === 2 * 1024 * 1024));
     }
-    await sleep(200);
-    const afterRss = rss();
-    assert.ok(afterRss < before + 12 * 1024 * 1024,
-      `RSS ${Math.round(before / 1048576)} MB before, ${Math.round(afterRss / 1048576)} MB after 16 MB of answers held at once`);
+    // Freed pages go back to the system within about a second (the allocator purges them from a
+    // background thread, off the request path).
+    let afterRss = rss();
+    for (let i = 0; i < 50 && afterRss >= before + 8 * 1024 * 1024; i++) {
+      await sleep(100);
+      afterRss = rss();
+    }
+    assert.ok(afterRss < before + 8 * 1024 * 1024,
+      `RSS ${Math.round(before / 1048576)} MB before, ${Math.round(afterRss / 1048576)} MB 5 s after 16 MB of answers held at once`);
   } finally { await stop(gw); }
 });
 
