@@ -39,11 +39,11 @@ Error no_route_error(const std::string& model, const std::vector<Tried>& tried,
   bool all_timeout = true, all_busy = true;
   std::string list;
   for (const auto& [name, a] : tried) {
-    all_timeout &= a.error.kind == ErrorKind::gateway_timeout;
+    all_timeout &= a.error().kind == ErrorKind::gateway_timeout;
     all_busy &= a.upstream_status == 429 || a.upstream_status == 503;
-    if (!a.retry_after.empty()) retry_after = a.retry_after;
+    if (!a.retry_after().empty()) retry_after = a.retry_after();
     if (!list.empty()) list += "; ";
-    list += name + ": " + a.error.message;
+    list += name + ": " + a.error().message;
   }
   ErrorKind kind = all_timeout ? ErrorKind::gateway_timeout
                    : all_busy  ? ErrorKind::unavailable
@@ -61,8 +61,8 @@ std::optional<std::int64_t> longest_retry_after(const std::vector<Tried>& tried,
   std::optional<std::int64_t> longest;
   for (std::size_t i = first; i < tried.size(); ++i) {
     const Tried& t = tried[i];
-    if (t.attempt.retry_after.empty()) continue;
-    if (auto ms = parse_retry_after(t.attempt.retry_after, now_ms))
+    if (t.attempt.retry_after().empty()) continue;
+    if (auto ms = parse_retry_after(t.attempt.retry_after(), now_ms))
       longest = std::max(longest.value_or(0), static_cast<std::int64_t>(ms->count()));
   }
   return longest;
@@ -76,7 +76,7 @@ void record_health(routing::Health& health, routing::RouteId id, const Attempt& 
   if (a.end == AttemptEnd::served)
     health.record_success(id, now, a.ttfb_us);
   else if (a.end == AttemptEnd::failed_in_band || a.end == AttemptEnd::failed_final ||
-           a.error.retryable)
+           a.error().retryable)
     health.record_failure(id, now);
 }
 
@@ -100,9 +100,9 @@ void record_attempt(RequestOutcome& o, routing::RouteId route, const ResolvedRou
   rec.ttfb_us = a.ttfb_us;
   if (a.usage) rec.usage = *a.usage;
   if (a.end != AttemptEnd::served && a.end != AttemptEnd::aborted) {
-    rec.error = a.error.kind;
-    rec.message = a.error.message;
-    if (!a.error.detail.empty()) rec.message += ": " + excerpt_client_text(a.error.detail, 200);
+    rec.error = a.error().kind;
+    rec.message = a.error().message;
+    if (!a.error().detail.empty()) rec.message += ": " + excerpt_client_text(a.error().detail, 200);
   }
 }
 
@@ -164,8 +164,8 @@ Awaitable<std::vector<Tried>> run_plan(Gateway& g, ClientConn& c, const Resolved
         co_return tried;
       }
       // A refusal before sending (a translation 400) spent no upstream attempt.
-      if (a.error.retryable) ++attempts;
-      retry_worth |= a.error.retryable;
+      if (a.error().retryable) ++attempts;
+      retry_worth |= a.error().retryable;
       tried.push_back(Tried{r.provider->name, std::move(a)});
     }
     if (!retry_worth || tried.empty()) co_return tried;
@@ -202,10 +202,11 @@ Awaitable<void> run_flow(Gateway& g, ClientConn& c, const HttpRequest& req,
   input.random = g.random();
   routing::Plan plan;
   routing::plan(catalog, *model.catalog, input, &g.routes.health(), plan);
-  if (g.plan_in_words) c.outcome.plan = routing::plan_log_line(catalog, plan, input.now_ms);
+  if (g.plan_in_words) routing::append_plan_log_line(c.outcome.plan, catalog, plan, input.now_ms);
   if (may_see_routing(g.config, req[beast::http::field::authorization])) {
-    c.response_headers =
-        "x-tollbooth-plan: " + routing::plan_header(catalog, plan, input.now_ms) + "\r\n";
+    c.response_headers.append("x-tollbooth-plan: ");
+    routing::append_plan_header(c.response_headers, catalog, plan, input.now_ms);
+    c.response_headers.append("\r\n");
   }
   const std::string& name = model.model->name;
   if (plan.empty()) {
@@ -230,16 +231,17 @@ Awaitable<void> run_flow(Gateway& g, ClientConn& c, const HttpRequest& req,
   if (!tried.empty() && tried.back().attempt.end == AttemptEnd::failed_final) {
     const Attempt& last = tried.back().attempt;
     std::string extra;
-    if (!last.retry_after.empty()) extra = "Retry-After: " + last.retry_after + "\r\n";
-    co_await c.respond_error(last.error, extra);
+    if (!last.retry_after().empty())
+      extra = "Retry-After: " + std::string(last.retry_after()) + "\r\n";
+    co_await c.respond_error(last.error(), extra);
     co_return;
   }
   // Every route refused the request itself (a parameter the translated wire cannot carry):
   // that is the client's to fix, so the first refusal is the answer, with its `param`.
   bool all_refused = !tried.empty();
-  for (const auto& t : tried) all_refused &= !t.attempt.error.retryable;
+  for (const auto& t : tried) all_refused &= !t.attempt.error().retryable;
   if (all_refused) {
-    co_await c.respond_error(tried.front().attempt.error);
+    co_await c.respond_error(tried.front().attempt.error());
     co_return;
   }
   std::string retry_after;

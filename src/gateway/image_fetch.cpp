@@ -76,7 +76,7 @@ Awaitable<Result<bedrock::FetchedImage>> fetch_one(Gateway& g, ClientConn& c,
              TOLLBOOTH_VERSION "\r\n\r\n";
   std::unique_ptr<UpstreamConn> conn;
   Attempt head = co_await exchange_head(g, c, *target, req, conn, target->first_byte_timeout);
-  if (!conn) co_return image_error(url, head.error.message);
+  if (!conn) co_return image_error(url, head.error().message);
   auto& res = conn->parser().get();
   if (head.upstream_status != 200) {
     conn->close();

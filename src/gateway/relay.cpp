@@ -14,6 +14,25 @@ namespace tollbooth::gateway {
 
 namespace http = beast::http;
 
+Error& Attempt::error() {
+  if (!failure) failure = std::make_unique<AttemptFailure>();
+  return failure->error;
+}
+
+const Error& Attempt::error() const noexcept {
+  static const Error none;
+  return failure ? failure->error : none;
+}
+
+std::string& Attempt::retry_after() {
+  if (!failure) failure = std::make_unique<AttemptFailure>();
+  return failure->retry_after;
+}
+
+std::string_view Attempt::retry_after() const noexcept {
+  return failure ? std::string_view(failure->retry_after) : std::string_view();
+}
+
 Attempt served(int status, std::int64_t ttfb_us) {
   Attempt a;
   a.end = AttemptEnd::served;
@@ -24,23 +43,23 @@ Attempt served(int status, std::int64_t ttfb_us) {
 
 Attempt fail(ErrorKind kind, std::string message, std::string detail) {
   Attempt a;
-  a.error = make_error(kind, std::move(message));
-  a.error.detail = std::move(detail);
-  a.error.retryable = true;
+  a.error() = make_error(kind, std::move(message));
+  a.error().detail = std::move(detail);
+  a.error().retryable = true;
   return a;
 }
 
 Attempt fail_final(ErrorKind kind, std::string message, std::string detail) {
   Attempt a = fail(kind, std::move(message), std::move(detail));
   a.end = AttemptEnd::failed_final;
-  a.error.retryable = false;
+  a.error().retryable = false;
   return a;
 }
 
 Attempt refused(Error error) {
   Attempt a;
   a.end = error.retryable ? AttemptEnd::failed : AttemptEnd::refused;
-  a.error = std::move(error);
+  a.error() = std::move(error);
   return a;
 }
 
@@ -84,29 +103,44 @@ Error event_too_large(std::size_t limit, const ResolvedRoute& r) {
                                                 std::to_string(limit) + " bytes)");
 }
 
-// "x-tollbooth-route: name\r\n" plus the upstream's request id when it sent one. Written into
-// the connection's scratch buffer: valid until the next call on this connection.
-std::string_view route_header(ClientConn& c, const ResolvedRoute& r,
-                              const http::response<http::string_body>& res) {
-  std::string_view upstream_id;
-  if (auto it = res.find("x-request-id"); it != res.end())
-    upstream_id = it->value();
-  else if (auto it = res.find("apim-request-id"); it != res.end())
-    upstream_id = it->value();
-  else if (auto it = res.find("x-amzn-requestid"); it != res.end())
-    upstream_id = it->value();
-  std::string& h = c.scratch;  // reused across the connection's requests: no allocation
-  h.assign("x-tollbooth-route: ").append(r.provider->name).append("\r\n");
-  if (!upstream_id.empty()) h.append("x-upstream-request-id: ").append(upstream_id).append("\r\n");
+// What the relay and the translators read of an upstream's response head, gathered in one pass
+// over its fields (a lookup by name is a case-insensitive search each time).
+struct Head {
+  ResponseHead head;
+  std::string_view request_id;  // x-request-id, apim-request-id or x-amzn-RequestId
+};
+
+Head read_head(const http::response<http::string_body>& res) {
+  Head h;
+  h.head.status = static_cast<int>(res.result_int());
+  std::string_view apim, amzn;
+  for (const auto& f : res) {
+    switch (f.name()) {
+      case http::field::content_type: h.head.content_type = f.value(); continue;
+      case http::field::retry_after: h.head.retry_after = f.value(); continue;
+      case http::field::unknown: break;
+      default: continue;
+    }
+    const std::string_view name = f.name_string();
+    if (name.size() == 12 && beast::iequals(name, "x-request-id"))
+      h.request_id = f.value();
+    else if (name.size() == 15 && beast::iequals(name, "apim-request-id"))
+      apim = f.value();
+    else if (name.size() == 16 && beast::iequals(name, "x-amzn-requestid"))
+      amzn = f.value();
+    else if (name.size() == 16 && beast::iequals(name, "x-amzn-errortype"))
+      h.head.error_type = f.value();
+  }
+  if (h.request_id.empty()) h.request_id = apim.empty() ? amzn : apim;
   return h;
 }
 
-ResponseHead head_of(const http::response<http::string_body>& res) {
-  ResponseHead h;
-  h.status = static_cast<int>(res.result_int());
-  h.content_type = res[http::field::content_type];
-  h.retry_after = res[http::field::retry_after];
-  h.error_type = res["x-amzn-ErrorType"];
+// "x-tollbooth-route: name\r\n" plus the upstream's request id when it sent one. Written into
+// the connection's scratch buffer: valid until the next call on this connection.
+std::string_view route_header(ClientConn& c, const ResolvedRoute& r, std::string_view upstream_id) {
+  std::string& h = c.scratch;  // reused across the connection's requests: no allocation
+  h.assign("x-tollbooth-route: ").append(r.provider->name).append("\r\n");
+  if (!upstream_id.empty()) h.append("x-upstream-request-id: ").append(upstream_id).append("\r\n");
   return h;
 }
 
@@ -121,10 +155,9 @@ Awaitable<Attempt> stop_aborted(ClientConn& c, std::unique_ptr<UpstreamConn> con
 }
 
 Awaitable<Attempt> relay_whole(Gateway& g, ClientConn& c, const ResolvedRoute& r, Translator& tr,
-                               std::unique_ptr<UpstreamConn> conn, const Attempt& head,
-                               bool refusal);
+                               std::unique_ptr<UpstreamConn> conn, const Head& head, bool refusal);
 Awaitable<Attempt> relay_stream(Gateway& g, ClientConn& c, const ResolvedRoute& r, Translator& tr,
-                                std::unique_ptr<UpstreamConn> conn);
+                                std::unique_ptr<UpstreamConn> conn, const Head& head);
 
 }  // namespace
 
@@ -140,7 +173,7 @@ Awaitable<Attempt> exchange_head(Gateway& g, ClientConn& c, const UpstreamTarget
     if (c.aborted() != Abort::none) co_return aborted();  // the connection, if any, closes
     if (!acquired) {
       Attempt a;
-      a.error = std::move(acquired).error();
+      a.error() = std::move(acquired).error();
       co_return a;
     }
     conn = std::move(acquired.value());
@@ -191,8 +224,8 @@ Awaitable<Attempt> read_body(Gateway& g, ClientConn& c, UpstreamConn& conn, cons
     Attempt a = fail_final(ErrorKind::unavailable,
                            "the gateway holds too many answer bytes right now "
                            "(server.max_buffered_bytes); retry shortly");
-    a.error.code = "buffer_limit";
-    a.retry_after = "1";
+    a.error().code = "buffer_limit";
+    a.retry_after() = "1";
     return a;
   };
   // With a Content-Length the parser reserves the whole body at once: judge it first.
@@ -231,22 +264,20 @@ Awaitable<Attempt> relay(Gateway& g, ClientConn& c, const ResolvedRoute& r, Tran
   std::unique_ptr<UpstreamConn> conn;
   Attempt head = co_await exchange_head(g, c, *r.target, ureq, conn, first_byte_timeout);
   if (!conn) co_return head;
+  const Head h = read_head(conn->parser().get());
   Attempt a;
-  switch (tr.plan(head_of(conn->parser().get()))) {
-    case BodyPlan::stream: a = co_await relay_stream(g, c, r, tr, std::move(conn)); break;
-    case BodyPlan::whole:
-      a = co_await relay_whole(g, c, r, tr, std::move(conn), head, false);
-      break;
-    case BodyPlan::refusal:
-      a = co_await relay_whole(g, c, r, tr, std::move(conn), head, true);
-      break;
+  switch (tr.plan(h.head)) {
+    case BodyPlan::stream: a = co_await relay_stream(g, c, r, tr, std::move(conn), h); break;
+    case BodyPlan::whole: a = co_await relay_whole(g, c, r, tr, std::move(conn), h, false); break;
+    case BodyPlan::refusal: a = co_await relay_whole(g, c, r, tr, std::move(conn), h, true); break;
   }
   if (!a.upstream_status) a.upstream_status = head.upstream_status;
   a.ttfb_us = head.ttfb_us;
   // A final failure is the client's answer: say which upstream (stream errors already do).
-  const std::string prefix = "upstream " + r.provider->name + ": ";
-  if (a.end == AttemptEnd::failed_final && !a.error.message.starts_with(prefix))
-    a.error.message.insert(0, prefix);
+  if (a.end == AttemptEnd::failed_final) {
+    const std::string prefix = "upstream " + r.provider->name + ": ";
+    if (!a.error().message.starts_with(prefix)) a.error().message.insert(0, prefix);
+  }
   co_return a;
 }
 
@@ -255,8 +286,7 @@ namespace {
 // A whole answer: read (bounded), translated, answered; or, for a refusal (429, 5xx, ...), the
 // next route's turn, whether or not its body could be read (it only explains the refusal).
 Awaitable<Attempt> relay_whole(Gateway& g, ClientConn& c, const ResolvedRoute& r, Translator& tr,
-                               std::unique_ptr<UpstreamConn> conn, const Attempt& head,
-                               bool refusal) {
+                               std::unique_ptr<UpstreamConn> conn, const Head& head, bool refusal) {
   const UpstreamTarget& t = *r.target;
   auto& res = conn->parser().get();
   BufferCharge charge(g.worker.buffers);
@@ -264,30 +294,31 @@ Awaitable<Attempt> relay_whole(Gateway& g, ClientConn& c, const ResolvedRoute& r
   if (body.end == AttemptEnd::aborted) co_return body;
   const bool body_in = body.end == AttemptEnd::served;
   if (!body_in && !refusal) co_return body;  // failed_final: too large, broken, stalled
-  Reply reply = tr.whole(head_of(res), body_in ? std::string_view(res.body()) : "");
+  Reply reply = tr.whole(head.head, body_in ? std::string_view(res.body()) : "");
   switch (reply.kind) {
     case Reply::Kind::retry: {
       if (body_in) give_back(g, t, std::move(conn));
       Attempt a;
-      a.error = std::move(reply.error);
-      a.error.retryable = true;
-      a.retry_after = std::move(reply.retry_after);
-      a.upstream_status = head.upstream_status;
+      a.error() = std::move(reply.error);
+      a.error().retryable = true;
+      a.retry_after() = std::move(reply.retry_after);
+      a.upstream_status = head.head.status;
       co_return a;
     }
     case Reply::Kind::final: {
       if (body_in) give_back(g, t, std::move(conn));
       Attempt a;
       a.end = AttemptEnd::failed_final;
-      a.error = std::move(reply.error);
-      a.error.retryable = false;
+      a.error() = std::move(reply.error);
+      a.error().retryable = false;
       co_return a;
     }
     case Reply::Kind::respond: break;
   }
   if (!body_in) co_return body;  // an answer that is not a refusal needs its body
   c.outcome.route = r.provider->name;
-  co_await c.respond(reply.status, reply.content_type, reply.body, route_header(c, r, res));
+  co_await c.respond(reply.status, reply.content_type, reply.body,
+                     route_header(c, r, head.request_id));
   give_back(g, t, std::move(conn));
   Attempt a = served(reply.status);
   a.usage = reply.usage;
@@ -301,11 +332,11 @@ Awaitable<Attempt> relay_whole(Gateway& g, ClientConn& c, const ResolvedRoute& r
 // server.max_stream_event_bytes) is never retried: before the first client byte it is the HTTP
 // answer, after it an in-band error event.
 Awaitable<Attempt> relay_stream(Gateway& g, ClientConn& c, const ResolvedRoute& r, Translator& tr,
-                                std::unique_ptr<UpstreamConn> conn) {
+                                std::unique_ptr<UpstreamConn> conn, const Head& head) {
   const UpstreamTarget& t = *r.target;
   const std::size_t max_event = g.config.server.max_stream_event_bytes;
   auto& res = conn->parser().get();
-  const std::string_view headers = route_header(c, r, res);
+  const std::string_view headers = route_header(c, r, head.request_id);
   std::string out;
   bool transport_failed = false;
   UpstreamWait wait{conn.get()};
@@ -337,14 +368,14 @@ Awaitable<Attempt> relay_stream(Gateway& g, ClientConn& c, const ResolvedRoute& 
       if (err.retryable && !transport_failed) {
         Attempt a;
         a.upstream_status = err.kind == ErrorKind::rate_limited ? 429 : 0;
-        a.error = std::move(err);
+        a.error() = std::move(err);
         co_return a;
       }
       if (transport_failed || http_status(err.kind) >= 500) {
         Attempt a;
         a.end = AttemptEnd::failed_final;
-        a.error = std::move(err);
-        a.error.retryable = false;
+        a.error() = std::move(err);
+        a.error().retryable = false;
         co_return a;
       }
       c.outcome.route = r.provider->name;
@@ -377,7 +408,7 @@ Awaitable<Attempt> relay_stream(Gateway& g, ClientConn& c, const ResolvedRoute& 
     conn->close();
     Attempt a;
     a.end = AttemptEnd::failed_in_band;
-    a.error = *e;
+    a.error() = *e;
     co_return a;
   }
   // The last event is out. The body's end usually comes with it or just after; finishing the

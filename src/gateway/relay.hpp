@@ -28,14 +28,28 @@ namespace gateway {
 
 class Gateway;
 
-// How one attempt ended, with what the flow needs to decide what comes next.
+// Why an attempt did not serve.
+struct AttemptFailure {
+  Error error;
+  std::string retry_after;  // the upstream's Retry-After, when it sent one
+};
+
+// How one attempt ended, with what the flow needs to decide what comes next. Small and cheap to
+// move (it is returned through several coroutines): what only a failure has lives behind a
+// pointer, allocated only when an attempt fails.
 struct Attempt {
   AttemptEnd end = AttemptEnd::failed;
-  Error error;               // when it did not serve
   int upstream_status = 0;   // when the upstream answered
-  std::string retry_after;   // the upstream's Retry-After, when it sent one
   std::int64_t ttfb_us = 0;  // request sent → response head, when the upstream answered
   std::optional<Usage> usage;
+  std::unique_ptr<AttemptFailure> failure;
+
+  // The failure's error, made on first use.
+  Error& error();
+  // The failure's error; an empty one when the attempt did not fail.
+  const Error& error() const noexcept;
+  std::string& retry_after();
+  std::string_view retry_after() const noexcept;
 };
 
 // The client has its answer (upstream `status`).

@@ -160,30 +160,47 @@ std::vector<std::string> explain_lines(const Catalog& catalog, const Plan& plan,
   return lines;
 }
 
-std::string plan_header(const Catalog& catalog, const Plan& plan, std::int64_t now_ms) {
-  std::string out;
+void append_plan_header(std::string& out, const Catalog& catalog, const Plan& plan,
+                        std::int64_t now_ms) {
+  const std::size_t start = out.size();
   for (const Candidate& c : plan.candidates()) {
-    if (!out.empty()) out += ';';
-    out += fmt::format("{}={}", catalog.route(c.route).label, placement_name(c.placed_by));
+    if (out.size() > start) out += ';';
+    out.append(catalog.route(c.route).label).append("=").append(placement_name(c.placed_by));
   }
   for (const Rejection& r : plan.rejected()) {
-    if (!out.empty()) out += ';';
-    out += fmt::format("{}=skip:{}({})", catalog.route(r.route).label, rule_name(r.rule),
-                       rule_detail(catalog, r, now_ms));
+    if (out.size() > start) out += ';';
+    out.append(catalog.route(r.route).label).append("=skip:").append(rule_name(r.rule));
+    out.append("(").append(rule_detail(catalog, r, now_ms)).append(")");
   }
   // Labels and details come from the config (deployment and model names, region labels): keep
   // the value one visible-ASCII header field whatever they hold, and the access log one line.
-  for (char& ch : out) {
-    auto u = static_cast<unsigned char>(ch);
-    if (u < 0x21 || u > 0x7e || ch == ',') ch = '_';
+  for (std::size_t i = start; i < out.size(); ++i) {
+    auto u = static_cast<unsigned char>(out[i]);
+    if (u < 0x21 || u > 0x7e || out[i] == ',') out[i] = '_';
   }
+}
+
+std::string plan_header(const Catalog& catalog, const Plan& plan, std::int64_t now_ms) {
+  std::string out;
+  append_plan_header(out, catalog, plan, now_ms);
   return out;
 }
 
+void append_plan_log_line(std::string& out, const Catalog& catalog, const Plan& plan,
+                          std::int64_t now_ms) {
+  out.append("needs=");
+  if (plan.needs().empty())
+    out.append("none");
+  else
+    out.append(capability_tokens(plan.needs()));
+  out.append(" plan=");
+  append_plan_header(out, catalog, plan, now_ms);
+}
+
 std::string plan_log_line(const Catalog& catalog, const Plan& plan, std::int64_t now_ms) {
-  return fmt::format("needs={} plan={}",
-                     plan.needs().empty() ? "none" : capability_tokens(plan.needs()),
-                     plan_header(catalog, plan, now_ms));
+  std::string out;
+  append_plan_log_line(out, catalog, plan, now_ms);
+  return out;
 }
 
 }  // namespace tollbooth::routing

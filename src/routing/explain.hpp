@@ -29,10 +29,15 @@ std::vector<std::string> explain_lines(const Catalog& catalog, const Plan& plan,
 // e.g. "azure-east=first_refusal;bedrock-us=skip:before_available_from(2026-12-01)".
 // Visible ASCII only, no commas, so it is one header field.
 std::string plan_header(const Catalog& catalog, const Plan& plan, std::int64_t now_ms);
+// The same, appended to `out` (the request path reuses its buffers).
+void append_plan_header(std::string& out, const Catalog& catalog, const Plan& plan,
+                        std::int64_t now_ms);
 
 // The access log's routing fields (the line already names the model):
 // "needs=vision plan=<plan_header>".
 std::string plan_log_line(const Catalog& catalog, const Plan& plan, std::int64_t now_ms);
+void append_plan_log_line(std::string& out, const Catalog& catalog, const Plan& plan,
+                          std::int64_t now_ms);
 
 // One model's routing facts as a JSON object (the `tollbooth` field of GET /v1/models/{id}):
 // context_window, capabilities, strategy and per route its capabilities, window (and whether

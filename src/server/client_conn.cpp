@@ -1,7 +1,5 @@
 #include "server/client_conn.hpp"
 
-#include <sys/socket.h>
-
 #include <algorithm>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
@@ -95,19 +93,17 @@ void ClientConn::watch_for_disconnect() {
   if (watching_ || closing_) return;
   watching_ = true;
   ++watch_waits_;
-  socket.async_wait(tcp::socket::wait_read, [this](const beast::error_code& ec) {
-    --watch_waits_;
-    if (!watching_ || ec == asio::error::operation_aborted || closing_) return;
-    watching_ = false;
-    char byte;
-    ssize_t n = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-    if (n > 0) return;  // pipelined bytes: the client is there; its next request waits
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) && !ec) {
-      watch_for_disconnect();  // a spurious wake-up
-      return;
-    }
-    abort(Abort::client_gone);  // EOF, or an error such as a reset
-  });
+  // A one-byte peek, not a wait for readability: a read queued on a socket whose last read
+  // emptied it costs no system call at all, where Asio re-arms epoll for every wait.
+  socket.async_receive(asio::buffer(&watch_byte_, 1), tcp::socket::message_peek,
+                       [this](const beast::error_code& ec, std::size_t n) {
+                         --watch_waits_;
+                         if (!watching_ || ec == asio::error::operation_aborted || closing_) return;
+                         watching_ = false;
+                         // Pipelined bytes: the client is there, and its next request waits.
+                         if (!ec && n > 0) return;
+                         abort(Abort::client_gone);  // EOF, or an error such as a reset
+                       });
 }
 
 void ClientConn::stop_watching() {

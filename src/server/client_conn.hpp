@@ -57,9 +57,9 @@ class ClientConn {
   bool timed_out() const noexcept { return timed_out_; }
 
   // While the request waits on an upstream, a client that closes or resets its connection is
-  // noticed at once (a wait for readability, then a peek), and the request is aborted: no new
-  // attempt starts, and what it waits on is released. Pipelined bytes end the watch (the client
-  // is still there). stop_watching() runs when the handler is done.
+  // noticed at once (a one-byte MSG_PEEK read stays queued on the socket), and the request is
+  // aborted: no new attempt starts, and what it waits on is released. Pipelined bytes end the
+  // watch (the client is still there). stop_watching() runs when the handler is done.
   void watch_for_disconnect();
   void stop_watching();
 
@@ -98,6 +98,7 @@ class ClientConn {
   bool timed_out_ = false;
   bool watching_ = false;     // the client is being watched for a disconnect
   unsigned watch_waits_ = 0;  // handlers of readability waits not yet run
+  char watch_byte_ = 0;       // where the watch's one-byte peek lands
   bool closing_ = false;
   Abort aborted_ = Abort::none;
   // What abort() cancels: set by InterruptHook while the request waits on something.

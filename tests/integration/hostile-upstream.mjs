@@ -39,7 +39,8 @@
 // |                   | finish event and [DONE]                                                |
 // | endless[-MS]      | an SSE 200 of small chunk events until the peer goes away, as          |
 // |                   | fast as the peer reads (or one event every MS)                         |
-// | status-CODE       | that status (200..599) with an OpenAI-shaped error body; keep-alive    |
+// | status-CODE[-RA]  | that status (200..599) with an OpenAI-shaped error body (and          |
+// |                   | Retry-After: RA seconds when given); keep-alive                          |
 // | anything else     | 404 with an OpenAI-shaped error naming the unknown scenario            |
 //
 // The normal answer is a chat.completion whose content is `echo:` + the content of the last
@@ -272,7 +273,7 @@ const SCENARIOS = [
   [/^huge-event-(\d+)([km]?)$/i, (x, n, unit) => hugeEvent(x, bytes(n, unit))],
   [/^huge-(\d+)([km]?)$/i, (x, n, unit) => huge(x, bytes(n, unit), { chunked: false })],
   [/^endless(?:-(\d+))?$/, (x, ms) => endless(x, optionalMs(ms))],
-  [/^status-([2-5]\d\d)$/, (x, code) => status(x, Number(code))],
+  [/^status-([2-5]\d\d)(?:-(\d+))?$/, (x, code, ra) => status(x, Number(code), ra)],
 ];
 
 function dispatch(socket, req) {
@@ -426,10 +427,10 @@ async function endless(x, ms) {
   }
 }
 
-async function status(x, code) {
+async function status(x, code, retryAfter) {
   if (code === 204 || code === 304) return sendAndFinish(x, head(code, closeHeader(x)));
   const message = code === 200 ? 'hostile-upstream: an error body with status 200' : `hostile-upstream: status ${code}`;
-  return sendAndFinish(x, errorResponse(code, message, x));
+  return sendAndFinish(x, errorResponse(code, message, x, retryAfter));
 }
 
 // --- Answers -----------------------------------------------------------------------------------
@@ -532,14 +533,16 @@ function usage(prompt, completionText) {
   return { prompt_tokens: p, completion_tokens: c, total_tokens: p + c };
 }
 
-function errorResponse(code, message, x) {
+function errorResponse(code, message, x, retryAfter) {
   let type = 'invalid_request_error';
   let errCode = null;
   if (code === 429) { type = 'requests'; errCode = 'rate_limit_exceeded'; }
   else if (code === 401) errCode = 'invalid_api_key';
   else if (code >= 500) type = 'server_error';
   const json = JSON.stringify({ error: { message, type, param: null, code: errCode } });
-  return jsonHead(code, Buffer.byteLength(json), x) + json;
+  const extra = retryAfter === undefined ? {} : { 'Retry-After': retryAfter };
+  return head(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(json),
+    ...extra, ...closeHeader(x) }) + json;
 }
 
 // --- Bytes on the wire -------------------------------------------------------------------------
