@@ -69,7 +69,7 @@ Gateway::Gateway(Worker& w, const RouteTable& r, BatchSink* access_log)
       routes(r),
       config(r.config()),
       clock(w.clock),
-      pool(w.io.get_executor()),
+      pool(w.io.get_executor(), w.clock),
       plan_in_words(access_log != nullptr),
       random_state_(std::random_device{}() ^ (static_cast<std::uint64_t>(w.index) << 32)) {
   if (access_log) {

@@ -180,7 +180,8 @@ Awaitable<Attempt> exchange_head(Gateway& g, ClientConn& c, const UpstreamTarget
     wait.conn = conn.get();
     conn->reset_parser();
     conn->expires_after(first_byte_timeout);
-    auto ec = co_await conn->write(ureq.head, ureq.body);
+    auto [wec, written] = co_await conn->write(ureq.head, ureq.body);
+    beast::error_code ec = conn->settle(wec);
     if (!ec) ec = co_await conn->read_header();
     if (c.aborted() != Abort::none) {
       wait.conn = nullptr;
@@ -238,7 +239,8 @@ Awaitable<Attempt> read_body(Gateway& g, ClientConn& c, UpstreamConn& conn, cons
   InterruptHook hook(c, wait);
   while (!p.is_done()) {
     conn.expires_after(t.idle_timeout);
-    auto ec = co_await conn.read_some();
+    auto [rec, got] = co_await conn.read_some();
+    const beast::error_code ec = conn.settle(rec);
     if (c.aborted() != Abort::none) co_return aborted();
     if (ec == http::error::body_limit) co_return too_large();
     if (ec == beast::error::timeout)
@@ -343,7 +345,8 @@ Awaitable<Attempt> relay_stream(Gateway& g, ClientConn& c, const ResolvedRoute& 
   InterruptHook hook(c, wait);
   for (;;) {
     conn->expires_after(t.idle_timeout);
-    auto ec = co_await conn->read_some();
+    auto [rec, got] = co_await conn->read_some();
+    const beast::error_code ec = conn->settle(rec);
     if (c.aborted() != Abort::none) co_return co_await stop_aborted(c, std::move(conn));
     out.clear();
     tr.feed(res.body(), out);
@@ -415,7 +418,8 @@ Awaitable<Attempt> relay_stream(Gateway& g, ClientConn& c, const ResolvedRoute& 
   // read (a few bytes at most) keeps the connection for the next request.
   for (std::size_t extra = 0; !conn->parser().is_done();) {
     conn->expires_after(t.idle_timeout);
-    auto ec = co_await conn->read_some();
+    auto [rec, got] = co_await conn->read_some();
+    const beast::error_code ec = conn->settle(rec);
     extra += res.body().size();
     res.body().clear();
     if (ec || c.aborted() != Abort::none || extra > 64 * 1024) {

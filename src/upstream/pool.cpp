@@ -62,41 +62,100 @@ std::shared_ptr<const UpstreamTarget> make_upstream_target(const ProviderConfig&
   return t;
 }
 
-UpstreamConn::UpstreamConn(Executor ex, const UpstreamTarget& target)
-    : key_(target.name), sni_host_(target.endpoint.host) {
+// The deadline's state, shared with the timer's handler: the handler may run after the
+// connection is gone (it then finds `socket` null and does nothing).
+struct UpstreamConn::Watch {
+  Watch(Executor ex, std::chrono::steady_clock::duration period) : timer(ex), period(period) {}
+  Timer timer;
+  const std::chrono::steady_clock::duration period;  // the longest sleep of the timer
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+  const Clock* clock = nullptr;
+  Socket* socket = nullptr;  // null once the connection is gone
+  unsigned waits = 0;        // handlers of the timer not yet run
+  bool timed_out = false;
+};
+
+UpstreamConn::UpstreamConn(Executor ex, const UpstreamTarget& target, const Clock& clock)
+    : key_(target.name), sni_host_(target.endpoint.host), clock_(clock) {
   // Room for a whole typical answer head and body: Beast's first read is only 512 bytes
   // otherwise, which cost an extra receive per request (bench/run's strace).
   buffer_.reserve(8 * 1024);
   if (target.tls) {
-    tls_.emplace(TcpStream(ex), *target.tls);
+    tls_.emplace(Socket(ex), *target.tls);
     if (target.tls->native_handle() &&
         SSL_CTX_get_verify_mode(target.tls->native_handle()) != SSL_VERIFY_NONE)
       tls_->set_verify_callback(asio::ssl::host_name_verification(sni_host_));
   } else {
     plain_.emplace(ex);
   }
+  // The timer wakes at least this often while a deadline is set, so a later deadline (none is
+  // shorter than the shortest of the provider's timeouts, unless cut to a request's deadline)
+  // needs no timer operation.
+  const auto period =
+      std::min({target.connect_timeout, target.first_byte_timeout, target.idle_timeout});
+  watch_ = std::make_shared<Watch>(ex, period);
+  watch_->clock = &clock_;
+  watch_->socket = &socket();
 }
 
-TcpStream& UpstreamConn::tcp() {
-  return tls_ ? tls_->next_layer() : *plain_;
+UpstreamConn::~UpstreamConn() {
+  watch_->socket = nullptr;
+  watch_->timer.cancel();
+}
+
+void UpstreamConn::arm(std::chrono::steady_clock::time_point now) {
+  Watch& w = *watch_;
+  w.timer.expires_at(std::min(w.deadline, now + w.period));  // cancels a pending wait
+  ++w.waits;
+  w.timer.async_wait([w = watch_](const beast::error_code& ec) { UpstreamConn::on_timer(w, ec); });
+}
+
+void UpstreamConn::on_timer(const std::shared_ptr<Watch>& w, const beast::error_code& ec) {
+  --w->waits;
+  if (ec || !w->socket) return;
+  if (w->deadline == std::chrono::steady_clock::time_point::max()) return;
+  const auto now = w->clock->steady();
+  if (w->deadline <= now) {
+    w->timed_out = true;
+    w->deadline = std::chrono::steady_clock::time_point::max();
+    beast::error_code cancel_ec;
+    w->socket->cancel(cancel_ec);  // the pending operation ends with operation_aborted
+    return;
+  }
+  if (w->waits == 0) {
+    w->timer.expires_at(std::min(w->deadline, now + w->period));
+    ++w->waits;
+    w->timer.async_wait([w](const beast::error_code& e) { UpstreamConn::on_timer(w, e); });
+  }
 }
 
 void UpstreamConn::expires_after(std::chrono::milliseconds d) {
-  tcp().expires_after(d);
+  Watch& w = *watch_;
+  const auto now = clock_.steady();
+  w.deadline = now + d;
+  w.timed_out = false;
+  if (w.waits == 0 || w.deadline < w.timer.expiry()) arm(now);
 }
-void UpstreamConn::expires_never() {
-  tcp().expires_never();
+
+void UpstreamConn::expires_never() noexcept {
+  watch_->deadline = std::chrono::steady_clock::time_point::max();
+  watch_->timed_out = false;
+}
+
+beast::error_code UpstreamConn::settle(const beast::error_code& ec) const noexcept {
+  if (ec == asio::error::operation_aborted && watch_->timed_out) return beast::error::timeout;
+  return ec;
 }
 
 void UpstreamConn::cancel() {
   beast::error_code ec;
-  tcp().socket().cancel(ec);
+  socket().cancel(ec);
 }
 
 void UpstreamConn::close() {
   beast::error_code ec;
-  tcp().socket().shutdown(tcp::socket::shutdown_both, ec);
-  tcp().socket().close(ec);
+  socket().shutdown(tcp::socket::shutdown_both, ec);
+  socket().close(ec);
 }
 
 void UpstreamConn::reset_parser() {
@@ -117,7 +176,7 @@ void UpstreamConn::park() noexcept {
 
 bool UpstreamConn::idle_and_quiet() noexcept {
   char byte;
-  ssize_t n = ::recv(tcp().socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  ssize_t n = ::recv(socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
   return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
 }
 
@@ -126,27 +185,24 @@ bool UpstreamConn::reusable() const noexcept {
 }
 
 Awaitable<beast::error_code> UpstreamConn::connect(const tcp::resolver::results_type& addresses) {
-  auto [ec, ep] = co_await tcp().async_connect(addresses, use_nothrow);
-  if (ec) co_return ec;
-  tcp().socket().set_option(tcp::no_delay(true), ec);
+  auto [ec, ep] = co_await asio::async_connect(socket(), addresses, use_nothrow);
+  if (ec) co_return settle(ec);
+  socket().set_option(tcp::no_delay(true), ec);
   if (tls_) {
     if (!SSL_set_tlsext_host_name(tls_->native_handle(), sni_host_.c_str()))
       co_return beast::error_code(static_cast<int>(::ERR_get_error()),
                                   asio::error::get_ssl_category());
     auto [hec] = co_await tls_->async_handshake(asio::ssl::stream_base::client, use_nothrow);
-    if (hec) co_return hec;
+    if (hec) co_return settle(hec);
   }
   co_return beast::error_code{};
 }
 
-Awaitable<beast::error_code> UpstreamConn::write(std::string_view head, std::string_view body) {
+Awaitable<UpstreamConn::IoResult> UpstreamConn::write(std::string_view head,
+                                                      std::string_view body) {
   std::array<asio::const_buffer, 2> bufs{asio::buffer(head), asio::buffer(body)};
-  if (tls_) {
-    auto [ec, n] = co_await asio::async_write(*tls_, bufs, use_nothrow);
-    co_return ec;
-  }
-  auto [ec, n] = co_await asio::async_write(*plain_, bufs, use_nothrow);
-  co_return ec;
+  if (tls_) return asio::async_write(*tls_, bufs, use_nothrow);
+  return asio::async_write(*plain_, bufs, use_nothrow);
 }
 
 Awaitable<beast::error_code> UpstreamConn::read_header() {
@@ -159,7 +215,7 @@ Awaitable<beast::error_code> UpstreamConn::read_header() {
       auto [e, n] = co_await http::async_read_header(*plain_, buffer_, *parser_, use_nothrow);
       ec = e;
     }
-    if (ec) co_return ec;
+    if (ec) co_return settle(ec);
     const unsigned status = parser_->get().result_int();
     if (status >= 200 || status < 100) co_return ec;
     if (status == 101) co_return make_error_code(UpstreamErrc::unexpected_upgrade);
@@ -171,17 +227,13 @@ Awaitable<beast::error_code> UpstreamConn::read_header() {
   }
 }
 
-Awaitable<beast::error_code> UpstreamConn::read_some() {
-  if (tls_) {
-    auto [ec, n] = co_await http::async_read_some(*tls_, buffer_, *parser_, use_nothrow);
-    co_return ec;
-  }
-  auto [ec, n] = co_await http::async_read_some(*plain_, buffer_, *parser_, use_nothrow);
-  co_return ec;
+Awaitable<UpstreamConn::IoResult> UpstreamConn::read_some() {
+  if (tls_) return http::async_read_some(*tls_, buffer_, *parser_, use_nothrow);
+  return http::async_read_some(*plain_, buffer_, *parser_, use_nothrow);
 }
 
 Awaitable<Result<tcp::resolver::results_type>> UpstreamPool::resolve(const UpstreamTarget& t) {
-  auto now = std::chrono::steady_clock::now();
+  auto now = clock_.steady();
   auto it = dns_.find(t.name);
   if (it != dns_.end() && it->second.expires > now) co_return it->second.results;
   auto [ec, results] = co_await resolver_.async_resolve(
@@ -210,7 +262,7 @@ Awaitable<Result<std::unique_ptr<UpstreamConn>>> UpstreamPool::acquire(const Ups
   }
   auto addresses = co_await resolve(t);
   if (!addresses) co_return std::move(addresses).error();
-  auto conn = std::make_unique<UpstreamConn>(ex_, t);
+  auto conn = std::make_unique<UpstreamConn>(ex_, t, clock_);
   conn->expires_after(t.connect_timeout);
   if (connecting) *connecting = conn.get();
   auto ec = co_await conn->connect(*addresses);

@@ -10,12 +10,14 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <unordered_map>
 #include <vector>
 
+#include "core/clock.hpp"
+#include "core/endpoint.hpp"
 #include "core/result.hpp"
 #include "net/asio.hpp"
-#include "core/endpoint.hpp"
 
 namespace tollbooth {
 
@@ -50,23 +52,37 @@ inline beast::error_code make_error_code(UpstreamErrc e) noexcept {
 }
 
 // One connection to one upstream host, plain or TLS, with the response parser of the exchange
-// in progress.
+// in progress. Timeouts are one deadline per connection (expires_after): a timer re-arms itself
+// lazily, so setting a deadline before each operation is a store, not a timer operation (Beast's
+// basic_stream armed and cancelled a timer around every read and write). An operation cut by the
+// deadline ends with operation_aborted; settle() turns that into beast::error::timeout.
 class UpstreamConn {
  public:
-  UpstreamConn(Executor ex, const UpstreamTarget& target);
+  using IoResult = std::tuple<beast::error_code, std::size_t>;
+
+  UpstreamConn(Executor ex, const UpstreamTarget& target, const Clock& clock);
+  ~UpstreamConn();
+  UpstreamConn(const UpstreamConn&) = delete;
+  UpstreamConn& operator=(const UpstreamConn&) = delete;
 
   Awaitable<beast::error_code> connect(const tcp::resolver::results_type& addresses);
-  Awaitable<beast::error_code> write(std::string_view head, std::string_view body);
+  // The operation's own awaitable (no coroutine frame of this class around it): settle() the
+  // error it returns.
+  Awaitable<IoResult> write(std::string_view head, std::string_view body);
   // Reads the head of the final response: interim 1xx heads (103 Early Hints, an unsolicited
   // 100 Continue) are read past, as RFC 9110 §15.2 requires of a client, so the answer that
-  // follows them is never left unread in a pooled connection. A 101 is an error.
+  // follows them is never left unread in a pooled connection. A 101 is an error. Settled.
   Awaitable<beast::error_code> read_header();
   // Reads what is available of the body into parser().get().body(); 0 bytes and no error with
-  // parser().is_done() means the message is complete.
-  Awaitable<beast::error_code> read_some();
+  // parser().is_done() means the message is complete. Settle the error.
+  Awaitable<IoResult> read_some();
 
+  // The deadline of the operations that follow.
   void expires_after(std::chrono::milliseconds d);
-  void expires_never();
+  void expires_never() noexcept;
+  // An operation's error as the caller should see it: beast::error::timeout when the deadline
+  // cut it.
+  beast::error_code settle(const beast::error_code& ec) const noexcept;
   // Ends the operation in progress (it completes with operation_aborted); the connection is
   // then unusable and must be closed.
   void cancel();
@@ -91,11 +107,17 @@ class UpstreamConn {
   const std::string& key() const noexcept { return key_; }
 
  private:
-  TcpStream& tcp();
+  struct Watch;
+  Socket& socket() noexcept { return tls_ ? tls_->next_layer() : *plain_; }
+  void arm(std::chrono::steady_clock::time_point now);
+  static void on_timer(const std::shared_ptr<Watch>& w, const beast::error_code& ec);
+
   std::string key_;
   std::string sni_host_;
-  std::optional<TcpStream> plain_;
-  std::optional<asio::ssl::stream<TcpStream>> tls_;
+  const Clock& clock_;
+  std::optional<Socket> plain_;
+  std::optional<asio::ssl::stream<Socket>> tls_;
+  std::shared_ptr<Watch> watch_;  // shared with the timer's handler, which may outlive this
   beast::flat_buffer buffer_;
   std::optional<ResponseParser> parser_;
   unsigned exchanges_ = 0;
@@ -103,7 +125,7 @@ class UpstreamConn {
 
 class UpstreamPool {
  public:
-  explicit UpstreamPool(Executor ex) : ex_(ex), resolver_(ex) {}
+  UpstreamPool(Executor ex, const Clock& clock) : ex_(ex), clock_(clock), resolver_(ex) {}
 
   // An idle keep-alive connection when one exists, otherwise a new one (DNS cached). While a new
   // one connects, `*connecting` points at it, so the caller can cancel the connect.
@@ -121,6 +143,7 @@ class UpstreamPool {
     std::chrono::steady_clock::time_point expires;
   };
   Executor ex_;
+  const Clock& clock_;
   asio::ip::basic_resolver<tcp, Executor> resolver_;
   std::unordered_map<std::string, std::vector<std::unique_ptr<UpstreamConn>>> idle_;
   std::unordered_map<std::string, CachedAddresses> dns_;
