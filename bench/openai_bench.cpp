@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <cstdio>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "api/openai/chat_request.hpp"
 #include "api/openai/chat_response.hpp"
@@ -131,16 +133,122 @@ void BM_SseParserFeed(benchmark::State& state) {
 }
 BENCHMARK(BM_SseParserFeed);
 
-void BM_ClassifyChunk(benchmark::State& state) {
-  std::string chunk = state.range(0) == 0 ? content_chunk(7) : std::string(kUsageChunk);
+// A short content chunk as OpenAI streams it: 186 bytes of data.
+std::string short_chunk(int i) {
+  char buf[256];
+  std::snprintf(buf, sizeof buf,
+                R"({"id":"chatcmpl-B9MHDbslfkBe","object":"chat.completion.chunk","created":)"
+                R"(1741569952,"model":"gpt-4o","choices":[{"index":0,"delta":{"content":" w%02d"},)"
+                R"("finish_reason":null}],"usage":null})",
+                i);
+  return buf;
+}
+
+// What the relay receives for a short answer: 20 content chunks, the usage chunk it asked for,
+// [DONE].
+std::string openai_stream() {
+  std::string stream;
+  for (int i = 0; i < 20; ++i) stream += "data: " + short_chunk(i) + "\n\n";
+  stream += "data: " + std::string(kUsageChunk) + "\n\ndata: [DONE]\n\n";
+  return stream;
+}
+
+// The stream split into `reads` reads of equal size, cut mid-event as a socket would.
+std::vector<std::string_view> split(std::string_view stream, std::size_t reads) {
+  std::vector<std::string_view> parts;
+  std::size_t step = (stream.size() + reads - 1) / reads;
+  for (std::size_t pos = 0; pos < stream.size(); pos += step)
+    parts.push_back(stream.substr(pos, step));
+  return parts;
+}
+
+// Framing alone, one parser per stream as the relay has.
+void BM_SseFeedStream(benchmark::State& state) {
+  std::string stream = openai_stream();
+  std::vector<std::string_view> reads = split(stream, static_cast<std::size_t>(state.range(0)));
+  std::int64_t events = 0;
   for (auto _ : state) {
-    ChunkInfo info = classify_chunk(chunk);
+    SseParser parser;
+    for (std::string_view read : reads)
+      events += static_cast<std::int64_t>(parser.feed(read).size());
+  }
+  if (events != 22 * state.iterations()) state.SkipWithError("wrong event count");
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * stream.size()));
+  state.SetItemsProcessed(events);
+}
+BENCHMARK(BM_SseFeedStream)->Arg(3);
+
+// The relay's loop (gateway/chat_openai.cpp): frame, classify every data event, hide the usage
+// chunk the client did not ask for, and gather the rest into the chunk written to the client.
+void BM_SseRelayStream(benchmark::State& state) {
+  std::string stream = openai_stream();
+  std::vector<std::string_view> reads = split(stream, static_cast<std::size_t>(state.range(0)));
+  std::string out;
+  std::int64_t usage_seen = 0;
+  for (auto _ : state) {
+    SseParser parser;
+    for (std::string_view read : reads) {
+      out.clear();
+      for (const auto& ev : parser.feed(read)) {
+        if (!ev.data.empty()) {
+          ChunkInfo info = classify_chunk(ev.data);
+          if (info.usage) ++usage_seen;
+          if (info.kind == ChunkKind::azure_prelude) continue;
+          if (info.kind == ChunkKind::usage_only) continue;
+        }
+        out.append(ev.raw);
+      }
+      benchmark::DoNotOptimize(out.data());
+    }
+  }
+  if (usage_seen != state.iterations()) state.SkipWithError("usage not seen once per stream");
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * stream.size()));
+}
+BENCHMARK(BM_SseRelayStream)->Arg(3);
+
+// Azure's content chunk: choices first, a content_filter_results object in every choice.
+constexpr std::string_view kAzureContentChunk =
+    R"({"choices":[{"content_filter_results":{"hate":{"filtered":false,"severity":"safe"},)"
+    R"("self_harm":{"filtered":false,"severity":"safe"},"sexual":{"filtered":false,)"
+    R"("severity":"safe"},"violence":{"filtered":false,"severity":"safe"}},"delta":{)"
+    R"("content":"Hello"},"finish_reason":null,"index":0,"logprobs":null}],)"
+    R"("created":1741569952,"id":"chatcmpl-B9MHDbslfkBeAs8l4bebGdFOJ6PeG",)"
+    R"("model":"gpt-4o-2024-08-06","object":"chat.completion.chunk",)"
+    R"("system_fingerprint":"fp_b705f0c291","usage":null})";
+
+// Model output that quotes the markers the classifier looks for.
+constexpr std::string_view kChattyContentChunk =
+    R"({"id":"chatcmpl-B9MHDbslfkBe","object":"chat.completion.chunk","created":1741569952,)"
+    R"("model":"gpt-4o","choices":[{"index":0,"delta":{"content":"set \"usage\":{} or )"
+    R"(\"error\": and \"choices\":[]"},"finish_reason":null}],"usage":null})";
+
+void classify_bench(benchmark::State& state, ChunkInfo (*classify)(std::string_view)) {
+  static const char* const kLabels[] = {"content", "usage", "azure_content", "content_quoting"};
+  std::string chunk;
+  switch (state.range(0)) {
+    case 0: chunk = short_chunk(7); break;
+    case 1: chunk = kUsageChunk; break;
+    case 2: chunk = kAzureContentChunk; break;
+    default: chunk = kChattyContentChunk; break;
+  }
+  for (auto _ : state) {
+    ChunkInfo info = classify(chunk);
     benchmark::DoNotOptimize(info);
   }
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * chunk.size()));
-  state.SetLabel(state.range(0) == 0 ? "content" : "usage");
+  state.SetLabel(kLabels[state.range(0)]);
 }
-BENCHMARK(BM_ClassifyChunk)->Arg(0)->Arg(1);
+
+void BM_ClassifyChunk(benchmark::State& state) {
+  classify_bench(state, classify_chunk);
+}
+BENCHMARK(BM_ClassifyChunk)->DenseRange(0, 3);
+
+// The full parse alone, which classify_chunk falls back to: what the pre-scan saves.
+void BM_ClassifyChunkByParsing(benchmark::State& state) {
+  classify_bench(state, detail::classify_chunk_by_parsing);
+}
+BENCHMARK(BM_ClassifyChunkByParsing)->DenseRange(0, 3);
 
 }  // namespace
 

@@ -2,13 +2,22 @@
 
 #include "json/scratch.hpp"
 
+#include <array>
+#include <bit>
+#include <cstdint>
 #include <cstring>
 #include <string>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 // Reads OpenAI `chat.completion` bodies and `chat.completion.chunk` stream payloads
-// (PROTOCOLS.md §1.3, §1.4), including Azure's variants (§4.3). Runs on every streamed event,
-// so it parses On-Demand, compares keys raw (upstreams do not escape their keys) and stops as
-// soon as the answer is known.
+// (PROTOCOLS.md §1.3, §1.4), including Azure's variants (§4.3). classify_chunk runs on every
+// streamed event, and nearly every event is an ordinary content chunk, so a pre-scan recognises
+// those without parsing; the rest (usage, Azure's prelude, errors, anything odd) is parsed
+// On-Demand, comparing keys raw (upstreams do not escape their keys) and stopping as soon as
+// the answer is known.
 
 namespace tollbooth::openai {
 namespace {
@@ -96,7 +105,6 @@ struct ChunkScan {
   bool error = false;
   bool saw_choices = false;  // `choices` is an array
   bool has_choices = false;
-  bool saw_usage = false;
   std::optional<Usage> usage;
 };
 
@@ -112,10 +120,7 @@ error_code scan_member(od::raw_json_string key, od::value& v, ChunkScan& scan) {
     scan.has_choices = !empty;
     return simdjson::SUCCESS;
   }
-  if (key == "usage") {
-    scan.saw_usage = true;
-    return read_usage_value(v, scan.usage);
-  }
+  if (key == "usage") return read_usage_value(v, scan.usage);
   if (key == "error") {
     bool is_null = false;
     if (auto ec = v.is_null().get(is_null)) return ec;
@@ -132,7 +137,203 @@ ChunkKind kind_of(const ChunkScan& scan) {
   return ChunkKind::other;
 }
 
+// The pre-scan, which answers for ordinary content chunks without parsing them. It rests on
+// what the parse has to see to answer anything but `content` without usage:
+//  - an in-band error needs an `error` key: the bytes `"error"` then `:` (keys are compared
+//    raw, as upstreams do not escape them);
+//  - usage needs `"usage"`, `:` and `{`;
+//  - Azure's prelude needs a `"choices"` key whose value is `[` then `]`.
+// Any of those, at any depth, sends the chunk to the parse. Text never looks like them: a quote
+// in a string is escaped, so model output quoting `"usage":{` arrives as `\"usage\":{`, where
+// the quotes around `usage` are 7 bytes apart, not 6. So the scan only needs the quotes: it
+// maps them 16 bytes at a time and looks at the strings of exactly 5 or 7 bytes, which are few.
+// `content` itself needs a `choices` key of the object, not of something nested: the scan
+// takes a `"choices"` key only when its quote is not escaped and no `{` stands between the
+// object's and it. For any JSON text its answer is then the parse's. Broken text, which it
+// does not validate, can get `content` only where the parse says `other` (the relay forwards
+// both alike); braces that do not balance, as in a cut-off chunk, are left to the parse, and
+// so is a chunk whose text has more of one brace than the other (code, mostly).
+
+bool is_space(char c) {
+  return c == ' ' || c == '\n' || c == '\r' || c == '\t';
+}
+
+std::size_t skip_space(std::string_view s, std::size_t at) {
+  while (at < s.size() && is_space(s[at])) ++at;
+  return at;
+}
+
+// The first 4 bytes of a name, read as a number the way four() reads bytes.
+constexpr std::uint32_t name_start(const char (&name)[5]) {
+  return std::bit_cast<std::uint32_t>(std::array<char, 4>{name[0], name[1], name[2], name[3]});
+}
+
+std::uint32_t four(const char* p) {
+  std::uint32_t v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+struct Prescan {
+  std::string_view data;
+  std::size_t object = 0;  // the object's `{`
+  bool has_choices = false;
+
+  // The value of the key whose name ends at `name_end` (its closing quote); npos when the
+  // string is not a key but a value.
+  std::size_t value_of(std::size_t name_end) const {
+    std::size_t colon = skip_space(data, name_end + 1);
+    if (colon == data.size() || data[colon] != ':') return std::string_view::npos;
+    return skip_space(data, colon + 1);
+  }
+
+  // A `choices` key whose quote is at `quote`: it must belong to the object itself (its quote
+  // not escaped, no `{` between the object's and it), come once and hold a non-empty array.
+  bool choices(std::size_t quote) {
+    std::size_t value = value_of(quote + 8);
+    if (value == std::string_view::npos) return true;  // "choices" as a value
+    if (has_choices || data[quote - 1] == '\\' ||
+        data.substr(object + 1, quote - object - 1).find('{') != std::string_view::npos) {
+      return false;
+    }
+    if (value == data.size() || data[value] != '[') return false;
+    std::size_t element = skip_space(data, value + 1);
+    if (element == data.size() || data[element] == ']') return false;
+    has_choices = true;
+    return true;
+  }
+
+  // The strings of 5 and 7 bytes opening in the 64 bytes from `at`, mapped by `quotes` (bit i
+  // for byte at + i): another quote 6 or 8 bytes on, maybe in the next 64 (`next`). False when
+  // one is a key that needs the parse.
+  bool short_strings(std::size_t at, std::uint64_t quotes, std::uint64_t next) {
+    const char* names = data.data() + at + 1;
+    for (std::uint64_t q = quotes & (quotes >> 6 | next << 58); q != 0; q &= q - 1) {
+      const int bit = std::countr_zero(q);
+      const std::uint32_t start = four(names + bit);
+      const bool usage = start == name_start("usag") && names[bit + 4] == 'e';
+      const bool error = start == name_start("erro") && names[bit + 4] == 'r';
+      if (!usage && !error) continue;
+      std::size_t value = value_of(at + static_cast<std::size_t>(bit) + 6);
+      if (value == std::string_view::npos) continue;  // a string value
+      if (error || (value < data.size() && data[value] == '{')) return false;
+    }
+    for (std::uint64_t q = quotes & (quotes >> 8 | next << 56); q != 0; q &= q - 1) {
+      const int bit = std::countr_zero(q);
+      if (four(names + bit) != name_start("choi") || four(names + bit + 3) != name_start("ices")) {
+        continue;
+      }
+      if (!choices(at + static_cast<std::size_t>(bit))) return false;
+    }
+    return true;
+  }
+};
+
+// True when `data` is certainly what the full parse calls an ordinary content chunk without
+// usage: an object whose one top-level `choices` is a non-empty array, with no `error` key
+// (whatever its value; null is left to the parse) and no usage object (null or absent, as on
+// every chunk but the last).
+bool plainly_content(std::string_view data) {
+  Prescan scan{data, skip_space(data, 0)};
+  std::size_t last = data.size();
+  while (last > scan.object && is_space(data[last - 1])) --last;
+  if (last - scan.object < 2 || data[scan.object] != '{' || data[last - 1] != '}') return false;
+  // The quotes are mapped 64 bytes (a word) at a time; a word's strings are looked at once the
+  // next word is mapped, since they may end in it.
+  std::size_t word = 0;        // where the word being mapped starts
+  std::uint64_t previous = 0;  // the map of the word before
+  auto next_word = [&](std::uint64_t quotes) {
+    if (word > 0 && !scan.short_strings(word - 64, previous, quotes)) return false;
+    previous = quotes;
+    word += 64;
+    return true;
+  };
+  const char* bytes = data.data();
+  const std::size_t size = data.size();
+  std::int64_t braces = 0;   // `{` minus `}`
+  std::uint64_t quotes = 0;  // the map of the last, partial word
+  std::size_t at = 0;
+#if defined(__SSE2__)
+  const __m128i quote = _mm_set1_epi8('"');
+  const __m128i open = _mm_set1_epi8('{');
+  const __m128i close = _mm_set1_epi8('}');
+  __m128i opens = _mm_setzero_si128();  // per byte lane: minus the `{` seen, and so on
+  __m128i closes = _mm_setzero_si128();
+  auto fold = [&] {
+    const __m128i zero = _mm_setzero_si128();
+    const __m128i o = _mm_sad_epu8(_mm_sub_epi8(zero, opens), zero);
+    const __m128i c = _mm_sad_epu8(_mm_sub_epi8(zero, closes), zero);
+    braces += (_mm_cvtsi128_si32(o) + _mm_extract_epi16(o, 4)) -
+              (_mm_cvtsi128_si32(c) + _mm_extract_epi16(c, 4));
+    opens = closes = zero;
+  };
+  auto quotes_of = [&](__m128i v) {
+    opens = _mm_add_epi8(opens, _mm_cmpeq_epi8(v, open));
+    closes = _mm_add_epi8(closes, _mm_cmpeq_epi8(v, close));
+    return std::uint64_t{static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, quote)))};
+  };
+  auto load = [bytes](std::size_t from) {
+    return _mm_loadu_si128(reinterpret_cast<const __m128i*>(bytes + from));
+  };
+  for (int words = 1; word + 64 <= size; ++words) {
+    const std::uint64_t map = quotes_of(load(word)) | quotes_of(load(word + 16)) << 16 |
+                              quotes_of(load(word + 32)) << 32 | quotes_of(load(word + 48)) << 48;
+    if (!next_word(map)) return false;
+    if (words % 63 == 0) fold();  // a lane counts up to 4 a word and wraps at 256
+  }
+  at = word;
+  if (size >= 16) {
+    for (; at + 16 <= size; at += 16) quotes |= quotes_of(load(at)) << (at - word);
+    if (at < size) {  // the last bytes, read as the chunk's last 16; the others are counted
+      const auto counted = static_cast<int>(at + 16 - size);
+      const __m128i fresh =
+          _mm_cmpgt_epi8(_mm_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+                         _mm_set1_epi8(static_cast<char>(counted - 1)));
+      const __m128i v = load(size - 16);
+      opens = _mm_add_epi8(opens, _mm_and_si128(_mm_cmpeq_epi8(v, open), fresh));
+      closes = _mm_add_epi8(closes, _mm_and_si128(_mm_cmpeq_epi8(v, close), fresh));
+      const auto q = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, quote)));
+      quotes |= std::uint64_t{q >> counted} << (at - word);
+      at = size;
+    }
+  }
+  fold();
+#endif
+  for (; at < size; ++at) {  // without SSE2, or a chunk shorter than 16 bytes
+    if (at - word == 64) {
+      if (!next_word(quotes)) return false;
+      quotes = 0;
+    }
+    const char c = bytes[at];
+    if (c == '"') quotes |= std::uint64_t{1} << (at - word);
+    braces += c == '{' ? 1 : c == '}' ? -1 : 0;
+  }
+  if (!next_word(quotes) || !next_word(0)) return false;  // the last two words
+  return scan.has_choices && braces == 0;
+}
+
 }  // namespace
+
+namespace detail {
+
+ChunkInfo classify_chunk_by_parsing(std::string_view data) {
+  if (data == "[DONE]") return ChunkInfo{ChunkKind::done, std::nullopt};
+  od::parser& parser = thread_parser(data.size());
+  od::document doc;
+  od::object obj;
+  if (parser.iterate(padded_copy(data)).get(doc) || doc.get_object().get(obj)) return {};
+  ChunkScan scan;
+  for (auto field : obj) {
+    if (field.error()) return {};
+    if (scan_member(field.value_unsafe().key(), field.value_unsafe().value(), scan)) return {};
+    // An in-band error wins over everything, wherever it comes, so the walk goes on to the
+    // end unless it has one; ordinary content chunks, most of a stream, do not come here.
+    if (scan.error) break;
+  }
+  return ChunkInfo{kind_of(scan), std::move(scan.usage)};
+}
+
+}  // namespace detail
 
 std::optional<Usage> usage_from_completion(std::string_view body) {
   od::parser& parser = thread_parser(body.size());
@@ -150,20 +351,8 @@ std::optional<Usage> usage_from_completion(std::string_view body) {
 }
 
 ChunkInfo classify_chunk(std::string_view data) {
-  if (data == "[DONE]") return ChunkInfo{ChunkKind::done, std::nullopt};
-  od::parser& parser = thread_parser(data.size());
-  od::document doc;
-  od::object obj;
-  if (parser.iterate(padded_copy(data)).get(doc) || doc.get_object().get(obj)) return {};
-  ChunkScan scan;
-  for (auto field : obj) {
-    if (field.error()) return {};
-    if (scan_member(field.value_unsafe().key(), field.value_unsafe().value(), scan)) return {};
-    // Nothing later can change the verdict: an in-band error wins, and a content chunk's
-    // usage (null, or an object from servers that report it on every chunk) has been read.
-    if (scan.error || (scan.has_choices && scan.saw_usage)) break;
-  }
-  return ChunkInfo{kind_of(scan), std::move(scan.usage)};
+  if (plainly_content(data)) return ChunkInfo{ChunkKind::content, std::nullopt};
+  return detail::classify_chunk_by_parsing(data);
 }
 
 }  // namespace tollbooth::openai

@@ -28,7 +28,15 @@ struct ChunkInfo {
   std::optional<Usage> usage;  // set when the chunk carries a non-null usage object
 };
 
-// Classifies one SSE event's data payload.
+// Classifies one SSE event's data payload. Ordinary content chunks (a non-empty top-level
+// `choices`, `usage` null or absent, no `error`) are recognised by a scan of the bytes without
+// parsing; everything else goes to detail::classify_chunk_by_parsing. For any JSON text both
+// give the same answer; text that is not JSON may come out `content` instead of `other`.
 ChunkInfo classify_chunk(std::string_view data);
+
+namespace detail {
+// The full On-Demand parse classify_chunk falls back to; for tests and benchmarks that compare.
+ChunkInfo classify_chunk_by_parsing(std::string_view data);
+}  // namespace detail
 
 }  // namespace tollbooth::openai

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <iterator>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -121,6 +124,116 @@ TEST(OpenAiChunk, InBandErrorIsRecognised) {
             ChunkKind::content);
 }
 
+// Model output that talks about the very keys the classifier looks for arrives JSON-escaped
+// inside a string; it must neither hide the chunk's content nor look like usage or an error.
+TEST(OpenAiChunk, ContentQuotingUsageErrorAndChoicesIsStillContent) {
+  for (std::string_view text : {
+           R"(set \"usage\":{\"prompt_tokens\":1} in the config)",
+           R"(the \"error\": {\"message\":\"x\"} field)",
+           R"(an empty \"choices\":[] means a prelude)",
+           R"(prompt_filter_results and \"usage\" : { and \"error\")",
+           R"(ends with a quote: \"usage)",
+           R"(backslashes \\\\ then \\\"usage\\\":{)",
+           R"(braces { [ unbalanced ] { in text)",
+       }) {
+    std::string chunk =
+        R"({"id":"chatcmpl-1","object":"chat.completion.chunk","created":1,"model":"m",)"
+        R"("choices":[{"index":0,"delta":{"content":")" +
+        std::string(text) + R"("},"finish_reason":null}],"usage":null})";
+    ChunkInfo info = classify_chunk(chunk);
+    EXPECT_EQ(info.kind, ChunkKind::content) << chunk;
+    EXPECT_FALSE(info.usage.has_value()) << chunk;
+  }
+}
+
+TEST(OpenAiChunk, WhitespaceAroundKeysAndValuesChangesNothing) {
+  ChunkInfo content = classify_chunk(
+      "{ \"choices\" :\t[ {\"index\":0,\"delta\":{\"content\":\"x\"}} ] ,\r\n \"usage\" : null }");
+  EXPECT_EQ(content.kind, ChunkKind::content);
+  EXPECT_FALSE(content.usage.has_value());
+
+  ChunkInfo usage = classify_chunk(
+      "{\"choices\" : [ ] , \"usage\"\n:\n{ \"prompt_tokens\" : 7 , \"completion_tokens\" : 3 } }");
+  EXPECT_EQ(usage.kind, ChunkKind::usage_only);
+  ASSERT_TRUE(usage.usage.has_value());
+  EXPECT_EQ(usage.usage->input_tokens, 7);
+
+  EXPECT_EQ(classify_chunk("{\"choices\"\t:\t[\t]\t,\"prompt_filter_results\":[]}").kind,
+            ChunkKind::azure_prelude);
+  EXPECT_EQ(classify_chunk("{\"choices\":[{}], \"error\" : {\"message\":\"x\"}}").kind,
+            ChunkKind::error);
+}
+
+TEST(OpenAiChunk, MembersInAnyOrderClassifyAlike) {
+  EXPECT_EQ(classify_chunk(R"({"usage":null,"choices":[{"index":0}],"id":"x"})").kind,
+            ChunkKind::content);
+  EXPECT_EQ(classify_chunk(R"({"error":null,"choices":[{"index":0}]})").kind, ChunkKind::content);
+  ChunkInfo info = classify_chunk(
+      R"({"prompt_filter_results":[{"prompt_index":0}],"usage":{"prompt_tokens":2},"choices":[]})");
+  EXPECT_EQ(info.kind, ChunkKind::usage_only);
+  ASSERT_TRUE(info.usage.has_value());
+  EXPECT_EQ(info.usage->input_tokens, 2);
+}
+
+TEST(OpenAiChunk, UsageNullUsageAbsentAndUsageOfOtherTypesCarryNoUsage) {
+  for (std::string_view usage :
+       {"", R"(,"usage":null)", R"(,"usage":0)", R"(,"usage":[])", R"(,"usage":"none")"}) {
+    std::string chunk =
+        R"({"choices":[{"index":0,"delta":{"content":"x"}}])" + std::string(usage) + "}";
+    ChunkInfo info = classify_chunk(chunk);
+    EXPECT_EQ(info.kind, ChunkKind::content) << chunk;
+    EXPECT_FALSE(info.usage.has_value()) << chunk;
+  }
+}
+
+// The header promises that an in-band error wins over everything; it used to be missed when it
+// came after the choices and a null usage.
+TEST(OpenAiChunk, InBandErrorAfterChoicesAndUsageStillWins) {
+  EXPECT_EQ(
+      classify_chunk(R"({"choices":[{"index":0}],"usage":null,"error":{"message":"x"}})").kind,
+      ChunkKind::error);
+}
+
+// Only the object's own `choices` makes a content chunk; the same key deeper down does not.
+TEST(OpenAiChunk, NestedChoicesDoNotMakeAContentChunk) {
+  EXPECT_EQ(classify_chunk(R"({"data":{"choices":[{"index":0}]}})").kind, ChunkKind::other);
+  EXPECT_EQ(classify_chunk(R"({"data":[{"choices":[{"index":0}]}],"id":"x"})").kind,
+            ChunkKind::other);
+  EXPECT_EQ(classify_chunk(R"({"data":{"choices":[1]},"choices":[]})").kind,
+            ChunkKind::azure_prelude);
+}
+
+// A key that merely ends in `"usage` (an escaped quote inside the key) is not usage.
+TEST(OpenAiChunk, KeyEndingInAQuotedUsageIsNotUsage) {
+  ChunkInfo info =
+      classify_chunk(R"({"choices":[{"index":0}],"x\"usage":{"prompt_tokens":5},"usage":null})");
+  EXPECT_EQ(info.kind, ChunkKind::content);
+  EXPECT_FALSE(info.usage.has_value());
+}
+
+TEST(OpenAiChunk, KeyEndingInAQuotedChoicesIsNotChoices) {
+  EXPECT_EQ(classify_chunk(R"({"id":"x","say \"choices":[{"index":0}]})").kind, ChunkKind::other);
+}
+
+TEST(OpenAiChunk, RepeatedChoicesKeepTheLastOne) {
+  EXPECT_EQ(classify_chunk(R"({"choices":[{"index":0}],"choices":[]})").kind,
+            ChunkKind::azure_prelude);
+  EXPECT_EQ(classify_chunk(R"({"choices":[],"choices":[{"index":0}]})").kind, ChunkKind::content);
+}
+
+TEST(OpenAiChunk, LongContentChunksAreClassifiedToo) {
+  std::string text;
+  for (int i = 0; i < 400; ++i) text += "tok\\\"en {" + std::to_string(i) + "} ";
+  std::string chunk =
+      R"({"id":"x","choices":[{"index":0,"delta":{"content":")" + text + R"("}}],"usage":null})";
+  EXPECT_EQ(classify_chunk(chunk).kind, ChunkKind::content);
+  chunk.insert(chunk.size() - 1, R"(,"usage":{"prompt_tokens":1})");
+  ChunkInfo info = classify_chunk(chunk);
+  EXPECT_EQ(info.kind, ChunkKind::content);
+  ASSERT_TRUE(info.usage.has_value());
+  EXPECT_EQ(info.usage->input_tokens, 1);
+}
+
 TEST(OpenAiChunk, NonJsonOrNonObjectIsOther) {
   EXPECT_EQ(classify_chunk("hello").kind, ChunkKind::other);
   EXPECT_EQ(classify_chunk("").kind, ChunkKind::other);
@@ -199,6 +312,164 @@ TEST(OpenAiChunk, AzureContentFilterErrorInStreamIsError) {
       R"("code":"content_filter","status":400,"innererror":{"code":"ResponsibleAIPolicyViolation",)"
       R"("content_filter_result":{"hate":{"filtered":true,"severity":"high"}}}}})");
   EXPECT_EQ(info.kind, ChunkKind::error);
+}
+
+// Random chunks in the shapes upstreams send and a few they might: members in any order,
+// whitespace anywhere, text full of quotes, backslashes, braces and the keys themselves, usage
+// and errors at the top or nested. The pre-scan must give exactly the full parse's answer.
+class ChunkMaker {
+ public:
+  explicit ChunkMaker(unsigned seed) : rng_(seed) {}
+
+  std::string chunk() {
+    std::vector<std::string> members;
+    members.push_back(R"("id":"chatcmpl-B9MHDbslfkBe")");
+    if (coin()) members.push_back(R"("object":"chat.completion.chunk")");
+    if (coin()) members.push_back(R"("created":1741569952)");
+    if (coin()) members.push_back(R"("model":"gpt-4o-2024-08-06")");
+    switch (pick(4)) {
+      case 0: break;
+      case 1: members.push_back(key("choices") + "[]"); break;
+      default: members.push_back(key("choices") + choices()); break;
+    }
+    switch (pick(5)) {
+      case 0: break;
+      case 1: members.push_back(key("usage") + "{" + key("prompt_tokens") + "3}"); break;
+      default: members.push_back(key("usage") + "null"); break;
+    }
+    if (pick(6) == 0) members.push_back(key("error") + (coin() ? "null" : R"({"message":"x"})"));
+    if (pick(4) == 0) {
+      members.push_back(key("prompt_filter_results") + R"([{"prompt_index":0}])");
+    }
+    if (pick(5) == 0) {  // the same keys, nested
+      members.push_back(key("metadata") + "{" + key(pick_word()) + pick_value() + "}");
+    }
+    if (pick(5) == 0) {  // keys that end like them, after an escaped quote
+      members.push_back(key("x\\\"" + std::string(pick_word())) + pick_value());
+    }
+    std::shuffle(members.begin(), members.end(), rng_);
+    std::string out = space() + "{";
+    for (std::size_t i = 0; i < members.size(); ++i) {
+      if (i > 0) out += space() + "," + space();
+      out += members[i];
+    }
+    return out + space() + "}" + space();
+  }
+
+  // A copy with a few bytes deleted, inserted or changed, or cut short.
+  std::string broken(std::string s) {
+    for (int edits = 1 + pick(3); edits > 0 && !s.empty(); --edits) {
+      std::size_t at = pick(s.size());
+      static constexpr std::string_view kBytes = "{}[]\":,\\ \tn0eu\x01\xc3";
+      char c = kBytes[pick(kBytes.size())];
+      switch (pick(4)) {
+        case 0: s.erase(at, 1); break;
+        case 1: s.insert(s.begin() + static_cast<std::ptrdiff_t>(at), c); break;
+        case 2: s[at] = c; break;
+        default: s.resize(at); break;
+      }
+    }
+    return s;
+  }
+
+ private:
+  bool coin() { return pick(2) == 0; }
+  std::size_t pick(std::size_t n) {
+    return std::uniform_int_distribution<std::size_t>(0, n - 1)(rng_);
+  }
+  std::string space() {
+    static constexpr std::string_view kSpaces[] = {"", "", "", " ", "\t", "\n", "\r\n "};
+    return std::string(kSpaces[pick(std::size(kSpaces))]);
+  }
+  std::string key(std::string_view name) {
+    return "\"" + std::string(name) + "\"" + space() + ":" + space();
+  }
+  std::string_view pick_word() {
+    static constexpr std::string_view kWords[] = {"choices", "usage", "error", "x"};
+    return kWords[pick(std::size(kWords))];
+  }
+  std::string pick_value() {
+    static constexpr std::string_view kValues[] = {"{}", R"({"prompt_tokens":1})", "[1]", "[]",
+                                                   "null"};
+    return std::string(kValues[pick(std::size(kValues))]);
+  }
+  std::string text() {
+    static constexpr std::string_view kPieces[] = {
+        "hello",
+        " ",
+        "\\\"usage\\\":{",
+        "\\\"error\\\"",
+        "\\\"choices\\\":[]",
+        "\\\\",
+        "\\\"",
+        "{",
+        "}",
+        "[",
+        "]",
+        ":",
+        ",",
+        "\\n",
+        "caf\xc3\xa9",
+        "\\u0022",
+        "usage",
+        "\\\\\\\"",
+    };
+    std::string t;
+    for (int n = static_cast<int>(pick(8)); n > 0; --n) t += kPieces[pick(std::size(kPieces))];
+    return t;
+  }
+  std::string choices() {
+    std::string out = "[";
+    for (int n = 1 + static_cast<int>(pick(2)), i = 0; i < n; ++i) {
+      if (i > 0) out += ",";
+      out += "{" + key("index") + std::to_string(i) + "," + key("delta") + "{" + key("content") +
+             "\"" + text() + "\"}" + space() + "," + key("finish_reason") + "null}";
+    }
+    return out + "]";
+  }
+
+  std::mt19937 rng_;
+};
+
+bool same(const ChunkInfo& a, const ChunkInfo& b) {
+  if (a.kind != b.kind || a.usage.has_value() != b.usage.has_value()) return false;
+  return !a.usage || (a.usage->input_tokens == b.usage->input_tokens &&
+                      a.usage->output_tokens == b.usage->output_tokens);
+}
+
+std::string kind_name(ChunkKind kind) {
+  static constexpr const char* kNames[] = {"done",          "content", "usage_only",
+                                           "azure_prelude", "error",   "other"};
+  return kNames[static_cast<int>(kind)];
+}
+
+TEST(OpenAiChunk, ScanAgreesWithTheFullParseOnRandomChunks) {
+  ChunkMaker maker(2024);
+  int content = 0;
+  for (int i = 0; i < 20000; ++i) {
+    std::string chunk = maker.chunk();
+    ChunkInfo fast = classify_chunk(chunk);
+    ChunkInfo parsed = detail::classify_chunk_by_parsing(chunk);
+    ASSERT_TRUE(same(fast, parsed))
+        << chunk << "\nscan: " << kind_name(fast.kind) << " parse: " << kind_name(parsed.kind);
+    content += fast.kind == ChunkKind::content;
+  }
+  EXPECT_GT(content, 5000);  // the generator does make ordinary chunks
+}
+
+// Broken text is not JSON, so the only leeway is calling `content` what the parse calls
+// `other` (both are forwarded alike); usage, errors and preludes must never be missed.
+TEST(OpenAiChunk, ScanNeverMissesUsageErrorsOrPreludesInBrokenChunks) {
+  ChunkMaker maker(7);
+  for (int i = 0; i < 20000; ++i) {
+    std::string chunk = maker.broken(maker.chunk());
+    ChunkInfo fast = classify_chunk(chunk);
+    ChunkInfo parsed = detail::classify_chunk_by_parsing(chunk);
+    bool lenient = fast.kind == ChunkKind::content && parsed.kind == ChunkKind::other &&
+                   !fast.usage && !parsed.usage;
+    ASSERT_TRUE(same(fast, parsed) || lenient)
+        << chunk << "\nscan: " << kind_name(fast.kind) << " parse: " << kind_name(parsed.kind);
+  }
 }
 
 }  // namespace

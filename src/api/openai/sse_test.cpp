@@ -2,9 +2,30 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <new>
 #include <random>
 #include <string>
 #include <vector>
+
+// Counts the allocations made on this thread while counting is on, so a test can show that the
+// parser's steady state allocates nothing. Other tests in the binary only pay a thread_local read.
+namespace {
+thread_local bool counting_allocations = false;
+thread_local std::size_t allocations = 0;
+}  // namespace
+
+void* operator new(std::size_t size) {
+  if (counting_allocations) ++allocations;
+  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, std::size_t) noexcept {
+  std::free(p);
+}
 
 namespace tollbooth::openai {
 namespace {
@@ -23,7 +44,9 @@ std::ostream& operator<<(std::ostream& os, const Owned& e) {
 }
 
 void take(const std::vector<SseEvent>& events, std::vector<Owned>& out) {
-  for (const SseEvent& e : events) out.push_back({std::string(e.raw), e.data, std::string(e.type)});
+  for (const SseEvent& e : events) {
+    out.push_back({std::string(e.raw), std::string(e.data), std::string(e.type)});
+  }
 }
 
 std::vector<Owned> feed_all(std::string_view stream) {
@@ -259,6 +282,115 @@ TEST(OpenAiSse, HugeSingleEventSpanningManyReadsIsReassembled) {
   }
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0].data, payload);
+}
+
+TEST(OpenAiSse, SingleLineDataIsAViewIntoTheReceivedEvent) {
+  SseParser parser;
+  const auto& events = parser.feed("data: {\"a\":1}\n\nevent: x\ndata: [DONE]\n\n");
+  ASSERT_EQ(events.size(), 2u);
+  for (const SseEvent& e : events) {
+    EXPECT_GE(e.data.data(), e.raw.data());
+    EXPECT_LE(e.data.data() + e.data.size(), e.raw.data() + e.raw.size());
+  }
+  EXPECT_EQ(events[1].data, "[DONE]");
+  EXPECT_EQ(events[1].type, "x");
+}
+
+// Several multi-line events completed by one read: joining the later ones must not invalidate
+// the data of the earlier ones.
+TEST(OpenAiSse, ManyMultiLineEventsInOneReadKeepTheirOwnData) {
+  std::string stream;
+  std::vector<std::string> expected;
+  for (int i = 0; i < 50; ++i) {
+    std::string a = "first " + std::to_string(i) + std::string(static_cast<std::size_t>(i), 'a');
+    std::string b = "second " + std::to_string(i);
+    stream += "data: " + a + "\ndata: " + b + "\n\ndata: single " + std::to_string(i) + "\n\n";
+    expected.push_back(a + "\n" + b);
+    expected.push_back("single " + std::to_string(i));
+  }
+  std::vector<Owned> events = feed_all(stream);
+  ASSERT_EQ(events.size(), expected.size());
+  for (std::size_t i = 0; i < events.size(); ++i) EXPECT_EQ(events[i].data, expected[i]) << i;
+}
+
+TEST(OpenAiSse, MultiLineEventSplitAcrossReadsIsJoinedWhole) {
+  SseParser parser;
+  std::vector<Owned> out;
+  take(parser.feed("data: a\ndata: b\n\ndata: one\ndata: tw"), out);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].data, "a\nb");
+  take(parser.feed("o\ndata:"), out);
+  take(parser.feed(" three\n"), out);
+  EXPECT_EQ(out.size(), 1u);
+  take(parser.feed("\ndata: next\n\n"), out);
+  ASSERT_EQ(out.size(), 3u);
+  EXPECT_EQ(out[1].data, "one\ntwo\nthree");
+  EXPECT_EQ(out[1].raw, "data: one\ndata: two\ndata: three\n\n");
+  EXPECT_EQ(out[2].data, "next");
+}
+
+// A long stream mixing terminators, multi-line data, comments and events of very different
+// sizes, so finished bytes are sometimes kept and sometimes dropped between reads.
+std::string mixed_stream() {
+  std::string stream;
+  std::mt19937 rng(7);
+  for (int i = 0; i < 300; ++i) {
+    std::string payload(std::uniform_int_distribution<std::size_t>(0, 700)(rng), 'p');
+    switch (i % 6) {
+      case 0: stream += "data: " + payload + "\n\n"; break;
+      case 1: stream += "data: " + payload + "\r\n\r\n"; break;
+      case 2:
+        stream += "event: e" + std::to_string(i) + "\ndata: " + payload + "\ndata: x\n\n";
+        break;
+      case 3: stream += ": ping\n\n\n"; break;
+      case 4: stream += "data:" + payload + "\r\r"; break;
+      default: stream += "id: 1\ndata: [DONE]\n\n"; break;
+    }
+  }
+  return stream;
+}
+
+TEST(OpenAiSse, LongMixedStreamGivesIdenticalEventsHoweverItIsSplit) {
+  std::string stream = mixed_stream();
+  std::vector<Owned> whole = feed_all(stream);
+  ASSERT_EQ(whole.size(), 300u);
+  std::mt19937 rng(99);
+  for (int round = 0; round < 40; ++round) {
+    std::size_t max_read = std::size_t{1} << (round % 12);
+    std::vector<std::size_t> cuts;
+    for (std::size_t pos = 0;;) {
+      pos += std::uniform_int_distribution<std::size_t>(1, max_read)(rng);
+      if (pos >= stream.size()) break;
+      cuts.push_back(pos);
+    }
+    ASSERT_EQ(feed_in_pieces(stream, cuts), whole) << "round " << round;
+  }
+}
+
+// The relay feeds every upstream read of every stream: once the parser has warmed up, framing
+// ordinary events (and a multi-line one) allocates nothing.
+TEST(OpenAiSse, SteadyStateFeedingAllocatesNothing) {
+  std::string stream;
+  for (int i = 0; i < 20; ++i) {
+    stream +=
+        "data: {\"choices\":[{\"delta\":{\"content\":\"token " + std::to_string(i) + "\"}}]}\n\n";
+  }
+  stream += ": ping\n\nevent: x\ndata: a\ndata: b\n\ndata: [DONE]\n\n";
+  std::vector<std::string_view> reads;
+  for (std::size_t pos = 0; pos < stream.size(); pos += 300) {
+    reads.push_back(std::string_view(stream).substr(pos, 300));
+  }
+  SseParser parser;
+  std::size_t events = 0;
+  for (std::string_view read : reads) events += parser.feed(read).size();  // warm-up
+  allocations = 0;
+  counting_allocations = true;
+  for (int round = 0; round < 10; ++round) {
+    for (std::string_view read : reads) events += parser.feed(read).size();
+  }
+  counting_allocations = false;
+  EXPECT_EQ(allocations, 0u);
+  EXPECT_EQ(events, 11u * 23u);
 }
 
 }  // namespace
