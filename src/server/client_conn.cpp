@@ -137,6 +137,8 @@ Awaitable<bool> ClientConn::write2(std::string_view a, std::string_view b) {
   co_return !ec;
 }
 
+// respond(), begin_stream() and the chunk writers are not coroutines: each prepares its bytes
+// and hands back write2()'s awaitable, so a response costs one coroutine frame, not two or three.
 Awaitable<bool> ClientConn::respond(int status, std::string_view content_type,
                                     std::string_view body, std::string_view extra_headers) {
   outcome.status = status;
@@ -148,12 +150,12 @@ Awaitable<bool> ClientConn::respond(int status, std::string_view content_type,
   keep_alive = effective_keep_alive();
   h.finish(keep_alive);
   head_sent = true;
-  co_return co_await write2(head_, body);
+  return write2(head_, body);
 }
 
 Awaitable<bool> ClientConn::respond_error(const Error& error, std::string_view extra_headers) {
-  co_return co_await respond(http_status(error.kind), "application/json",
-                             worker.handler->error_body(error), extra_headers);
+  error_body_ = worker.handler->error_body(error);  // lives until the write is done
+  return respond(http_status(error.kind), "application/json", error_body_, extra_headers);
 }
 
 Awaitable<bool> ClientConn::begin_stream(std::string_view content_type,
@@ -170,21 +172,27 @@ Awaitable<bool> ClientConn::begin_stream(std::string_view content_type,
   head_sent = true;
   chunk_.clear();
   append_chunk(chunk_, first_chunk);
-  co_return co_await write2(head_, chunk_);
+  return write2(head_, chunk_);
 }
 
+namespace {
+Awaitable<bool> nothing_to_write() {
+  co_return true;
+}
+}  // namespace
+
 Awaitable<bool> ClientConn::write_chunk(std::string_view data) {
-  if (data.empty()) co_return true;
+  if (data.empty()) return nothing_to_write();  // an empty chunk would end the stream
   chunk_.clear();
   append_chunk(chunk_, data);
-  co_return co_await write2(chunk_, {});
+  return write2(chunk_, {});
 }
 
 Awaitable<bool> ClientConn::end_stream(std::string_view last_data) {
   chunk_.clear();
   append_chunk(chunk_, last_data);
   chunk_.append(kLastChunk);
-  co_return co_await write2(chunk_, {});
+  return write2(chunk_, {});
 }
 
 Awaitable<void> ClientConn::linger_close() {

@@ -91,6 +91,7 @@ class ClientConn {
 
   std::string head_;
   std::string chunk_;
+  std::string error_body_;
   Timer watchdog_;
   std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();
   std::chrono::steady_clock::duration watchdog_period_;

@@ -45,24 +45,6 @@ Error bad_request(std::string message) {
   return make_error(ErrorKind::invalid_request, std::move(message));
 }
 
-// A refusal that ends the connection; the rest of the request may still be on its way, so the
-// close lingers (ClientConn::finish).
-Awaitable<void> refuse(ClientConn& c, int status, const Error& e, std::string_view extra = {}) {
-  c.keep_alive = false;
-  c.linger = true;
-  co_await c.respond(status, "application/json", c.worker.handler->error_body(e), extra);
-}
-
-// The body does not fit in server.max_buffered_bytes right now.
-Awaitable<void> refuse_over_budget(ClientConn& c) {
-  co_await refuse(c, 503,
-                  make_error(ErrorKind::unavailable,
-                             "the gateway holds too many request and answer bytes right now "
-                             "(server.max_buffered_bytes); retry shortly",
-                             {}, "buffer_limit"),
-                  "Retry-After: 1\r\n");
-}
-
 bool client_went_away(const beast::error_code& ec) {
   return ec == http::error::end_of_stream || ec == asio::error::eof ||
          ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
@@ -112,108 +94,116 @@ std::optional<std::pair<int, Error>> check_head(const http::request<http::string
   return std::nullopt;
 }
 
-// Reads one request into `parser`. Returns false when the connection should close: the peer
-// went away, the idle timeout or the drain ended the wait, or the request was refused (after
-// answering it).
-Awaitable<bool> read_request(ClientConn& c, Parser& parser) {
+// What the session does about a read that failed or a request it will not serve: close without
+// a word (the client went away, the idle timeout, the drain), or answer with `status` and close.
+struct Refusal {
+  Refusal() = default;
+  Refusal(int s, Error e, std::string_view extra = {})
+      : status(s), error(std::move(e)), extra_headers(extra) {}
+  int status = 0;  // 0: close silently
+  Error error;
+  std::string_view extra_headers;
+};
+
+// The head's read failed with `ec`.
+Refusal refusal_for_head(const ClientConn& c, const beast::error_code& ec) {
   const auto& sc = c.worker.config;
-  parser.header_limit(static_cast<std::uint32_t>(sc.max_header_bytes));
-  parser.body_limit(sc.max_body_bytes);
-  if (c.buffer.size() == 0) {
-    // Between requests the connection may idle for idle_timeout; once the first byte arrives,
-    // the whole request (head and body) must arrive within read_timeout.
-    c.set_deadline(sc.idle_timeout);
-    auto [ec, n] = co_await c.socket.async_read_some(c.buffer.prepare(4096), use_nothrow);
-    if (ec) {
-      c.keep_alive = false;
-      co_return false;
-    }
-    c.buffer.commit(n);
-  }
-  c.outcome.received = c.worker.clock.steady();
-  c.outcome.received_unix_ms = c.worker.clock.unix_ms();
-  c.set_deadline(sc.read_timeout);
-  auto [ec, n] = co_await http::async_read_header(c.socket, c.buffer, parser, use_nothrow);
-  // Beast checks its header limit per read, so a head that arrives in pieces can pass it; `n`
-  // is what the head really took.
-  if (!ec && n > sc.max_header_bytes) ec = http::error::header_limit;
-  if (ec) {
-    c.keep_alive = false;
-    if (c.timed_out()) {
-      co_await refuse(c, 408, bad_request("timed out reading the request head (read_timeout)"));
-    } else if (ec == http::error::body_limit) {  // Content-Length already over the limit
-      co_await refuse(c, 413, too_large(sc.max_body_bytes));
-    } else if (ec == http::error::header_limit) {
-      co_await refuse(
-          c, 431,
-          bad_request("request headers exceed the server's limit of " +
-                      std::to_string(sc.max_header_bytes) + " bytes (max_header_bytes)"));
-    } else if (client_went_away(ec)) {
-      co_return false;
-    } else if (ec == http::error::bad_version && names_a_later_version(c.buffer)) {
-      co_await refuse(c, 505, version_not_supported());
-    } else {
-      co_await refuse(c, 400, bad_request("malformed HTTP request: " + ec.message()));
-    }
-    finish_refused(c, parser);
-    co_return false;
-  }
-  c.busy = true;
-  auto& req = parser.get();
-  if (auto refusal = check_head(req)) {
-    co_await refuse(c, refusal->first, refusal->second);
-    finish_refused(c, parser);
-    co_return false;
-  }
-  if (auto len = parser.content_length(); len && !c.body_charge.hold(*len)) {
-    co_await refuse_over_budget(c);
-    finish_refused(c, parser);
-    co_return false;
-  }
-  if (beast::iequals(req[http::field::expect], "100-continue") && !parser.is_done()) {
-    static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-    auto [wec, wn] = co_await asio::async_write(c.socket, asio::buffer(kContinue), use_nothrow);
-    if (wec) co_return false;
-  }
-  auto [ec2, n2] = co_await http::async_read(c.socket, c.buffer, parser, use_nothrow);
-  if (ec2) {
-    c.keep_alive = false;
-    if (c.timed_out()) {
-      co_await refuse(c, 408, bad_request("timed out reading the request body (read_timeout)"));
-    } else if (ec2 == http::error::body_limit) {
-      co_await refuse(c, 413, too_large(sc.max_body_bytes));
-    } else if (client_went_away(ec2)) {
-      co_return false;
-    } else {
-      co_await refuse(c, 400, bad_request("malformed request body: " + ec2.message()));
-    }
-    finish_refused(c, parser);
-    co_return false;
-  }
-  if (!c.body_charge.hold(req.body().size())) {  // a chunked body: its size is known now
-    co_await refuse_over_budget(c);
-    finish_refused(c, parser);
-    co_return false;
-  }
-  c.clear_deadline();  // from here the upstream's timeouts apply; writes set their own
-  c.outcome.bytes_in = req.body().size();
-  c.outcome.method = req.method_string();
-  c.outcome.target = req.target();
-  co_return true;
+  if (c.timed_out()) return {408, bad_request("timed out reading the request head (read_timeout)")};
+  if (ec == http::error::body_limit) return {413, too_large(sc.max_body_bytes)};  // by its length
+  if (ec == http::error::header_limit)
+    return {431, bad_request("request headers exceed the server's limit of " +
+                             std::to_string(sc.max_header_bytes) + " bytes (max_header_bytes)")};
+  if (client_went_away(ec)) return {};
+  if (ec == http::error::bad_version && names_a_later_version(c.buffer))
+    return {505, version_not_supported()};
+  return {400, bad_request("malformed HTTP request: " + ec.message())};
+}
+
+// The body's read failed with `ec`.
+Refusal refusal_for_body(const ClientConn& c, const beast::error_code& ec) {
+  if (c.timed_out()) return {408, bad_request("timed out reading the request body (read_timeout)")};
+  if (ec == http::error::body_limit) return {413, too_large(c.worker.config.max_body_bytes)};
+  if (client_went_away(ec)) return {};
+  return {400, bad_request("malformed request body: " + ec.message())};
+}
+
+Refusal over_budget() {
+  return {503,
+          make_error(ErrorKind::unavailable,
+                     "the gateway holds too many request and answer bytes right now "
+                     "(server.max_buffered_bytes); retry shortly",
+                     {}, "buffer_limit"),
+          "Retry-After: 1\r\n"};
 }
 
 }  // namespace
 
+// One connection's loop. Reading a request is written out here rather than in a function of its
+// own: this frame lives as long as the connection, while a coroutine per request read would
+// cost a frame allocation per request (Asio recycles only frames under 1 KiB).
 Awaitable<void> run_session(Worker& worker, Socket socket) {
   ClientConn c(std::move(socket), worker);
   worker.sessions.insert(&c);
+  const auto& sc = worker.config;
   std::optional<Parser> parser;
+  Refusal refusal;
   while (!worker.draining) {
     c.busy = false;
     c.begin_request();
     parser.emplace();
-    if (!co_await read_request(c, *parser)) break;
+    parser->header_limit(static_cast<std::uint32_t>(sc.max_header_bytes));
+    parser->body_limit(sc.max_body_bytes);
+    if (c.buffer.size() == 0) {
+      // Between requests the connection may idle for idle_timeout; once the first byte
+      // arrives, the whole request (head and body) must arrive within read_timeout.
+      c.set_deadline(sc.idle_timeout);
+      auto [ec, n] = co_await c.socket.async_read_some(c.buffer.prepare(4096), use_nothrow);
+      if (ec) break;
+      c.buffer.commit(n);
+    }
+    c.outcome.received = worker.clock.steady();
+    c.outcome.received_unix_ms = worker.clock.unix_ms();
+    c.set_deadline(sc.read_timeout);
+    {
+      auto [ec, n] = co_await http::async_read_header(c.socket, c.buffer, *parser, use_nothrow);
+      // Beast checks its header limit per read, so a head that arrives in pieces can pass it;
+      // `n` is what the head really took.
+      if (!ec && n > sc.max_header_bytes) ec = http::error::header_limit;
+      if (ec) {
+        refusal = refusal_for_head(c, ec);
+        break;
+      }
+    }
+    c.busy = true;
     auto& req = parser->get();
+    if (auto refused = check_head(req)) {
+      refusal = {refused->first, std::move(refused->second)};
+      break;
+    }
+    if (auto len = parser->content_length(); len && !c.body_charge.hold(*len)) {
+      refusal = over_budget();
+      break;
+    }
+    if (beast::iequals(req[http::field::expect], "100-continue") && !parser->is_done()) {
+      static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+      auto [ec, n] = co_await asio::async_write(c.socket, asio::buffer(kContinue), use_nothrow);
+      if (ec) break;
+    }
+    {
+      auto [ec, n] = co_await http::async_read(c.socket, c.buffer, *parser, use_nothrow);
+      if (ec) {
+        refusal = refusal_for_body(c, ec);
+        break;
+      }
+    }
+    if (!c.body_charge.hold(req.body().size())) {  // a chunked body: its size is known now
+      refusal = over_budget();
+      break;
+    }
+    c.clear_deadline();  // from here the upstream's timeouts apply; writes set their own
+    c.outcome.bytes_in = req.body().size();
+    c.outcome.method = req.method_string();
+    c.outcome.target = req.target();
     c.keep_alive = req.keep_alive();
     // Anything thrown is caught here, once: logged, and answered with a 500 when the head has
     // not gone out yet; the worker and its other connections carry on.
@@ -239,6 +229,15 @@ Awaitable<void> run_session(Worker& worker, Socket socket) {
     c.outcome.done = worker.clock.steady();
     worker.handler->finished(c.outcome);
     if (!c.keep_alive) break;
+  }
+  if (refusal.status) {
+    // A request refused before the handler ran: answered, closed the way nginx's lingering
+    // close does (the rest of it may still be on its way), and reported like any other.
+    c.keep_alive = false;
+    c.linger = true;
+    co_await c.respond(refusal.status, "application/json",
+                       worker.handler->error_body(refusal.error), refusal.extra_headers);
+    finish_refused(c, *parser);
   }
   worker.sessions.erase(&c);
   co_await c.finish();
