@@ -238,9 +238,12 @@ Awaitable<Attempt> read_body(Gateway& g, ClientConn& c, UpstreamConn& conn, cons
   UpstreamWait wait{&conn};
   InterruptHook hook(c, wait);
   while (!p.is_done()) {
-    conn.expires_after(t.idle_timeout);
-    auto [rec, got] = co_await conn.read_some();
-    const beast::error_code ec = conn.settle(rec);
+    beast::error_code ec;
+    if (conn.needs_read(ec)) {
+      conn.expires_after(t.idle_timeout);
+      auto [rec, got] = co_await conn.read();
+      ec = conn.parse_read(rec, got);
+    }
     if (c.aborted() != Abort::none) co_return aborted();
     if (ec == http::error::body_limit) co_return too_large();
     if (ec == beast::error::timeout)
@@ -344,9 +347,12 @@ Awaitable<Attempt> relay_stream(Gateway& g, ClientConn& c, const ResolvedRoute& 
   UpstreamWait wait{conn.get()};
   InterruptHook hook(c, wait);
   for (;;) {
-    conn->expires_after(t.idle_timeout);
-    auto [rec, got] = co_await conn->read_some();
-    const beast::error_code ec = conn->settle(rec);
+    beast::error_code ec;
+    if (conn->needs_read(ec)) {
+      conn->expires_after(t.idle_timeout);
+      auto [rec, got] = co_await conn->read();
+      ec = conn->parse_read(rec, got);
+    }
     if (c.aborted() != Abort::none) co_return co_await stop_aborted(c, std::move(conn));
     out.clear();
     tr.feed(res.body(), out);
@@ -417,9 +423,12 @@ Awaitable<Attempt> relay_stream(Gateway& g, ClientConn& c, const ResolvedRoute& 
   // The last event is out. The body's end usually comes with it or just after; finishing the
   // read (a few bytes at most) keeps the connection for the next request.
   for (std::size_t extra = 0; !conn->parser().is_done();) {
-    conn->expires_after(t.idle_timeout);
-    auto [rec, got] = co_await conn->read_some();
-    const beast::error_code ec = conn->settle(rec);
+    beast::error_code ec;
+    if (conn->needs_read(ec)) {
+      conn->expires_after(t.idle_timeout);
+      auto [rec, got] = co_await conn->read();
+      ec = conn->parse_read(rec, got);
+    }
     extra += res.body().size();
     res.body().clear();
     if (ec || c.aborted() != Abort::none || extra > 64 * 1024) {

@@ -90,11 +90,18 @@ void ClientConn::on_watchdog() {
 }
 
 void ClientConn::watch_for_disconnect() {
+  if (watching_ || watch_pending_ || closing_) return;
+  watch_pending_ = true;
+  watch_from = worker.clock.steady();
+  worker.await_watch(*this);
+}
+
+void ClientConn::start_watch() {
+  watch_pending_ = false;
   if (watching_ || closing_) return;
   watching_ = true;
   ++watch_waits_;
-  // A one-byte peek, not a wait for readability: a read queued on a socket whose last read
-  // emptied it costs no system call at all, where Asio re-arms epoll for every wait.
+  // A one-byte peek, not a wait for readability: Asio re-arms epoll for every wait.
   socket.async_receive(asio::buffer(&watch_byte_, 1), tcp::socket::message_peek,
                        [this](const beast::error_code& ec, std::size_t n) {
                          --watch_waits_;
@@ -107,6 +114,10 @@ void ClientConn::watch_for_disconnect() {
 }
 
 void ClientConn::stop_watching() {
+  if (watch_pending_) {
+    worker.drop_watch(*this);
+    watch_pending_ = false;
+  }
   if (!watching_) return;
   // Nothing else is pending on the socket between requests, so cancelling all is exact.
   beast::error_code ec;
@@ -215,6 +226,10 @@ Awaitable<void> ClientConn::linger_close() {
 }
 
 Awaitable<void> ClientConn::finish() {
+  if (watch_pending_) {
+    worker.drop_watch(*this);
+    watch_pending_ = false;
+  }
   if (linger) co_await linger_close();
   closing_ = true;
   beast::error_code ec;

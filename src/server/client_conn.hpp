@@ -57,11 +57,21 @@ class ClientConn {
   bool timed_out() const noexcept { return timed_out_; }
 
   // While the request waits on an upstream, a client that closes or resets its connection is
-  // noticed at once (a one-byte MSG_PEEK read stays queued on the socket), and the request is
-  // aborted: no new attempt starts, and what it waits on is released. Pipelined bytes end the
-  // watch (the client is still there). stop_watching() runs when the handler is done.
+  // noticed (a one-byte MSG_PEEK read queued on the socket), and the request is aborted: no new
+  // attempt starts, and what it waits on is released. The peek costs a system call, so it is
+  // queued only for a request still waiting after kWatchAfter (the worker's sweep does that):
+  // most requests are answered sooner, and a client that leaves is noticed at most about
+  // 2 × kWatchAfter after the request began. Pipelined bytes end the watch (the client is still
+  // there). stop_watching() runs when the handler is done.
+  static constexpr std::chrono::milliseconds kWatchAfter{50};
   void watch_for_disconnect();
   void stop_watching();
+  // The worker's sweep: the request has waited kWatchAfter, queue the peek now.
+  void start_watch();
+  // Links of the worker's list of requests waiting for their watch (oldest first).
+  ClientConn* watch_prev = nullptr;
+  ClientConn* watch_next = nullptr;
+  std::chrono::steady_clock::time_point watch_from{};
 
   // Interrupts what the request waits on (see InterruptHook) and remembers why. The first
   // reason wins.
@@ -97,9 +107,10 @@ class ClientConn {
   std::chrono::steady_clock::duration watchdog_period_;
   unsigned watchdog_waits_ = 0;  // handlers of the watchdog timer not yet run
   bool timed_out_ = false;
-  bool watching_ = false;     // the client is being watched for a disconnect
-  unsigned watch_waits_ = 0;  // handlers of readability waits not yet run
-  char watch_byte_ = 0;       // where the watch's one-byte peek lands
+  bool watching_ = false;       // the client is being watched for a disconnect
+  bool watch_pending_ = false;  // on the worker's list, the peek not queued yet
+  unsigned watch_waits_ = 0;    // handlers of readability waits not yet run
+  char watch_byte_ = 0;         // where the watch's one-byte peek lands
   bool closing_ = false;
   Abort aborted_ = Abort::none;
   // What abort() cancels: set by InterruptHook while the request waits on something.

@@ -45,6 +45,10 @@ struct Worker {
   // The accept loop's pauses (out of descriptors, over max_connections); a closing connection
   // ends the pause early.
   Timer accept_pause;
+  Timer watch_sweep;
+  ClientConn* watch_head = nullptr;  // the oldest request waiting for its watch
+  ClientConn* watch_tail = nullptr;
+  bool watch_sweep_armed = false;
   std::unordered_set<ClientConn*> sessions;
   unsigned index;
   long long started_unix;           // part of every request id
@@ -53,6 +57,14 @@ struct Worker {
 
   // A client connection of this worker closed: one slot fewer in use.
   void connection_closed() noexcept;
+
+  // Requests waiting on an upstream get their disconnect watch queued once they have waited
+  // ClientConn::kWatchAfter (ClientConn::watch_for_disconnect): a list in arrival order and one
+  // timer per worker, armed only while the list is not empty.
+  void await_watch(ClientConn& c) noexcept;
+  void drop_watch(ClientConn& c) noexcept;
+  void arm_watch_sweep(std::chrono::steady_clock::time_point at) noexcept;
+  void sweep_watches() noexcept;
   // Stops accepting, closes idle keep-alive connections; busy ones finish their request.
   void begin_drain();
   // drain_timeout is near: requests still in flight are aborted (a stream ends with an in-band

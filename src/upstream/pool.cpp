@@ -6,6 +6,7 @@
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/core/read_size.hpp>
 #include <boost/beast/http/read.hpp>
 #include <cerrno>
 #include <stdexcept>
@@ -227,9 +228,43 @@ Awaitable<beast::error_code> UpstreamConn::read_header() {
   }
 }
 
-Awaitable<UpstreamConn::IoResult> UpstreamConn::read_some() {
-  if (tls_) return http::async_read_some(*tls_, buffer_, *parser_, use_nothrow);
-  return http::async_read_some(*plain_, buffer_, *parser_, use_nothrow);
+bool UpstreamConn::parse_buffered(beast::error_code& ec) {
+  ec = {};
+  bool consumed = false;
+  while (buffer_.size() > 0 && !parser_->is_done()) {
+    const std::size_t used = parser_->put(buffer_.data(), ec);
+    buffer_.consume(used);
+    consumed |= used > 0;
+    if (ec == http::error::need_more) {
+      ec = {};
+      break;
+    }
+    if (ec || used == 0) break;
+  }
+  return consumed;
+}
+
+Awaitable<UpstreamConn::IoResult> UpstreamConn::read() {
+  // As Beast sizes its reads: what the buffer has room for, up to 64 KiB at a time.
+  const auto room = beast::read_size(buffer_, 65536);
+  auto space = buffer_.prepare(room);
+  if (tls_) return tls_->async_read_some(space, use_nothrow);
+  return plain_->async_read_some(space, use_nothrow);
+}
+
+beast::error_code UpstreamConn::parse_read(const beast::error_code& read_ec, std::size_t bytes) {
+  buffer_.commit(bytes);
+  if (read_ec == asio::error::eof) {
+    // The upstream closed: that ends a body framed by the close, and is an error otherwise.
+    if (!parser_->got_some()) return http::error::end_of_stream;
+    beast::error_code ec;
+    parser_->put_eof(ec);
+    return ec;
+  }
+  if (read_ec) return settle(read_ec);
+  beast::error_code ec;
+  parse_buffered(ec);
+  return ec;
 }
 
 Awaitable<Result<tcp::resolver::results_type>> UpstreamPool::resolve(const UpstreamTarget& t) {

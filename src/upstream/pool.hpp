@@ -73,9 +73,21 @@ class UpstreamConn {
   // 100 Continue) are read past, as RFC 9110 §15.2 requires of a client, so the answer that
   // follows them is never left unread in a pooled connection. A 101 is an error. Settled.
   Awaitable<beast::error_code> read_header();
-  // Reads what is available of the body into parser().get().body(); 0 bytes and no error with
-  // parser().is_done() means the message is complete. Settle the error.
-  Awaitable<IoResult> read_some();
+  // Reading the body: parse_buffered() hands the parser what is already in the buffer (body
+  // bytes arrive with the head, or after the end of the last chunk parsed); when it consumed
+  // nothing and the message is not done, co_await read() and give its result to parse_read(),
+  // which appends the bytes read and parses them. Body bytes land in parser().get().body().
+  // Both return the error as the caller should see it (settled; the end of a read-to-close
+  // body is not an error). This is Beast's http::async_read_some taken apart: one socket read
+  // and a parse in the caller's own coroutine, instead of a composed operation per read.
+  bool parse_buffered(beast::error_code& ec);
+  // parse_buffered(), and whether a read() must follow: nothing was consumed, no error, and
+  // the message is not done.
+  bool needs_read(beast::error_code& ec) {
+    return !parse_buffered(ec) && !ec && !parser_->is_done();
+  }
+  Awaitable<IoResult> read();
+  beast::error_code parse_read(const beast::error_code& read_ec, std::size_t bytes);
 
   // The deadline of the operations that follow.
   void expires_after(std::chrono::milliseconds d);
