@@ -27,23 +27,23 @@ class SystemClock final : public Clock {
   }
 };
 
-// A clock that moves only when told to (tests). Steady time starts at the real steady clock's
-// now, so deadlines compared with real timers stay sensible.
+// A clock for tests: the date is whatever the test sets (contract windows, licences, prices),
+// and steady time runs with the real steady clock plus what the test advanced, because I/O
+// deadlines are kept by real timers.
 class FakeClock final : public Clock {
  public:
-  explicit FakeClock(std::int64_t unix_ms) noexcept
-      : unix_ms_(unix_ms), steady_(std::chrono::steady_clock::now()) {}
-  Steady steady() const noexcept override { return steady_; }
+  explicit FakeClock(std::int64_t unix_ms) noexcept : unix_ms_(unix_ms) {}
+  Steady steady() const noexcept override { return std::chrono::steady_clock::now() + ahead_; }
   std::int64_t unix_ms() const noexcept override { return unix_ms_; }
   void advance(std::chrono::milliseconds d) noexcept {
-    steady_ += d;
+    ahead_ += d;
     unix_ms_ += d.count();
   }
   void set_unix_ms(std::int64_t ms) noexcept { unix_ms_ = ms; }
 
  private:
   std::int64_t unix_ms_;
-  Steady steady_;
+  std::chrono::steady_clock::duration ahead_{};
 };
 
 }  // namespace tollbooth

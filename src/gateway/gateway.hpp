@@ -37,6 +37,10 @@ class Gateway final : public RequestHandler {
   std::string error_body(const Error& error) const override;
   void stopped() noexcept override;
 
+  // Another observer of every request's outcome (budgets, the ledger, metrics; tests). It must
+  // outlive this gateway, and is called on this worker's thread.
+  void add_observer(OutcomeObserver& observer) { observers_.push_back(&observer); }
+
   // A fresh pseudo-random 64-bit value (weighted routing, jitter; not for secrets).
   std::uint64_t random() noexcept;
 
