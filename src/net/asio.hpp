@@ -8,6 +8,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/deferred.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -27,6 +28,10 @@ template <class T = void>
 using Awaitable = asio::awaitable<T, Executor>;
 // Completion token: errors come back as values (ec first), never as exceptions.
 inline constexpr auto use_nothrow = asio::as_tuple(asio::use_awaitable_t<Executor>{});
+// The same for an operation co_awaited directly in a coroutine: the operation is handed to the
+// coroutine as it is, without the extra coroutine frame use_awaitable wraps each one in (an
+// allocation and a resume per read or write). The hot path uses this.
+inline constexpr auto deferred_nothrow = asio::as_tuple(asio::deferred);
 // A TCP stream with Beast's per-operation timeouts, on the worker's own executor.
 using Socket = asio::basic_stream_socket<tcp, Executor>;
 using TcpStream = beast::basic_stream<tcp, Executor, beast::unlimited_rate_policy>;

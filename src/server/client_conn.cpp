@@ -141,7 +141,7 @@ Awaitable<bool> ClientConn::write2(std::string_view a, std::string_view b) {
   else
     set_deadline(worker.config.read_timeout);
   if (outcome.bytes_out == 0) outcome.first_byte = worker.clock.steady();
-  auto [ec, n] = co_await asio::async_write(socket, bufs, use_nothrow);
+  auto [ec, n] = co_await asio::async_write(socket, bufs, deferred_nothrow);
   outcome.bytes_out += n;
   clear_deadline();
   if (ec) keep_alive = false;
@@ -218,7 +218,7 @@ Awaitable<void> ClientConn::linger_close() {
     const auto now = worker.clock.steady();
     if (now >= until) break;
     set_deadline(std::min<SteadyClock::duration>(kLingerQuiet, until - now));
-    auto [rec, n] = co_await socket.async_read_some(buffer.prepare(16 * 1024), use_nothrow);
+    auto [rec, n] = co_await socket.async_read_some(buffer.prepare(16 * 1024), deferred_nothrow);
     if (rec) break;  // EOF (the client is done), a reset, or the deadline
     discarded += n;
   }

@@ -157,7 +157,7 @@ Awaitable<void> run_session(Worker& worker, Socket socket) {
       // Between requests the connection may idle for idle_timeout; once the first byte
       // arrives, the whole request (head and body) must arrive within read_timeout.
       c.set_deadline(sc.idle_timeout);
-      auto [ec, n] = co_await c.socket.async_read_some(c.buffer.prepare(4096), use_nothrow);
+      auto [ec, n] = co_await c.socket.async_read_some(c.buffer.prepare(4096), deferred_nothrow);
       if (ec) break;
       c.buffer.commit(n);
     }
@@ -165,7 +165,8 @@ Awaitable<void> run_session(Worker& worker, Socket socket) {
     c.outcome.received_unix_ms = worker.clock.unix_ms();
     c.set_deadline(sc.read_timeout);
     {
-      auto [ec, n] = co_await http::async_read_header(c.socket, c.buffer, *parser, use_nothrow);
+      auto [ec, n] =
+          co_await http::async_read_header(c.socket, c.buffer, *parser, deferred_nothrow);
       // Beast checks its header limit per read, so a head that arrives in pieces can pass it;
       // `n` is what the head really took.
       if (!ec && n > sc.max_header_bytes) ec = http::error::header_limit;
@@ -186,11 +187,12 @@ Awaitable<void> run_session(Worker& worker, Socket socket) {
     }
     if (beast::iequals(req[http::field::expect], "100-continue") && !parser->is_done()) {
       static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-      auto [ec, n] = co_await asio::async_write(c.socket, asio::buffer(kContinue), use_nothrow);
+      auto [ec, n] =
+          co_await asio::async_write(c.socket, asio::buffer(kContinue), deferred_nothrow);
       if (ec) break;
     }
     {
-      auto [ec, n] = co_await http::async_read(c.socket, c.buffer, *parser, use_nothrow);
+      auto [ec, n] = co_await http::async_read(c.socket, c.buffer, *parser, deferred_nothrow);
       if (ec) {
         refusal = refusal_for_body(c, ec);
         break;

@@ -199,21 +199,14 @@ Awaitable<beast::error_code> UpstreamConn::connect(const tcp::resolver::results_
   co_return beast::error_code{};
 }
 
-Awaitable<UpstreamConn::IoResult> UpstreamConn::write(std::string_view head,
-                                                      std::string_view body) {
-  std::array<asio::const_buffer, 2> bufs{asio::buffer(head), asio::buffer(body)};
-  if (tls_) return asio::async_write(*tls_, bufs, use_nothrow);
-  return asio::async_write(*plain_, bufs, use_nothrow);
-}
-
 Awaitable<beast::error_code> UpstreamConn::read_header() {
   for (int interim = 0;; ++interim) {
     beast::error_code ec;
     if (tls_) {
-      auto [e, n] = co_await http::async_read_header(*tls_, buffer_, *parser_, use_nothrow);
+      auto [e, n] = co_await http::async_read_header(*tls_, buffer_, *parser_, deferred_nothrow);
       ec = e;
     } else {
-      auto [e, n] = co_await http::async_read_header(*plain_, buffer_, *parser_, use_nothrow);
+      auto [e, n] = co_await http::async_read_header(*plain_, buffer_, *parser_, deferred_nothrow);
       ec = e;
     }
     if (ec) co_return settle(ec);
@@ -242,14 +235,6 @@ bool UpstreamConn::parse_buffered(beast::error_code& ec) {
     if (ec || used == 0) break;
   }
   return consumed;
-}
-
-Awaitable<UpstreamConn::IoResult> UpstreamConn::read() {
-  // As Beast sizes its reads: what the buffer has room for, up to 64 KiB at a time.
-  const auto room = beast::read_size(buffer_, 65536);
-  auto space = buffer_.prepare(room);
-  if (tls_) return tls_->async_read_some(space, use_nothrow);
-  return plain_->async_read_some(space, use_nothrow);
 }
 
 beast::error_code UpstreamConn::parse_read(const beast::error_code& read_ec, std::size_t bytes) {

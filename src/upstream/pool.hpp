@@ -1,8 +1,11 @@
 #pragma once
 // Keep-alive connections to upstream clouds, one pool per worker thread (shared nothing).
 // I/O header: include only from .cpp files of the I/O areas.
+#include <array>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/read_size.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
@@ -66,9 +69,19 @@ class UpstreamConn {
   UpstreamConn& operator=(const UpstreamConn&) = delete;
 
   Awaitable<beast::error_code> connect(const tcp::resolver::results_type& addresses);
-  // The operation's own awaitable (no coroutine frame of this class around it): settle() the
-  // error it returns.
-  Awaitable<IoResult> write(std::string_view head, std::string_view body);
+  // The write itself, for a coroutine to co_await (no coroutine frame around it): yields
+  // (error, bytes); settle() the error.
+  auto write(std::string_view head, std::string_view body) {
+    return asio::async_initiate<decltype(deferred_nothrow), void(beast::error_code, std::size_t)>(
+        [this, head, body](auto handler) {
+          std::array<asio::const_buffer, 2> bufs{asio::buffer(head), asio::buffer(body)};
+          if (tls_)
+            asio::async_write(*tls_, bufs, std::move(handler));
+          else
+            asio::async_write(*plain_, bufs, std::move(handler));
+        },
+        deferred_nothrow);
+  }
   // Reads the head of the final response: interim 1xx heads (103 Early Hints, an unsolicited
   // 100 Continue) are read past, as RFC 9110 §15.2 requires of a client, so the answer that
   // follows them is never left unread in a pooled connection. A 101 is an error. Settled.
@@ -81,12 +94,24 @@ class UpstreamConn {
   // body is not an error). This is Beast's http::async_read_some taken apart: one socket read
   // and a parse in the caller's own coroutine, instead of a composed operation per read.
   bool parse_buffered(beast::error_code& ec);
+  // One socket read into the buffer (as Beast sizes its reads: what the buffer has room for,
+  // up to 64 KiB), for a coroutine to co_await: yields (error, bytes).
+  auto read() {
+    return asio::async_initiate<decltype(deferred_nothrow), void(beast::error_code, std::size_t)>(
+        [this](auto handler) {
+          auto space = buffer_.prepare(beast::read_size(buffer_, 65536));
+          if (tls_)
+            tls_->async_read_some(space, std::move(handler));
+          else
+            plain_->async_read_some(space, std::move(handler));
+        },
+        deferred_nothrow);
+  }
   // parse_buffered(), and whether a read() must follow: nothing was consumed, no error, and
   // the message is not done.
   bool needs_read(beast::error_code& ec) {
     return !parse_buffered(ec) && !ec && !parser_->is_done();
   }
-  Awaitable<IoResult> read();
   beast::error_code parse_read(const beast::error_code& read_ec, std::size_t bytes);
 
   // The deadline of the operations that follow.
