@@ -43,8 +43,7 @@ struct RateLimitedWarning {
   unsigned long long suppressed = 0;
 
   template <class... Args>
-  void warn(fmt::format_string<Args...> format, Args&&... args) {
-    const auto now = SteadyClock::now();
+  void warn(SteadyClock::time_point now, fmt::format_string<Args...> format, Args&&... args) {
     if (last != SteadyClock::time_point{} && now - last < kLogEvery) {
       ++suppressed;
       return;
@@ -72,6 +71,7 @@ Awaitable<void> accept_loop(Worker& w) {
       if (ec == asio::error::operation_aborted) co_return;
       if (out_of_resources(ec)) {
         fd_warning.warn(
+            w.clock.steady(),
             "accept failed: {}; not accepting for up to {} ms (raise the file-descriptor limit, "
             "ulimit -n, or lower server.max_connections)",
             ec.message(), std::chrono::duration_cast<std::chrono::milliseconds>(backoff).count());
@@ -88,7 +88,8 @@ Awaitable<void> accept_loop(Worker& w) {
     // until a connection closes.
     if (w.shared.connections.fetch_add(1, std::memory_order_relaxed) + 1 >
         w.shared.max_connections) {
-      limit_warning.warn("server.max_connections ({}) reached: new connections wait",
+      limit_warning.warn(w.clock.steady(),
+                         "server.max_connections ({}) reached: new connections wait",
                          w.shared.max_connections);
       while (w.shared.connections.load(std::memory_order_relaxed) > w.shared.max_connections &&
              !w.draining)
@@ -174,7 +175,7 @@ void Server::run() {
     spdlog::info("signal {}: draining (no new connections; in-flight requests finish)", sig);
     {
       std::lock_guard lock(mu);
-      drain_started = SteadyClock::now();
+      drain_started = clock_.steady();
       cv.notify_all();
     }
     for (auto& w : workers_) asio::post(w->io, [wp = w.get()] { wp->begin_drain(); });
