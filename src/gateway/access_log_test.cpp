@@ -16,6 +16,15 @@ class Collect final : public BatchSink {
   std::string written;
 };
 
+// An access log writing into `sink`, at the clock's time.
+struct Logged {
+  explicit Logged(std::int64_t now_ms = 0) : clock(now_ms), log(sink, io.get_executor(), clock) {}
+  asio::io_context io;
+  FakeClock clock;
+  Collect sink;
+  AccessLog log;
+};
+
 RequestOutcome served_request() {
   RequestOutcome o;
   o.request_id = "req_1_0_1";
@@ -32,62 +41,48 @@ RequestOutcome served_request() {
 }
 
 TEST(AccessLog, OneLinePerRequestWithTheClocksTimeAndTheOutcome) {
-  asio::io_context io;
-  FakeClock clock(1'799'971'200'123);  // 2027-01-15 00:00:00.123 UTC
-  Collect sink;
-  AccessLog log(sink, io.get_executor(), clock);
-  RequestOutcome o = served_request();
-  log.on_outcome(o);
-  log.flush();
-  EXPECT_EQ(sink.written,
+  Logged l(1'799'971'200'123);  // 2027-01-15 00:00:00.123 UTC
+  l.log.on_outcome(served_request());
+  l.log.flush();
+  EXPECT_EQ(l.sink.written,
             "[2027-01-15 00:00:00.123] [tollbooth] [info] req_1_0_1 POST /v1/chat/completions 200 "
             "model=gpt-4o route=azure-east stream=false in=12 out=34 us=250\n");
 }
 
 TEST(AccessLog, FailedAttemptsAndThePlanFollowTheLine) {
-  asio::io_context io;
-  FakeClock clock(0);
-  Collect sink;
-  AccessLog log(sink, io.get_executor(), clock);
+  Logged l;
   RequestOutcome o = served_request();
   o.attempts.push_back(
       AttemptRecord{0, "down", AttemptEnd::failed, 503, ErrorKind::bad_gateway, "HTTP 503", 0, {}});
   o.attempts.push_back(
       AttemptRecord{1, "azure-east", AttemptEnd::served, 200, ErrorKind::internal, {}, 0, {}});
   o.plan = "needs=none plan=down=ordered;azure-east=ordered";
-  log.on_outcome(o);
-  log.flush();
-  EXPECT_NE(sink.written.find(" us=250 failed=down(HTTP 503) needs=none plan=down=ordered;"),
+  l.log.on_outcome(o);
+  l.log.flush();
+  EXPECT_NE(l.sink.written.find(" us=250 failed=down(HTTP 503) needs=none plan=down=ordered;"),
             std::string::npos)
-      << sink.written;
+      << l.sink.written;
 }
 
 TEST(AccessLog, ClientTextCannotForgeALineOrFloodIt) {
-  asio::io_context io;
-  FakeClock clock(0);
-  Collect sink;
-  AccessLog log(sink, io.get_executor(), clock);
+  Logged l;
   RequestOutcome o = served_request();
   o.model = "nope\n[info] forged";
   std::string long_target(100'000, 'x');
   o.target = long_target;
-  log.on_outcome(o);
-  log.flush();
-  EXPECT_EQ(std::count(sink.written.begin(), sink.written.end(), '\n'), 1);
-  EXPECT_NE(sink.written.find("model=nope\\n[info] forged"), std::string::npos);
-  EXPECT_LT(sink.written.size(), 1000u) << "a 100 KB target is cut";
+  l.log.on_outcome(o);
+  l.log.flush();
+  EXPECT_EQ(std::count(l.sink.written.begin(), l.sink.written.end(), '\n'), 1);
+  EXPECT_NE(l.sink.written.find("model=nope\\n[info] forged"), std::string::npos);
+  EXPECT_LT(l.sink.written.size(), 1000u) << "a 100 KB target is cut";
 }
 
 TEST(AccessLog, NothingIsWrittenUntilTheBatchIsHandedOver) {
-  asio::io_context io;
-  FakeClock clock(0);
-  Collect sink;
-  AccessLog log(sink, io.get_executor(), clock);
-  RequestOutcome o = served_request();
-  log.on_outcome(o);
-  EXPECT_TRUE(sink.written.empty()) << "lines wait in the worker's buffer, off the request path";
-  io.run_for(std::chrono::milliseconds(50));  // the batch timer hands them over
-  EXPECT_FALSE(sink.written.empty());
+  Logged l;
+  l.log.on_outcome(served_request());
+  EXPECT_TRUE(l.sink.written.empty()) << "lines wait in the worker's buffer, off the request path";
+  l.io.run_for(std::chrono::milliseconds(50));  // the batch timer hands them over
+  EXPECT_FALSE(l.sink.written.empty());
 }
 
 }  // namespace
