@@ -3,9 +3,9 @@
 #include <charconv>
 
 #include "config/config.hpp"
+#include "core/endpoint.hpp"
 #include "providers/openai_azure.hpp"
 #include "providers/openai_openai.hpp"
-#include "core/endpoint.hpp"
 
 namespace tollbooth {
 
