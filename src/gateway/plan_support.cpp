@@ -3,7 +3,6 @@
 #include <openssl/crypto.h>
 
 #include <boost/beast/core/string.hpp>
-#include <chrono>
 
 #include "config/config.hpp"
 #include "routing/explain.hpp"

@@ -13,7 +13,6 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <tuple>
 #include <unordered_map>
 #include <vector>
 
@@ -61,8 +60,6 @@ inline beast::error_code make_error_code(UpstreamErrc e) noexcept {
 // deadline ends with operation_aborted; settle() turns that into beast::error::timeout.
 class UpstreamConn {
  public:
-  using IoResult = std::tuple<beast::error_code, std::size_t>;
-
   UpstreamConn(Executor ex, const UpstreamTarget& target, const Clock& clock);
   ~UpstreamConn();
   UpstreamConn(const UpstreamConn&) = delete;
