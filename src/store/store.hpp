@@ -1,0 +1,77 @@
+#pragma once
+// The store: keys, teams, the audit log and rate-limit windows, kept in SQLite (one file, the
+// default) or PostgreSQL (several instances). Every call blocks on the database, so nothing on
+// an event loop calls it: the request path reads in-memory snapshots, and writes go through a
+// background thread (app/). The CLI calls it directly.
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "access/records.hpp"
+
+namespace tollbooth {
+
+// Where the store lives (config `store:`). Exactly one of sqlite_path / postgres_url is set.
+struct StoreConfig {
+  std::string sqlite_path;   // a file, created on first use
+  std::string postgres_url;  // a libpq connection string or postgres:// URL
+};
+
+// A store call failed: the database is unreachable, a constraint failed, a migration is missing.
+// The message names the store and what failed, never a password.
+class StoreError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// A rate-limit window as saved across restarts (the local limiter's state): `subject` is
+// "key:<id>" or "team:<id>", `kind` "rpm" or "tpm".
+struct WindowState {
+  std::string subject;
+  std::string kind;
+  std::int64_t start_ms = 0;  // the window runs [start_ms, start_ms + 60 s)
+  std::int64_t used = 0;
+
+  bool operator==(const WindowState&) const = default;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // What kind of store and where, without credentials ("sqlite:/var/lib/tollbooth.db",
+  // "postgres:db.internal:5432/tollbooth").
+  virtual std::string describe() const = 0;
+
+  // A number that grows with every write to keys or teams, by any process on this store.
+  // Snapshots reload when it changed.
+  virtual std::int64_t change_version() = 0;
+
+  virtual std::vector<access::Key> load_keys() = 0;  // all, revoked ones too
+  virtual std::vector<access::Team> load_teams() = 0;
+  virtual std::optional<access::Key> find_key(const std::string& id) = 0;
+  virtual std::optional<access::Team> find_team(const std::string& id) = 0;
+
+  // Inserts or replaces the record (by id, secrets included) and appends `audit` in the same
+  // transaction; returns the audit entry's id.
+  virtual std::int64_t put_key(const access::Key& key, const access::AuditEntry& audit) = 0;
+  virtual std::int64_t put_team(const access::Team& team, const access::AuditEntry& audit) = 0;
+  // Deletes a team (keys naming it keep the name and are refused until it exists again).
+  // False when there was none.
+  virtual bool delete_team(const std::string& id, const access::AuditEntry& audit) = 0;
+
+  // Audit entries with id > after_id, oldest first, at most `limit`.
+  virtual std::vector<access::AuditEntry> audit(std::int64_t after_id, std::size_t limit) = 0;
+
+  // Rate-limit windows, so a restart does not refill them.
+  virtual void save_windows(const std::vector<WindowState>& windows) = 0;
+  virtual std::vector<WindowState> load_windows(std::int64_t now_ms) = 0;  // still open at now
+};
+
+// Opens (creating and migrating to the current schema) the configured store. Throws StoreError.
+std::unique_ptr<Store> open_store(const StoreConfig& config);
+
+}  // namespace tollbooth
