@@ -89,7 +89,8 @@ using config_detail::Field;
 using config_detail::Reader;
 
 void read_root(Reader& r, const Field& root, Config& config) {
-  std::optional<Field> server, providers, models, contracts, prices, routing;
+  std::optional<Field> server, providers, models, contracts, prices, routing, auth, store, limits,
+      teams, keys;
   auto seen = r.read_map(root, {
                                    {"server", [&](const Field& v) { server = v; }},
                                    {"providers", [&](const Field& v) { providers = v; }},
@@ -97,6 +98,11 @@ void read_root(Reader& r, const Field& root, Config& config) {
                                    {"contracts", [&](const Field& v) { contracts = v; }},
                                    {"prices", [&](const Field& v) { prices = v; }},
                                    {"routing", [&](const Field& v) { routing = v; }},
+                                   {"auth", [&](const Field& v) { auth = v; }},
+                                   {"store", [&](const Field& v) { store = v; }},
+                                   {"limits", [&](const Field& v) { limits = v; }},
+                                   {"teams", [&](const Field& v) { teams = v; }},
+                                   {"keys", [&](const Field& v) { keys = v; }},
                                });
   if (!seen) return;
   // Providers before models, whatever the file order: routes are checked against them.
@@ -110,6 +116,13 @@ void read_root(Reader& r, const Field& root, Config& config) {
   if (contracts) config_detail::read_contracts(r, *contracts, config, declared);
   if (prices) config_detail::read_prices(r, *prices, config, declared);
   if (routing) config_detail::read_routing(r, *routing, config.routing);
+  if (auth) config_detail::read_auth(r, *auth, config.auth);
+  config.store.sqlite_path = (r.base_dir() / "tollbooth.db").string();
+  if (store) config_detail::read_store(r, *store, config.store);
+  if (limits) config_detail::read_limits(r, *limits, config.limits);
+  // Keys name teams.
+  if (teams) config_detail::read_teams(r, *teams, config);
+  if (keys) config_detail::read_keys(r, *keys, config);
 }
 
 std::shared_ptr<const Config> load(const std::string& yaml, const std::string& name, EnvLookup env,

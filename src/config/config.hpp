@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "access/records.hpp"
 #include "core/capability.hpp"
 #include "core/date.hpp"
 #include "core/money.hpp"
@@ -38,9 +39,39 @@ struct ServerConfig {
   // One event of an upstream stream (an SSE event, an event-stream frame); streams themselves
   // have no total limit.
   std::size_t max_stream_event_bytes = 1u << 20;
-  // Secret; callers presenting it may see the routing plan header and catalog facts. Empty:
-  // nobody may.
+  // Secret; the bootstrap credential: a caller presenting it holds every scope (admin, and
+  // routing:explain for the plan header and catalog facts) and no rate limit. Empty: none.
   std::string admin_key;
+};
+
+// Whether callers must present a key (`auth:`).
+enum class AuthMode { keys, none };
+
+// What the gateway does with a request when the shared limit counters (Redis) cannot be reached.
+enum class LimitFailure { fail_closed, fail_open };
+
+// `store:`: where keys, teams and the audit log live, and the shared counters.
+struct StoreSettings {
+  bool declared = false;     // the file has a store: section
+  std::string sqlite_path;   // default: tollbooth.db beside the config file
+  std::string postgres_url;  // secret; when set, PostgreSQL instead of SQLite
+  std::string redis_url;     // secret; when set, rate-limit counters are shared through Redis
+  // How often this instance looks for changes other processes made to keys and teams.
+  std::chrono::milliseconds refresh{1'000};
+  LimitFailure redis_failure = LimitFailure::fail_closed;
+};
+
+// `limits:`: rate-limit settings that are not per key or team.
+struct LimitsConfig {
+  // Output tokens reserved against tpm for a request that names no max_tokens.
+  std::uint32_t default_output_tokens = 4'096;
+};
+
+// A key declared in the config file (`keys:`), read-only at run time.
+struct DeclaredKey {
+  access::Key key;     // id = the entry's name; secrets filled in from `secret` at start
+  std::string secret;  // resolved secret; never logged
+  int line = 0;
 };
 
 enum class ProviderKind { openai, azure, bedrock };
@@ -185,6 +216,11 @@ struct Config {
   std::map<std::string, ContractConfig> contracts;
   std::vector<PriceConfig> prices;
   RoutingConfig routing;
+  AuthMode auth = AuthMode::keys;
+  StoreSettings store;
+  LimitsConfig limits;
+  std::vector<access::Team> teams;  // declared in the file (from_config), in file order
+  std::vector<DeclaredKey> keys;    // declared in the file, in file order
 
   const ModelConfig* find_model(std::string_view name) const;
   const ProviderConfig* find_provider(std::string_view name) const;

@@ -79,6 +79,9 @@ class Reader {
   // config file, "~/..." is kept for the reader to expand.
   bool path(const Field& f, std::string& out, std::string_view expected);
 
+  // The config file's directory: relative paths in it are relative to this.
+  const std::filesystem::path& base_dir() const { return base_dir_; }
+
   bool ok() const { return problems_.empty(); }
   std::vector<ConfigProblem> take_problems();
 

@@ -22,6 +22,13 @@ void read_models(Reader& r, const Field& f, Config& config, const Declared& decl
 void read_contracts(Reader& r, const Field& f, Config& config, const Declared& declared);
 void read_prices(Reader& r, const Field& f, Config& config, const Declared& declared);
 void read_routing(Reader& r, const Field& f, RoutingConfig& routing);
+// auth:, store:, limits:, teams: and keys: (config_access.cpp); teams before keys, which name
+// them.
+void read_auth(Reader& r, const Field& f, AuthMode& auth);
+void read_store(Reader& r, const Field& f, StoreSettings& store);
+void read_limits(Reader& r, const Field& f, LimitsConfig& limits);
+void read_teams(Reader& r, const Field& f, Config& config);
+void read_keys(Reader& r, const Field& f, Config& config);
 // "until: ... is before available_from ..." when both keys were given.
 void check_window(Reader& r, const SeenKeys& seen, Days from, Days until);
 

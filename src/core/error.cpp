@@ -6,8 +6,10 @@ int http_status(ErrorKind kind) noexcept {
   switch (kind) {
     case ErrorKind::invalid_request: return 400;
     case ErrorKind::unauthorized: return 401;
+    case ErrorKind::forbidden: return 403;
     case ErrorKind::not_found: return 404;
     case ErrorKind::method_not_allowed: return 405;
+    case ErrorKind::conflict: return 409;
     case ErrorKind::payload_too_large: return 413;
     case ErrorKind::rate_limited: return 429;
     case ErrorKind::internal: return 500;
@@ -23,7 +25,9 @@ const char* openai_type(ErrorKind kind) noexcept {
     case ErrorKind::invalid_request:
     case ErrorKind::not_found:
     case ErrorKind::method_not_allowed:
+    case ErrorKind::conflict:
     case ErrorKind::payload_too_large: return "invalid_request_error";
+    case ErrorKind::forbidden: return "permission_error";
     case ErrorKind::unauthorized: return "authentication_error";
     case ErrorKind::rate_limited: return "rate_limit_error";
     case ErrorKind::internal: return "server_error";

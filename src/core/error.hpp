@@ -6,9 +6,11 @@ namespace tollbooth {
 
 enum class ErrorKind {
   invalid_request,     // 400: malformed JSON, bad or missing field
-  unauthorized,        // 401
+  unauthorized,        // 401: no key, or a key that is unknown, expired or revoked
+  forbidden,           // 403: a key that may not use this model, region or scope
   not_found,           // 404: unknown model or path
   method_not_allowed,  // 405
+  conflict,            // 409: the record exists already, or is read-only (declared in the config)
   payload_too_large,   // 413
   rate_limited,        // 429
   internal,            // 500
