@@ -1,0 +1,619 @@
+#include "admin/admin.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include <unistd.h>
+#include <algorithm>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "admin/pending_access.hpp"
+#include "config/config.hpp"
+#include "store/store.hpp"
+
+namespace tollbooth::admin {
+namespace {
+
+namespace json = boost::json;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+constexpr std::int64_t kNow = 1'800'000'000'000;  // 2027-01-15T08:00:00Z
+constexpr const char* kConfigSecret = "tk-0123456789abcdefghijklmnopqrstuvwxyzABCDEFG";
+
+// TEMPORARY: an in-memory store until the SQLite store lands on main.
+class MemoryStore : public Store {
+ public:
+  std::string describe() const override { return "memory"; }
+  std::int64_t change_version() override { return version_; }
+  std::vector<access::Key> load_keys() override {
+    std::vector<access::Key> out;
+    for (auto& [id, k] : keys_) out.push_back(k);
+    return out;
+  }
+  std::vector<access::Team> load_teams() override {
+    std::vector<access::Team> out;
+    for (auto& [id, t] : teams_) out.push_back(t);
+    return out;
+  }
+  std::optional<access::Key> find_key(const std::string& id) override {
+    auto it = keys_.find(id);
+    if (it == keys_.end()) return std::nullopt;
+    return it->second;
+  }
+  std::optional<access::Team> find_team(const std::string& id) override {
+    auto it = teams_.find(id);
+    if (it == teams_.end()) return std::nullopt;
+    return it->second;
+  }
+  std::int64_t put_key(const access::Key& key, const access::AuditEntry& audit) override {
+    keys_[key.id] = key;
+    ++version_;
+    return append(audit);
+  }
+  std::int64_t put_team(const access::Team& team, const access::AuditEntry& audit) override {
+    teams_[team.id] = team;
+    ++version_;
+    return append(audit);
+  }
+  bool delete_team(const std::string& id, const access::AuditEntry& audit) override {
+    if (!teams_.erase(id)) return false;
+    ++version_;
+    append(audit);
+    return true;
+  }
+  std::vector<access::AuditEntry> audit(std::int64_t after_id, std::size_t limit) override {
+    std::vector<access::AuditEntry> out;
+    for (const auto& e : audit_)
+      if (e.id > after_id && out.size() < limit) out.push_back(e);
+    return out;
+  }
+  void save_windows(const std::vector<WindowState>&) override {}
+  std::vector<WindowState> load_windows(std::int64_t) override { return {}; }
+
+ private:
+  std::int64_t append(access::AuditEntry e) {
+    e.id = static_cast<std::int64_t>(audit_.size()) + 1;
+    audit_.push_back(e);
+    return e.id;
+  }
+  std::map<std::string, access::Key> keys_;
+  std::map<std::string, access::Team> teams_;
+  std::vector<access::AuditEntry> audit_;
+  std::int64_t version_ = 0;
+};
+
+// A store whose database is gone.
+class BrokenStore : public MemoryStore {
+ public:
+  std::vector<access::Key> load_keys() override {
+    throw StoreError("sqlite:/tmp/x.db: database is locked");
+  }
+  std::optional<access::Key> find_key(const std::string&) override {
+    throw StoreError("sqlite:/tmp/x.db: database is locked");
+  }
+};
+
+const char* test_env(const char* name) {
+  return std::string_view(name) == "DECLARED_SECRET" ? kConfigSecret : "dummy";
+}
+
+std::shared_ptr<const Config> test_config() {
+  return load_config_string(R"(providers:
+  openai:
+    kind: openai
+    base_url: https://api.openai.com/v1
+    api_key: env:OPENAI_API_KEY
+models:
+  gpt-4o:
+    routes:
+      - provider: openai
+teams:
+  platform:
+    scopes: [chat, models]
+    rpm: 100
+keys:
+  ci-bot:
+    secret: env:DECLARED_SECRET
+    team: platform
+    scopes: [chat]
+)",
+                            "test.yaml", &test_env);
+}
+
+json::value parse(const std::string& text) {
+  boost::system::error_code ec;
+  json::value v = json::parse(text, ec);
+  EXPECT_FALSE(ec) << text;
+  return v;
+}
+
+std::string str(const json::value& v) {
+  return std::string(v.as_string());
+}
+
+class AdminTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    config_ = test_config();
+    store_ = std::make_unique<MemoryStore>();
+  }
+
+  Reply call(std::string_view method, std::string_view path, std::string_view body = {},
+             std::string_view query = {}) {
+    Call c{method, path, query, body, "cli:tester", now_};
+    return handle(*store_, *config_, c);
+  }
+
+  // POST /keys with `body`; the reply's key view and secret.
+  std::pair<json::object, std::string> create_key(std::string_view body = "{}") {
+    Reply r = call("POST", "/keys", body);
+    EXPECT_EQ(r.status, 201) << r.body;
+    EXPECT_TRUE(r.changed);
+    json::value v = parse(r.body);
+    return {v.at("key").as_object(), str(v.at("secret"))};
+  }
+
+  void create_team(std::string_view body) {
+    Reply r = call("POST", "/teams", body);
+    ASSERT_EQ(r.status, 201) << r.body;
+  }
+
+  std::string all_audit_text() {
+    std::string text;
+    for (const auto& e : store_->audit(0, 1000))
+      text += e.actor + e.action + e.target + e.before + e.after;
+    return text + call("GET", "/audit").body;
+  }
+
+  std::shared_ptr<const Config> config_;
+  std::unique_ptr<Store> store_;
+  std::int64_t now_ = kNow;
+};
+
+// Asserts an OpenAI-shaped error with the given status, param and code.
+void expect_error(const Reply& r, int status, std::string_view param, std::string_view code) {
+  EXPECT_EQ(r.status, status) << r.body;
+  EXPECT_FALSE(r.changed);
+  json::value v = parse(r.body);
+  ASSERT_TRUE(v.is_object() && v.as_object().contains("error")) << r.body;
+  const json::object& e = v.at("error").as_object();
+  EXPECT_TRUE(e.at("message").is_string());
+  if (param.empty())
+    EXPECT_TRUE(e.at("param").is_null()) << r.body;
+  else
+    EXPECT_EQ(e.at("param"), json::value(param)) << r.body;
+  EXPECT_EQ(e.at("code"), json::value(code)) << r.body;
+}
+
+TEST_F(AdminTest, CreateShowList) {
+  create_team(R"({"id":"research","scopes":["chat","embeddings"],"rpm":50})");
+  auto [key, secret] = create_key(
+      R"({"alias":"notebook","team":"research","scopes":["chat","models"],"models":["gpt-4o*"],
+          "regions":["us-*"],"rpm":10,"tpm":20000,"max_parallel":2,
+          "expires_at":"2027-06-01","metadata":{"owner":"ana"}})");
+  std::string id = str(key.at("id"));
+  EXPECT_TRUE(id.starts_with("key_")) << id;
+  EXPECT_EQ(id.size(), 4u + 16u);
+  EXPECT_TRUE(secret.starts_with("tk-"));
+  EXPECT_EQ(secret.size(), 46u);
+  EXPECT_EQ(key.at("object"), "key");
+  EXPECT_EQ(key.at("alias"), "notebook");
+  EXPECT_EQ(key.at("team"), "research");
+  EXPECT_EQ(key.at("scopes"), json::parse(R"(["chat","models"])"));
+  EXPECT_EQ(key.at("models"), json::parse(R"(["gpt-4o*"])"));
+  EXPECT_EQ(key.at("regions"), json::parse(R"(["us-*"])"));
+  EXPECT_EQ(key.at("rpm"), 10);
+  EXPECT_EQ(key.at("tpm"), 20000);
+  EXPECT_EQ(key.at("max_parallel"), 2);
+  EXPECT_EQ(key.at("expires_at"), "2027-06-01T00:00:00Z");
+  EXPECT_EQ(key.at("metadata"), json::parse(R"({"owner":"ana"})"));
+  EXPECT_EQ(key.at("created_at"), "2027-01-15T08:00:00Z");
+  EXPECT_EQ(key.at("updated_at"), "2027-01-15T08:00:00Z");
+  EXPECT_TRUE(key.at("revoked_at").is_null());
+  EXPECT_EQ(key.at("source"), "store");
+  ASSERT_EQ(key.at("secrets").as_array().size(), 1u);
+  const json::object& s = key.at("secrets").as_array()[0].as_object();
+  EXPECT_EQ(s.at("last4"), json::value(secret.substr(secret.size() - 4)));
+  EXPECT_TRUE(s.at("valid_until").is_null());
+  EXPECT_EQ(s.size(), 3u);  // last4, created_at, valid_until: nothing else
+
+  Reply shown = call("GET", "/keys/" + id);
+  ASSERT_EQ(shown.status, 200) << shown.body;
+  EXPECT_FALSE(shown.changed);
+  EXPECT_EQ(parse(shown.body), json::value(key));
+
+  Reply list = call("GET", "/keys");
+  ASSERT_EQ(list.status, 200);
+  json::value l = parse(list.body);
+  EXPECT_EQ(l.at("object"), "list");
+  const json::array& data = l.at("data").as_array();
+  ASSERT_EQ(data.size(), 2u);  // the config's ci-bot first, then the stored key
+  EXPECT_EQ(data[0].at("id"), "ci-bot");
+  EXPECT_EQ(data[0].at("source"), "config");
+  EXPECT_EQ(data[1], json::value(key));
+
+  Reply by_team = call("GET", "/keys", {}, "team=platform");
+  ASSERT_EQ(parse(by_team.body).at("data").as_array().size(), 1u);
+  EXPECT_EQ(parse(by_team.body).at("data").as_array()[0].at("id"), "ci-bot");
+}
+
+TEST_F(AdminTest, DefaultsForAnEmptyBody) {
+  auto [key, secret] = create_key("");
+  EXPECT_EQ(key.at("scopes"), json::parse(R"(["chat","responses","embeddings","models"])"));
+  EXPECT_TRUE(key.at("alias").is_null());
+  EXPECT_TRUE(key.at("team").is_null());
+  EXPECT_TRUE(key.at("expires_at").is_null());
+  EXPECT_EQ(key.at("metadata"), json::object{});
+  EXPECT_EQ(key.at("models"), json::array{});
+  EXPECT_EQ(key.at("rpm"), 0);
+  auto stored = store_->find_key(str(key.at("id")));
+  ASSERT_TRUE(stored);
+  EXPECT_EQ(stored->scopes, access::kDefaultScopes);
+  EXPECT_EQ(stored->metadata, "{}");
+}
+
+TEST_F(AdminTest, SecretOnlyInCreateReplyAndOnlyItsHashStored) {
+  auto [key, secret] = create_key(R"({"alias":"a"})");
+  std::string id = str(key.at("id"));
+  auto stored = store_->find_key(id);
+  ASSERT_TRUE(stored);
+  ASSERT_EQ(stored->secrets.size(), 1u);
+  const std::string hash = access::hash_secret(secret);
+  EXPECT_EQ(stored->secrets[0].hash, hash);
+  EXPECT_EQ(stored->secrets[0].last4, secret.substr(42));
+  EXPECT_EQ(stored->secrets[0].created_ms, kNow);
+  EXPECT_EQ(stored->secrets[0].valid_until_ms, 0);
+  for (const Reply& r : {call("GET", "/keys/" + id), call("GET", "/keys"),
+                         call("PATCH", "/keys/" + id, R"({"alias":"b"})"), call("GET", "/audit")}) {
+    EXPECT_THAT(r.body, Not(HasSubstr(secret)));
+    EXPECT_THAT(r.body, Not(HasSubstr(hash)));
+  }
+}
+
+TEST_F(AdminTest, Update) {
+  create_team(R"({"id":"research"})");
+  auto [key, secret] =
+      create_key(R"({"alias":"a","team":"research","expires_at":"2027-06-01T12:00:00Z","rpm":5})");
+  std::string id = str(key.at("id"));
+  now_ += 60'000;
+  Reply r = call("PATCH", "/keys/" + id,
+                 R"({"alias":"renamed","rpm":7,"scopes":["chat"],"metadata":{"ticket":42}})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_TRUE(r.changed);
+  json::value v = parse(r.body);
+  EXPECT_EQ(v.at("alias"), "renamed");
+  EXPECT_EQ(v.at("rpm"), 7);
+  EXPECT_EQ(v.at("team"), "research");  // untouched
+  EXPECT_EQ(v.at("scopes"), json::parse(R"(["chat"])"));
+  EXPECT_EQ(v.at("metadata"), json::parse(R"({"ticket":42})"));
+  EXPECT_EQ(v.at("created_at"), "2027-01-15T08:00:00Z");
+  EXPECT_EQ(v.at("updated_at"), "2027-01-15T08:01:00Z");
+  EXPECT_EQ(v.at("secrets"), key.at("secrets"));
+
+  // null clears the team and the expiry.
+  r = call("PATCH", "/keys/" + id, R"({"team":null,"expires_at":null,"rpm":null})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto stored = store_->find_key(id);
+  ASSERT_TRUE(stored);
+  EXPECT_EQ(stored->team, "");
+  EXPECT_EQ(stored->expires_ms, 0);
+  EXPECT_EQ(stored->limits.rpm, 0);
+  EXPECT_EQ(stored->alias, "renamed");
+
+  // Nothing changes: no write, no audit entry.
+  auto entries = store_->audit(0, 100).size();
+  r = call("PATCH", "/keys/" + id, R"({"alias":"renamed"})");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_FALSE(r.changed);
+  EXPECT_EQ(store_->audit(0, 100).size(), entries);
+
+  expect_error(call("PATCH", "/keys/key_0000000000000000", "{}"), 404, "", "key_not_found");
+  expect_error(call("PATCH", "/keys/" + id, R"({"team":"nope"})"), 400, "team", "team_not_found");
+  expect_error(call("PATCH", "/keys/" + id, R"({"expires_at":"2020-01-01"})"), 400, "expires_at",
+               "invalid_value");
+}
+
+TEST_F(AdminTest, Revoke) {
+  auto [key, secret] = create_key(R"({"alias":"a"})");
+  std::string id = str(key.at("id"));
+  now_ += 1000;
+  Reply r = call("POST", "/keys/" + id + "/revoke");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_TRUE(r.changed);
+  EXPECT_EQ(parse(r.body).at("revoked_at"), "2027-01-15T08:00:01Z");
+  EXPECT_EQ(store_->find_key(id)->revoked_ms, kNow + 1000);
+
+  // Idempotent: the first revocation time stays, no second audit entry.
+  auto entries = store_->audit(0, 100).size();
+  now_ += 1000;
+  r = call("POST", "/keys/" + id + "/revoke", "{}");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_FALSE(r.changed);
+  EXPECT_EQ(parse(r.body).at("revoked_at"), "2027-01-15T08:00:01Z");
+  EXPECT_EQ(store_->audit(0, 100).size(), entries);
+
+  // Hidden from the list unless asked for.
+  auto ids = [&](std::string_view query) {
+    std::vector<std::string> out;
+    json::value list = parse(call("GET", "/keys", {}, query).body);
+    for (const auto& k : list.at("data").as_array()) out.push_back(str(k.at("id")));
+    return out;
+  };
+  EXPECT_EQ(ids(""), std::vector<std::string>{"ci-bot"});
+  EXPECT_EQ(ids("include_revoked=true"), (std::vector<std::string>{"ci-bot", id}));
+  expect_error(call("GET", "/keys", {}, "include_revoked=maybe"), 400, "include_revoked",
+               "invalid_value");
+
+  // A revoked key cannot be changed or rotated.
+  expect_error(call("PATCH", "/keys/" + id, R"({"alias":"b"})"), 409, "", "key_revoked");
+  expect_error(call("POST", "/keys/" + id + "/rotate"), 409, "", "key_revoked");
+  expect_error(call("POST", "/keys/" + id + "/revoke", R"({"why":1})"), 400, "why",
+               "unknown_field");
+}
+
+TEST_F(AdminTest, RotateWithGrace) {
+  auto [key, first] = create_key(R"({"alias":"a"})");
+  std::string id = str(key.at("id"));
+  now_ += 10'000;
+  Reply r = call("POST", "/keys/" + id + "/rotate", R"({"grace_seconds":3600})");
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_TRUE(r.changed);
+  json::value v = parse(r.body);
+  std::string second = str(v.at("secret"));
+  EXPECT_NE(second, first);
+  EXPECT_EQ(second.size(), 46u);
+
+  auto stored = store_->find_key(id);
+  ASSERT_TRUE(stored);
+  ASSERT_EQ(stored->secrets.size(), 2u);
+  EXPECT_EQ(stored->secrets[0].hash, access::hash_secret(second));
+  EXPECT_EQ(stored->secrets[0].created_ms, now_);
+  EXPECT_EQ(stored->secrets[0].valid_until_ms, 0);
+  EXPECT_EQ(stored->secrets[1].hash, access::hash_secret(first));
+  EXPECT_EQ(stored->secrets[1].valid_until_ms, now_ + 3'600'000);
+
+  const json::array& shown = v.at("key").at("secrets").as_array();
+  ASSERT_EQ(shown.size(), 2u);
+  EXPECT_EQ(shown[0].at("last4"), json::value(second.substr(42)));
+  EXPECT_TRUE(shown[0].at("valid_until").is_null());
+  EXPECT_EQ(shown[1].at("last4"), json::value(first.substr(42)));
+  EXPECT_EQ(shown[1].at("valid_until"), "2027-01-15T09:00:10Z");
+
+  // Within the grace: the first secret is still kept; no grace for the second: it goes now.
+  now_ += 60'000;
+  r = call("POST", "/keys/" + id + "/rotate");
+  ASSERT_EQ(r.status, 201) << r.body;
+  std::string third = str(parse(r.body).at("secret"));
+  stored = store_->find_key(id);
+  ASSERT_EQ(stored->secrets.size(), 2u);
+  EXPECT_EQ(stored->secrets[0].hash, access::hash_secret(third));
+  EXPECT_EQ(stored->secrets[1].hash, access::hash_secret(first));
+
+  // After the grace, rotating drops the first one too.
+  now_ += 3'600'000;
+  r = call("POST", "/keys/" + id + "/rotate", R"({"grace_seconds":0})");
+  ASSERT_EQ(r.status, 201) << r.body;
+  stored = store_->find_key(id);
+  ASSERT_EQ(stored->secrets.size(), 1u);
+  EXPECT_EQ(stored->secrets[0].hash, access::hash_secret(str(parse(r.body).at("secret"))));
+
+  expect_error(call("POST", "/keys/" + id + "/rotate", R"({"grace_seconds":2592001})"), 400,
+               "grace_seconds", "invalid_value");
+  expect_error(call("POST", "/keys/" + id + "/rotate", R"({"grace_seconds":-1})"), 400,
+               "grace_seconds", "invalid_value");
+  expect_error(call("POST", "/keys/" + id + "/rotate", R"({"grace":1})"), 400, "grace",
+               "unknown_field");
+  expect_error(call("POST", "/keys/key_0000000000000000/rotate"), 404, "", "key_not_found");
+}
+
+TEST_F(AdminTest, ConfigDeclaredRecordsAreReadOnly) {
+  Reply shown = call("GET", "/keys/ci-bot");
+  ASSERT_EQ(shown.status, 200) << shown.body;
+  json::value v = parse(shown.body);
+  EXPECT_EQ(v.at("source"), "config");
+  EXPECT_EQ(v.at("team"), "platform");
+  EXPECT_EQ(v.at("scopes"), json::parse(R"(["chat"])"));
+  EXPECT_EQ(v.at("secrets").as_array()[0].at("last4"), "DEFG");
+  EXPECT_THAT(shown.body, Not(HasSubstr(kConfigSecret)));
+  EXPECT_THAT(shown.body, Not(HasSubstr(access::hash_secret(kConfigSecret))));
+
+  expect_error(call("PATCH", "/keys/ci-bot", R"({"alias":"x"})"), 409, "", "declared_in_config");
+  expect_error(call("POST", "/keys/ci-bot/revoke"), 409, "", "declared_in_config");
+  expect_error(call("POST", "/keys/ci-bot/rotate"), 409, "", "declared_in_config");
+  expect_error(call("PATCH", "/teams/platform", R"({"rpm":1})"), 409, "", "declared_in_config");
+  expect_error(call("DELETE", "/teams/platform"), 409, "", "declared_in_config");
+  expect_error(call("POST", "/teams", R"({"id":"platform"})"), 409, "", "declared_in_config");
+  EXPECT_TRUE(store_->audit(0, 100).empty());
+
+  Reply team = call("GET", "/teams/platform");
+  ASSERT_EQ(team.status, 200);
+  EXPECT_EQ(parse(team.body).at("source"), "config");
+  EXPECT_EQ(parse(team.body).at("rpm"), 100);
+
+  // A store key may name a config team.
+  auto [key, secret] = create_key(R"({"team":"platform"})");
+  EXPECT_EQ(key.at("team"), "platform");
+}
+
+TEST_F(AdminTest, Teams) {
+  Reply r = call("POST", "/teams",
+                 R"({"id":"research","scopes":["chat"],"models":["gpt-4o"],"tpm":1000,
+                     "metadata":{"cost_center":"r1"}})");
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_TRUE(r.changed);
+  json::value t = parse(r.body);
+  EXPECT_EQ(t.at("id"), "research");
+  EXPECT_EQ(t.at("object"), "team");
+  EXPECT_EQ(t.at("scopes"), json::parse(R"(["chat"])"));
+  EXPECT_EQ(t.at("tpm"), 1000);
+  EXPECT_EQ(t.at("source"), "store");
+
+  // Defaults: every scope.
+  create_team(R"({"id":"a-team"})");
+  EXPECT_EQ(parse(call("GET", "/teams/a-team").body).at("scopes").as_array().size(),
+            access::kScopeCount);
+
+  expect_error(call("POST", "/teams", R"({"id":"research"})"), 409, "id", "team_exists");
+  expect_error(call("POST", "/teams", R"({"id":"no spaces"})"), 400, "id", "invalid_value");
+  expect_error(call("POST", "/teams", R"({"scopes":["chat"]})"), 400, "id", "missing_field");
+  expect_error(call("POST", "/teams", R"({"id":"x","scopes":["root"]})"), 400, "scopes",
+               "invalid_value");
+  expect_error(call("PATCH", "/teams/research", R"({"id":"other"})"), 400, "id", "unknown_field");
+  expect_error(call("GET", "/teams/nope"), 404, "", "team_not_found");
+
+  r = call("PATCH", "/teams/research", R"({"rpm":9,"models":null})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(parse(r.body).at("rpm"), 9);
+  EXPECT_EQ(parse(r.body).at("models"), json::array{});
+
+  // Listed: the config's first, then the store's by name.
+  std::vector<std::string> ids;
+  json::value teams = parse(call("GET", "/teams").body);
+  for (const auto& x : teams.at("data").as_array()) ids.push_back(str(x.at("id")));
+  EXPECT_EQ(ids, (std::vector<std::string>{"platform", "a-team", "research"}));
+
+  // A key must name a team that exists.
+  expect_error(call("POST", "/keys", R"({"team":"nope"})"), 400, "team", "team_not_found");
+  auto [k1, s1] = create_key(R"({"team":"research"})");
+  auto [k2, s2] = create_key(R"({"team":"research"})");
+
+  // Not deleted while keys name it.
+  r = call("DELETE", "/teams/research");
+  expect_error(r, 409, "", "team_in_use");
+  EXPECT_THAT(r.body, HasSubstr("2 keys"));
+  ASSERT_EQ(call("POST", "/keys/" + str(k1.at("id")) + "/revoke").status, 200);
+  ASSERT_EQ(call("PATCH", "/keys/" + str(k2.at("id")), R"({"team":null})").status, 200);
+  r = call("DELETE", "/teams/research");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_TRUE(r.changed);
+  EXPECT_EQ(parse(r.body), json::parse(R"({"id":"research","object":"team","deleted":true})"));
+  EXPECT_FALSE(store_->find_team("research"));
+  expect_error(call("DELETE", "/teams/research"), 404, "", "team_not_found");
+}
+
+TEST_F(AdminTest, AuditEntries) {
+  create_team(R"({"id":"research"})");
+  auto [key, first] = create_key(R"({"alias":"a","team":"research"})");
+  std::string id = str(key.at("id"));
+  ASSERT_EQ(call("PATCH", "/keys/" + id, R"({"alias":"b"})").status, 200);
+  Reply rotated = call("POST", "/keys/" + id + "/rotate", R"({"grace_seconds":60})");
+  ASSERT_EQ(rotated.status, 201);
+  std::string second = str(parse(rotated.body).at("secret"));
+  ASSERT_EQ(call("POST", "/keys/" + id + "/revoke").status, 200);
+  ASSERT_EQ(call("PATCH", "/teams/research", R"({"rpm":3})").status, 200);
+  create_team(R"({"id":"gone"})");
+  ASSERT_EQ(call("DELETE", "/teams/gone").status, 200);
+
+  Reply r = call("GET", "/audit");
+  ASSERT_EQ(r.status, 200) << r.body;
+  json::value v = parse(r.body);
+  const json::array& data = v.at("data").as_array();
+  std::vector<std::string> actions;
+  for (const auto& e : data) actions.push_back(str(e.at("action")));
+  EXPECT_EQ(actions,
+            (std::vector<std::string>{"team.create", "key.create", "key.update", "key.rotate",
+                                      "key.revoke", "team.update", "team.create", "team.delete"}));
+  EXPECT_EQ(v.at("last_id"), data.back().at("id"));
+
+  const json::object& create = data[1].as_object();
+  EXPECT_EQ(create.at("actor"), "cli:tester");
+  EXPECT_EQ(create.at("target"), json::value("key:" + id));
+  EXPECT_EQ(create.at("at"), "2027-01-15T08:00:00Z");
+  EXPECT_TRUE(create.at("before").is_null());
+  EXPECT_EQ(create.at("after").at("alias"), "a");
+  const json::object& update = data[2].as_object();
+  EXPECT_EQ(update.at("before").at("alias"), "a");
+  EXPECT_EQ(update.at("after").at("alias"), "b");
+  const json::object& rotate = data[3].as_object();
+  EXPECT_EQ(rotate.at("before").at("secrets").as_array().size(), 1u);
+  EXPECT_EQ(rotate.at("after").at("secrets").as_array().size(), 2u);
+  EXPECT_TRUE(data[4].at("after").at("revoked_at").is_string());
+  EXPECT_EQ(data[7].at("target"), "team:gone");
+  EXPECT_TRUE(data[7].at("after").is_null());
+  EXPECT_EQ(data[7].at("before").at("id"), "gone");
+
+  // No secret and no hash anywhere in the audit log, stored or shown.
+  std::string text = all_audit_text();
+  for (const std::string& s : {first, second}) {
+    EXPECT_THAT(text, Not(HasSubstr(s)));
+    EXPECT_THAT(text, Not(HasSubstr(access::hash_secret(s))));
+    EXPECT_THAT(text, Not(HasSubstr(s.substr(3, 16))));
+  }
+
+  // Paging.
+  Reply page = call("GET", "/audit", {}, "after=2&limit=3");
+  json::value p = parse(page.body);
+  ASSERT_EQ(p.at("data").as_array().size(), 3u);
+  EXPECT_EQ(p.at("data").as_array()[0].at("action"), "key.update");
+  EXPECT_EQ(p.at("last_id"), p.at("data").as_array()[2].at("id"));
+  Reply empty = call("GET", "/audit", {}, "after=1000");
+  EXPECT_EQ(parse(empty.body).at("last_id"), 1000);
+  expect_error(call("GET", "/audit", {}, "limit=1001"), 400, "limit", "invalid_value");
+  expect_error(call("GET", "/audit", {}, "limit=0"), 400, "limit", "invalid_value");
+  expect_error(call("GET", "/audit", {}, "after=x"), 400, "after", "invalid_value");
+  expect_error(call("GET", "/audit", {}, "since=1"), 400, "since", "unknown_parameter");
+}
+
+TEST_F(AdminTest, BadBodies) {
+  expect_error(call("POST", "/keys", "{"), 400, "", "invalid_json");
+  expect_error(call("POST", "/keys", "[]"), 400, "", "invalid_json");
+  expect_error(call("POST", "/keys", R"({"alias":"a","colour":"red"})"), 400, "colour",
+               "unknown_field");
+  expect_error(call("POST", "/keys", R"({"alias":5})"), 400, "alias", "invalid_value");
+  expect_error(call("POST", "/keys", R"({"scopes":"chat"})"), 400, "scopes", "invalid_value");
+  expect_error(call("POST", "/keys", R"({"scopes":["chat","sudo"]})"), 400, "scopes",
+               "invalid_value");
+  expect_error(call("POST", "/keys", R"({"models":["gpt 4"]})"), 400, "models", "invalid_value");
+  expect_error(call("POST", "/keys", R"({"regions":[""]})"), 400, "regions", "invalid_value");
+  expect_error(call("POST", "/keys", R"({"rpm":-1})"), 400, "rpm", "invalid_value");
+  expect_error(call("POST", "/keys", R"({"tpm":1.5})"), 400, "tpm", "invalid_value");
+  expect_error(call("POST", "/keys", R"({"max_parallel":"2"})"), 400, "max_parallel",
+               "invalid_value");
+  expect_error(call("POST", "/keys", R"({"expires_at":"tomorrow"})"), 400, "expires_at",
+               "invalid_value");
+  expect_error(call("POST", "/keys", R"({"expires_at":"2026-01-01"})"), 400, "expires_at",
+               "invalid_value");
+  expect_error(call("POST", "/keys", R"({"metadata":[1]})"), 400, "metadata", "invalid_value");
+  std::string big = R"({"metadata":{"x":")" + std::string(16 * 1024, 'a') + R"("}})";
+  expect_error(call("POST", "/keys", big), 400, "metadata", "invalid_value");
+  expect_error(call("POST", "/keys", "{}", "x=1"), 400, "x", "unknown_parameter");
+  Reply r = call("POST", "/keys", R"({"colour":"red"})");
+  EXPECT_THAT(r.body, HasSubstr("colour"));
+  EXPECT_TRUE(store_->load_keys().empty());
+  EXPECT_TRUE(store_->audit(0, 10).empty());
+}
+
+TEST_F(AdminTest, UnknownPathsAndMethods) {
+  expect_error(call("GET", "/nope"), 404, "", "unknown_path");
+  expect_error(call("GET", ""), 404, "", "unknown_path");
+  expect_error(call("GET", "/keys/"), 404, "", "unknown_path");
+  expect_error(call("GET", "/keys/ci-bot/secrets"), 404, "", "unknown_path");
+  expect_error(call("GET", "/audit/1"), 404, "", "unknown_path");
+  expect_error(call("GET", "/keys/key_0000000000000000"), 404, "", "key_not_found");
+
+  Reply r = call("DELETE", "/keys");
+  expect_error(r, 405, "", "method_not_allowed");
+  EXPECT_THAT(r.body, HasSubstr("GET or POST"));
+  r = call("GET", "/keys/key_1/rotate");
+  expect_error(r, 405, "", "method_not_allowed");
+  EXPECT_THAT(r.body, HasSubstr("expected POST"));
+  expect_error(call("PUT", "/teams/x"), 405, "", "method_not_allowed");
+  expect_error(call("POST", "/audit"), 405, "", "method_not_allowed");
+}
+
+TEST_F(AdminTest, StoreFailureIs503) {
+  store_ = std::make_unique<BrokenStore>();
+  Reply r = call("GET", "/keys");
+  expect_error(r, 503, "", "store_unavailable");
+  EXPECT_THAT(r.body, HasSubstr("database is locked"));
+  expect_error(call("POST", "/keys/key_1/revoke"), 503, "", "store_unavailable");
+}
+
+}  // namespace
+}  // namespace tollbooth::admin

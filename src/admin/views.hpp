@@ -1,0 +1,34 @@
+#pragma once
+// What the admin API shows of keys, teams and the audit log, as JSON text. A key's view lists
+// its secrets by last four characters and times only: never a secret, never a hash. The same
+// views are the before/after of audit entries.
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "access/records.hpp"
+
+namespace tollbooth::admin {
+
+// {"id","object":"key","alias","team","scopes","models","regions","rpm","tpm","max_parallel",
+//  "expires_at","metadata","created_at","updated_at","revoked_at",
+//  "secrets":[{"last4","created_at","valid_until"}],"source":"store"|"config"}
+std::string key_view(const access::Key& key);
+// {"id","object":"team","scopes","models","regions","rpm","tpm","max_parallel","metadata",
+//  "created_at","updated_at","source"}
+std::string team_view(const access::Team& team);
+// {"id","object":"team","deleted":true}
+std::string team_deleted(std::string_view id);
+
+// {"key": <view>, "secret": "tk-..."}: the only replies that carry a secret.
+std::string key_with_secret(const access::Key& key, std::string_view secret);
+// {"object":"list","data":[views]}
+std::string key_list(const std::vector<access::Key>& keys);
+std::string team_list(const std::vector<access::Team>& teams);
+// {"object":"list","data":[{"id","object":"audit_entry","at","actor","action","target","before",
+//  "after"}],"last_id":N}; before/after as JSON values (null when empty). last_id is the last
+// entry's id, or `after_id` when there is none, so a poller can pass it back as ?after=.
+std::string audit_list(const std::vector<access::AuditEntry>& entries, std::int64_t after_id);
+
+}  // namespace tollbooth::admin
