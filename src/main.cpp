@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "app/serve.hpp"
+#include "cli/keys_command.hpp"
 #include "cli/route_command.hpp"
 #include "config/config.hpp"
 #include "mock/mock_server.hpp"
@@ -105,6 +106,9 @@ int main(int argc, char** argv) {
   models_cmd->add_flag("--json", models_opts.json,
                        "Print the facts as JSON (the tollbooth field of GET /v1/models/{id})");
 
+  // keys, teams, audit: the admin API's operations against the config's store.
+  tb::cli::AccessCommands access_cmds(app);
+
   tb::mock::MockOptions mock_opts;
   auto* mock_cmd = app.add_subcommand(
       "mock",
@@ -115,7 +119,13 @@ int main(int argc, char** argv) {
   mock_cmd->add_option("-t,--threads", mock_opts.threads, "Event-loop threads")
       ->capture_default_str();
 
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help and --version arrive here too and exit 0; a bad option exits 2 (CLI11's own
+    // codes, 100 and up, are not what the commands document).
+    return app.exit(e) == 0 ? 0 : 2;
+  }
 
   // Logs (the access log included) go to stderr; stdout carries only the "listening on" line
   // and command output, so scripts can read it.
@@ -128,5 +138,6 @@ int main(int argc, char** argv) {
   if (*mock_cmd) return tb::mock::run_mock(mock_opts);
   if (*route_cmd) return tb::cli::run_route(route_opts);
   if (*models_cmd) return tb::cli::run_models(models_opts);
+  if (auto status = access_cmds.run()) return *status;
   return 2;
 }

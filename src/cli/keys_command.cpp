@@ -1,0 +1,624 @@
+#include "cli/keys_command.hpp"
+
+#include <fmt/format.h>
+
+#include <boost/json.hpp>
+
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <cstdint>
+#include <cstdlib>
+#include <functional>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "admin/admin.hpp"
+#include "admin/pending_access.hpp"  // TEMPORARY: access/secret.hpp once branch access lands
+#include "config/config.hpp"
+#include "core/date.hpp"
+#include "store/store.hpp"
+
+namespace tollbooth::cli {
+namespace {
+
+namespace json = boost::json;
+
+constexpr int kExitRefused = 1;
+constexpr int kExitUsage = 2;
+
+// The flags that become fields of a key's or a team's body; unset flags are left out.
+struct RecordFlags {
+  std::optional<std::string> alias;
+  std::optional<std::string> team;
+  std::optional<std::string> scopes;
+  std::optional<std::string> models;
+  std::optional<std::string> regions;
+  std::optional<std::int64_t> rpm;
+  std::optional<std::int64_t> tpm;
+  std::optional<std::int64_t> max_parallel;
+  std::optional<std::string> expires;
+  std::optional<std::string> metadata;
+};
+
+std::int64_t now_unix_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> out;
+  std::stringstream in(text);
+  for (std::string item; std::getline(in, item, ',');) {
+    auto first = item.find_first_not_of(" \t");
+    auto last = item.find_last_not_of(" \t");
+    if (first != std::string::npos) out.push_back(item.substr(first, last - first + 1));
+  }
+  return out;
+}
+
+json::array list_value(const std::string& text) {
+  json::array out;
+  for (const auto& item : split_list(text)) out.emplace_back(item);
+  return out;
+}
+
+// "30s", "10m", "1h", "7d", or plain seconds; nullopt when it is none of these.
+std::optional<std::int64_t> duration_seconds(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  std::size_t digits = 0;
+  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
+  if (digits == 0 || digits > 9 || text.size() - digits > 1) return std::nullopt;
+  std::int64_t n = std::stoll(text.substr(0, digits));
+  if (digits == text.size()) return n;
+  switch (text.back()) {
+    case 's': return n;
+    case 'm': return n * 60;
+    case 'h': return n * 3600;
+    case 'd': return n * 86'400;
+    default: return std::nullopt;
+  }
+}
+
+std::string percent_encode(std::string_view s) {
+  std::string out;
+  for (unsigned char c : s) {
+    bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                 c == '-' || c == '_' || c == '.' || c == '~';
+    if (plain)
+      out += static_cast<char>(c);
+    else
+      out += fmt::format("%{:02X}", c);
+  }
+  return out;
+}
+
+// The body of a create or update from the flags given. false (after a message) on a bad flag.
+bool record_body(const RecordFlags& f, json::object& body) {
+  // An empty value clears: --team '' removes the team, --expires '' (or never) the expiry.
+  auto text_or_null = [](const std::string& s) -> json::value {
+    if (s.empty()) return nullptr;
+    return json::string(s);
+  };
+  if (f.alias) body.emplace("alias", text_or_null(*f.alias));
+  if (f.team) body.emplace("team", text_or_null(*f.team));
+  if (f.scopes) body.emplace("scopes", list_value(*f.scopes));
+  if (f.models) body.emplace("models", list_value(*f.models));
+  if (f.regions) body.emplace("regions", list_value(*f.regions));
+  if (f.rpm) body.emplace("rpm", *f.rpm);
+  if (f.tpm) body.emplace("tpm", *f.tpm);
+  if (f.max_parallel) body.emplace("max_parallel", *f.max_parallel);
+  if (f.expires) {
+    if (f.expires->empty() || *f.expires == "never") {
+      body.emplace("expires_at", nullptr);
+    } else if (!parse_instant(*f.expires)) {
+      std::cerr << "--expires " << *f.expires
+                << ": not a date or an instant; expected 2027-01-01, 2027-01-01T12:00:00Z or "
+                   "never\n";
+      return false;
+    } else {
+      body.emplace("expires_at", *f.expires);
+    }
+  }
+  if (f.metadata) {
+    boost::system::error_code ec;
+    json::value v = json::parse(*f.metadata, ec);
+    if (ec || !v.is_object()) {
+      std::cerr << "--metadata: not a JSON object; expected something like "
+                   "'{\"owner\":\"ana\"}'\n";
+      return false;
+    }
+    body.emplace("metadata", std::move(v));
+  }
+  return true;
+}
+
+// ---- human output --------------------------------------------------------------------------
+
+std::string text_of(const json::value& v, std::string_view none = "-") {
+  if (v.is_null()) return std::string(none);
+  if (v.is_string()) return std::string(v.as_string());
+  return json::serialize(v);
+}
+
+std::string joined(const json::value& list, std::string_view empty) {
+  std::string out;
+  for (const auto& item : list.as_array()) out += (out.empty() ? "" : ",") + text_of(item);
+  return out.empty() ? std::string(empty) : out;
+}
+
+std::string limit_text(const json::value& v) {
+  return v.is_int64() && v.get_int64() == 0 ? "unlimited" : text_of(v);
+}
+
+// Column-aligned rows, the first one the header.
+void print_table(const std::vector<std::vector<std::string>>& rows) {
+  std::vector<std::size_t> width;
+  for (const auto& row : rows)
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      if (width.size() <= i) width.push_back(0);
+      width[i] = std::max(width[i], row[i].size());
+    }
+  for (const auto& row : rows) {
+    std::string line;
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      line += row[i];
+      if (i + 1 < row.size()) line += std::string(width[i] - row[i].size() + 2, ' ');
+    }
+    std::cout << line << "\n";
+  }
+}
+
+void print_fields(const std::vector<std::pair<std::string, std::string>>& fields) {
+  std::size_t width = 0;
+  for (const auto& [name, value] : fields) width = std::max(width, name.size());
+  for (const auto& [name, value] : fields)
+    std::cout << name << ":" << std::string(width - name.size() + 1, ' ') << value << "\n";
+}
+
+std::string secrets_text(const json::value& secrets) {
+  std::string out;
+  for (const auto& s : secrets.as_array()) {
+    std::string one = "…" + text_of(s.at("last4"));
+    if (s.at("valid_until").is_null())
+      one += " (current)";
+    else
+      one += " (valid until " + text_of(s.at("valid_until")) + ")";
+    out += (out.empty() ? "" : ", ") + one;
+  }
+  return out.empty() ? "-" : out;
+}
+
+void print_key(const json::value& k) {
+  print_fields({
+      {"id", text_of(k.at("id"))},
+      {"alias", text_of(k.at("alias"))},
+      {"team", text_of(k.at("team"))},
+      {"source", text_of(k.at("source"))},
+      {"scopes", joined(k.at("scopes"), "none")},
+      {"models", joined(k.at("models"), "any")},
+      {"regions", joined(k.at("regions"), "any")},
+      {"rpm", limit_text(k.at("rpm"))},
+      {"tpm", limit_text(k.at("tpm"))},
+      {"max_parallel", limit_text(k.at("max_parallel"))},
+      {"expires", text_of(k.at("expires_at"), "never")},
+      {"revoked", text_of(k.at("revoked_at"), "no")},
+      {"secrets", secrets_text(k.at("secrets"))},
+      {"metadata", json::serialize(k.at("metadata"))},
+      {"created", text_of(k.at("created_at"))},
+      {"updated", text_of(k.at("updated_at"))},
+  });
+}
+
+void print_team(const json::value& t) {
+  print_fields({
+      {"id", text_of(t.at("id"))},
+      {"source", text_of(t.at("source"))},
+      {"scopes", joined(t.at("scopes"), "none")},
+      {"models", joined(t.at("models"), "any")},
+      {"regions", joined(t.at("regions"), "any")},
+      {"rpm", limit_text(t.at("rpm"))},
+      {"tpm", limit_text(t.at("tpm"))},
+      {"max_parallel", limit_text(t.at("max_parallel"))},
+      {"metadata", json::serialize(t.at("metadata"))},
+      {"created", text_of(t.at("created_at"))},
+      {"updated", text_of(t.at("updated_at"))},
+  });
+}
+
+void print_key_list(const json::value& reply) {
+  std::vector<std::vector<std::string>> rows{
+      {"ID", "ALIAS", "TEAM", "SCOPES", "LAST4", "EXPIRES", "REVOKED"}};
+  for (const auto& k : reply.at("data").as_array()) {
+    const auto& secrets = k.at("secrets").as_array();
+    rows.push_back({text_of(k.at("id")), text_of(k.at("alias")), text_of(k.at("team")),
+                    joined(k.at("scopes"), "none"),
+                    secrets.empty() ? "-" : text_of(secrets[0].at("last4")),
+                    text_of(k.at("expires_at"), "never"), text_of(k.at("revoked_at"))});
+  }
+  if (rows.size() == 1) {
+    std::cout << "no keys\n";
+    return;
+  }
+  print_table(rows);
+}
+
+void print_team_list(const json::value& reply) {
+  std::vector<std::vector<std::string>> rows{
+      {"ID", "SCOPES", "MODELS", "REGIONS", "RPM", "TPM", "MAX_PARALLEL", "SOURCE"}};
+  for (const auto& t : reply.at("data").as_array()) {
+    rows.push_back({text_of(t.at("id")), joined(t.at("scopes"), "none"),
+                    joined(t.at("models"), "any"), joined(t.at("regions"), "any"),
+                    limit_text(t.at("rpm")), limit_text(t.at("tpm")),
+                    limit_text(t.at("max_parallel")), text_of(t.at("source"))});
+  }
+  if (rows.size() == 1) {
+    std::cout << "no teams\n";
+    return;
+  }
+  print_table(rows);
+}
+
+void print_audit(const json::value& reply) {
+  std::vector<std::vector<std::string>> rows{{"ID", "AT", "ACTOR", "ACTION", "TARGET"}};
+  for (const auto& e : reply.at("data").as_array()) {
+    rows.push_back({text_of(e.at("id")), text_of(e.at("at")), text_of(e.at("actor")),
+                    text_of(e.at("action")), text_of(e.at("target"))});
+  }
+  if (rows.size() == 1) {
+    std::cout << "no audit entries\n";
+    return;
+  }
+  print_table(rows);
+}
+
+void print_new_secret(const json::value& reply, std::string_view what) {
+  const json::value& key = reply.at("key");
+  std::cout << what << " key " << text_of(key.at("id"));
+  if (!key.at("alias").is_null()) std::cout << " (" << text_of(key.at("alias")) << ")";
+  std::cout << ". Its secret:\n\n  " << text_of(reply.at("secret")) << "\n\n"
+            << "Store it now: it will not be shown again.\n";
+}
+
+// ---- one admin call ------------------------------------------------------------------------
+
+struct Operation {
+  std::string method;
+  std::string path;
+  std::string query;
+  std::string body;
+  std::function<void(const json::value&)> print;  // human output of a successful reply
+};
+
+std::string actor() {
+  const char* user = std::getenv("USER");
+  return user && *user ? std::string("cli:") + user : std::string("cli");
+}
+
+int perform(const std::string& config_path, bool as_json, const Operation& op) {
+  std::shared_ptr<const Config> config;
+  try {
+    config = load_config_file(config_path);
+  } catch (const ConfigError& e) {
+    std::cerr << format_problems(e.problems());
+    return kExitRefused;
+  }
+  std::unique_ptr<Store> store;
+  admin::Reply reply;
+  try {
+    StoreConfig where;
+    if (!config->store.postgres_url.empty())
+      where.postgres_url = config->store.postgres_url;
+    else
+      where.sqlite_path = config->store.sqlite_path;
+    store = open_store(where);
+  } catch (const StoreError& e) {
+    std::cerr << "cannot open the store: " << e.what() << "\n";
+    return kExitRefused;
+  }
+  admin::Call call{op.method, op.path, op.query, op.body, actor(), now_unix_ms()};
+  reply = admin::handle(*store, *config, call);
+  boost::system::error_code ec;
+  json::value body = json::parse(reply.body, ec);
+  if (reply.status >= 400) {
+    std::string message = reply.body;
+    if (!ec && body.is_object() && body.as_object().contains("error"))
+      message = text_of(body.at("error").at("message"));
+    std::cerr << "error: " << message << "\n";
+    return kExitRefused;
+  }
+  if (as_json || ec) {
+    std::cout << reply.body << "\n";
+    return 0;
+  }
+  op.print(body);
+  return 0;
+}
+
+// An id goes into the call's path, so it cannot hold the path's own separators.
+bool valid_id(const std::string& id) {
+  if (!id.empty() && id.find_first_of("/?#") == std::string::npos) return true;
+  std::cerr << "\"" << id << "\" is not an id\n";
+  return false;
+}
+
+}  // namespace
+
+struct AccessCommands::State {
+  std::string config_path = "tollbooth.yaml";
+  std::string id;
+  bool json = false;
+  RecordFlags flags;
+  std::optional<std::string> list_team;
+  bool include_revoked = false;
+  std::optional<std::string> grace;
+  std::optional<std::int64_t> after;
+  std::optional<std::int64_t> limit;
+
+  CLI::App* keys = nullptr;
+  CLI::App* teams = nullptr;
+  CLI::App* audit = nullptr;
+  CLI::App* key_create = nullptr;
+  CLI::App* key_list = nullptr;
+  CLI::App* key_show = nullptr;
+  CLI::App* key_update = nullptr;
+  CLI::App* key_revoke = nullptr;
+  CLI::App* key_rotate = nullptr;
+  CLI::App* key_secret = nullptr;
+  CLI::App* team_create = nullptr;
+  CLI::App* team_list = nullptr;
+  CLI::App* team_show = nullptr;
+  CLI::App* team_update = nullptr;
+  CLI::App* team_delete = nullptr;
+
+  void common(CLI::App* c, bool json_flag = true) {
+    c->add_option("-c,--config", config_path,
+                  "Config file (YAML); its store: section says where keys, teams and the audit "
+                  "log live")
+        ->capture_default_str();
+    if (json_flag) c->add_flag("--json", json, "Print the admin API's JSON reply as it is");
+  }
+
+  void id_arg(CLI::App* c, const char* what) { c->add_option("id", id, what)->required(); }
+
+  void shared_flags(CLI::App* c, const char* of) {
+    c->add_option("--scopes", flags.scopes,
+                  fmt::format("Scopes of the {}, comma-separated: chat, responses, embeddings, "
+                              "models, routing:explain, admin",
+                              of));
+    c->add_option("--models", flags.models,
+                  "Models allowed, comma-separated names or globs like 'gpt-4o*,o3'; '' for any");
+    c->add_option("--regions", flags.regions,
+                  "Regions allowed, comma-separated globs like 'us-*,eu'; '' for any");
+    c->add_option("--rpm", flags.rpm, "Requests per minute; 0 for unlimited")
+        ->check(CLI::NonNegativeNumber);
+    c->add_option("--tpm", flags.tpm, "Tokens per minute; 0 for unlimited")
+        ->check(CLI::NonNegativeNumber);
+    c->add_option("--max-parallel", flags.max_parallel,
+                  "Requests in flight at once; 0 for "
+                  "unlimited")
+        ->check(CLI::NonNegativeNumber);
+    c->add_option(
+        "--metadata", flags.metadata,
+        "A JSON object kept with the record (at most 16 KiB), like '{\"owner\":\"ana\"}'");
+  }
+};
+
+AccessCommands::AccessCommands(CLI::App& app) : state_(std::make_unique<State>()) {
+  State& s = *state_;
+
+  s.keys = app.add_subcommand("keys",
+                              "Manage virtual keys kept in the store (the admin API's "
+                              "/admin/v1/keys from the command line)");
+  s.keys->require_subcommand(1);
+
+  s.key_create =
+      s.keys->add_subcommand("create", "Create a key and print its secret (shown only this once)");
+  s.common(s.key_create);
+  s.key_create->add_option("--alias", s.flags.alias, "A name people recognise");
+  s.key_create->add_option("--team", s.flags.team,
+                           "The team the key belongs to (declared in the config file or made "
+                           "with teams create)");
+  s.shared_flags(s.key_create, "key (default: chat,responses,embeddings,models)");
+  s.key_create->add_option("--expires", s.flags.expires,
+                           "When the key stops working: a UTC date 2027-01-01 or an instant "
+                           "2027-01-01T12:00:00Z; default never");
+
+  s.key_list = s.keys->add_subcommand(
+      "list",
+      "List keys (the config file's and the store's): id, alias, team, scopes, last "
+      "four characters of the current secret, expiry, revocation");
+  s.common(s.key_list);
+  s.key_list->add_option("--team", s.list_team, "Only the keys of this team");
+  s.key_list->add_flag("--include-revoked", s.include_revoked, "List revoked keys too");
+
+  s.key_show = s.keys->add_subcommand("show", "Show one key (never its secret)");
+  s.common(s.key_show);
+  s.id_arg(s.key_show, "The key's id (key_... or a config file's key name)");
+
+  s.key_update = s.keys->add_subcommand(
+      "update",
+      "Change a key's fields; only the flags given change (keys declared in the "
+      "config file are read-only)");
+  s.common(s.key_update);
+  s.id_arg(s.key_update, "The key's id (key_...)");
+  s.key_update->add_option("--alias", s.flags.alias, "A name people recognise; '' to remove it");
+  s.key_update->add_option("--team", s.flags.team,
+                           "The team the key belongs to (declared in the config file or made "
+                           "with teams create); '' to remove it");
+  s.shared_flags(s.key_update, "key");
+  s.key_update->add_option("--expires", s.flags.expires,
+                           "When the key stops working: a UTC date 2027-01-01 or an instant "
+                           "2027-01-01T12:00:00Z; never (or '') to remove the expiry");
+
+  s.key_revoke = s.keys->add_subcommand(
+      "revoke",
+      "Revoke a key: it stops working at once, for good (revoking again changes "
+      "nothing)");
+  s.common(s.key_revoke);
+  s.id_arg(s.key_revoke, "The key's id (key_...)");
+
+  s.key_rotate = s.keys->add_subcommand(
+      "rotate",
+      "Give a key a new secret and print it (shown only this once); the previous "
+      "secret keeps working for --grace");
+  s.common(s.key_rotate);
+  s.id_arg(s.key_rotate, "The key's id (key_...)");
+  s.key_rotate->add_option("--grace", s.grace,
+                           "How long the previous secret keeps working: 30s, 10m, 1h, 7d (at "
+                           "most 30d); default 0, it stops at once");
+
+  s.key_secret = s.keys->add_subcommand(
+      "secret",
+      "Print a fresh secret for a key declared in a config file (keys: NAME: secret: "
+      "env:VAR); needs no config or store");
+
+  s.teams = app.add_subcommand("teams",
+                               "Manage teams kept in the store (the admin API's "
+                               "/admin/v1/teams from the command line)");
+  s.teams->require_subcommand(1);
+
+  s.team_create = s.teams->add_subcommand("create", "Create a team");
+  s.common(s.team_create);
+  s.id_arg(s.team_create, "The team's name: letters, digits, '_', '.' and '-', 1 to 64");
+  s.shared_flags(s.team_create, "team's keys (default: all)");
+
+  s.team_list = s.teams->add_subcommand("list", "List teams (the config file's and the store's)");
+  s.common(s.team_list);
+
+  s.team_show = s.teams->add_subcommand("show", "Show one team");
+  s.common(s.team_show);
+  s.id_arg(s.team_show, "The team's name");
+
+  s.team_update = s.teams->add_subcommand(
+      "update",
+      "Change a team's fields; only the flags given change (teams declared in the "
+      "config file are read-only)");
+  s.common(s.team_update);
+  s.id_arg(s.team_update, "The team's name");
+  s.shared_flags(s.team_update, "team's keys");
+
+  s.team_delete = s.teams->add_subcommand(
+      "delete", "Delete a team (refused while keys that are not revoked name it)");
+  s.common(s.team_delete);
+  s.id_arg(s.team_delete, "The team's name");
+
+  s.audit = app.add_subcommand(
+      "audit",
+      "Print the audit log: every change to keys and teams, oldest first, with who "
+      "made it");
+  s.common(s.audit);
+  s.audit->add_option("--after", s.after, "Only entries with an id above this one")
+      ->check(CLI::NonNegativeNumber);
+  s.audit->add_option("--limit", s.limit, "At most this many entries (1 to 1000; default 100)");
+}
+
+AccessCommands::~AccessCommands() = default;
+
+std::optional<int> AccessCommands::run() {
+  State& s = *state_;
+  if (!*s.keys && !*s.teams && !*s.audit) return std::nullopt;
+
+  if (*s.key_secret) {
+    std::cout << access::generate_secret() << "\n";
+    return 0;
+  }
+
+  Operation op;
+  json::object body;
+  if (*s.key_create || *s.key_update) {
+    if (!record_body(s.flags, body)) return kExitUsage;
+    if (*s.key_update && body.empty()) {
+      std::cerr << "keys update: nothing to change; give at least one of --alias, --team, "
+                   "--scopes, --models, --regions, --rpm, --tpm, --max-parallel, --expires, "
+                   "--metadata\n";
+      return kExitUsage;
+    }
+  }
+  if (*s.team_create || *s.team_update) {
+    if (!record_body(s.flags, body)) return kExitUsage;
+    if (*s.team_update && body.empty()) {
+      std::cerr << "teams update: nothing to change; give at least one of --scopes, --models, "
+                   "--regions, --rpm, --tpm, --max-parallel, --metadata\n";
+      return kExitUsage;
+    }
+  }
+  const bool has_id = *s.key_show || *s.key_update || *s.key_revoke || *s.key_rotate ||
+                      *s.team_create || *s.team_show || *s.team_update || *s.team_delete;
+  if (has_id && !valid_id(s.id)) return kExitUsage;
+
+  if (*s.key_create) {
+    op = {"POST", "/keys", "", json::serialize(body),
+          [](const json::value& r) { print_new_secret(r, "Created"); }};
+  } else if (*s.key_list) {
+    std::string query;
+    if (s.list_team) query = "team=" + percent_encode(*s.list_team);
+    if (s.include_revoked) query += std::string(query.empty() ? "" : "&") + "include_revoked=true";
+    op = {"GET", "/keys", query, "", print_key_list};
+  } else if (*s.key_show) {
+    op = {"GET", "/keys/" + s.id, "", "", print_key};
+  } else if (*s.key_update) {
+    op = {"PATCH", "/keys/" + s.id, "", json::serialize(body), [](const json::value& k) {
+            std::cout << "Updated key " << text_of(k.at("id")) << ".\n";
+            print_key(k);
+          }};
+  } else if (*s.key_revoke) {
+    op = {"POST", "/keys/" + s.id + "/revoke", "", "", [](const json::value& k) {
+            std::cout << "Key " << text_of(k.at("id")) << " is revoked (since "
+                      << text_of(k.at("revoked_at")) << ").\n";
+          }};
+  } else if (*s.key_rotate) {
+    std::int64_t grace = 0;
+    if (s.grace) {
+      auto seconds = duration_seconds(*s.grace);
+      if (!seconds) {
+        std::cerr << "--grace " << *s.grace
+                  << ": not a duration; expected a number and a unit, like 30s, 10m, 1h or 7d\n";
+        return kExitUsage;
+      }
+      grace = *seconds;
+    }
+    json::object rotate;
+    rotate.emplace("grace_seconds", grace);
+    op = {
+        "POST", "/keys/" + s.id + "/rotate", "", json::serialize(rotate), [](const json::value& r) {
+          print_new_secret(r, "Rotated");
+          const auto& secrets = r.at("key").at("secrets").as_array();
+          if (secrets.size() > 1)
+            std::cout << "The previous secret …" << text_of(secrets[1].at("last4"))
+                      << " keeps working until " << text_of(secrets[1].at("valid_until")) << ".\n";
+          else
+            std::cout << "The previous secret no longer works.\n";
+        }};
+  } else if (*s.team_create) {
+    body.emplace("id", s.id);
+    op = {"POST", "/teams", "", json::serialize(body), [](const json::value& t) {
+            std::cout << "Created team " << text_of(t.at("id")) << ".\n";
+            print_team(t);
+          }};
+  } else if (*s.team_list) {
+    op = {"GET", "/teams", "", "", print_team_list};
+  } else if (*s.team_show) {
+    op = {"GET", "/teams/" + s.id, "", "", print_team};
+  } else if (*s.team_update) {
+    op = {"PATCH", "/teams/" + s.id, "", json::serialize(body), [](const json::value& t) {
+            std::cout << "Updated team " << text_of(t.at("id")) << ".\n";
+            print_team(t);
+          }};
+  } else if (*s.team_delete) {
+    op = {"DELETE", "/teams/" + s.id, "", "", [](const json::value& t) {
+            std::cout << "Deleted team " << text_of(t.at("id")) << ".\n";
+          }};
+  } else if (*s.audit) {
+    std::string query;
+    if (s.after) query = fmt::format("after={}", *s.after);
+    if (s.limit) query += fmt::format("{}limit={}", query.empty() ? "" : "&", *s.limit);
+    op = {"GET", "/audit", query, "", print_audit};
+  } else {
+    return kExitUsage;
+  }
+  return perform(s.config_path, s.json, op);
+}
+
+}  // namespace tollbooth::cli
