@@ -581,16 +581,18 @@ std::optional<int> AccessCommands::run() {
     }
     json::object rotate;
     rotate.emplace("grace_seconds", grace);
-    op = {
-        "POST", "/keys/" + s.id + "/rotate", "", json::serialize(rotate), [](const json::value& r) {
-          print_new_secret(r, "Rotated");
-          const auto& secrets = r.at("key").at("secrets").as_array();
-          if (secrets.size() > 1)
-            std::cout << "The previous secret …" << text_of(secrets[1].at("last4"))
-                      << " keeps working until " << text_of(secrets[1].at("valid_until")) << ".\n";
-          else
-            std::cout << "The previous secret no longer works.\n";
-        }};
+    op = {"POST", "/keys/" + s.id + "/rotate", "", json::serialize(rotate),
+          [grace](const json::value& r) {
+            print_new_secret(r, "Rotated");
+            // The secret it replaced comes second (rotated-out ones still in their grace follow).
+            const auto& secrets = r.at("key").at("secrets").as_array();
+            if (grace > 0 && secrets.size() > 1)
+              std::cout << "The previous secret …" << text_of(secrets[1].at("last4"))
+                        << " keeps working until " << text_of(secrets[1].at("valid_until"))
+                        << ".\n";
+            else
+              std::cout << "The previous secret no longer works.\n";
+          }};
   } else if (*s.team_create) {
     body.emplace("id", s.id);
     op = {"POST", "/teams", "", json::serialize(body), [](const json::value& t) {
