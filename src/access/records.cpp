@@ -1,0 +1,27 @@
+#include "access/records.hpp"
+
+#include <array>
+
+namespace tollbooth::access {
+namespace {
+
+// Indexed by the enum's value, so a new scope without a name fails to compile (size check).
+constexpr std::array<std::string_view, kScopeCount> kScopeNames = {
+    "chat", "responses", "embeddings", "models", "routing:explain", "admin",
+};
+
+}  // namespace
+
+std::string_view scope_name(Scope s) noexcept {
+  auto i = static_cast<std::size_t>(s);
+  return i < kScopeNames.size() ? kScopeNames[i] : std::string_view{};
+}
+
+std::optional<Scope> parse_scope(std::string_view name) noexcept {
+  for (std::size_t i = 0; i < kScopeNames.size(); ++i) {
+    if (kScopeNames[i] == name) return static_cast<Scope>(i);
+  }
+  return std::nullopt;
+}
+
+}  // namespace tollbooth::access
