@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "admin/fields.hpp"
-#include "admin/pending_access.hpp"  // TEMPORARY: access/secret.hpp once branch access lands
+#include "access/secret.hpp"
 #include "admin/views.hpp"
 #include "api/openai/errors.hpp"
 #include "config/config.hpp"

@@ -12,7 +12,7 @@
 #include <memory>
 #include <string>
 
-#include "admin/pending_access.hpp"
+#include "access/secret.hpp"
 #include "config/config.hpp"
 #include "store/store.hpp"
 

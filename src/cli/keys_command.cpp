@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "admin/admin.hpp"
-#include "admin/pending_access.hpp"  // TEMPORARY: access/secret.hpp once branch access lands
+#include "access/secret.hpp"
 #include "config/config.hpp"
 #include "core/date.hpp"
 #include "store/store.hpp"
