@@ -10,12 +10,14 @@
 #include <cstdlib>
 #include <functional>
 #include <iostream>
+#include <limits>
 #include <sstream>
 #include <string>
 #include <vector>
 
-#include "admin/admin.hpp"
 #include "access/secret.hpp"
+#include "admin/admin.hpp"
+#include "admin/fields.hpp"
 #include "config/config.hpp"
 #include "core/date.hpp"
 #include "store/store.hpp"
@@ -392,13 +394,13 @@ struct AccessCommands::State {
     c->add_option("--regions", flags.regions,
                   "Regions allowed, comma-separated globs like 'us-*,eu'; '' for any");
     c->add_option("--rpm", flags.rpm, "Requests per minute; 0 for unlimited")
-        ->check(CLI::NonNegativeNumber);
+        ->check(CLI::Range(std::int64_t{0}, admin::kMaxLimit));
     c->add_option("--tpm", flags.tpm, "Tokens per minute; 0 for unlimited")
-        ->check(CLI::NonNegativeNumber);
+        ->check(CLI::Range(std::int64_t{0}, admin::kMaxLimit));
     c->add_option("--max-parallel", flags.max_parallel,
                   "Requests in flight at once; 0 for "
                   "unlimited")
-        ->check(CLI::NonNegativeNumber);
+        ->check(CLI::Range(std::int64_t{0}, admin::kMaxLimit));
     c->add_option(
         "--metadata", flags.metadata,
         "A JSON object kept with the record (at most 16 KiB), like '{\"owner\":\"ana\"}'");
@@ -510,7 +512,7 @@ AccessCommands::AccessCommands(CLI::App& app) : state_(std::make_unique<State>()
       "made it");
   s.common(s.audit);
   s.audit->add_option("--after", s.after, "Only entries with an id above this one")
-      ->check(CLI::NonNegativeNumber);
+      ->check(CLI::Range(std::int64_t{0}, std::numeric_limits<std::int64_t>::max()));
   s.audit->add_option("--limit", s.limit, "At most this many entries (1 to 1000; default 100)");
 }
 
