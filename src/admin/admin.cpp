@@ -11,8 +11,8 @@
 #include <variant>
 #include <vector>
 
-#include "admin/fields.hpp"
 #include "access/secret.hpp"
+#include "admin/fields.hpp"
 #include "admin/views.hpp"
 #include "api/openai/errors.hpp"
 #include "config/config.hpp"
@@ -328,7 +328,7 @@ Reply revoke_key(Ctx& c, std::string_view id) {
 }
 
 // A new current secret. The one it replaces stays valid for the grace period (with none, it
-// is dropped at once); secrets rotated out earlier whose grace has ended are dropped.
+// ends now); secrets rotated out earlier whose grace has ended are dropped.
 Reply rotate_key(Ctx& c, std::string_view id) {
   if (auto q = read_query(c.call.query, {}); !q) return error_reply(q.error());
   auto grace_seconds = read_grace_seconds(c.call.body);
@@ -344,8 +344,14 @@ Reply rotate_key(Ctx& c, std::string_view id) {
   after.secrets.push_back(
       access::KeySecret{access::hash_secret(secret), access::last4(secret), now, 0});
   for (access::KeySecret s : before.secrets) {
-    if (s.valid_until_ms == 0) s.valid_until_ms = now + *grace_seconds * 1000;
-    if (s.valid_until_ms > now) after.secrets.push_back(std::move(s));
+    if (s.valid_until_ms == 0) {
+      // The one replaced: kept even with no grace (valid until now, so refused at once), so a
+      // client still sending it is told it was rotated out rather than that it is unknown.
+      s.valid_until_ms = now + *grace_seconds * 1000;
+      after.secrets.push_back(std::move(s));
+    } else if (s.valid_until_ms > now) {
+      after.secrets.push_back(std::move(s));
+    }
   }
   after.updated_ms = now;
   c.store.put_key(after,

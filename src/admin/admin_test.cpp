@@ -385,23 +385,29 @@ TEST_F(AdminTest, RotateWithGrace) {
   EXPECT_EQ(shown[1].at("last4"), json::value(first.substr(42)));
   EXPECT_EQ(shown[1].at("valid_until"), "2027-01-15T09:00:10Z");
 
-  // Within the grace: the first secret is still kept; no grace for the second: it goes now.
+  // No grace: the second secret ends now (kept, so the gateway can tell a client it was
+  // rotated out); the first is still in its grace.
   now_ += 60'000;
   r = call("POST", "/keys/" + id + "/rotate");
   ASSERT_EQ(r.status, 201) << r.body;
   std::string third = str(parse(r.body).at("secret"));
   stored = store_->find_key(id);
-  ASSERT_EQ(stored->secrets.size(), 2u);
+  ASSERT_EQ(stored->secrets.size(), 3u);
   EXPECT_EQ(stored->secrets[0].hash, access::hash_secret(third));
-  EXPECT_EQ(stored->secrets[1].hash, access::hash_secret(first));
+  EXPECT_EQ(stored->secrets[0].valid_until_ms, 0);
+  EXPECT_EQ(stored->secrets[1].hash, access::hash_secret(second));
+  EXPECT_EQ(stored->secrets[1].valid_until_ms, now_);
+  EXPECT_EQ(stored->secrets[2].hash, access::hash_secret(first));
 
-  // After the grace, rotating drops the first one too.
+  // Rotating after the first one's grace drops it, and the second (ended) one too.
   now_ += 3'600'000;
   r = call("POST", "/keys/" + id + "/rotate", R"({"grace_seconds":0})");
   ASSERT_EQ(r.status, 201) << r.body;
   stored = store_->find_key(id);
-  ASSERT_EQ(stored->secrets.size(), 1u);
+  ASSERT_EQ(stored->secrets.size(), 2u);
   EXPECT_EQ(stored->secrets[0].hash, access::hash_secret(str(parse(r.body).at("secret"))));
+  EXPECT_EQ(stored->secrets[1].hash, access::hash_secret(third));
+  EXPECT_EQ(stored->secrets[1].valid_until_ms, now_);
 
   expect_error(call("POST", "/keys/" + id + "/rotate", R"({"grace_seconds":2592001})"), 400,
                "grace_seconds", "invalid_value");

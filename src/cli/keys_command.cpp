@@ -183,10 +183,14 @@ std::string secrets_text(const json::value& secrets) {
   std::string out;
   for (const auto& s : secrets.as_array()) {
     std::string one = "…" + text_of(s.at("last4"));
-    if (s.at("valid_until").is_null())
+    const json::value& until = s.at("valid_until");
+    auto until_ms = until.is_string() ? parse_instant(until.as_string()) : std::nullopt;
+    if (until.is_null())
       one += " (current)";
+    else if (until_ms && *until_ms <= now_unix_ms())
+      one += " (ended " + text_of(until) + ")";
     else
-      one += " (valid until " + text_of(s.at("valid_until")) + ")";
+      one += " (valid until " + text_of(until) + ")";
     out += (out.empty() ? "" : ", ") + one;
   }
   return out.empty() ? "-" : out;
@@ -586,14 +590,15 @@ std::optional<int> AccessCommands::run() {
     op = {"POST", "/keys/" + s.id + "/rotate", "", json::serialize(rotate),
           [grace](const json::value& r) {
             print_new_secret(r, "Rotated");
-            // The secret it replaced comes second (rotated-out ones still in their grace follow).
+            // The secret it replaced comes second (older ones still in their grace follow).
             const auto& secrets = r.at("key").at("secrets").as_array();
-            if (grace > 0 && secrets.size() > 1)
-              std::cout << "The previous secret …" << text_of(secrets[1].at("last4"))
-                        << " keeps working until " << text_of(secrets[1].at("valid_until"))
+            if (secrets.size() < 2) return;
+            std::cout << "The previous secret …" << text_of(secrets[1].at("last4"));
+            if (grace > 0)
+              std::cout << " keeps working until " << text_of(secrets[1].at("valid_until"))
                         << ".\n";
             else
-              std::cout << "The previous secret no longer works.\n";
+              std::cout << " no longer works.\n";
           }};
   } else if (*s.team_create) {
     body.emplace("id", s.id);

@@ -157,8 +157,12 @@ test('keys update, rotate, revoke; teams; and the audit log lists it all in orde
 
   const human = s.ok('keys', 'rotate', key.id);
   assert.match(human, /will not be shown again/);
-  assert.match(human, new RegExp(`previous secret no longer works`));
-  assert.equal(s.json('keys', 'show', key.id).secrets.length, 2, 'the first one is in its grace');
+  assert.match(human, new RegExp(`previous secret …${rotated.secret.slice(-4)} no longer works`));
+  // The new one, the one just replaced (ended now), and the first one, still in its grace.
+  assert.deepEqual(s.json('keys', 'show', key.id).secrets.slice(1).map((x) => x.last4),
+    [rotated.secret.slice(-4), first.slice(-4)]);
+  assert.match(s.ok('keys', 'show', key.id),
+    new RegExp(`^secrets:.*\\(current\\), …${rotated.secret.slice(-4)} \\(ended .*\\), …${first.slice(-4)} \\(valid until`, 'm'));
   for (const sec of [first, rotated.secret]) assert.ok(!s.dbText().includes(sec));
 
   assert.match(s.ok('keys', 'revoke', key.id), /is revoked/);
