@@ -38,6 +38,7 @@ struct WindowState {
   bool operator==(const WindowState&) const = default;
 };
 
+// Safe to call from several threads (calls run one at a time), but every call blocks.
 class Store {
  public:
   virtual ~Store() = default;
@@ -60,13 +61,15 @@ class Store {
   virtual std::int64_t put_key(const access::Key& key, const access::AuditEntry& audit) = 0;
   virtual std::int64_t put_team(const access::Team& team, const access::AuditEntry& audit) = 0;
   // Deletes a team (keys naming it keep the name and are refused until it exists again).
-  // False when there was none.
+  // False when there was none; then nothing is written, `audit` included.
   virtual bool delete_team(const std::string& id, const access::AuditEntry& audit) = 0;
 
   // Audit entries with id > after_id, oldest first, at most `limit`.
   virtual std::vector<access::AuditEntry> audit(std::int64_t after_id, std::size_t limit) = 0;
 
-  // Rate-limit windows, so a restart does not refill them.
+  // Rate-limit windows, so a restart does not refill them. Saving replaces the saved window of
+  // each (subject, kind) given and leaves the others, except those that had closed before the
+  // earliest given window began (they are dropped). Does not move change_version().
   virtual void save_windows(const std::vector<WindowState>& windows) = 0;
   virtual std::vector<WindowState> load_windows(std::int64_t now_ms) = 0;  // still open at now
 };

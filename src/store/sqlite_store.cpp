@@ -1,0 +1,243 @@
+// The store on SQLite: one file, shared by the gateway and the CLI (separate processes), so
+// WAL (readers never wait for the writer) and a busy timeout (a writer waits for another
+// instead of failing at once).
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <string>
+
+#include "store/sql_store.hpp"
+
+namespace tollbooth::store_detail {
+namespace {
+
+// How long a write waits for another process's write before failing with "database is locked".
+// Writes are small and rare (admin actions, the limiter's windows), so seconds are plenty.
+constexpr int kBusyTimeoutMs = 5000;
+
+// The schema. STRICT tables: a value of the wrong type is an error instead of being stored as
+// whatever it is. models/regions: JSON arrays of strings (sql_store.cpp).
+constexpr std::array<Migration, 1> kMigrations{{
+    {1, R"sql(
+CREATE TABLE change_counter (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  version INTEGER NOT NULL
+) STRICT;
+INSERT INTO change_counter (id, version) VALUES (1, 0);
+
+CREATE TABLE teams (
+  id TEXT PRIMARY KEY,
+  scopes INTEGER NOT NULL,
+  models TEXT NOT NULL,
+  regions TEXT NOT NULL,
+  rpm INTEGER NOT NULL,
+  tpm INTEGER NOT NULL,
+  max_parallel INTEGER NOT NULL,
+  metadata TEXT NOT NULL,
+  created_ms INTEGER NOT NULL,
+  updated_ms INTEGER NOT NULL,
+  from_config INTEGER NOT NULL CHECK (from_config IN (0, 1))
+) STRICT;
+
+-- team names a team without a foreign key: a key outlives its team's deletion (it is refused
+-- until the team exists again).
+CREATE TABLE keys (
+  id TEXT PRIMARY KEY,
+  alias TEXT NOT NULL,
+  team TEXT NOT NULL,
+  scopes INTEGER NOT NULL,
+  models TEXT NOT NULL,
+  regions TEXT NOT NULL,
+  rpm INTEGER NOT NULL,
+  tpm INTEGER NOT NULL,
+  max_parallel INTEGER NOT NULL,
+  expires_ms INTEGER NOT NULL,
+  metadata TEXT NOT NULL,
+  created_ms INTEGER NOT NULL,
+  updated_ms INTEGER NOT NULL,
+  revoked_ms INTEGER NOT NULL,
+  from_config INTEGER NOT NULL CHECK (from_config IN (0, 1))
+) STRICT;
+
+-- hash is UNIQUE across all keys: a secret identifies exactly one key. ord keeps the key's
+-- order of secrets (the current one first).
+CREATE TABLE key_secrets (
+  key_id TEXT NOT NULL REFERENCES keys (id) ON DELETE CASCADE,
+  ord INTEGER NOT NULL,
+  hash TEXT NOT NULL UNIQUE,
+  last4 TEXT NOT NULL,
+  created_ms INTEGER NOT NULL,
+  valid_until_ms INTEGER NOT NULL,
+  PRIMARY KEY (key_id, ord)
+) STRICT;
+
+-- AUTOINCREMENT: an id is never handed out twice, even after the newest rows are deleted.
+CREATE TABLE audit (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  at_ms INTEGER NOT NULL,
+  actor TEXT NOT NULL,
+  action TEXT NOT NULL,
+  target TEXT NOT NULL,
+  before_json TEXT NOT NULL,
+  after_json TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE limit_windows (
+  subject TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  start_ms INTEGER NOT NULL,
+  used INTEGER NOT NULL,
+  PRIMARY KEY (subject, kind)
+) STRICT;
+)sql"},
+}};
+
+class SqliteRow final : public SqlRow {
+ public:
+  explicit SqliteRow(sqlite3_stmt* stmt) : stmt_(stmt) {}
+  std::string text(int column) const override {
+    const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, column));
+    return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column)))
+             : std::string();
+  }
+  std::int64_t int64(int column) const override { return sqlite3_column_int64(stmt_, column); }
+  bool boolean(int column) const override { return sqlite3_column_int64(stmt_, column) != 0; }
+
+ private:
+  sqlite3_stmt* stmt_;
+};
+
+class SqliteDb final : public SqlDb {
+ public:
+  explicit SqliteDb(const std::string& path) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    const fs::path abs = fs::absolute(path, ec);
+    describe_ = "sqlite:" + (ec ? path : abs.lexically_normal().string());
+    if (path.empty()) throw StoreError("sqlite: no file named");
+    // "Created on first use" includes its directory (/var/lib/tollbooth/).
+    const fs::path dir = fs::path(path).parent_path();
+    if (!dir.empty() && !fs::exists(dir, ec)) {
+      fs::create_directories(dir, ec);
+      if (ec) fail_open("cannot create its directory: " + ec.message());
+    }
+    // The file holds key hashes and the audit log: readable by its owner only. SQLite gives
+    // the -wal and -shm files the database file's permissions.
+    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) fail_open(std::strerror(errno));
+    ::close(fd);
+    if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr) !=
+        SQLITE_OK) {
+      std::string why = db_ ? sqlite3_errmsg(db_) : "out of memory";
+      sqlite3_close(db_);
+      db_ = nullptr;
+      fail_open(why);
+    }
+    try {
+      sqlite3_busy_timeout(db_, kBusyTimeoutMs);
+      exec_script("PRAGMA foreign_keys = ON");
+      // WAL stays set in the file; asking again is cheap. A file system without shared memory
+      // keeps the old journal mode, which is slower but still correct.
+      exec_script("PRAGMA journal_mode = WAL");
+    } catch (const DbError& e) {
+      sqlite3_close(db_);
+      db_ = nullptr;
+      fail_open(e.what());
+    }
+  }
+
+  ~SqliteDb() override { sqlite3_close(db_); }
+
+  std::string describe() const override { return describe_; }
+  std::span<const Migration> migrations() const override { return kMigrations; }
+
+  void query(std::string_view sql, std::span<const SqlParam> params,
+             const std::function<void(const SqlRow&)>& on_row) override {
+    sqlite3_stmt* stmt = nullptr;
+    if (sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr) !=
+        SQLITE_OK) {
+      fail();
+    }
+    struct Finalize {
+      sqlite3_stmt* s;
+      ~Finalize() { sqlite3_finalize(s); }
+    } finalize{stmt};
+    bind(stmt, params);
+    SqliteRow row(stmt);
+    for (;;) {
+      int rc = sqlite3_step(stmt);
+      if (rc == SQLITE_DONE) return;
+      if (rc != SQLITE_ROW) fail();
+      if (on_row) on_row(row);
+    }
+  }
+
+  void exec_script(const char* sql) override {
+    if (sqlite3_exec(db_, sql, nullptr, nullptr, nullptr) != SQLITE_OK) fail();
+  }
+
+  void begin(bool write) override { exec_script(write ? "BEGIN IMMEDIATE" : "BEGIN"); }
+
+  void commit() override {
+    if (sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) == SQLITE_OK) return;
+    std::string why = sqlite3_errmsg(db_);
+    // A COMMIT that failed (busy) leaves the transaction open; the next call must not find it.
+    rollback();
+    throw DbError(why);
+  }
+
+  void rollback() noexcept override {
+    if (!sqlite3_get_autocommit(db_)) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+  }
+
+ private:
+  // Statements are written with $1, $2, ... (sql_db.hpp). SQLite reads "$1" as a parameter
+  // named "$1", so each is bound by that name: the order it appears in does not matter.
+  void bind(sqlite3_stmt* stmt, std::span<const SqlParam> params) {
+    if (sqlite3_bind_parameter_count(stmt) != static_cast<int>(params.size())) {
+      throw DbError("a statement was given " + std::to_string(params.size()) + " parameters for " +
+                    std::to_string(sqlite3_bind_parameter_count(stmt)));
+    }
+    for (std::size_t i = 0; i < params.size(); ++i) {
+      const std::string name = "$" + std::to_string(i + 1);
+      const int at = sqlite3_bind_parameter_index(stmt, name.c_str());
+      if (at == 0) throw DbError("a statement has no parameter " + name);
+      int rc = std::visit(
+          [&](const auto& v) {
+            using T = std::decay_t<decltype(v)>;
+            if constexpr (std::is_same_v<T, std::string_view>) {
+              // An empty view may have no data pointer, which SQLite would bind as NULL.
+              return sqlite3_bind_text64(stmt, at, v.data() ? v.data() : "", v.size(),
+                                         SQLITE_TRANSIENT, SQLITE_UTF8);
+            } else {
+              return sqlite3_bind_int64(stmt, at, static_cast<sqlite3_int64>(v));
+            }
+          },
+          params[i]);
+      if (rc != SQLITE_OK) fail();
+    }
+  }
+
+  [[noreturn]] void fail() { throw DbError(sqlite3_errmsg(db_)); }
+
+  // Before the store exists there is no SqlStore to name it, so this names it itself.
+  [[noreturn]] void fail_open(const std::string& why) {
+    throw StoreError(describe_ + ": cannot open: " + why);
+  }
+
+  sqlite3* db_ = nullptr;
+  std::string describe_;
+};
+
+}  // namespace
+
+std::unique_ptr<SqlDb> open_sqlite_db(const std::string& path) {
+  return std::make_unique<SqliteDb>(path);
+}
+
+}  // namespace tollbooth::store_detail

@@ -1,0 +1,684 @@
+// One suite for both stores: every typed test runs against SQLite (a new file each time) and
+// against PostgreSQL (a new schema each time) when TOLLBOOTH_TEST_PG_URL names a server
+// (scripts/with-postgres starts one; scripts/test runs the unit tests under it). Without it the
+// PostgreSQL half is skipped with a message saying so.
+#include "store/store.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <libpq-fe.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <string>
+#include <thread>
+
+#include "store/sql_store.hpp"
+
+namespace tollbooth {
+namespace {
+
+using access::AuditEntry;
+using access::Key;
+using access::KeySecret;
+using access::Scope;
+using access::scope_bit;
+using access::Team;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+namespace fs = std::filesystem;
+
+// Designated initialisers would leave the other member out, which -Wextra reports.
+StoreConfig sqlite_config(const std::string& path) {
+  StoreConfig c;
+  c.sqlite_path = path;
+  return c;
+}
+StoreConfig postgres_config(const std::string& url) {
+  StoreConfig c;
+  c.postgres_url = url;
+  return c;
+}
+
+fs::path make_temp_dir() {
+  std::string tmpl = (fs::temp_directory_path() / "tollbooth-store-test.XXXXXX").string();
+  if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
+  return tmpl;
+}
+
+// --- backends ----------------------------------------------------------------------------------
+
+class SqliteBackend {
+ public:
+  static constexpr const char* kName = "Sqlite";
+  static std::string skip_reason() { return {}; }
+
+  void set_up() {
+    dir_ = make_temp_dir();
+    path_ = dir_ / "new" / "store.db";  // a directory that does not exist yet
+  }
+  void tear_down() {
+    std::error_code ec;
+    if (!dir_.empty()) fs::remove_all(dir_, ec);
+  }
+  StoreConfig config() const { return sqlite_config(path_.string()); }
+  const fs::path& path() const { return path_; }
+
+  // Runs SQL beside the store, as another program would.
+  void exec(const std::string& sql) {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+    char* err = nullptr;
+    int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err);
+    std::string why = err ? err : "";
+    sqlite3_free(err);
+    sqlite3_close(db);
+    ASSERT_EQ(rc, SQLITE_OK) << why;
+  }
+
+ private:
+  fs::path dir_;
+  fs::path path_;
+};
+
+// Each test gets its own schema on the server (search_path set through the URL's options), so
+// tests running at once never see each other's rows, and dropping it leaves nothing behind.
+class PostgresBackend {
+  // DROP SCHEMA ... CASCADE and friends send notices, which libpq prints to stderr.
+  static void quiet(PGconn* c) {
+    PQsetNoticeProcessor(
+        c, [](void*, const char*) {}, nullptr);
+  }
+
+ public:
+  static constexpr const char* kName = "Postgres";
+  static std::string skip_reason() {
+    const char* url = std::getenv("TOLLBOOTH_TEST_PG_URL");
+    if (url && *url) return {};
+    return "TOLLBOOTH_TEST_PG_URL is not set: the PostgreSQL store is not tested. Run under "
+           "scripts/with-postgres (scripts/test and make test do).";
+  }
+
+  void set_up() {
+    base_ = std::getenv("TOLLBOOTH_TEST_PG_URL");
+    static std::atomic<int> counter{0};
+    std::random_device rd;
+    schema_ = "tbtest_" + std::to_string(::getpid()) + "_" + std::to_string(counter++) + "_" +
+              std::to_string(rd() % 1000000);
+    admin_ = PQconnectdb(base_.c_str());
+    ASSERT_EQ(PQstatus(admin_), CONNECTION_OK) << PQerrorMessage(admin_);
+    quiet(admin_);
+    admin_exec("CREATE SCHEMA " + schema_);
+    const bool is_url = base_.find("://") != std::string::npos;
+    if (is_url) {
+      url_ = base_ + (base_.find('?') == std::string::npos ? "?" : "&") +
+             "options=-csearch_path%3D" + schema_ + "&application_name=" + schema_;
+    } else {
+      url_ = base_ + " options='-csearch_path=" + schema_ + "' application_name=" + schema_;
+    }
+  }
+  void tear_down() {
+    if (admin_) {
+      if (!schema_.empty()) admin_exec("DROP SCHEMA IF EXISTS " + schema_ + " CASCADE");
+      PQfinish(admin_);
+      admin_ = nullptr;
+    }
+  }
+  StoreConfig config() const { return postgres_config(url_); }
+  const std::string& schema() const { return schema_; }
+
+  void exec(const std::string& sql) {
+    PGconn* c = PQconnectdb(url_.c_str());
+    quiet(c);
+    PGresult* r = PQexec(c, sql.c_str());
+    std::string why = PQresultErrorMessage(r);
+    ExecStatusType st = PQresultStatus(r);
+    PQclear(r);
+    PQfinish(c);
+    ASSERT_TRUE(st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) << why;
+  }
+
+  // Ends every server connection this test's stores hold (they all carry its application_name),
+  // as a server restart or a network cut would; waits until they are gone.
+  void kill_connections() {
+    const char* params[] = {schema_.c_str()};
+    PGresult* r = PQexecParams(admin_,
+                               "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity "
+                               "WHERE application_name = $1",
+                               1, nullptr, params, nullptr, nullptr, 0);
+    ASSERT_EQ(PQresultStatus(r), PGRES_TUPLES_OK) << PQresultErrorMessage(r);
+    ASSERT_GE(PQntuples(r), 1);
+    PQclear(r);
+  }
+
+ private:
+  void admin_exec(const std::string& sql) {
+    PGresult* r = PQexec(admin_, sql.c_str());
+    EXPECT_EQ(PQresultStatus(r), PGRES_COMMAND_OK) << PQresultErrorMessage(r);
+    PQclear(r);
+  }
+
+  std::string base_;
+  std::string url_;
+  std::string schema_;
+  PGconn* admin_ = nullptr;
+};
+
+// --- records -----------------------------------------------------------------------------------
+
+std::string hash_of(char c) {
+  return std::string(64, c);
+}
+
+// Every field set to something other than its default.
+Key full_key(const std::string& id, char h1 = 'a', char h2 = 'b') {
+  Key k;
+  k.id = id;
+  k.alias = "billing \"prod\" \xE2\x9C\x93";  // quotes and UTF-8 survive
+  k.team = "team-a";
+  k.scopes = scope_bit(Scope::chat) | scope_bit(Scope::routing_explain) | scope_bit(Scope::admin);
+  k.models = {"gpt-4o*", "claude-3.5 \"sonnet\""};
+  k.regions = {"us-*", "eu-west-1"};
+  k.limits = {60, 100'000, 4};
+  k.expires_ms = 1'900'000'000'123;
+  k.metadata = R"({"owner":"ana","cost_center":42})";
+  k.created_ms = 1'700'000'000'001;
+  k.updated_ms = 1'700'000'000'002;
+  k.revoked_ms = 1'700'000'000'003;
+  k.secrets = {
+      KeySecret{hash_of(h1), "wxyz", 1'700'000'000'010, 0},
+      KeySecret{hash_of(h2), "abcd", 1'600'000'000'000, 1'700'000'100'000},
+  };
+  k.from_config = true;
+  return k;
+}
+
+Team full_team(const std::string& id) {
+  Team t;
+  t.id = id;
+  t.scopes = scope_bit(Scope::chat) | scope_bit(Scope::embeddings);
+  t.models = {"gpt-4o-mini"};
+  t.regions = {"eu-*"};
+  t.limits = {600, 2'000'000, 32};
+  t.metadata = R"({"lead":"bo"})";
+  t.created_ms = 1'700'000'000'100;
+  t.updated_ms = 1'700'000'000'200;
+  t.from_config = true;
+  return t;
+}
+
+AuditEntry entry(const std::string& action, const std::string& target, std::int64_t at = 1000) {
+  return AuditEntry{0, at, "cli:ana", action, target, "", R"({"id":")" + target + R"("})"};
+}
+
+// --- the typed suite ---------------------------------------------------------------------------
+
+template <class Backend>
+class StoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (std::string why = Backend::skip_reason(); !why.empty()) GTEST_SKIP() << why;
+    backend.set_up();
+    ready = true;
+    store = open_store(backend.config());
+  }
+  void TearDown() override {
+    store.reset();
+    if (ready) backend.tear_down();
+  }
+
+  std::unique_ptr<Store> reopen() { return open_store(backend.config()); }
+
+  Backend backend;
+  bool ready = false;
+  std::unique_ptr<Store> store;
+};
+
+struct BackendName {
+  template <class T>
+  static std::string GetName(int) {
+    return T::kName;
+  }
+};
+using Backends = ::testing::Types<SqliteBackend, PostgresBackend>;
+TYPED_TEST_SUITE(StoreTest, Backends, BackendName);
+
+TYPED_TEST(StoreTest, KeyRoundTripsEveryField) {
+  Key key = full_key("key_00000000000000a1");
+  Key bare;  // defaults: empty lists, no secrets, empty alias and team
+  bare.id = "key_00000000000000b2";
+  bare.metadata = "{}";
+  this->store->put_key(key, entry("key.create", "key:" + key.id));
+  this->store->put_key(bare, entry("key.create", "key:" + bare.id));
+
+  EXPECT_EQ(this->store->find_key(key.id), key);
+  EXPECT_EQ(this->store->find_key(bare.id), bare);
+  EXPECT_EQ(this->store->load_keys(), (std::vector<Key>{key, bare}));
+  // What another process reads.
+  EXPECT_EQ(this->reopen()->load_keys(), (std::vector<Key>{key, bare}));
+}
+
+TYPED_TEST(StoreTest, ScopesKeepEveryBit) {
+  Key key = full_key("key_00000000000000c3");
+  key.scopes = 0xFFFFFFFFu;  // a ScopeSet is 32 bits; none may be lost or turn negative
+  this->store->put_key(key, entry("key.create", "key:x"));
+  EXPECT_EQ(this->store->find_key(key.id)->scopes, 0xFFFFFFFFu);
+}
+
+TYPED_TEST(StoreTest, TeamRoundTripsEveryField) {
+  Team team = full_team("team-a");
+  Team bare;
+  bare.id = "team-b";
+  bare.metadata = "{}";
+  this->store->put_team(team, entry("team.create", "team:team-a"));
+  this->store->put_team(bare, entry("team.create", "team:team-b"));
+  EXPECT_EQ(this->store->find_team("team-a"), team);
+  EXPECT_EQ(this->store->find_team("team-b"), bare);
+  EXPECT_EQ(this->store->load_teams(), (std::vector<Team>{team, bare}));
+  EXPECT_EQ(this->reopen()->load_teams(), (std::vector<Team>{team, bare}));
+}
+
+TYPED_TEST(StoreTest, AuditRoundTripsEveryFieldWithIdsAssigned) {
+  AuditEntry create{999, 1'700'000'000'000,           "admin_key", "key.create", "key:k1",
+                    "",  R"({"alias":"caf\u00e9 ☕"})"};
+  AuditEntry update{0,        1'700'000'000'500,  "key:key_1",       "key.update",
+                    "key:k1", R"({"alias":"a"})", R"({"alias":"b"})"};
+  const std::int64_t id1 = this->store->put_key(full_key("k1"), create);
+  const std::int64_t id2 = this->store->put_team(full_team("t1"), update);
+  EXPECT_GT(id1, 0);
+  EXPECT_GT(id2, id1);
+  create.id = id1;  // the store assigns ids; the one passed in is ignored
+  update.id = id2;
+  EXPECT_EQ(this->store->audit(0, 10), (std::vector<AuditEntry>{create, update}));
+}
+
+TYPED_TEST(StoreTest, PutReplacesTheRecordAndItsSecrets) {
+  Key key = full_key("key_1", 'a', 'b');
+  this->store->put_key(key, entry("key.create", "key:key_1"));
+  Key changed = key;
+  changed.alias = "renamed";
+  changed.models.clear();
+  changed.limits = {1, 2, 3};
+  changed.revoked_ms = 0;
+  changed.from_config = false;
+  changed.secrets = {KeySecret{hash_of('c'), "cccc", 5, 0}};
+  this->store->put_key(changed, entry("key.rotate", "key:key_1"));
+  EXPECT_EQ(this->store->find_key("key_1"), changed);
+  EXPECT_EQ(this->store->load_keys().size(), 1u);
+
+  // The replaced secrets are gone from the store, not just from the record: another key may
+  // now hold them.
+  Key other = full_key("key_2", 'a', 'b');
+  EXPECT_NO_THROW(this->store->put_key(other, entry("key.create", "key:key_2")));
+
+  Team team = full_team("t");
+  this->store->put_team(team, entry("team.create", "team:t"));
+  team.limits.rpm = 7;
+  team.regions = {};
+  this->store->put_team(team, entry("team.update", "team:t"));
+  EXPECT_EQ(this->store->find_team("t"), team);
+  EXPECT_EQ(this->store->load_teams().size(), 1u);
+}
+
+TYPED_TEST(StoreTest, ChangeVersionGrowsWithEveryWriteAndOtherStoresSeeIt) {
+  // A second Store on the same database stands for another process (the CLI beside the
+  // gateway): this number is how the gateway learns that its snapshot is stale.
+  auto other = this->reopen();
+  std::int64_t v = this->store->change_version();
+  EXPECT_EQ(other->change_version(), v);
+
+  auto grew = [&](const char* what) {
+    std::int64_t now = other->change_version();
+    EXPECT_GT(now, v) << what;
+    EXPECT_EQ(this->store->change_version(), now) << what;
+    v = now;
+  };
+  this->store->put_key(full_key("k"), entry("key.create", "key:k"));
+  grew("put_key");
+  this->store->put_key(full_key("k"), entry("key.update", "key:k"));
+  grew("put_key again");
+  other->put_team(full_team("t"), entry("team.create", "team:t"));
+  grew("put_team from the other store");
+  EXPECT_TRUE(this->store->delete_team("t", entry("team.delete", "team:t")));
+  grew("delete_team");
+
+  // Reads change nothing.
+  this->store->load_keys();
+  this->store->audit(0, 100);
+  EXPECT_EQ(other->change_version(), v);
+}
+
+TYPED_TEST(StoreTest, FindingWhatIsNotThereIsNullopt) {
+  EXPECT_EQ(this->store->find_key("key_missing"), std::nullopt);
+  EXPECT_EQ(this->store->find_team("missing"), std::nullopt);
+  EXPECT_TRUE(this->store->load_keys().empty());
+  EXPECT_TRUE(this->store->load_teams().empty());
+  EXPECT_TRUE(this->store->audit(0, 10).empty());
+}
+
+TYPED_TEST(StoreTest, DeleteTeamKeepsKeysNamingItAndIsFalseWhenThereIsNone) {
+  this->store->put_team(full_team("team-a"), entry("team.create", "team:team-a"));
+  Key key = full_key("key_1");  // team "team-a"
+  this->store->put_key(key, entry("key.create", "key:key_1"));
+  const std::int64_t entries = static_cast<std::int64_t>(this->store->audit(0, 100).size());
+
+  EXPECT_TRUE(this->store->delete_team("team-a", entry("team.delete", "team:team-a")));
+  EXPECT_EQ(this->store->find_team("team-a"), std::nullopt);
+  EXPECT_EQ(this->store->find_key("key_1"), key) << "the key keeps the team's name";
+  auto log = this->store->audit(0, 100);
+  ASSERT_EQ(static_cast<std::int64_t>(log.size()), entries + 1);
+  EXPECT_EQ(log.back().action, "team.delete");
+
+  const std::int64_t v = this->store->change_version();
+  EXPECT_FALSE(this->store->delete_team("team-a", entry("team.delete", "team:team-a")));
+  EXPECT_EQ(this->store->audit(0, 100).size(), log.size()) << "nothing happened, nothing logged";
+  EXPECT_EQ(this->store->change_version(), v);
+}
+
+TYPED_TEST(StoreTest, AuditPagesByAfterIdAndLimit) {
+  std::vector<std::int64_t> ids;
+  for (int i = 0; i < 5; ++i) {
+    ids.push_back(this->store->put_team(full_team("t" + std::to_string(i)),
+                                        entry("team.create", "team:t" + std::to_string(i), i)));
+  }
+  auto page = [&](std::int64_t after, std::size_t limit) {
+    std::vector<std::int64_t> got;
+    for (const auto& e : this->store->audit(after, limit)) got.push_back(e.id);
+    return got;
+  };
+  EXPECT_EQ(page(0, 2), (std::vector<std::int64_t>{ids[0], ids[1]}));
+  EXPECT_EQ(page(ids[1], 2), (std::vector<std::int64_t>{ids[2], ids[3]}));
+  EXPECT_EQ(page(ids[3], 2), (std::vector<std::int64_t>{ids[4]}));
+  EXPECT_EQ(page(ids[4], 2), (std::vector<std::int64_t>{}));
+  EXPECT_EQ(page(0, 0), (std::vector<std::int64_t>{}));
+  EXPECT_EQ(page(0, static_cast<std::size_t>(-1)), ids) << "a huge limit is no limit";
+  EXPECT_EQ(this->store->audit(ids[2], 1).front().target, "team:t3");
+}
+
+TYPED_TEST(StoreTest, AFailedPutKeepsNothingOfItNorItsAuditEntry) {
+  Key first = full_key("key_1", 'a', 'b');
+  this->store->put_key(first, entry("key.create", "key:key_1"));
+  Key existing = full_key("key_2", 'c', 'd');
+  this->store->put_key(existing, entry("key.create", "key:key_2"));
+  const auto log = this->store->audit(0, 100);
+  const std::int64_t v = this->store->change_version();
+
+  // A new key whose second secret is key_1's: the UNIQUE hash refuses it after the key's row
+  // and first secret were written. All of it must go, the audit entry never written.
+  Key clash = full_key("key_3", 'e', 'a');
+  try {
+    this->store->put_key(clash, entry("key.create", "key:key_3"));
+    ADD_FAILURE() << "a secret of another key was accepted";
+  } catch (const StoreError& e) {
+    EXPECT_THAT(e.what(), HasSubstr(this->store->describe()));
+    EXPECT_THAT(e.what(), HasSubstr("put_key"));
+  }
+  EXPECT_EQ(this->store->find_key("key_3"), std::nullopt);
+
+  // An existing key replaced by a clashing one stays as it was, secrets included.
+  Key worse = existing;
+  worse.alias = "changed";
+  worse.secrets.push_back(KeySecret{hash_of('b'), "bbbb", 1, 0});
+  EXPECT_THROW(this->store->put_key(worse, entry("key.update", "key:key_2")), StoreError);
+  EXPECT_EQ(this->store->find_key("key_2"), existing);
+
+  EXPECT_EQ(this->store->audit(0, 100), log);
+  EXPECT_EQ(this->store->change_version(), v);
+  EXPECT_EQ(this->store->load_keys(), (std::vector<Key>{first, existing}));
+
+  // And the store carries on.
+  Key fine = full_key("key_4", 'f', 'g');
+  EXPECT_GT(this->store->put_key(fine, entry("key.create", "key:key_4")), log.back().id);
+}
+
+TYPED_TEST(StoreTest, WindowsLoadOnlyWhileOpenAndSavingAgainReplaces) {
+  const std::int64_t now = 1'700'000'000'000;
+  WindowState open_rpm{"key:k1", "rpm", now - 30'000, 12};
+  WindowState open_tpm{"key:k1", "tpm", now - 59'999, 4000};  // open for one more millisecond
+  WindowState closed{"team:t", "rpm", now - 60'000, 99};      // [now - 60 s, now): over at now
+  this->store->save_windows({open_rpm, open_tpm, closed});
+  EXPECT_EQ(this->store->load_windows(now), (std::vector<WindowState>{open_rpm, open_tpm}));
+  EXPECT_EQ(this->store->load_windows(now - 1),
+            (std::vector<WindowState>{open_rpm, open_tpm, closed}));
+
+  // Saving a subject's window again replaces it, and leaves the others alone.
+  open_rpm.used = 13;
+  this->store->save_windows({open_rpm});
+  EXPECT_EQ(this->reopen()->load_windows(now), (std::vector<WindowState>{open_rpm, open_tpm}));
+
+  // A later save drops what had closed by then, so windows of keys gone do not pile up.
+  WindowState next{"key:k1", "rpm", now + 30'000, 1};
+  this->store->save_windows({next});
+  EXPECT_EQ(this->store->load_windows(now + 30'000), (std::vector<WindowState>{next}));
+  EXPECT_EQ(this->store->load_windows(0), (std::vector<WindowState>{next}));
+
+  this->store->save_windows({});  // nothing to save is fine
+  // Windows are neither keys nor teams: snapshots need not reload for them.
+  const std::int64_t v = this->store->change_version();
+  this->store->save_windows({open_rpm});
+  EXPECT_EQ(this->store->change_version(), v);
+}
+
+TYPED_TEST(StoreTest, OpeningAgainMigratesNothingAndKeepsTheData) {
+  this->store->put_team(full_team("t"), entry("team.create", "team:t"));
+  this->store.reset();
+  auto again = this->reopen();
+  auto third = this->reopen();  // and at the same time as another
+  EXPECT_EQ(again->find_team("t"), full_team("t"));
+  EXPECT_EQ(third->audit(0, 10).size(), 1u);
+}
+
+TYPED_TEST(StoreTest, ADatabaseFromANewerVersionIsRefused) {
+  const std::string name = this->store->describe();
+  this->store.reset();
+  this->backend.exec("INSERT INTO schema_migrations (version, applied_ms) VALUES (1000, 0)");
+  try {
+    this->reopen();
+    FAIL() << "a database with schema version 1000 was opened";
+  } catch (const StoreError& e) {
+    EXPECT_THAT(e.what(), HasSubstr(name));
+    EXPECT_THAT(e.what(), HasSubstr("schema is version 1000, newer than this tollbooth knows"));
+  }
+}
+
+TYPED_TEST(StoreTest, WritersInSeveralStoresAtOnceAllLandInOrder) {
+  // Stores in threads stand for processes: SQLite makes them wait their turn (busy_timeout),
+  // PostgreSQL queues them on the change counter's row.
+  constexpr int kWriters = 4;
+  constexpr int kWrites = 10;
+  const std::int64_t v = this->store->change_version();
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int w = 0; w < kWriters; ++w) {
+    threads.emplace_back([&, w] {
+      try {
+        auto mine = this->reopen();
+        for (int i = 0; i < kWrites; ++i) {
+          const std::string id = "k" + std::to_string(w) + "_" + std::to_string(i);
+          Key key = full_key(id);
+          key.secrets[0].hash = id + "-current";  // hashes are unique across keys
+          key.secrets[1].hash = id + "-previous";
+          mine->put_key(key, entry("key.create", "key:" + id));
+        }
+      } catch (const std::exception& e) {
+        ADD_FAILURE() << e.what();
+        ++failures;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  ASSERT_EQ(failures, 0);
+  EXPECT_EQ(this->store->change_version(), v + kWriters * kWrites);
+  EXPECT_EQ(this->store->load_keys().size(), std::size_t{kWriters * kWrites});
+  auto log = this->store->audit(0, 1000);
+  ASSERT_EQ(log.size(), std::size_t{kWriters * kWrites});
+  for (std::size_t i = 1; i < log.size(); ++i) EXPECT_LT(log[i - 1].id, log[i].id);
+}
+
+// Several processes starting on a new database at once (the gateway and a CLI command, or
+// several gateways): each migration step is applied once and every one of them opens it.
+template <class Open>
+void open_at_once(Open open) {
+  constexpr int kOpeners = 4;
+  std::vector<std::thread> threads;
+  std::atomic<int> opened{0};
+  for (int i = 0; i < kOpeners; ++i) {
+    threads.emplace_back([&] {
+      try {
+        auto store = open();
+        store->change_version();
+        ++opened;
+      } catch (const std::exception& e) {
+        ADD_FAILURE() << e.what();
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(opened, kOpeners);
+}
+
+// --- SQLite only -------------------------------------------------------------------------------
+
+class SqliteStore : public ::testing::Test {
+ protected:
+  void SetUp() override { backend.set_up(); }
+  void TearDown() override { backend.tear_down(); }
+  SqliteBackend backend;
+};
+
+TEST_F(SqliteStore, CreatesTheFileAndItsDirectoryReadableByItsOwnerOnly) {
+  ASSERT_FALSE(fs::exists(backend.path().parent_path()));
+  auto store = open_store(backend.config());
+  ASSERT_TRUE(fs::exists(backend.path()));
+  struct stat st {};
+  ASSERT_EQ(::stat(backend.path().c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  EXPECT_EQ(store->describe(), "sqlite:" + backend.path().string());
+}
+
+TEST_F(SqliteStore, SeveralOpeningANewFileAtOnceAllSucceed) {
+  open_at_once([&] { return open_store(backend.config()); });
+  auto store = open_store(backend.config());
+  EXPECT_EQ(store->change_version(), 0);
+}
+
+TEST_F(SqliteStore, UsesWriteAheadLogging) {
+  auto store = open_store(backend.config());
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(backend.path().c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &stmt, nullptr), SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
+  EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0)), "wal");
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+}
+
+TEST_F(SqliteStore, AFileThatIsNotADatabaseIsAClearError) {
+  fs::create_directories(backend.path().parent_path());
+  { std::ofstream(backend.path()) << "not a database, just some text that is long enough\n"; }
+  try {
+    open_store(backend.config());
+    FAIL() << "opened a text file as a store";
+  } catch (const StoreError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("sqlite:" + backend.path().string()));
+    EXPECT_THAT(e.what(), HasSubstr("not a database"));
+  }
+}
+
+// --- PostgreSQL only ---------------------------------------------------------------------------
+
+TEST(PostgresStore, DescribeNamesHostPortAndDatabaseButNeverThePassword) {
+  using store_detail::describe_postgres_url;
+  EXPECT_EQ(describe_postgres_url("postgresql://gw:s3cr3t-pw@db.internal:6543/tollbooth"),
+            "postgres:db.internal:6543/tollbooth");
+  EXPECT_EQ(describe_postgres_url("postgres://gw:s3cr3t-pw@db.internal/tb?sslmode=require"),
+            "postgres:db.internal:5432/tb");
+  EXPECT_EQ(describe_postgres_url("host=db.internal port=6000 dbname=tb user=gw password=s3cr3t"),
+            "postgres:db.internal:6000/tb");
+  EXPECT_EQ(describe_postgres_url("postgresql:///tb?password=s3cr3t"),
+            "postgres:localhost:5432/tb");
+  // libpq cannot parse this; its own message would quote the broken part (the password).
+  EXPECT_THAT(describe_postgres_url("postgresql://gw:s3cr%zzet@db/tb"), Not(HasSubstr("s3cr")));
+}
+
+TEST(PostgresStore, ErrorsNeverQuoteThePassword) {
+  // Nothing listens on port 1: connecting fails at once, and the message must still hold no
+  // password, whatever the form of the connection string.
+  for (const std::string url :
+       {"postgresql://gw:s3cr3t-pw@127.0.0.1:1/tollbooth?connect_timeout=2",
+        "host=127.0.0.1 port=1 dbname=tollbooth user=gw password=s3cr3t-pw connect_timeout=2",
+        "postgresql://gw:s3cr%zz3t-pw@127.0.0.1:1/tollbooth"}) {
+    try {
+      open_store(postgres_config(url));
+      ADD_FAILURE() << "connected to port 1";
+    } catch (const StoreError& e) {
+      EXPECT_THAT(e.what(), Not(HasSubstr("s3cr"))) << e.what();
+      EXPECT_THAT(e.what(), HasSubstr("postgres:")) << e.what();
+    }
+  }
+}
+
+class PostgresStoreOnServer : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (std::string why = PostgresBackend::skip_reason(); !why.empty()) GTEST_SKIP() << why;
+    backend.set_up();
+    ready = true;
+  }
+  void TearDown() override {
+    if (ready) backend.tear_down();
+  }
+  PostgresBackend backend;
+  bool ready = false;
+};
+
+TEST_F(PostgresStoreOnServer, DescribeOfAnOpenStoreHasNoPassword) {
+  // The test server trusts every connection, so any password is accepted (and never asked for).
+  std::string url = backend.config().postgres_url;
+  url.replace(url.find("tollbooth@"), 10, "tollbooth:s3cr3t-pw@");
+  auto store = open_store(postgres_config(url));
+  EXPECT_THAT(store->describe(), Not(HasSubstr("s3cr3t")));
+  EXPECT_THAT(store->describe(), HasSubstr("postgres:127.0.0.1:"));
+  EXPECT_THAT(store->describe(), HasSubstr("/tollbooth"));
+}
+
+TEST_F(PostgresStoreOnServer, SeveralOpeningANewDatabaseAtOnceAllSucceed) {
+  open_at_once([&] { return open_store(backend.config()); });
+  auto store = open_store(backend.config());
+  EXPECT_EQ(store->change_version(), 0);
+}
+
+TEST_F(PostgresStoreOnServer, AConnectionLostBetweenCallsIsReconnectedOnce) {
+  auto store = open_store(backend.config());
+  store->put_team(full_team("t"), entry("team.create", "team:t"));
+  backend.kill_connections();
+  EXPECT_EQ(store->find_team("t"), full_team("t")) << "a read after the cut";
+  backend.kill_connections();
+  EXPECT_GT(store->put_key(full_key("k"), entry("key.create", "key:k")), 0)
+      << "a write after the cut";
+  EXPECT_EQ(store->audit(0, 10).size(), 2u) << "the write was applied once";
+}
+
+// --- open_store --------------------------------------------------------------------------------
+
+TEST(OpenStore, NeedsExactlyOneDatabase) {
+  EXPECT_THROW(open_store(StoreConfig{}), StoreError);
+  try {
+    open_store(StoreConfig{.sqlite_path = "/tmp/x.db", .postgres_url = "postgresql://u:pw@h/d"});
+    FAIL() << "both were accepted";
+  } catch (const StoreError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("both"));
+    EXPECT_THAT(e.what(), Not(HasSubstr("pw")));
+  }
+}
+
+}  // namespace
+}  // namespace tollbooth
