@@ -5,12 +5,14 @@
 
 #include <boost/json.hpp>
 
-#include <unistd.h>
 #include <algorithm>
 #include <filesystem>
-#include <map>
+#include <fstream>
+#include <iterator>
 #include <memory>
 #include <string>
+
+#include <stdlib.h>
 
 #include "access/secret.hpp"
 #include "config/config.hpp"
@@ -26,77 +28,22 @@ using ::testing::Not;
 constexpr std::int64_t kNow = 1'800'000'000'000;  // 2027-01-15T08:00:00Z
 constexpr const char* kConfigSecret = "tk-0123456789abcdefghijklmnopqrstuvwxyzABCDEFG";
 
-// TEMPORARY: an in-memory store until the SQLite store lands on main.
-class MemoryStore : public Store {
+// A store whose database is gone: every call fails.
+class BrokenStore : public Store {
  public:
-  std::string describe() const override { return "memory"; }
-  std::int64_t change_version() override { return version_; }
-  std::vector<access::Key> load_keys() override {
-    std::vector<access::Key> out;
-    for (auto& [id, k] : keys_) out.push_back(k);
-    return out;
-  }
-  std::vector<access::Team> load_teams() override {
-    std::vector<access::Team> out;
-    for (auto& [id, t] : teams_) out.push_back(t);
-    return out;
-  }
-  std::optional<access::Key> find_key(const std::string& id) override {
-    auto it = keys_.find(id);
-    if (it == keys_.end()) return std::nullopt;
-    return it->second;
-  }
-  std::optional<access::Team> find_team(const std::string& id) override {
-    auto it = teams_.find(id);
-    if (it == teams_.end()) return std::nullopt;
-    return it->second;
-  }
-  std::int64_t put_key(const access::Key& key, const access::AuditEntry& audit) override {
-    keys_[key.id] = key;
-    ++version_;
-    return append(audit);
-  }
-  std::int64_t put_team(const access::Team& team, const access::AuditEntry& audit) override {
-    teams_[team.id] = team;
-    ++version_;
-    return append(audit);
-  }
-  bool delete_team(const std::string& id, const access::AuditEntry& audit) override {
-    if (!teams_.erase(id)) return false;
-    ++version_;
-    append(audit);
-    return true;
-  }
-  std::vector<access::AuditEntry> audit(std::int64_t after_id, std::size_t limit) override {
-    std::vector<access::AuditEntry> out;
-    for (const auto& e : audit_)
-      if (e.id > after_id && out.size() < limit) out.push_back(e);
-    return out;
-  }
-  void save_windows(const std::vector<WindowState>&) override {}
-  std::vector<WindowState> load_windows(std::int64_t) override { return {}; }
-
- private:
-  std::int64_t append(access::AuditEntry e) {
-    e.id = static_cast<std::int64_t>(audit_.size()) + 1;
-    audit_.push_back(e);
-    return e.id;
-  }
-  std::map<std::string, access::Key> keys_;
-  std::map<std::string, access::Team> teams_;
-  std::vector<access::AuditEntry> audit_;
-  std::int64_t version_ = 0;
-};
-
-// A store whose database is gone.
-class BrokenStore : public MemoryStore {
- public:
-  std::vector<access::Key> load_keys() override {
-    throw StoreError("sqlite:/tmp/x.db: database is locked");
-  }
-  std::optional<access::Key> find_key(const std::string&) override {
-    throw StoreError("sqlite:/tmp/x.db: database is locked");
-  }
+  [[noreturn]] static void fail() { throw StoreError("sqlite:/tmp/x.db: database is locked"); }
+  std::string describe() const override { return "sqlite:/tmp/x.db"; }
+  std::int64_t change_version() override { fail(); }
+  std::vector<access::Key> load_keys() override { fail(); }
+  std::vector<access::Team> load_teams() override { fail(); }
+  std::optional<access::Key> find_key(const std::string&) override { fail(); }
+  std::optional<access::Team> find_team(const std::string&) override { fail(); }
+  std::int64_t put_key(const access::Key&, const access::AuditEntry&) override { fail(); }
+  std::int64_t put_team(const access::Team&, const access::AuditEntry&) override { fail(); }
+  bool delete_team(const std::string&, const access::AuditEntry&) override { fail(); }
+  std::vector<access::AuditEntry> audit(std::int64_t, std::size_t) override { fail(); }
+  void save_windows(const std::vector<WindowState>&) override { fail(); }
+  std::vector<WindowState> load_windows(std::int64_t) override { fail(); }
 };
 
 const char* test_env(const char* name) {
@@ -139,9 +86,20 @@ std::string str(const json::value& v) {
 
 class AdminTest : public ::testing::Test {
  protected:
+  // A real SQLite store in a fresh directory.
   void SetUp() override {
     config_ = test_config();
-    store_ = std::make_unique<MemoryStore>();
+    std::string dir = (std::filesystem::temp_directory_path() / "tollbooth-admin.XXXXXX").string();
+    ASSERT_NE(::mkdtemp(dir.data()), nullptr);
+    dir_ = dir;
+    StoreConfig where;
+    where.sqlite_path = (dir_ / "t.db").string();
+    store_ = open_store(where);
+  }
+  void TearDown() override {
+    store_.reset();
+    std::error_code ec;
+    if (!dir_.empty()) std::filesystem::remove_all(dir_, ec);
   }
 
   Reply call(std::string_view method, std::string_view path, std::string_view body = {},
@@ -171,6 +129,7 @@ class AdminTest : public ::testing::Test {
     return text + call("GET", "/audit").body;
   }
 
+  std::filesystem::path dir_;
   std::shared_ptr<const Config> config_;
   std::unique_ptr<Store> store_;
   std::int64_t now_ = kNow;
@@ -274,6 +233,15 @@ TEST_F(AdminTest, SecretOnlyInCreateReplyAndOnlyItsHashStored) {
     EXPECT_THAT(r.body, Not(HasSubstr(secret)));
     EXPECT_THAT(r.body, Not(HasSubstr(hash)));
   }
+  // Nor is the secret anywhere in the database's files.
+  std::string bytes;
+  for (const auto& entry : std::filesystem::directory_iterator(dir_)) {
+    std::ifstream in(entry.path(), std::ios::binary);
+    bytes += std::string(std::istreambuf_iterator<char>(in), {});
+  }
+  EXPECT_FALSE(bytes.empty());
+  EXPECT_EQ(bytes.find(secret), std::string::npos);
+  EXPECT_EQ(bytes.find(secret.substr(3)), std::string::npos);
 }
 
 TEST_F(AdminTest, Update) {
