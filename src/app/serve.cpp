@@ -6,6 +6,7 @@
 #include <iostream>
 #include <vector>
 
+#include "app/access_service.hpp"
 #include "app/log_writer.hpp"
 #include "config/config.hpp"
 #include "core/clock.hpp"
@@ -28,14 +29,32 @@ int run_serve(std::shared_ptr<const Config> config) {
     spdlog::info("AWS credentials for {}", source);
 
   SystemClock clock;
-  // Declared before the server: it outlives every gateway that writes to it.
+  // Declared before the server: they outlive every gateway that uses them.
+  std::unique_ptr<AccessService> access;
+  try {
+    access = std::make_unique<AccessService>(*config, clock);
+  } catch (const std::exception& e) {
+    std::cerr << "tollbooth: " << e.what() << "\n";
+    return 1;
+  }
+  if (auto where = access->store_description(); !where.empty())
+    spdlog::info("store: {} ({} keys)", where, access->key_count());
+  if (config->auth == AuthMode::none) {
+    spdlog::warn("auth: none: every caller may use every model without a key");
+  } else if (access->key_count() == 0 && config->server.admin_key.empty()) {
+    spdlog::warn(
+        "auth: keys, but there is no key and no server.admin_key: every request will get 401; "
+        "create a key with `tollbooth keys create -c {}`",
+        config->source_file);
+  }
   LogWriter log_writer(STDERR_FILENO);
   const bool access_log = spdlog::should_log(spdlog::level::info);
 
   Server server(config->server, clock);
   try {
     server.listen([&](Worker& w) -> std::unique_ptr<RequestHandler> {
-      return std::make_unique<gateway::Gateway>(w, *routes, access_log ? &log_writer : nullptr);
+      return std::make_unique<gateway::Gateway>(w, *routes, access_log ? &log_writer : nullptr,
+                                                *access);
     });
   } catch (const std::exception& e) {
     std::cerr << "tollbooth: " << e.what() << "\n";
@@ -47,6 +66,7 @@ int run_serve(std::shared_ptr<const Config> config) {
   // when run() returns, and each gateway has handed over what its observers buffered. Then
   // the writer writes it and stops.
   server.run();
+  access->stop();  // queued admin calls finish; the rate-limit windows are saved
   log_writer.stop();
   spdlog::info("stopped");
   return 0;

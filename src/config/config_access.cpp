@@ -5,6 +5,7 @@
 
 #include <set>
 
+#include "access/secret.hpp"
 #include "config/config_sections.hpp"
 #include "core/date.hpp"
 
@@ -19,18 +20,6 @@ bool valid_name(std::string_view name) {
   for (char c : name) {
     bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
               c == '_' || c == '.' || c == '-';
-    if (!ok) return false;
-  }
-  return true;
-}
-
-// The form of a secret the gateway accepts: what `tollbooth keys create` makes ("tk-" and 43
-// base64url characters), or a longer one chosen by whoever writes the file.
-bool valid_secret(std::string_view secret) {
-  if (!secret.starts_with("tk-") || secret.size() < 3 + 32 || secret.size() > 256) return false;
-  for (char c : secret.substr(3)) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '_' || c == '-';
     if (!ok) return false;
   }
   return true;
@@ -108,14 +97,14 @@ void read_store(Reader& r, const Field& f, StoreSettings& store) {
       store.redis_failure = i == 0 ? LimitFailure::fail_closed : LimitFailure::fail_open;
   };
   auto seen = r.read_map(
-      f, {
-             {"sqlite",
-              [&](const Field& v) { r.path(v, store.sqlite_path, "a database file path"); }},
-             {"postgres", [&](const Field& v) { r.secret(v, store.postgres_url); }},
-             {"redis", [&](const Field& v) { r.secret(v, store.redis_url); }},
-             {"refresh", [&](const Field& v) { r.duration(v, store.refresh); }},
-             {"redis_failure", failure},
-         });
+      f,
+      {
+          {"sqlite", [&](const Field& v) { r.path(v, store.sqlite_path, "a database file path"); }},
+          {"postgres", [&](const Field& v) { r.secret(v, store.postgres_url); }},
+          {"redis", [&](const Field& v) { r.secret(v, store.redis_url); }},
+          {"refresh", [&](const Field& v) { r.duration(v, store.refresh); }},
+          {"redis_failure", failure},
+      });
   if (!seen) return;
   if (seen->contains("sqlite") && seen->contains("postgres"))
     r.problem_at_key(seen->at("postgres"),
@@ -172,17 +161,18 @@ void read_keys(Reader& r, const Field& f, Config& config) {
     rules.push_back({"secret", [&](const Field& v) {
                        std::string secret;
                        if (!r.secret(v, secret)) return;
-                       if (!valid_secret(secret)) {
+                       if (!access::looks_like_secret(secret)) {
                          // Never the value: it is a secret.
                          r.problem(v,
                                    "the secret does not have the form of a key: expected tk- "
-                                   "and at least 32 letters, digits, '_' or '-' (make one with "
+                                   "and 43 letters, digits, '_' or '-' (make one with "
                                    "`tollbooth keys secret`)");
                          return;
                        }
                        if (!secrets.insert(secret).second) {
-                         r.problem(v, "the same secret is given to another key; expected one "
-                                      "secret per key");
+                         r.problem(v,
+                                   "the same secret is given to another key; expected one "
+                                   "secret per key");
                          return;
                        }
                        declared.secret = std::move(secret);

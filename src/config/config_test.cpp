@@ -237,11 +237,12 @@ TEST(Config, UnknownKeyListsTheKnownKeys) {
             HasSubstr("(did you mean api_key?)")));
 }
 
-TEST(Config, UnknownTopLevelTeamsIsReported) {
-  auto problems = problems_in(yaml(kMinimal) + "teams:\n  research: {}\n");
+TEST(Config, UnknownTopLevelKeyListsTheKnownOnes) {
+  auto problems = problems_in(yaml(kMinimal) + "budgets:\n  research: {}\n");
   EXPECT_THAT(problems, ElementsAre(problem(10, 1,
-                                            "teams: unknown key; expected one of: server, "
-                                            "providers, models, contracts, prices, routing")));
+                                            "budgets: unknown key; expected one of: server, "
+                                            "providers, models, contracts, prices, routing, "
+                                            "auth, store, limits, teams, keys")));
 }
 
 TEST(Config, RouteToUndeclaredProviderListsDeclaredOnes) {
@@ -346,7 +347,7 @@ models:
   gpt-4o:
     routes:
       - provider: azure
-teams: {}
+budgets: {}
 )"),
                               &empty_env);
   std::vector<int> lines;

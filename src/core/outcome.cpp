@@ -8,6 +8,7 @@ std::string_view front_name(Front f) noexcept {
     case Front::chat_completions: return "chat.completions";
     case Front::models: return "models";
     case Front::health: return "health";
+    case Front::admin: return "admin";
   }
   return "-";
 }
@@ -34,6 +35,8 @@ void RequestOutcome::reset() noexcept {
   received = first_byte = done = Steady{};
   received_unix_ms = 0;
   front = Front::none;
+  key_id.clear();
+  team.clear();
   model.clear();
   stream = false;
   needs = CapabilitySet{};

@@ -22,6 +22,7 @@ enum class Front : std::uint8_t {
   chat_completions,  // POST /v1/chat/completions
   models,            // GET /v1/models[/{id}]
   health,            // /healthz, /readyz
+  admin,             // /admin/v1/...
 };
 std::string_view front_name(Front f) noexcept;
 
@@ -72,7 +73,9 @@ struct RequestOutcome {
 
   // The gateway's part.
   Front front = Front::none;
-  std::string model;  // as the client named it (client text)
+  std::string key_id;  // the caller's virtual key, when it presented one (never the secret)
+  std::string team;    // that key's team, if any
+  std::string model;   // as the client named it (client text)
   bool stream = false;
   CapabilitySet needs{};
   std::uint32_t estimated_input_tokens = 0;

@@ -64,6 +64,8 @@ void AccessLog::on_outcome(const RequestOutcome& o) noexcept {
     b.append(o.request_id).append(" ").append(loggable(o.method, 16, kept_method)).append(" ");
     b.append(loggable(o.target, kClientPathExcerptBytes, kept_target)).append(" ");
     append_int(b, o.status);
+    // Who asked (the key's id, never its secret), when a key did.
+    if (!o.key_id.empty()) b.append(" key=").append(o.key_id);
     b.append(" model=").append(loggable(o.model, kClientTextExcerptBytes, kept_model));
     b.append(" route=").append(o.route.empty() ? std::string_view("-") : o.route);
     b.append(o.stream ? " stream=true in=" : " stream=false in=");

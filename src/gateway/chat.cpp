@@ -56,7 +56,7 @@ class ChatFront final : public FrontRequest {
 }  // namespace
 
 Awaitable<void> chat_completions(Gateway& g, ClientConn& c, const HttpRequest& req,
-                                 std::string_view) {
+                                 std::string_view, Caller& caller) {
   const std::string& body = req.body();
   auto facts = openai::inspect_chat_request(body);
   if (!facts) {
@@ -82,7 +82,7 @@ Awaitable<void> chat_completions(Gateway& g, ClientConn& c, const HttpRequest& r
   input.estimated_input_tokens = facts->estimated_input_tokens;
   input.max_output_tokens = facts->max_output_tokens;
   ChatFront front(g, c, body, *facts);
-  co_await run_flow(g, c, req, *model, input, front);
+  co_await run_flow(g, c, req, *model, input, front, caller);
 }
 
 }  // namespace tollbooth::gateway

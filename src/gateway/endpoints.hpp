@@ -1,20 +1,53 @@
 #pragma once
-// The endpoints the gateway serves, each a function of the gateway and one request. I/O header:
-// include only from gateway .cpp files.
+// The endpoints the gateway serves, each a function of the gateway, one request and who is
+// asking; and the checks around them (gateway/auth.cpp). I/O header: include only from gateway
+// .cpp files.
+#include <optional>
 #include <string_view>
 
+#include "access/records.hpp"
+#include "core/error.hpp"
 #include "server/handler.hpp"
 
 namespace tollbooth {
 class ClientConn;
 namespace gateway {
 class Gateway;
+struct Caller;
 
 // POST /v1/chat/completions (chat.cpp).
 Awaitable<void> chat_completions(Gateway& g, ClientConn& c, const HttpRequest& req,
-                                 std::string_view path);
+                                 std::string_view path, Caller& caller);
 // GET /v1/models and /v1/models/{id} (models.cpp).
-Awaitable<void> models(Gateway& g, ClientConn& c, const HttpRequest& req, std::string_view path);
+Awaitable<void> models(Gateway& g, ClientConn& c, const HttpRequest& req, std::string_view path,
+                       Caller& caller);
+// /admin/v1/... (admin_api.cpp): keys, teams, the audit log, run on the store's thread.
+Awaitable<void> admin_api(Gateway& g, ClientConn& c, const HttpRequest& req, std::string_view path,
+                          Caller& caller);
+
+// Who is asking (auth.cpp): fills `caller` from the request's Authorization or api-key header,
+// the snapshot and the auth mode, and checks it holds `needed`. An Error (401 or 403) refuses
+// the request.
+std::optional<Error> identify(Gateway& g, const HttpRequest& req, access::Scope needed,
+                              Caller& caller);
+
+// Whether the caller may use `model` (its key's and team's model lists): a 403 naming the rule
+// when not. Every front checks through here before planning, so no route skips it.
+std::optional<Error> check_model(const Caller& caller, std::string_view model);
+
+// Admits the request against its key's and team's rate limits, reserving `tokens` against tpm.
+// Appends the x-ratelimit-* headers to the answer's headers; a 429 (with Retry-After in
+// `extra_headers`) when a limit says no.
+std::optional<Error> admit(Gateway& g, ClientConn& c, Caller& caller, std::int64_t tokens,
+                           std::string& extra_headers);
+
+// After the endpoint: corrects the tpm reservation with the usage the upstream reported and
+// frees the max_parallel slot.
+void settle(Gateway& g, ClientConn& c, Caller& caller) noexcept;
+
+// The error as this caller may see it: callers without routing:explain get the message without
+// the gateway's insides (routes, providers, what a cloud said).
+Error for_caller(const Caller& caller, Error e);
 
 }  // namespace gateway
 }  // namespace tollbooth

@@ -8,6 +8,8 @@
 
 #include "config/config.hpp"
 #include "core/text.hpp"
+#include "gateway/caller.hpp"
+#include "gateway/endpoints.hpp"
 #include "gateway/gateway.hpp"
 #include "gateway/plan_support.hpp"
 #include "gateway/relay.hpp"
@@ -194,8 +196,25 @@ Awaitable<std::vector<Tried>> run_plan(Gateway& g, ClientConn& c, const Resolved
 }  // namespace
 
 Awaitable<void> run_flow(Gateway& g, ClientConn& c, const HttpRequest& req,
-                         const ResolvedModel& model, routing::PlanInput input,
-                         FrontRequest& front) {
+                         const ResolvedModel& model, routing::PlanInput input, FrontRequest& front,
+                         Caller& caller) {
+  // Who may ask, before anything is planned: the model allow-list of the key and its team, then
+  // the rate limits (the tokens reserved: the input estimate and the answer's maximum).
+  {
+    std::optional<Error> refused = check_model(caller, model.model->name);
+    std::string extra;
+    if (!refused) {
+      std::int64_t tokens = std::int64_t{input.estimated_input_tokens} +
+                            (input.max_output_tokens ? input.max_output_tokens
+                                                     : g.config.limits.default_output_tokens);
+      refused = admit(g, c, caller, tokens, extra);
+    }
+    if (refused) {
+      co_await c.respond_error(*refused, extra);
+      co_return;
+    }
+  }
+  input.allowed_regions = caller.regions;
   const routing::Catalog& catalog = g.routes.catalog();
   input.now_ms = g.clock.unix_ms();
   input.today = utc_day(input.now_ms);
@@ -203,7 +222,7 @@ Awaitable<void> run_flow(Gateway& g, ClientConn& c, const HttpRequest& req,
   routing::Plan plan;
   routing::plan(catalog, *model.catalog, input, &g.routes.health(), plan);
   if (g.plan_in_words) routing::append_plan_log_line(c.outcome.plan, catalog, plan, input.now_ms);
-  if (may_see_routing(g.config, req[beast::http::field::authorization])) {
+  if (caller.sees_routing) {
     c.response_headers.append("x-tollbooth-plan: ");
     routing::append_plan_header(c.response_headers, catalog, plan, input.now_ms);
     c.response_headers.append("\r\n");
@@ -216,7 +235,8 @@ Awaitable<void> run_flow(Gateway& g, ClientConn& c, const HttpRequest& req,
     // wrongly across co_await (the gateway aborted with free(): invalid pointer).
     std::string extra;
     if (retry_after_s) extra = "Retry-After: " + std::to_string(retry_after_s) + "\r\n";
-    co_await c.respond_error(e, extra);
+    Error shown = for_caller(caller, std::move(e));
+    co_await c.respond_error(shown, extra);
     co_return;
   }
   c.watch_for_disconnect();
@@ -233,7 +253,8 @@ Awaitable<void> run_flow(Gateway& g, ClientConn& c, const HttpRequest& req,
     std::string extra;
     if (!last.retry_after().empty())
       extra = "Retry-After: " + std::string(last.retry_after()) + "\r\n";
-    co_await c.respond_error(last.error(), extra);
+    Error shown = for_caller(caller, last.error());
+    co_await c.respond_error(shown, extra);
     co_return;
   }
   // Every route refused the request itself (a parameter the translated wire cannot carry):
@@ -241,7 +262,8 @@ Awaitable<void> run_flow(Gateway& g, ClientConn& c, const HttpRequest& req,
   bool all_refused = !tried.empty();
   for (const auto& t : tried) all_refused &= !t.attempt.error().retryable;
   if (all_refused) {
-    co_await c.respond_error(tried.front().attempt.error());
+    Error shown = for_caller(caller, tried.front().attempt.error());
+    co_await c.respond_error(shown);
     co_return;
   }
   std::string retry_after;
@@ -252,7 +274,8 @@ Awaitable<void> run_flow(Gateway& g, ClientConn& c, const HttpRequest& req,
                                        {}, "no_route_available")
                           : no_route_error(name, tried, retry_after);
   std::string extra = retry_after.empty() ? "" : "Retry-After: " + retry_after + "\r\n";
-  co_await c.respond_error(e, extra);
+  Error shown = for_caller(caller, std::move(e));
+  co_await c.respond_error(shown, extra);
 }
 
 }  // namespace gateway

@@ -18,6 +18,7 @@ struct ResolvedRoute;
 namespace gateway {
 
 class Gateway;
+struct Caller;
 
 // One request of a front, as the flow sees it.
 class FrontRequest {
@@ -30,11 +31,14 @@ class FrontRequest {
   virtual Awaitable<Result<Translator*>> translator_for(const ResolvedRoute& r) = 0;
 };
 
-// Plans `model` for `input` (its needs, token estimates; now and random are set here) and runs
-// the attempts. Writes the plan header for callers allowed to see it, records every attempt in
-// c.outcome, and always answers the client (unless it has gone).
+// Checks the caller may use `model` and admits it against its rate limits, then plans `model`
+// for `input` (its needs, token estimates; now, random and the caller's regions are set here)
+// and runs the attempts. Writes the plan header for callers allowed to see it, records every
+// attempt in c.outcome, and always answers the client (unless it has gone), with errors shown
+// as the caller may see them.
 Awaitable<void> run_flow(Gateway& g, ClientConn& c, const HttpRequest& req,
-                         const ResolvedModel& model, routing::PlanInput input, FrontRequest& front);
+                         const ResolvedModel& model, routing::PlanInput input, FrontRequest& front,
+                         Caller& caller);
 
 }  // namespace gateway
 }  // namespace tollbooth

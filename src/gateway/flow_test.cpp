@@ -12,10 +12,13 @@
 #include <string>
 #include <vector>
 
+#include "access/secret.hpp"
+#include "access/snapshot.hpp"
 #include "config/config.hpp"
 #include "core/clock.hpp"
 #include "core/date.hpp"
 #include "core/outcome.hpp"
+#include "gateway/access_source.hpp"
 #include "gateway/gateway.hpp"
 #include "gateway/route_table.hpp"
 #include "net/asio.hpp"
@@ -191,6 +194,30 @@ class OutcomeLog final : public OutcomeObserver {
   std::vector<Entry> entries;
 };
 
+// Keys and teams from the config alone (no store), as the gateway reads them.
+class ConfigAccess final : public AccessSource {
+ public:
+  explicit ConfigAccess(const Config& config) {
+    std::vector<access::Key> keys;
+    for (const DeclaredKey& d : config.keys) {
+      keys.push_back(d.key);
+      keys.back().secrets = {
+          access::KeySecret{access::hash_secret(d.secret), access::last4(d.secret), 0, 0}};
+    }
+    snapshot_ = std::make_shared<const access::Snapshot>(std::move(keys), config.teams);
+  }
+  std::uint64_t generation() const noexcept override { return 1; }
+  std::shared_ptr<const access::Snapshot> snapshot() const override { return snapshot_; }
+  access::Limiter& limiter() noexcept override { return limiter_; }
+  void admin(AdminRequest, std::function<void(AdminResponse)> done) override {
+    done(AdminResponse{503, "{}"});
+  }
+
+ private:
+  std::shared_ptr<const access::Snapshot> snapshot_;
+  access::Limiter limiter_;
+};
+
 // 2027-01-15 00:00 UTC.
 constexpr std::int64_t kJan15 = 1'799'971'200'000;
 
@@ -212,13 +239,16 @@ class Harness {
     std::string yaml = yaml_template;
     for (auto at = yaml.find("{upstream}"); at != std::string::npos; at = yaml.find("{upstream}"))
       yaml.replace(at, 10, "http://127.0.0.1:" + std::to_string(port));
+    // The flow's own tests run without keys (auth has its tests); a template may set its own.
+    if (yaml.find("\nauth:") == std::string::npos) yaml += "\nauth: none\n";
     config_ = load_config_string(yaml, "flow_test.yaml",
                                  [](const char*) -> const char* { return "key"; });
     routes_ = std::make_unique<RouteTable>(config_);
     shared_ = std::make_unique<ServerShared>(config_->server, clock, 64);
     // The worker's loop is the test's own: the upstream, the session and the client share it.
     worker_ = std::make_unique<Worker>(*shared_, 0, kJan15 / 1000);
-    auto gateway = std::make_unique<Gateway>(*worker_, *routes_, nullptr);
+    access_ = std::make_unique<ConfigAccess>(*config_);
+    auto gateway = std::make_unique<Gateway>(*worker_, *routes_, nullptr, *access_);
     gateway->add_observer(outcomes);
     worker_->handler = std::move(gateway);
     upstream_ = std::make_unique<FakeUpstream>(worker_->io, listening);
@@ -284,6 +314,7 @@ class Harness {
  private:
   std::shared_ptr<const Config> config_;
   std::unique_ptr<RouteTable> routes_;
+  std::unique_ptr<ConfigAccess> access_;
   std::unique_ptr<ServerShared> shared_;
   std::unique_ptr<Worker> worker_;
   std::unique_ptr<FakeUpstream> upstream_;

@@ -2,10 +2,13 @@
 
 #include <random>
 
+#include "access/snapshot.hpp"
 #include "api/openai/errors.hpp"
 #include "config/config.hpp"
 #include "core/text.hpp"
 #include "gateway/access_log.hpp"
+#include "gateway/access_source.hpp"
+#include "gateway/caller.hpp"
 #include "gateway/endpoints.hpp"
 #include "gateway/route_table.hpp"
 #include "server/client_conn.hpp"
@@ -20,27 +23,26 @@ namespace {
 
 constexpr std::string_view kJson = "application/json";
 
-// Who may call an endpoint. Every endpoint is open today; keys and scopes (a later version)
-// check this before the handler runs.
-enum class Scope : std::uint8_t { none, chat, models, admin };
+using access::Scope;
 
 using EndpointFn = Awaitable<void> (*)(Gateway&, ClientConn&, const HttpRequest&,
-                                       std::string_view path);
+                                       std::string_view path, Caller&);
 
 struct Endpoint {
-  http::verb method;
+  http::verb method;  // http::verb::unknown: any method (the handler checks)
   std::string_view path;
   bool prefix;  // `path` is a prefix ("/v1/models/" + id)
   Front front;
-  Scope scope;
+  bool open;    // served without a key (health checks)
+  Scope scope;  // what the caller's key must hold, unless `open`
   EndpointFn handle;
 };
 
-Awaitable<void> healthz(Gateway&, ClientConn& c, const HttpRequest&, std::string_view) {
+Awaitable<void> healthz(Gateway&, ClientConn& c, const HttpRequest&, std::string_view, Caller&) {
   co_await c.respond(200, kJson, R"({"status":"ok"})");
 }
 
-Awaitable<void> readyz(Gateway& g, ClientConn& c, const HttpRequest&, std::string_view) {
+Awaitable<void> readyz(Gateway& g, ClientConn& c, const HttpRequest&, std::string_view, Caller&) {
   if (g.worker.draining)
     co_await c.respond(503, kJson, R"({"status":"draining"})");
   else
@@ -50,12 +52,13 @@ Awaitable<void> readyz(Gateway& g, ClientConn& c, const HttpRequest&, std::strin
 // The table every request is dispatched by: the first entry whose path matches; a path that
 // matches with another method is a 405 naming the allowed one.
 constexpr Endpoint kEndpoints[] = {
-    {http::verb::post, "/v1/chat/completions", false, Front::chat_completions, Scope::chat,
+    {http::verb::post, "/v1/chat/completions", false, Front::chat_completions, false, Scope::chat,
      &chat_completions},
-    {http::verb::get, "/v1/models", false, Front::models, Scope::models, &models},
-    {http::verb::get, "/v1/models/", true, Front::models, Scope::models, &models},
-    {http::verb::get, "/healthz", false, Front::health, Scope::none, &healthz},
-    {http::verb::get, "/readyz", false, Front::health, Scope::none, &readyz},
+    {http::verb::get, "/v1/models", false, Front::models, false, Scope::models, &models},
+    {http::verb::get, "/v1/models/", true, Front::models, false, Scope::models, &models},
+    {http::verb::unknown, "/admin/v1/", true, Front::admin, false, Scope::admin, &admin_api},
+    {http::verb::get, "/healthz", false, Front::health, true, Scope::chat, &healthz},
+    {http::verb::get, "/readyz", false, Front::health, true, Scope::chat, &readyz},
 };
 
 bool matches(const Endpoint& e, std::string_view path) noexcept {
@@ -64,11 +67,12 @@ bool matches(const Endpoint& e, std::string_view path) noexcept {
 
 }  // namespace
 
-Gateway::Gateway(Worker& w, const RouteTable& r, BatchSink* access_log)
+Gateway::Gateway(Worker& w, const RouteTable& r, BatchSink* access_log, AccessSource& a)
     : worker(w),
       routes(r),
       config(r.config()),
       clock(w.clock),
+      access_source(a),
       pool(w.io.get_executor(), w.clock),
       plan_in_words(access_log != nullptr),
       random_state_(std::random_device{}() ^ (static_cast<std::uint64_t>(w.index) << 32)) {
@@ -82,6 +86,15 @@ Gateway::~Gateway() = default;
 
 void Gateway::stopped() noexcept {
   if (access_log_) access_log_->flush();
+}
+
+const std::shared_ptr<const access::Snapshot>& Gateway::snapshot() {
+  std::uint64_t generation = access_source.generation();
+  if (generation != snapshot_generation_ || !snapshot_) {
+    snapshot_ = access_source.snapshot();
+    snapshot_generation_ = generation;
+  }
+  return snapshot_;
 }
 
 std::uint64_t Gateway::random() noexcept {
@@ -103,12 +116,22 @@ Awaitable<void> Gateway::handle(ClientConn& c, const HttpRequest& req) {
   const Endpoint* wrong_method = nullptr;
   for (const Endpoint& e : kEndpoints) {
     if (!matches(e, path)) continue;
-    if (e.method != req.method()) {
+    if (e.method != http::verb::unknown && e.method != req.method()) {
       wrong_method = &e;
       continue;
     }
     c.outcome.front = e.front;
-    co_await e.handle(*this, c, req, path);
+    Caller caller;
+    if (!e.open) {
+      if (auto refused = identify(*this, req, e.scope, caller)) {
+        co_await c.respond_error(*refused);
+        co_return;
+      }
+      c.outcome.key_id = caller.key_id();
+      c.outcome.team = caller.team_id();
+    }
+    co_await e.handle(*this, c, req, path, caller);
+    settle(*this, c, caller);
     co_return;
   }
   if (wrong_method) {

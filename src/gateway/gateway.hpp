@@ -18,6 +18,9 @@
 
 namespace tollbooth {
 
+namespace access {
+class Snapshot;
+}
 struct Config;
 struct Worker;
 class RouteTable;
@@ -25,11 +28,14 @@ class RouteTable;
 namespace gateway {
 
 class AccessLog;
+class AccessSource;
 
 class Gateway final : public RequestHandler {
  public:
-  // `access_log`: where this worker's access-log lines go; null for no access log.
-  Gateway(Worker& worker, const RouteTable& routes, BatchSink* access_log);
+  // `access_log`: where this worker's access-log lines go; null for no access log. `access_source`:
+  // the keys, teams and limiter of the process (app/); it outlives every gateway.
+  Gateway(Worker& worker, const RouteTable& routes, BatchSink* access_log,
+          AccessSource& access_source);
   ~Gateway() override;
 
   Awaitable<void> handle(ClientConn& c, const HttpRequest& req) override;
@@ -41,6 +47,10 @@ class Gateway final : public RequestHandler {
   // outlive this gateway, and is called on this worker's thread.
   void add_observer(OutcomeObserver& observer) { observers_.push_back(&observer); }
 
+  // The keys and teams in force: this worker's copy of the snapshot, taken again only when the
+  // source has a newer one (one atomic load per request otherwise).
+  const std::shared_ptr<const access::Snapshot>& snapshot();
+
   // A fresh pseudo-random 64-bit value (weighted routing, jitter; not for secrets).
   std::uint64_t random() noexcept;
 
@@ -48,6 +58,7 @@ class Gateway final : public RequestHandler {
   const RouteTable& routes;
   const Config& config;
   const Clock& clock;
+  AccessSource& access_source;
   UpstreamPool pool;
   aws::Signer signer;  // SigV4 for bedrock routes; per worker, so its key cache needs no lock
   // Connection targets of image origins fetched for bedrock routes with fetch_images.
@@ -58,6 +69,8 @@ class Gateway final : public RequestHandler {
  private:
   std::unique_ptr<AccessLog> access_log_;
   std::vector<OutcomeObserver*> observers_;
+  std::shared_ptr<const access::Snapshot> snapshot_;
+  std::uint64_t snapshot_generation_ = 0;
   std::uint64_t random_state_;
 };
 

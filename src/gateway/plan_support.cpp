@@ -1,9 +1,5 @@
 #include "gateway/plan_support.hpp"
 
-#include <openssl/crypto.h>
-
-#include <boost/beast/core/string.hpp>
-
 #include "config/config.hpp"
 #include "routing/explain.hpp"
 
@@ -12,20 +8,6 @@ namespace tollbooth::gateway {
 Days utc_day(std::int64_t unix_ms) noexcept {
   constexpr std::int64_t kDay = 86'400'000;
   return static_cast<Days>(unix_ms >= 0 ? unix_ms / kDay : (unix_ms - kDay + 1) / kDay);
-}
-
-bool may_see_routing(const Config& config, std::string_view authorization) noexcept {
-  const std::string& key = config.server.admin_key;
-  // RFC 9110 §11.1: the scheme is case-insensitive ("bearer", "BEARER"), and one or more
-  // spaces separate it from the credentials.
-  constexpr std::string_view kBearer = "bearer";
-  if (key.empty() || authorization.size() <= kBearer.size() ||
-      !boost::beast::iequals(authorization.substr(0, kBearer.size()), kBearer) ||
-      authorization[kBearer.size()] != ' ')
-    return false;
-  std::string_view given = authorization.substr(kBearer.size());
-  while (!given.empty() && given.front() == ' ') given.remove_prefix(1);
-  return given.size() == key.size() && CRYPTO_memcmp(given.data(), key.data(), key.size()) == 0;
 }
 
 Error no_eligible_route(const routing::Catalog& catalog, const routing::Plan& plan,

@@ -1,5 +1,5 @@
 #pragma once
-// What the chat flow needs around the routing planner: the clock, who may see a plan, and the
+// What the chat flow needs around the routing planner: the clock and the
 // answer when no route is eligible. Kept apart so chat.cpp stays one flat flow.
 #include <cstdint>
 #include <string>
@@ -16,11 +16,6 @@ namespace gateway {
 
 // The UTC day of a Unix time in milliseconds (contract windows are whole UTC days).
 Days utc_day(std::int64_t unix_ms) noexcept;
-
-// True when the request's `Authorization: Bearer ...` is the configured server.admin_key
-// (compared in constant time; the scheme in any case, one or more spaces after it). Such
-// callers see x-tollbooth-plan and catalog facts.
-bool may_see_routing(const Config& config, std::string_view authorization) noexcept;
 
 // The answer when the plan has no candidate. Every route held out by its capabilities (lacks,
 // context window, declines) is the request's problem: 400 naming what is missing. An open

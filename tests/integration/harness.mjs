@@ -147,6 +147,7 @@ server:
   listen: 127.0.0.1:0
   workers: 2
   max_body_bytes: 64KiB
+auth: none
 providers:
   openai:
     kind: openai

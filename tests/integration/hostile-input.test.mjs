@@ -18,6 +18,7 @@ server:
   workers: 2
 ${server}
   admin_key: test-admin
+auth: none
 providers:
   openai:
     kind: openai

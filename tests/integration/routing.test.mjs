@@ -15,6 +15,7 @@ server:
   listen: 127.0.0.1:0
   workers: 2
   admin_key: ${ADMIN}
+auth: none
 providers:
   azure-east:
     kind: azure

@@ -23,6 +23,7 @@ server:
   listen: 127.0.0.1:0
   workers: 1
 ${server}
+auth: none
 providers:
   ok:
     kind: openai

@@ -65,7 +65,7 @@ test('check accepts a good config and explains every problem in a bad one', () =
     '  m:',
     '    routes:',
     '      - provider: nope',
-    'teams: {}',
+    'budgets: {}',
     '',
   ].join('\n'));
   const r = spawnSync(BIN, ['check', '-c', bad], { encoding: 'utf8', env: { PATH: process.env.PATH } });
@@ -74,7 +74,7 @@ test('check accepts a good config and explains every problem in a bad one', () =
   assert.match(r.stderr, /:6:\d+: .*kind.*openai, azure/);
   assert.match(r.stderr, /TB_TEST_SURELY_UNSET/);
   assert.match(r.stderr, /:12:\d+: .*nope/);
-  assert.match(r.stderr, /:13:\d+: .*teams/);
+  assert.match(r.stderr, /:13:\d+: .*budgets/);
 });
 
 test('serve refuses to start on a bad config and says why', () => {

@@ -63,6 +63,7 @@ http {
   await waitForPort(tlsPort);
   gw = await startProcess(['serve', '-c', tempFile('gw.yaml', `
 server: { listen: 127.0.0.1:0, workers: 1 }
+auth: none
 providers:
   trusted:
     kind: openai

@@ -40,6 +40,7 @@ server:
   max_response_bytes: 4MiB
   max_stream_event_bytes: 1MiB
 ${serverExtra}
+auth: none
 providers:
 ${providers}
 routing:

@@ -22,11 +22,14 @@ boost::json::object model_object(const ModelConfig& model, long long created_uni
 
 }  // namespace
 
-std::string models_list_body(const Config& config, long long created_unix) {
+std::string models_list_body(const Config& config, long long created_unix,
+                             const std::function<bool(std::string_view)>& allowed) {
   boost::json::array data;
   data.reserve(config.models.size());
-  for (const ModelConfig& model : config.models)
+  for (const ModelConfig& model : config.models) {
+    if (allowed && !allowed(model.name)) continue;
     data.emplace_back(model_object(model, created_unix));
+  }
   boost::json::object list;
   list.emplace("object", "list");
   list.emplace("data", std::move(data));

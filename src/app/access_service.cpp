@@ -1,0 +1,175 @@
+#include "app/access_service.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "access/secret.hpp"
+#include "access/snapshot.hpp"
+#include "admin/admin.hpp"
+#include "config/config.hpp"
+#include "core/clock.hpp"
+#include "store/store.hpp"
+
+namespace tollbooth {
+
+namespace {
+
+constexpr std::int64_t kSweepEveryMs = 60'000;
+constexpr std::int64_t kWarnEveryMs = 30'000;
+
+// Keys declared in the config file, with their secret's hash in place of the secret.
+std::vector<access::Key> declared_keys(const Config& config) {
+  std::vector<access::Key> keys;
+  keys.reserve(config.keys.size());
+  for (const DeclaredKey& d : config.keys) {
+    access::Key key = d.key;
+    key.secrets = {access::KeySecret{access::hash_secret(d.secret), access::last4(d.secret), 0, 0}};
+    keys.push_back(std::move(key));
+  }
+  return keys;
+}
+
+}  // namespace
+
+AccessService::AccessService(const Config& config, const Clock& clock)
+    : config_(config), clock_(clock) {
+  if (config.auth == AuthMode::keys || config.store.declared) {
+    StoreConfig sc;
+    if (!config.store.postgres_url.empty())
+      sc.postgres_url = config.store.postgres_url;
+    else
+      sc.sqlite_path = config.store.sqlite_path;
+    store_ = open_store(sc);
+    std::vector<access::LimiterWindow> saved;
+    for (WindowState& w : store_->load_windows(clock_.unix_ms()))
+      saved.push_back({std::move(w.subject), std::move(w.kind), w.start_ms, w.used});
+    limiter_.restore(saved, clock_.unix_ms());
+  }
+  reload();
+  thread_ = std::thread([this] { run(); });
+}
+
+AccessService::~AccessService() {
+  stop();
+}
+
+std::shared_ptr<const access::Snapshot> AccessService::snapshot() const {
+  std::lock_guard lock(snapshot_mutex_);
+  return snapshot_;
+}
+
+std::string AccessService::store_description() const {
+  return store_ ? store_->describe() : std::string();
+}
+
+std::size_t AccessService::key_count() const {
+  auto s = snapshot();
+  return s ? s->keys().size() : 0;
+}
+
+void AccessService::reload() {
+  std::vector<access::Key> keys = declared_keys(config_);
+  std::vector<access::Team> teams = config_.teams;
+  if (store_) {
+    // The version first: a write between the two reads is picked up by the next refresh.
+    store_version_ = store_->change_version();
+    for (access::Key& k : store_->load_keys()) keys.push_back(std::move(k));
+    for (access::Team& t : store_->load_teams()) teams.push_back(std::move(t));
+  }
+  auto next = std::make_shared<const access::Snapshot>(std::move(keys), std::move(teams));
+  {
+    std::lock_guard lock(snapshot_mutex_);
+    snapshot_ = std::move(next);
+  }
+  generation_.fetch_add(1, std::memory_order_release);
+}
+
+void AccessService::admin(gateway::AdminRequest request,
+                          std::function<void(gateway::AdminResponse)> done) {
+  {
+    std::lock_guard lock(mutex_);
+    if (!stopping_) {
+      jobs_.emplace_back(std::move(request), std::move(done));
+      wake_.notify_one();
+      return;
+    }
+  }
+  done(gateway::AdminResponse{503, R"({"error":{"message":"the gateway is shutting down",)"
+                                   R"("type":"service_unavailable_error","param":null,)"
+                                   R"("code":"gateway_shutdown"}})"});
+}
+
+void AccessService::run() {
+  std::int64_t last_sweep = clock_.unix_ms();
+  std::int64_t last_warning = 0;
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    wake_.wait_for(lock, config_.store.refresh, [&] { return stopping_ || !jobs_.empty(); });
+    while (!jobs_.empty()) {
+      auto [request, done] = std::move(jobs_.front());
+      jobs_.pop_front();
+      lock.unlock();
+      gateway::AdminResponse response;
+      if (!store_) {
+        response = {503,
+                    "{\"error\":{\"message\":\"the admin API needs a store (auth: keys, or a "
+                    "store: section)\",\"type\":\"service_unavailable_error\",\"param\":null,"
+                    "\"code\":\"no_store\"}}"};
+      } else {
+        admin::Call call{request.method, request.path,  request.query,
+                         request.body,   request.actor, clock_.unix_ms()};
+        admin::Reply reply = admin::handle(*store_, config_, call);
+        if (reply.changed) {
+          try {
+            reload();
+          } catch (const std::exception& e) {
+            spdlog::warn("keys and teams could not be reloaded after an admin call: {}", e.what());
+          }
+        }
+        response = {reply.status, std::move(reply.body)};
+      }
+      done(std::move(response));
+      lock.lock();
+    }
+    if (stopping_) break;
+    lock.unlock();
+    std::int64_t now = clock_.unix_ms();
+    if (store_) {
+      try {
+        if (store_->change_version() != store_version_) reload();
+      } catch (const std::exception& e) {
+        // The snapshot in hand stays in force; the operator hears of it, not every second.
+        if (now - last_warning >= kWarnEveryMs) {
+          spdlog::warn("the store could not be read ({}); keys and teams stay as they were",
+                       e.what());
+          last_warning = now;
+        }
+      }
+    }
+    if (now - last_sweep >= kSweepEveryMs) {
+      limiter_.sweep(now);
+      last_sweep = now;
+    }
+    lock.lock();
+  }
+}
+
+void AccessService::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_ && !thread_.joinable()) return;
+    stopping_ = true;
+    wake_.notify_one();
+  }
+  if (thread_.joinable()) thread_.join();
+  if (!store_) return;
+  try {
+    std::vector<WindowState> windows;
+    for (auto& w : limiter_.windows(clock_.unix_ms()))
+      windows.push_back({std::move(w.subject), std::move(w.kind), w.start_ms, w.used});
+    store_->save_windows(windows);
+  } catch (const std::exception& e) {
+    spdlog::warn("rate-limit windows could not be saved ({}); a restart refills them", e.what());
+  }
+}
+
+}  // namespace tollbooth

@@ -1,0 +1,66 @@
+#pragma once
+// Who may ask, for the whole process: the store (opened at start, when keys are needed), the
+// snapshot of keys and teams every worker reads, the shared local rate limiter, and one
+// background thread that owns every store call: admin API calls, the refresh that picks up
+// changes other processes made (within store.refresh), and saving the limiter's windows at
+// shutdown so a restart does not refill them.
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "gateway/access_source.hpp"
+
+namespace tollbooth {
+
+struct Config;
+class Clock;
+class Store;
+
+class AccessService final : public gateway::AccessSource {
+ public:
+  // Opens the configured store when auth is on or a store is declared (throws StoreError or
+  // std::runtime_error with a message for the operator), loads the first snapshot and the
+  // saved limiter windows, and starts the thread.
+  AccessService(const Config& config, const Clock& clock);
+  ~AccessService() override;
+
+  std::uint64_t generation() const noexcept override {
+    return generation_.load(std::memory_order_acquire);
+  }
+  std::shared_ptr<const access::Snapshot> snapshot() const override;
+  access::Limiter& limiter() noexcept override { return limiter_; }
+  void admin(gateway::AdminRequest request,
+             std::function<void(gateway::AdminResponse)> done) override;
+
+  // What the store is, for the start-up log ("sqlite:/path"), or empty without one.
+  std::string store_description() const;
+  std::size_t key_count() const;
+
+  // Finishes queued admin calls, saves the limiter's windows, stops the thread. After the
+  // workers stopped; idempotent.
+  void stop();
+
+ private:
+  void run();
+  void reload();  // on the thread (or in the constructor): store + config -> a new snapshot
+
+  const Config& config_;
+  const Clock& clock_;
+  std::unique_ptr<Store> store_;
+  access::Limiter limiter_;
+  std::atomic<std::uint64_t> generation_{0};
+  mutable std::mutex snapshot_mutex_;
+  std::shared_ptr<const access::Snapshot> snapshot_;
+  std::int64_t store_version_ = -1;
+
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<std::pair<gateway::AdminRequest, std::function<void(gateway::AdminResponse)>>> jobs_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace tollbooth

@@ -1,0 +1,50 @@
+#pragma once
+// What the gateway needs from outside to decide who may ask (implemented by app/, which owns
+// the store): the current snapshot of keys and teams, the process's rate limiter, and a way to
+// run admin API calls on the store's own thread, so no event loop ever waits on the database.
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "access/limiter.hpp"
+
+namespace tollbooth {
+namespace access {
+class Snapshot;
+}
+
+namespace gateway {
+
+struct AdminRequest {
+  std::string method;
+  std::string path;  // after /admin/v1
+  std::string query;
+  std::string body;
+  std::string actor;  // "admin_key" or "key:<id>", for the audit log
+};
+
+struct AdminResponse {
+  int status = 500;
+  std::string body;  // JSON
+};
+
+class AccessSource {
+ public:
+  virtual ~AccessSource() = default;
+
+  // Grows whenever snapshot() would return a new one; a worker compares it (one relaxed load)
+  // before taking the snapshot again.
+  virtual std::uint64_t generation() const noexcept = 0;
+  virtual std::shared_ptr<const access::Snapshot> snapshot() const = 0;
+
+  // The limiter every worker of this process shares (the local one; Redis comes beside it).
+  virtual access::Limiter& limiter() noexcept = 0;
+
+  // Runs an admin API call on the store's thread and calls `done` there, with the snapshot
+  // already reloaded when the call changed keys or teams.
+  virtual void admin(AdminRequest request, std::function<void(AdminResponse)> done) = 0;
+};
+
+}  // namespace gateway
+}  // namespace tollbooth

@@ -1,0 +1,217 @@
+// Who is asking, and whether they may: the key in the Authorization (or api-key) header, its
+// scopes, models and regions, its rate limits, and how much of the gateway's insides its errors
+// may show. Every endpoint but the health checks passes through identify(); every front checks
+// models and admits through the flow, so no path skips a rule.
+#include <openssl/crypto.h>
+
+#include <boost/beast/core/string.hpp>
+
+#include "access/snapshot.hpp"
+#include "config/config.hpp"
+#include "core/text.hpp"
+#include "gateway/access_source.hpp"
+#include "gateway/caller.hpp"
+#include "gateway/endpoints.hpp"
+#include "gateway/gateway.hpp"
+#include "server/client_conn.hpp"
+
+namespace tollbooth::gateway {
+
+namespace http = beast::http;
+
+std::string Caller::actor() const {
+  if (principal) return "key:" + principal->key().id;
+  return admin_key ? "admin_key" : "anonymous";
+}
+
+std::string_view Caller::key_id() const noexcept {
+  return principal ? std::string_view(principal->key().id) : std::string_view();
+}
+
+std::string_view Caller::team_id() const noexcept {
+  return principal && principal->team() ? std::string_view(principal->team()->id)
+                                        : std::string_view();
+}
+
+namespace {
+
+Error unauthorized(std::string message) {
+  return make_error(ErrorKind::unauthorized, std::move(message), {}, "invalid_api_key");
+}
+
+bool is_admin_key(const Config& config, std::string_view presented) noexcept {
+  const std::string& key = config.server.admin_key;
+  return !key.empty() && presented.size() == key.size() &&
+         CRYPTO_memcmp(presented.data(), key.data(), key.size()) == 0;
+}
+
+// The credential the caller presented: `Authorization: Bearer <key>` (the OpenAI SDKs; the
+// scheme in any case, one or more spaces after it, RFC 9110 §11.1) or `api-key: <key>` (the
+// Azure SDKs). Several of either header, or both headers with different values, are refused:
+// which one counts would be a guess, and a guess at a security boundary is a hole.
+std::optional<Error> credential(const HttpRequest& req, std::string_view& out) {
+  std::size_t n_auth = req.count(http::field::authorization);
+  std::size_t n_api = req.count("api-key");
+  if (n_auth > 1 || n_api > 1)
+    return unauthorized("several Authorization or api-key headers; send the key once");
+  std::string_view bearer;
+  if (n_auth == 1) {
+    std::string_view h = req[http::field::authorization];
+    constexpr std::string_view kBearer = "bearer";
+    if (h.size() <= kBearer.size() || !beast::iequals(h.substr(0, kBearer.size()), kBearer) ||
+        h[kBearer.size()] != ' ')
+      return unauthorized(
+          "the Authorization header must be `Bearer <key>`; no other scheme is accepted");
+    bearer = h.substr(kBearer.size());
+    while (!bearer.empty() && bearer.front() == ' ') bearer.remove_prefix(1);
+    while (!bearer.empty() && bearer.back() == ' ') bearer.remove_suffix(1);
+  }
+  std::string_view api_key;
+  if (n_api == 1) api_key = req["api-key"];
+  if (n_auth == 1 && n_api == 1 && bearer != api_key)
+    return unauthorized("the Authorization and api-key headers hold different keys; send one");
+  out = n_auth == 1 ? bearer : api_key;
+  if (out.empty())
+    return unauthorized(
+        "no API key: send one as `Authorization: Bearer <key>` or as an `api-key` header");
+  return std::nullopt;
+}
+
+std::string refusal_message(access::AuthRefusal r) {
+  using access::AuthRefusal;
+  switch (r) {
+    case AuthRefusal::missing:
+      return "no API key: send one as `Authorization: Bearer <key>` or as an `api-key` header";
+    case AuthRefusal::malformed:
+    case AuthRefusal::unknown: return "Incorrect API key provided: it is not a key of this gateway";
+    case AuthRefusal::revoked: return "the API key has been revoked";
+    case AuthRefusal::expired: return "the API key has expired";
+    case AuthRefusal::rotated_out:
+      return "the API key was rotated and its grace time is over; use the new key";
+    case AuthRefusal::team_missing: return "the API key's team no longer exists";
+  }
+  return "Incorrect API key provided";
+}
+
+}  // namespace
+
+std::optional<Error> identify(Gateway& g, const HttpRequest& req, access::Scope needed,
+                              Caller& caller) {
+  std::string_view presented;
+  std::optional<Error> bad = credential(req, presented);
+  if (g.config.auth == AuthMode::none) {
+    // Everyone may use the API; only the admin key unlocks routing details and the admin API.
+    caller.admin_key = !bad && is_admin_key(g.config, presented);
+    caller.scopes = caller.admin_key ? access::kAllScopes : access::kDefaultScopes;
+    caller.sees_routing = caller.admin_key;
+    caller.sees_insides = true;
+  } else {
+    if (bad) return bad;
+    if (is_admin_key(g.config, presented)) {
+      caller.admin_key = true;
+      caller.scopes = access::kAllScopes;
+    } else {
+      caller.snapshot = g.snapshot();
+      access::AuthResult result = caller.snapshot->authenticate(presented, g.clock.unix_ms());
+      if (!result) return unauthorized(refusal_message(result.refusal()));
+      caller.principal = result.principal();
+      caller.scopes = caller.principal->scopes();
+      caller.regions = caller.principal->allowed_regions();
+    }
+    caller.sees_routing = caller.may(access::Scope::routing_explain);
+    caller.sees_insides = caller.sees_routing;
+  }
+  if (!caller.may(needed)) {
+    std::string why = caller.principal
+                          ? caller.principal->explain_scope(needed)
+                          : "this endpoint needs scope " + std::string(access::scope_name(needed)) +
+                                " (the admin key, or a key that holds it)";
+    return make_error(ErrorKind::forbidden, std::move(why), {}, "scope_not_allowed");
+  }
+  return std::nullopt;
+}
+
+std::optional<Error> check_model(const Caller& caller, std::string_view model) {
+  if (!caller.principal || caller.principal->may_use_model(model)) return std::nullopt;
+  return make_error(ErrorKind::forbidden, caller.principal->explain_model(model), "model",
+                    "model_not_allowed");
+}
+
+namespace {
+
+void append_rate_headers(std::string& out, const access::RateHeaders& h) {
+  auto one = [&](std::string_view what, const access::RateInfo& info) {
+    if (info.limit == 0) return;
+    out.append("x-ratelimit-limit-").append(what).append(": ");
+    out.append(std::to_string(info.limit)).append("\r\n");
+    out.append("x-ratelimit-remaining-").append(what).append(": ");
+    out.append(std::to_string(info.remaining < 0 ? 0 : info.remaining)).append("\r\n");
+    out.append("x-ratelimit-reset-").append(what).append(": ");
+    out.append(access::format_reset(info.reset_ms)).append("\r\n");
+  };
+  one("requests", h.requests);
+  one("tokens", h.tokens);
+}
+
+}  // namespace
+
+std::optional<Error> admit(Gateway& g, ClientConn& c, Caller& caller, std::int64_t tokens,
+                           std::string& extra_headers) {
+  if (!caller.principal) return std::nullopt;  // the admin key, or auth: none: no limits
+  auto subjects = caller.principal->limit_subjects();
+  if (subjects.empty()) return std::nullopt;
+  access::Admission a = g.access_source.limiter().admit(subjects, tokens, g.clock.unix_ms());
+  append_rate_headers(c.response_headers, a.headers);
+  if (a.admitted) {
+    caller.ticket = std::move(a.ticket);
+    return std::nullopt;
+  }
+  const access::LimitRefusal& r = a.refusal;
+  std::string message = access::describe(r);
+  if (!r.never) {
+    std::int64_t seconds = (r.retry_after_ms + 999) / 1000;
+    extra_headers = "Retry-After: " + std::to_string(seconds < 1 ? 1 : seconds) + "\r\n";
+  }
+  return make_error(ErrorKind::rate_limited, std::move(message), {}, "rate_limit_exceeded");
+}
+
+void settle(Gateway& g, ClientConn& c, Caller& caller) noexcept {
+  if (!caller.ticket) return;
+  const RequestOutcome& o = c.outcome;
+  // Reported usage is what the tokens were; an answer without usage keeps its reservation (it
+  // may have cost that much); a request nothing served cost nothing.
+  std::int64_t actual = 0;
+  if (o.usage.reported)
+    actual = o.usage.input_tokens + o.usage.output_tokens;
+  else if (!o.route.empty())
+    actual = caller.ticket.reserved_tokens();
+  caller.ticket.settle(actual, g.clock.unix_ms());
+  caller.ticket.release();
+}
+
+Error for_caller(const Caller& caller, Error e) {
+  if (caller.sees_insides) return e;
+  // The kind, code and param stay (clients branch on them); the message loses the routes,
+  // providers and upstream replies it names.
+  switch (e.kind) {
+    case ErrorKind::bad_gateway:
+      e.message = "the model's upstream failed to answer; try again later";
+      break;
+    case ErrorKind::gateway_timeout:
+      e.message = "the model's upstream did not answer in time; try again later";
+      break;
+    case ErrorKind::unavailable:
+      e.message = "the model cannot be served right now; try again later";
+      break;
+    case ErrorKind::invalid_request:
+      if (e.code == "capability_not_available")
+        e.message =
+            "the model cannot serve this request: none of its deployments offers what "
+            "the request needs";
+      break;
+    default: break;
+  }
+  return e;
+}
+
+}  // namespace tollbooth::gateway

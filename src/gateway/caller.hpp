@@ -1,0 +1,39 @@
+#pragma once
+// Who is asking, for one request: decided once in Gateway::handle, before the endpoint runs,
+// from the Authorization (or api-key) header, the snapshot of keys and teams, and the config's
+// auth mode. The endpoints and the flow read it to check models and regions, to admit the
+// request against its rate limits, and to decide how much of the gateway's insides an error
+// may show.
+#include <array>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "access/limiter.hpp"
+#include "access/records.hpp"
+#include "access/snapshot.hpp"
+
+namespace tollbooth::gateway {
+
+struct Caller {
+  // Keeps the key and team the principal points into alive for the request's whole life.
+  std::shared_ptr<const access::Snapshot> snapshot;
+  std::optional<access::Principal>
+      principal;           // a virtual key; none for the admin key or auth: none
+  bool admin_key = false;  // presented server.admin_key
+  access::ScopeSet scopes = 0;
+  bool sees_routing = false;         // the plan header and catalog facts (routing:explain)
+  bool sees_insides = true;          // error messages naming routes, providers and upstream replies
+  std::vector<std::string> regions;  // the planner's allowed_regions; empty = every region
+  access::Ticket ticket;             // the rate-limit admission, settled when the request ends
+
+  bool may(access::Scope s) const noexcept { return (scopes & access::scope_bit(s)) != 0; }
+  // Who made an admin call, for the audit log: "admin_key" or "key:<id>".
+  std::string actor() const;
+  // The key's id, or empty.
+  std::string_view key_id() const noexcept;
+  std::string_view team_id() const noexcept;
+};
+
+}  // namespace tollbooth::gateway
