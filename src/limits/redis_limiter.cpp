@@ -155,7 +155,8 @@ bool limited(const access::Limits& l) noexcept {
   return l.rpm > 0 || l.tpm > 0 || l.max_parallel > 0;
 }
 
-void tighter(RateInfo& info, std::int64_t limit, std::int64_t used, std::int64_t ttl) noexcept {
+void tighter(access::RateInfo& info, std::int64_t limit, std::int64_t used,
+             std::int64_t ttl) noexcept {
   if (limit <= 0) return;
   std::int64_t remaining = std::max<std::int64_t>(0, limit - used);
   if (info.limit != 0 && remaining >= info.remaining) return;  // ties: the earlier subject
@@ -181,15 +182,6 @@ std::string_view library_code() noexcept {
   return kLibraryCode;
 }
 
-std::string_view limit_name(Limit limit) noexcept {
-  switch (limit) {
-    case Limit::rpm: return "rpm";
-    case Limit::tpm: return "tpm";
-    case Limit::max_parallel: return "max_parallel";
-  }
-  return "";
-}
-
 Decision decide_admission(std::span<const Subject> subjects, std::int64_t reserve,
                           const RedisReply& reply) {
   Decision d;
@@ -208,21 +200,21 @@ Decision decide_admission(std::span<const Subject> subjects, std::int64_t reserv
   }
   bool admitted = e[0].integer == 1;
   bool refused = false;
-  auto consider = [&](int subject, Limit limit, std::int64_t used, std::int64_t retry, bool never) {
-    // One that waiting cannot cure, else the longest wait (a client that waits for a shorter
-    // one would only be refused again), else the earlier.
-    if (refused && !(never != d.never ? never : retry > d.retry_after_ms)) return;
+  // The local limiter's choice: one that waiting cannot cure, else the longest wait (a client
+  // that waits for a shorter one would only be refused again), else the earlier.
+  auto consider = [&](int index, access::LimitRefusal r) {
+    const access::LimitRefusal& cur = d.refusal;
+    bool worse = r.never != cur.never ? r.never : r.retry_after_ms > cur.retry_after_ms;
+    if (refused && !worse) return;
     refused = true;
-    d.refused_subject = subject;
-    d.refused_limit = limit;
-    d.used = used;
-    d.retry_after_ms = retry;
-    d.never = never;
+    d.refused_subject = index;
+    d.refusal = r;
   };
 
   std::size_t j = 0;
   for (std::size_t i = 0; i < subjects.size(); ++i) {
-    const access::Limits& lim = subjects[i].limits;
+    const Subject& s = subjects[i];
+    const access::Limits& lim = s.limits;
     if (!limited(lim)) continue;
     const RedisReply* v = &e[1 + kPerSubject * j++];
     std::int64_t rused = v[0].integer, rttl = std::max<std::int64_t>(0, v[1].integer);
@@ -233,20 +225,24 @@ Decision decide_admission(std::span<const Subject> subjects, std::int64_t reserv
       if (lim.tpm > 0) d.ticket.tokens_window[i] = tend;
       if (lim.max_parallel > 0) d.ticket.parallel |= static_cast<std::uint8_t>(1u << i);
     } else {
-      if (lim.rpm > 0 && rused + 1 > lim.rpm) consider(at, Limit::rpm, rused, rttl, false);
+      using access::LimitKind;
+      if (lim.rpm > 0 && rused + 1 > lim.rpm) {
+        consider(at, {s.name, LimitKind::rpm, lim.rpm, rused, 1, rttl, false});
+      }
       if (lim.tpm > 0) {
         if (reserve > lim.tpm) {
-          consider(at, Limit::tpm, tused, 0, true);
+          consider(at, {s.name, LimitKind::tpm, lim.tpm, tused, reserve, 0, true});
         } else if (tused >= lim.tpm || tused + reserve > lim.tpm) {
-          consider(at, Limit::tpm, tused, tttl, false);
+          consider(at, {s.name, LimitKind::tpm, lim.tpm, tused, reserve, tttl, false});
         }
       }
       if (lim.max_parallel > 0 && inflight + 1 > lim.max_parallel) {
-        consider(at, Limit::max_parallel, inflight, kParallelRetryMs, false);
+        consider(at, {s.name, LimitKind::max_parallel, lim.max_parallel, inflight, 1,
+                      access::kParallelRetryMs, false});
       }
     }
-    tighter(d.requests, lim.rpm, rused, rttl);
-    tighter(d.tokens, lim.tpm, tused, tttl);
+    tighter(d.headers.requests, lim.rpm, rused, rttl);
+    tighter(d.headers.tokens, lim.tpm, tused, tttl);
   }
   if (admitted) {
     d.admitted = true;
@@ -271,7 +267,7 @@ void RedisLimiter::reload_library() {
 
 Awaitable<Decision> RedisLimiter::admit(std::span<const Subject> subjects,
                                         std::int64_t reserve_tokens) {
-  if (subjects.size() > kMaxSubjects) {
+  if (subjects.size() > access::kMaxSubjects) {
     throw std::invalid_argument("RedisLimiter::admit: more subjects than kMaxSubjects");
   }
   std::int64_t reserve = std::max<std::int64_t>(0, reserve_tokens);
@@ -332,17 +328,17 @@ void RedisLimiter::settle(std::span<const Subject> subjects, const Ticket& ticke
                           std::int64_t actual_tokens) {
   std::int64_t delta = std::max<std::int64_t>(0, actual_tokens) - ticket.reserved;
   std::size_t n = 0;
-  for (std::size_t i = 0; i < subjects.size() && i < kMaxSubjects; ++i) {
+  for (std::size_t i = 0; i < subjects.size() && i < access::kMaxSubjects; ++i) {
     n += ticket.tokens_window[i] > 0 ? 1 : 0;
   }
   if (delta == 0 || n == 0) return;
   RedisCommand cmd(3 + n + 1 + n);
   cmd.arg("FCALL").arg(kSettleFunction).arg(static_cast<std::int64_t>(n));
-  for (std::size_t i = 0; i < subjects.size() && i < kMaxSubjects; ++i) {
+  for (std::size_t i = 0; i < subjects.size() && i < access::kMaxSubjects; ++i) {
     if (ticket.tokens_window[i] > 0) cmd.arg_parts({"tb:{", subjects[i].name, "}:tpm"});
   }
   cmd.arg(delta);
-  for (std::size_t i = 0; i < subjects.size() && i < kMaxSubjects; ++i) {
+  for (std::size_t i = 0; i < subjects.size() && i < access::kMaxSubjects; ++i) {
     if (ticket.tokens_window[i] > 0) cmd.arg(ticket.tokens_window[i]);
   }
   client_.send(std::move(cmd));
@@ -350,14 +346,14 @@ void RedisLimiter::settle(std::span<const Subject> subjects, const Ticket& ticke
 
 void RedisLimiter::release(std::span<const Subject> subjects, const Ticket& ticket) {
   std::size_t n = 0;
-  for (std::size_t i = 0; i < subjects.size() && i < kMaxSubjects; ++i) {
+  for (std::size_t i = 0; i < subjects.size() && i < access::kMaxSubjects; ++i) {
     n += (ticket.parallel >> i) & 1u;
   }
   if (n == 0) return;
   char slot_text[16];
   RedisCommand cmd(3 + n + 1);
   cmd.arg("FCALL").arg(kReleaseFunction).arg(static_cast<std::int64_t>(n));
-  for (std::size_t i = 0; i < subjects.size() && i < kMaxSubjects; ++i) {
+  for (std::size_t i = 0; i < subjects.size() && i < access::kMaxSubjects; ++i) {
     if ((ticket.parallel >> i) & 1u) cmd.arg_parts({"tb:{", subjects[i].name, "}:par"});
   }
   cmd.arg(hex16(ticket.slot, slot_text));

@@ -34,6 +34,7 @@ namespace {
 
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
+using access::LimitKind;
 
 #define REQUIRE_TEST_REDIS()                                                                      \
   if (test_redis_url().empty())                                                                   \
@@ -296,27 +297,31 @@ TEST(RedisDecision, ReportsTheRefusalWaitingCannotCureElseTheLongestWait) {
   EXPECT_FALSE(d.admitted);
   EXPECT_FALSE(d.unavailable);
   EXPECT_EQ(d.refused_subject, 1);
-  EXPECT_EQ(d.refused_limit, Limit::rpm);
-  EXPECT_EQ(d.retry_after_ms, 50'000);
+  EXPECT_EQ(d.refusal.kind, LimitKind::rpm);
+  EXPECT_EQ(d.refusal.retry_after_ms, 50'000);
+  EXPECT_EQ(d.refusal.subject, "team:t");
+  EXPECT_EQ(d.refusal.limit, 5);
+  EXPECT_EQ(d.refusal.used, 5);
+  EXPECT_EQ(d.refusal.requested, 1);
   // Headers: the fewest remaining (both 0 for requests: the earlier, the key).
-  EXPECT_EQ(d.requests, (RateInfo{10, 0, 30'000}));
-  EXPECT_EQ(d.tokens, (RateInfo{100, 80, 30'000}));
+  EXPECT_EQ(d.headers.requests, (access::RateInfo{10, 0, 30'000}));
+  EXPECT_EQ(d.headers.tokens, (access::RateInfo{100, 80, 30'000}));
 
   // A reservation above the key's tpm: never, whatever the waits.
   auto never = decide_admission(s, 101,
                                 integers({0, 10, 30'000, 0, 0, 0, 0,  //
                                           5, 50'000, 0, 0, 0, 0}));
   EXPECT_EQ(never.refused_subject, 0);
-  EXPECT_EQ(never.refused_limit, Limit::tpm);
-  EXPECT_TRUE(never.never);
-  EXPECT_EQ(never.retry_after_ms, 0);
+  EXPECT_EQ(never.refusal.kind, LimitKind::tpm);
+  EXPECT_TRUE(never.refusal.never);
+  EXPECT_EQ(never.refusal.retry_after_ms, 0);
 
   auto parallel = decide_admission(s, 1,
                                    integers({0, 1, 100, 1, 100, 7, 2,  //
                                              1, 100, 1, 100, 8, 0}));
-  EXPECT_EQ(parallel.refused_limit, Limit::max_parallel);
-  EXPECT_EQ(parallel.retry_after_ms, kParallelRetryMs);
-  EXPECT_EQ(parallel.used, 2);
+  EXPECT_EQ(parallel.refusal.kind, LimitKind::max_parallel);
+  EXPECT_EQ(parallel.refusal.retry_after_ms, access::kParallelRetryMs);
+  EXPECT_EQ(parallel.refusal.used, 2);
 }
 
 TEST(RedisDecision, AdmittedCarriesTheTicketAndTheTighterHeaders) {
@@ -326,8 +331,8 @@ TEST(RedisDecision, AdmittedCarriesTheTicketAndTheTighterHeaders) {
                             integers({1, 3, 59'000, 40, 58'000, 123'456, 1,  //
                                       4, 20'000, 500, 20'000, 654'321, 0}));
   EXPECT_TRUE(d.admitted);
-  EXPECT_EQ(d.requests, (RateInfo{5, 1, 20'000}));   // the team: 1 left of 5
-  EXPECT_EQ(d.tokens, (RateInfo{100, 60, 58'000}));  // the key: 60 left of 100
+  EXPECT_EQ(d.headers.requests, (access::RateInfo{5, 1, 20'000}));   // the team: 1 left of 5
+  EXPECT_EQ(d.headers.tokens, (access::RateInfo{100, 60, 58'000}));  // the key: 60 left of 100
   EXPECT_EQ(d.ticket.reserved, 10);
   EXPECT_EQ(d.ticket.parallel, 0b010);
   EXPECT_EQ(d.ticket.tokens_window[0], 0);
@@ -360,8 +365,9 @@ TEST(RedisLimiter, AdmitsExactlyTheLimitAcrossTwoConnections) {
             Decision d = co_await w.limiter.admit({&s, 1}, 0);
             if (d.admitted) {
               ++admitted;
-            } else if (!d.unavailable && d.refused_limit == Limit::rpm && d.retry_after_ms > 0 &&
-                       d.retry_after_ms <= kWindowMs) {
+            } else if (!d.unavailable && d.refusal.kind == LimitKind::rpm &&
+                       d.refusal.retry_after_ms > 0 &&
+                       d.refusal.retry_after_ms <= access::kWindowMs) {
               ++refused;
             } else {
               ++other;
@@ -394,12 +400,14 @@ TEST(RedisLimiter, AdmissionIsAtomicAcrossKeyAndTeam) {
     EXPECT_EQ(d.admitted, i < 3) << i;
     if (i >= 3) {
       EXPECT_EQ(d.refused_subject, 1);
-      EXPECT_EQ(d.refused_limit, Limit::rpm);
-      EXPECT_EQ(d.requests.limit, 3);  // the team is the tighter
-      EXPECT_EQ(d.requests.remaining, 0);
+      EXPECT_EQ(d.refusal.kind, LimitKind::rpm);
+      EXPECT_EQ(access::describe(d.refusal),
+                "team " + team.substr(5) + " is over its limit of 3 requests per minute");
+      EXPECT_EQ(d.headers.requests.limit, 3);  // the team is the tighter
+      EXPECT_EQ(d.headers.requests.remaining, 0);
     } else {
-      EXPECT_EQ(d.requests, (RateInfo{3, 2 - i, d.requests.reset_ms}));
-      EXPECT_GT(d.requests.reset_ms, 0);
+      EXPECT_EQ(d.headers.requests, (access::RateInfo{3, 2 - i, d.headers.requests.reset_ms}));
+      EXPECT_GT(d.headers.requests.reset_ms, 0);
     }
   }
   EXPECT_EQ(w.counter(key, "rpm"), 3);
@@ -423,14 +431,14 @@ TEST(RedisLimiter, ReservesTokensAndSettlesWithinTheSameWindow) {
 
   Decision first = w.admit(s, 600);
   ASSERT_TRUE(first.admitted);
-  EXPECT_EQ(first.tokens, (RateInfo{1000, 400, first.tokens.reset_ms}));
+  EXPECT_EQ(first.headers.tokens, (access::RateInfo{1000, 400, first.headers.tokens.reset_ms}));
   Decision second = w.admit(s, 600);
   EXPECT_FALSE(second.admitted);
   EXPECT_EQ(second.refused_subject, 0);
-  EXPECT_EQ(second.refused_limit, Limit::tpm);
-  EXPECT_EQ(second.used, 600);
-  EXPECT_GT(second.retry_after_ms, 0);
-  EXPECT_LE(second.retry_after_ms, 400);
+  EXPECT_EQ(second.refusal.kind, LimitKind::tpm);
+  EXPECT_EQ(second.refusal.used, 600);
+  EXPECT_GT(second.refusal.retry_after_ms, 0);
+  EXPECT_LE(second.refusal.retry_after_ms, 400);
 
   // The first used 100 tokens, not 600: both subjects get 500 back.
   w.limiter.settle(s, first.ticket, 100);
@@ -449,8 +457,8 @@ TEST(RedisLimiter, ReservesTokensAndSettlesWithinTheSameWindow) {
   // A reservation above the limit itself can never pass.
   Decision never = w.admit(s, 1001);
   EXPECT_FALSE(never.admitted);
-  EXPECT_TRUE(never.never);
-  EXPECT_EQ(never.refused_limit, Limit::tpm);
+  EXPECT_TRUE(never.refusal.never);
+  EXPECT_EQ(never.refusal.kind, LimitKind::tpm);
 
   // Once its window has ended, a reservation's correction touches nothing: the next window
   // never saw it.
@@ -459,7 +467,7 @@ TEST(RedisLimiter, ReservesTokensAndSettlesWithinTheSameWindow) {
   w.sleep(500ms);
   Decision fresh = w.admit(s, 30);
   ASSERT_TRUE(fresh.admitted);
-  EXPECT_EQ(fresh.tokens.remaining, 970);  // a new window: only this reservation
+  EXPECT_EQ(fresh.headers.tokens.remaining, 970);  // a new window: only this reservation
   w.limiter.settle(s, old.ticket, 900);
   EXPECT_EQ(w.counter(key, "tpm"), 30);
 }
@@ -477,9 +485,9 @@ TEST(RedisLimiter, MaxParallelCountsRequestsInFlightUntilReleased) {
   Decision c = w.admit(s);
   EXPECT_FALSE(c.admitted);
   EXPECT_EQ(c.refused_subject, 0);
-  EXPECT_EQ(c.refused_limit, Limit::max_parallel);
-  EXPECT_EQ(c.retry_after_ms, kParallelRetryMs);
-  EXPECT_EQ(c.used, 2);
+  EXPECT_EQ(c.refusal.kind, LimitKind::max_parallel);
+  EXPECT_EQ(c.refusal.retry_after_ms, access::kParallelRetryMs);
+  EXPECT_EQ(c.refusal.used, 2);
   EXPECT_EQ(w.counter(team, "rpm"), 2);  // the refusal counted nowhere
 
   w.limiter.release(s, a.ticket);
@@ -504,21 +512,21 @@ TEST(RedisLimiter, AWindowEndsAndTheNextStartsAtTheNextAdmission) {
   ASSERT_TRUE(w.admit(s).admitted);
   Decision second = w.admit(s);
   ASSERT_TRUE(second.admitted);
-  EXPECT_EQ(second.requests.remaining, 0);
-  EXPECT_GT(second.requests.reset_ms, 0);
-  EXPECT_LE(second.requests.reset_ms, 300);
+  EXPECT_EQ(second.headers.requests.remaining, 0);
+  EXPECT_GT(second.headers.requests.reset_ms, 0);
+  EXPECT_LE(second.headers.requests.reset_ms, 300);
   Decision third = w.admit(s);
   ASSERT_FALSE(third.admitted);
-  EXPECT_GT(third.retry_after_ms, 0);
-  EXPECT_LE(third.retry_after_ms, 300);
+  EXPECT_GT(third.refusal.retry_after_ms, 0);
+  EXPECT_LE(third.refusal.retry_after_ms, 300);
 
-  w.sleep(std::chrono::milliseconds(third.retry_after_ms + 20));
+  w.sleep(std::chrono::milliseconds(third.refusal.retry_after_ms + 20));
   // Nothing is open now; the next admission opens a new, full window of its own.
   auto ttl = w.command(RedisCommand::of({"PTTL", "tb:{" + key + "}:rpm"}));
   EXPECT_EQ(ttl.integer, -2);
   Decision next = w.admit(s);
   ASSERT_TRUE(next.admitted);
-  EXPECT_EQ(next.requests, (RateInfo{2, 1, 300}));
+  EXPECT_EQ(next.headers.requests, (access::RateInfo{2, 1, 300}));
 }
 
 TEST(RedisLimiter, UnavailableAtOnceWhileRedisIsDownAndBackAfter) {
@@ -553,7 +561,7 @@ TEST(RedisLimiter, UnavailableAtOnceWhileRedisIsDownAndBackAfter) {
   w.connect();
   Decision back = w.admit(s);
   EXPECT_TRUE(back.admitted);
-  EXPECT_EQ(back.requests.remaining, 99);
+  EXPECT_EQ(back.headers.requests.remaining, 99);
   EXPECT_GE(w.client.stats().connects, 2u);
   EXPECT_GE(w.client.stats().drops, 1u);
 
