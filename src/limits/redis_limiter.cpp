@@ -20,7 +20,7 @@ namespace {
 //
 // Per subject, three keys with the subject as hash tag (its keys share a slot). A request's key
 // and team have different tags: Redis Cluster would refuse the call (CROSSSLOT), and it is not
-// a goal; a single Redis (with replicas or Sentinel) holds every counter.
+// a goal: one Redis address holds every counter.
 //
 // Any change to this code needs a new version in the library's and the functions' names
 // (kLibraryName and the k*Function constants), and in redis_limiter_test's fingerprint.
