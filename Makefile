@@ -14,7 +14,7 @@ build:
 	scripts/build
 
 unit: build
-	cd build && ../scripts/with-postgres ctest --output-on-failure -j2
+	cd build && ../scripts/with-postgres ../scripts/with-redis ctest --output-on-failure -j2
 
 integration: build
 	node --test --test-concurrency=1 tests/integration/

@@ -1,0 +1,363 @@
+#include "limits/redis_limiter.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+#include <stdexcept>
+
+namespace tollbooth::limits {
+
+namespace {
+
+// The counters live in Redis, and so does their clock. A window is the life of its key (set
+// with PX window_ms at the first admission, never extended), so its start, end and time left
+// are all measured by the Redis server's clock; a max_parallel slot's deadline is Redis's TIME
+// plus the slot's lifetime. No gateway's clock is involved, so gateways whose clocks disagree
+// still agree on every window, and a window cannot be stretched or cut short by one of them.
+// (Passing now_ms from each gateway would make every window depend on whichever gateway opened
+// it, and slots on whichever took them.)
+//
+// Per subject, three keys with the subject as hash tag (its keys share a slot). A request's key
+// and team have different tags: Redis Cluster would refuse the call (CROSSSLOT), and it is not
+// a goal: one Redis address holds every counter.
+//
+// Any change to this code needs a new version in the library's and the functions' names
+// (kLibraryName and the k*Function constants), and in redis_limiter_test's fingerprint.
+constexpr std::string_view kLibraryCode = R"lua(#!lua name=tollbooth_v1
+-- tollbooth's shared rate-limit counters; src/limits/redis_limiter.cpp says why and how.
+-- Per subject ("key:<id>", "team:<id>"):
+--   tb:{subject}:rpm  requests admitted in the open window (a counter that expires with it)
+--   tb:{subject}:tpm  tokens reserved in the open window (idem)
+--   tb:{subject}:par  requests in flight: slot ids scored by the time (ms) each slot lapses
+-- A window is the life of its key: it starts at the first admission after the previous key
+-- expired and ends window_ms later (PX when created, never extended). Its end (PEXPIRETIME)
+-- identifies it for settle.
+
+-- An integer as Redis reads one: Lua would write 1e+14 for 100000000000000.
+local function int(x)
+  return string.format('%d', x)
+end
+
+local function now_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+
+-- The count in a window key and the window's time left; 0, 0 when no window is open (a key
+-- without an expiry is not one of ours: it is started afresh).
+local function open_window(key)
+  local ttl = redis.call('PTTL', key)
+  if ttl <= 0 then return 0, 0 end
+  return tonumber(redis.call('GET', key)), ttl
+end
+
+-- KEYS: for each subject its rpm, tpm and par keys.
+-- ARGV: window_ms, reserve, slot_ttl_ms, slot, then for each subject its rpm, tpm and
+--       max_parallel limits (0: not limited; that key is not touched).
+-- Returns {admitted (1 or 0), then for each subject: requests counted, their window's time
+-- left, tokens counted, their window's time left, the tokens window's end (ms), requests in
+-- flight}: after the admission when admitted, as they stand when refused.
+local function admit(keys, args)
+  local window_ms, reserve = tonumber(args[1]), tonumber(args[2])
+  local slot_ttl, slot = tonumber(args[3]), args[4]
+  local n = #keys / 3
+  local now = nil
+  local ok = true
+  local state = {}
+  for i = 0, n - 1 do
+    local s = {rpm = tonumber(args[5 + 3 * i]), tpm = tonumber(args[6 + 3 * i]),
+               par = tonumber(args[7 + 3 * i]), rused = 0, rttl = 0, tused = 0, tttl = 0,
+               tend = 0, inflight = 0}
+    if s.rpm > 0 then
+      s.rused, s.rttl = open_window(keys[1 + 3 * i])
+      if s.rused + 1 > s.rpm then ok = false end
+    end
+    if s.tpm > 0 then
+      s.tused, s.tttl = open_window(keys[2 + 3 * i])
+      if s.tttl > 0 then s.tend = redis.call('PEXPIRETIME', keys[2 + 3 * i]) end
+      if reserve > s.tpm or s.tused >= s.tpm or s.tused + reserve > s.tpm then ok = false end
+    end
+    if s.par > 0 then
+      now = now or now_ms()
+      redis.call('ZREMRANGEBYSCORE', keys[3 + 3 * i], '-inf', int(now))
+      s.inflight = redis.call('ZCARD', keys[3 + 3 * i])
+      if s.inflight + 1 > s.par then ok = false end
+    end
+    state[i + 1] = s
+  end
+  local out = {ok and 1 or 0}
+  for i = 0, n - 1 do
+    local s = state[i + 1]
+    if ok then
+      if s.rpm > 0 then
+        if s.rttl > 0 then
+          s.rused = redis.call('INCR', keys[1 + 3 * i])
+        else
+          redis.call('SET', keys[1 + 3 * i], 1, 'PX', int(window_ms))
+          s.rused, s.rttl = 1, window_ms
+        end
+      end
+      if s.tpm > 0 then
+        if s.tttl > 0 then
+          s.tused = redis.call('INCRBY', keys[2 + 3 * i], int(reserve))
+        else
+          redis.call('SET', keys[2 + 3 * i], int(reserve), 'PX', int(window_ms))
+          s.tused, s.tttl = reserve, window_ms
+          s.tend = redis.call('PEXPIRETIME', keys[2 + 3 * i])
+        end
+      end
+      if s.par > 0 then
+        redis.call('ZADD', keys[3 + 3 * i], int(now + slot_ttl), slot)
+        redis.call('PEXPIRE', keys[3 + 3 * i], int(slot_ttl))
+        s.inflight = s.inflight + 1
+      end
+    end
+    for _, v in ipairs({s.rused, s.rttl, s.tused, s.tttl, s.tend, s.inflight}) do
+      out[#out + 1] = v
+    end
+  end
+  return out
+end
+
+-- KEYS: the tpm keys of the subjects whose tokens the request reserved.
+-- ARGV: the correction (actual - reserved), then for each key the end of the window the
+--       reservation went into. Only that window, if still open, is corrected; never below 0.
+local function settle(keys, args)
+  local delta = tonumber(args[1])
+  local corrected = 0
+  for i = 1, #keys do
+    if redis.call('PEXPIRETIME', keys[i]) == tonumber(args[i + 1]) then
+      if redis.call('INCRBY', keys[i], int(delta)) < 0 then
+        redis.call('SET', keys[i], 0, 'KEEPTTL')
+      end
+      corrected = corrected + 1
+    end
+  end
+  return corrected
+end
+
+-- KEYS: the par keys of the subjects the request holds a slot of. ARGV: the slot id.
+local function release(keys, args)
+  local freed = 0
+  for i = 1, #keys do
+    freed = freed + redis.call('ZREM', keys[i], args[1])
+  end
+  return freed
+end
+
+redis.register_function('tollbooth_admit_v1', admit)
+redis.register_function('tollbooth_settle_v1', settle)
+redis.register_function('tollbooth_release_v1', release)
+)lua";
+
+bool limited(const access::Limits& l) noexcept {
+  return l.rpm > 0 || l.tpm > 0 || l.max_parallel > 0;
+}
+
+void tighter(access::RateInfo& info, std::int64_t limit, std::int64_t used,
+             std::int64_t ttl) noexcept {
+  if (limit <= 0) return;
+  std::int64_t remaining = std::max<std::int64_t>(0, limit - used);
+  if (info.limit != 0 && remaining >= info.remaining) return;  // ties: the earlier subject
+  info = {limit, remaining, std::max<std::int64_t>(0, ttl)};
+}
+
+// 16 lowercase hex digits.
+std::string_view hex16(std::uint64_t v, char (&out)[16]) noexcept {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  for (int i = 15; i >= 0; --i, v >>= 4) out[i] = kDigits[v & 15];
+  return {out, 16};
+}
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+std::string_view library_code() noexcept {
+  return kLibraryCode;
+}
+
+Decision decide_admission(std::span<const Subject> subjects, std::int64_t reserve,
+                          const RedisReply& reply) {
+  Decision d;
+  d.ticket.reserved = reserve;
+  std::size_t n = 0;
+  for (const Subject& s : subjects) n += limited(s.limits) ? 1 : 0;
+  constexpr std::size_t kPerSubject = 6;
+  const auto& e = reply.elements;
+  bool shaped = reply.type == RedisReply::Type::array && e.size() == 1 + kPerSubject * n &&
+                std::all_of(e.begin(), e.end(), [](const RedisReply& r) {
+                  return r.type == RedisReply::Type::integer;
+                });
+  if (!shaped) {
+    d.unavailable = true;
+    return d;
+  }
+  bool admitted = e[0].integer == 1;
+  bool refused = false;
+  // The local limiter's choice: one that waiting cannot cure, else the longest wait (a client
+  // that waits for a shorter one would only be refused again), else the earlier.
+  auto consider = [&](int index, access::LimitRefusal r) {
+    const access::LimitRefusal& cur = d.refusal;
+    bool worse = r.never != cur.never ? r.never : r.retry_after_ms > cur.retry_after_ms;
+    if (refused && !worse) return;
+    refused = true;
+    d.refused_subject = index;
+    d.refusal = r;
+  };
+
+  std::size_t j = 0;
+  for (std::size_t i = 0; i < subjects.size(); ++i) {
+    const Subject& s = subjects[i];
+    const access::Limits& lim = s.limits;
+    if (!limited(lim)) continue;
+    const RedisReply* v = &e[1 + kPerSubject * j++];
+    std::int64_t rused = v[0].integer, rttl = std::max<std::int64_t>(0, v[1].integer);
+    std::int64_t tused = v[2].integer, tttl = std::max<std::int64_t>(0, v[3].integer);
+    std::int64_t tend = v[4].integer, inflight = v[5].integer;
+    int at = static_cast<int>(i);
+    if (admitted) {
+      if (lim.tpm > 0) d.ticket.tokens_window[i] = tend;
+      if (lim.max_parallel > 0) d.ticket.parallel |= static_cast<std::uint8_t>(1u << i);
+    } else {
+      using access::LimitKind;
+      if (lim.rpm > 0 && rused + 1 > lim.rpm) {
+        consider(at, {s.name, LimitKind::rpm, lim.rpm, rused, 1, rttl, false});
+      }
+      if (lim.tpm > 0) {
+        if (reserve > lim.tpm) {
+          consider(at, {s.name, LimitKind::tpm, lim.tpm, tused, reserve, 0, true});
+        } else if (tused >= lim.tpm || tused + reserve > lim.tpm) {
+          consider(at, {s.name, LimitKind::tpm, lim.tpm, tused, reserve, tttl, false});
+        }
+      }
+      if (lim.max_parallel > 0 && inflight + 1 > lim.max_parallel) {
+        consider(at, {s.name, LimitKind::max_parallel, lim.max_parallel, inflight, 1,
+                      access::kParallelRetryMs, false});
+      }
+    }
+    tighter(d.headers.requests, lim.rpm, rused, rttl);
+    tighter(d.headers.tokens, lim.tpm, tused, tttl);
+  }
+  if (admitted) {
+    d.admitted = true;
+  } else if (!refused) {
+    d.unavailable = true;  // Redis refused for a reason these limits do not explain
+  }
+  return d;
+}
+
+RedisLimiter::RedisLimiter(RedisClient& client, RedisLimiterOptions options)
+    : client_(client), options_(options), slot_ids_(std::random_device{}()) {
+  RedisCommand load(4);
+  load.arg("FUNCTION").arg("LOAD").arg("REPLACE").arg(kLibraryCode);
+  client_.add_setup_command(std::move(load), "FUNCTION LOAD of " + std::string(kLibraryName));
+}
+
+void RedisLimiter::reload_library() {
+  RedisCommand load(4);
+  load.arg("FUNCTION").arg("LOAD").arg("REPLACE").arg(kLibraryCode);
+  client_.send(std::move(load));
+}
+
+Awaitable<Decision> RedisLimiter::admit(std::span<const Subject> subjects,
+                                        std::int64_t reserve_tokens) {
+  if (subjects.size() > access::kMaxSubjects) {
+    throw std::invalid_argument("RedisLimiter::admit: more subjects than kMaxSubjects");
+  }
+  std::int64_t reserve = std::max<std::int64_t>(0, reserve_tokens);
+  std::size_t n = 0;
+  bool any_parallel = false;
+  for (const Subject& s : subjects) {
+    n += limited(s.limits) ? 1 : 0;
+    any_parallel = any_parallel || s.limits.max_parallel > 0;
+  }
+  Decision d;
+  d.ticket.reserved = reserve;
+  if (n == 0) {  // nothing to count: no need to ask Redis (nor to be able to)
+    d.admitted = true;
+    co_return d;
+  }
+  if (!client_.ready()) {
+    d.unavailable = true;
+    co_return d;
+  }
+
+  std::uint64_t slot = any_parallel ? slot_ids_() : 0;
+  char slot_text[16];
+  RedisCommand cmd(3 + 3 * n + 4 + 3 * n);
+  cmd.arg("FCALL").arg(kAdmitFunction).arg(static_cast<std::int64_t>(3 * n));
+  for (const Subject& s : subjects) {
+    if (!limited(s.limits)) continue;
+    cmd.arg_parts({"tb:{", s.name, "}:rpm"});
+    cmd.arg_parts({"tb:{", s.name, "}:tpm"});
+    cmd.arg_parts({"tb:{", s.name, "}:par"});
+  }
+  cmd.arg(options_.window_ms).arg(reserve).arg(options_.slot_ttl_ms).arg(hex16(slot, slot_text));
+  for (const Subject& s : subjects) {
+    if (!limited(s.limits)) continue;
+    cmd.arg(s.limits.rpm).arg(s.limits.tpm).arg(s.limits.max_parallel);
+  }
+
+  RedisReply reply = co_await client_.async_command(std::move(cmd), asio::deferred);
+  if (reply.type == RedisReply::Type::error) {
+    // Someone ran FUNCTION FLUSH, or a failover brought a server without the library: load it
+    // again for the next admissions.
+    if (reply.str.find("Function not found") != std::string::npos) reload_library();
+    if (std::int64_t now = now_ms(); now - last_error_log_ms_ >= 10'000) {
+      last_error_log_ms_ = now;
+      spdlog::warn("rate limits: {} answered the admission with an error: {}", client_.describe(),
+                   reply.str);
+    }
+  }
+  if (!reply.ok()) {
+    d.unavailable = true;
+    co_return d;
+  }
+  d = decide_admission(subjects, reserve, reply);
+  d.ticket.slot = slot;
+  co_return d;
+}
+
+void RedisLimiter::settle(std::span<const Subject> subjects, const Ticket& ticket,
+                          std::int64_t actual_tokens) {
+  std::int64_t delta = std::max<std::int64_t>(0, actual_tokens) - ticket.reserved;
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < subjects.size() && i < access::kMaxSubjects; ++i) {
+    n += ticket.tokens_window[i] > 0 ? 1 : 0;
+  }
+  if (delta == 0 || n == 0) return;
+  RedisCommand cmd(3 + n + 1 + n);
+  cmd.arg("FCALL").arg(kSettleFunction).arg(static_cast<std::int64_t>(n));
+  for (std::size_t i = 0; i < subjects.size() && i < access::kMaxSubjects; ++i) {
+    if (ticket.tokens_window[i] > 0) cmd.arg_parts({"tb:{", subjects[i].name, "}:tpm"});
+  }
+  cmd.arg(delta);
+  for (std::size_t i = 0; i < subjects.size() && i < access::kMaxSubjects; ++i) {
+    if (ticket.tokens_window[i] > 0) cmd.arg(ticket.tokens_window[i]);
+  }
+  client_.send(std::move(cmd));
+}
+
+void RedisLimiter::release(std::span<const Subject> subjects, const Ticket& ticket) {
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < subjects.size() && i < access::kMaxSubjects; ++i) {
+    n += (ticket.parallel >> i) & 1u;
+  }
+  if (n == 0) return;
+  char slot_text[16];
+  RedisCommand cmd(3 + n + 1);
+  cmd.arg("FCALL").arg(kReleaseFunction).arg(static_cast<std::int64_t>(n));
+  for (std::size_t i = 0; i < subjects.size() && i < access::kMaxSubjects; ++i) {
+    if ((ticket.parallel >> i) & 1u) cmd.arg_parts({"tb:{", subjects[i].name, "}:par"});
+  }
+  cmd.arg(hex16(ticket.slot, slot_text));
+  client_.send(std::move(cmd));
+}
+
+}  // namespace tollbooth::limits
