@@ -11,6 +11,7 @@
 #include "cli/keys_command.hpp"
 #include "cli/route_command.hpp"
 #include "config/config.hpp"
+#include "limits/redis_url.hpp"
 #include "mock/mock_server.hpp"
 
 namespace tb = tollbooth;
@@ -28,6 +29,14 @@ namespace {
 int check_config(const std::string& path) {
   try {
     auto config = tb::load_config_file(path);
+    if (!config->store.redis_url.empty()) {
+      // Parsed by limits/, which config/ may not include; checked here so `check` says it.
+      auto url = tb::limits::parse_redis_url(config->store.redis_url);
+      if (!url) {
+        std::cerr << path << ": store.redis: " << url.error().message << "\n";
+        return 1;
+      }
+    }
     std::size_t routes = 0;
     for (const auto& m : config->models) routes += m.routes.size();
     std::cout << path << ": ok (" << config->providers.size() << " providers, "
@@ -91,7 +100,8 @@ int main(int argc, char** argv) {
   route_cmd->add_option("--seed", route_opts.seed,
                         "Random value for strategy: weighted, for a repeatable order");
   route_cmd->add_option("--key", route_opts.key,
-                        "Plan as this API key would be (not available yet: exits 2)");
+                        "Plan as this key (an id from `tollbooth keys list`) would get it: its "
+                        "and its team's regions and models");
 
   tb::cli::ModelsOptions models_opts;
   auto* models_cmd = app.add_subcommand(

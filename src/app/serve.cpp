@@ -12,6 +12,7 @@
 #include "core/clock.hpp"
 #include "gateway/gateway.hpp"
 #include "gateway/route_table.hpp"
+#include "limits/redis_url.hpp"
 #include "server/server.hpp"
 #include "server/worker.hpp"
 
@@ -27,6 +28,17 @@ int run_serve(std::shared_ptr<const Config> config) {
   }
   for (const auto& source : routes->credential_sources())
     spdlog::info("AWS credentials for {}", source);
+
+  if (!config->store.redis_url.empty()) {
+    auto url = limits::parse_redis_url(config->store.redis_url);
+    if (!url) {
+      std::cerr << "tollbooth: store.redis: " << url.error().message << "\n";
+      return 1;
+    }
+    spdlog::info(
+        "rate-limit counters shared through {} (when unreachable: {})", url.value().describe(),
+        config->store.redis_failure == LimitFailure::fail_open ? "fail_open" : "fail_closed");
+  }
 
   SystemClock clock;
   // Declared before the server: they outlive every gateway that uses them.

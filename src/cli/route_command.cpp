@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 
 #include <chrono>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -12,12 +13,15 @@
 #include <sstream>
 #include <vector>
 
+#include "access/glob.hpp"
+#include "access/snapshot.hpp"
 #include "api/openai/chat_request.hpp"
 #include "config/config.hpp"
 #include "core/date.hpp"
 #include "routing/catalog.hpp"
 #include "routing/explain.hpp"
 #include "routing/planner.hpp"
+#include "store/store.hpp"
 
 namespace tollbooth::cli {
 namespace {
@@ -39,11 +43,19 @@ std::optional<Days> day_of(const std::string& at) {
   return day;
 }
 
-std::shared_ptr<const Config> load(const std::string& path) {
+// --key reads the store, whose address may be a variable (store.postgres: env:DATABASE_URL):
+// the variables that are set are read; the rest stay placeholders.
+const char* env_or_placeholder(const char* name) {
+  const char* value = std::getenv(name);
+  return value && *value ? value : kSecretNotRead;
+}
+
+std::shared_ptr<const Config> load(const std::string& path, bool read_env = false) {
   try {
     // Planning needs no secret: `env:NAME` references read as a placeholder, so the commands
     // work on a config whose variables are not set here (a laptop, a CI job).
-    return load_config_file(path, [](const char*) -> const char* { return "(not read)"; });
+    if (read_env) return load_config_file(path, &env_or_placeholder);
+    return load_config_file(path, [](const char*) -> const char* { return kSecretNotRead; });
   } catch (const ConfigError& e) {
     std::cerr << format_problems(e.problems());
     return nullptr;
@@ -71,17 +83,55 @@ std::vector<std::string> split_list(const std::string& text) {
   return out;
 }
 
+// What --key plans with: the key (from the config's keys: or its store) and its team.
+struct KeyView {
+  access::Key key;
+  std::optional<access::Team> team;
+};
+
+std::optional<KeyView> find_key(const Config& config, const std::string& id) {
+  KeyView view;
+  bool found = false;
+  for (const auto& d : config.keys) {
+    if (d.key.id == id) {
+      view.key = d.key;
+      found = true;
+    }
+  }
+  std::unique_ptr<Store> store;
+  if (config.auth == AuthMode::keys || config.store.declared) {
+    StoreConfig sc;
+    if (!config.store.postgres_url.empty())
+      sc.postgres_url = config.store.postgres_url;
+    else
+      sc.sqlite_path = config.store.sqlite_path;
+    store = open_store(sc);
+  }
+  if (!found && store) {
+    if (auto k = store->find_key(id)) {
+      view.key = std::move(*k);
+      found = true;
+    }
+  }
+  if (!found) return std::nullopt;
+  if (!view.key.team.empty()) {
+    for (const auto& t : config.teams)
+      if (t.id == view.key.team) view.team = t;
+    if (!view.team && store) view.team = store->find_team(view.key.team);
+  }
+  return view;
+}
+
 }  // namespace
 
 int run_route(const RouteOptions& options) {
-  if (!options.key.empty()) {
-    std::cerr << "--key: API keys arrive in a later version of tollbooth; this version cannot "
-                 "plan for a key. Use --regions to restrict regions.\n";
+  if (!options.key.empty() && !options.regions.empty()) {
+    std::cerr << "--key and --regions: give one; a key brings its own (and its team's) regions\n";
     return kExitUsage;
   }
   auto today = day_of(options.at);
   if (!today) return kExitUsage;
-  auto config = load(options.config_path);
+  auto config = load(options.config_path, !options.key.empty());
   if (!config) return kExitProblem;
   auto body = read_body(options.request_file);
   if (!body) {
@@ -117,6 +167,54 @@ int run_route(const RouteOptions& options) {
     return kExitProblem;
   }
   std::vector<std::string> regions = split_list(options.regions);
+  std::string who;
+  if (!options.key.empty()) {
+    std::optional<KeyView> key;
+    try {
+      key = find_key(*config, options.key);
+    } catch (const std::exception& e) {
+      std::cerr << "--key: " << e.what() << "\n";
+      return kExitProblem;
+    }
+    if (!key) {
+      std::cerr << fmt::format("--key {}: no such key in {} or its store\n", options.key,
+                               options.config_path);
+      return kExitProblem;
+    }
+    const std::int64_t now = now_unix_ms();
+    if (key->key.revoked_ms != 0 && now >= key->key.revoked_ms) {
+      std::cerr << "key " << options.key << " is revoked (clients would get 401)\n";
+      return kExitProblem;
+    }
+    if (key->key.expires_ms != 0 && now >= key->key.expires_ms) {
+      std::cerr << "key " << options.key << " has expired (clients would get 401)\n";
+      return kExitProblem;
+    }
+    if (!key->key.team.empty() && !key->team) {
+      std::cerr << "key " << options.key << ": its team " << key->key.team
+                << " does not exist (clients would get 401)\n";
+      return kExitProblem;
+    }
+    const std::string& name = needs.model;
+    bool key_allows = access::matches_any(key->key.models, name);
+    bool team_allows = !key->team || access::matches_any(key->team->models, name);
+    if (!key_allows || !team_allows) {
+      std::cerr << fmt::format("{} {} may not use model {} (clients would get 403)\n",
+                               key_allows ? "team" : "key",
+                               key_allows ? key->team->id : options.key, name);
+      return kExitProblem;
+    }
+    static const std::vector<std::string> kNone;
+    regions = access::effective_regions(key->key.regions, key->team ? key->team->regions : kNone);
+    who = ", key: " + options.key + (key->team ? " (team " + key->team->id + ")" : "");
+    if (!regions.empty()) {
+      std::string list;
+      for (const auto& r : regions) list += (list.empty() ? "" : ",") + r;
+      who += ", regions: " + (list.empty() ? "none in common" : list);
+    }
+  } else if (!regions.empty()) {
+    who = ", regions: " + options.regions;
+  }
   routing::PlanInput input;
   input.needs = needs.needs;
   input.estimated_input_tokens = needs.estimated_input_tokens;
@@ -127,8 +225,7 @@ int run_route(const RouteOptions& options) {
   input.allowed_regions = regions;
   routing::Plan plan;
   routing::plan(catalog, *model, input, nullptr, plan);
-  std::cout << fmt::format("date: {} (UTC){}\n", format_date(*today),
-                           regions.empty() ? "" : ", regions: " + options.regions);
+  std::cout << fmt::format("date: {} (UTC){}\n", format_date(*today), who);
   for (const auto& line : routing::explain_lines(catalog, plan, input.now_ms)) {
     std::cout << line << "\n";
   }

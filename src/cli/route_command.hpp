@@ -12,7 +12,7 @@ struct RouteOptions {
   std::string at;                          // YYYY-MM-DD; empty = today (UTC)
   std::string regions;                     // comma-separated globs; empty = all
   std::string needs;                       // comma-separated capabilities added to the body's own
-  std::string key;                         // not supported yet
+  std::string key;                         // plan as this key would get it (its regions)
   std::optional<unsigned long long> seed;  // for strategy: weighted; unset = random
 };
 

@@ -247,6 +247,9 @@ class ConfigError : public std::runtime_error {
 
 // Reads a function that resolves environment variables; injected so tests need no real env.
 using EnvLookup = const char* (*)(const char*);
+// What an EnvLookup returns for every variable when the command needs no secret (`route`,
+// `models`): declared keys' secrets are then not checked for their form.
+inline constexpr const char* kSecretNotRead = "(not read)";
 
 // Parses and validates; collects every problem and throws ConfigError listing all of them.
 std::shared_ptr<const Config> load_config_file(const std::string& path, EnvLookup env = nullptr);

@@ -161,6 +161,7 @@ void read_keys(Reader& r, const Field& f, Config& config) {
     rules.push_back({"secret", [&](const Field& v) {
                        std::string secret;
                        if (!r.secret(v, secret)) return;
+                       if (secret == kSecretNotRead) return;  // a command that reads none
                        if (!access::looks_like_secret(secret)) {
                          // Never the value: it is a secret.
                          r.problem(v,

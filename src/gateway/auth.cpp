@@ -155,37 +155,63 @@ void append_rate_headers(std::string& out, const access::RateHeaders& h) {
 
 }  // namespace
 
-std::optional<Error> admit(Gateway& g, ClientConn& c, Caller& caller, std::int64_t tokens,
-                           std::string& extra_headers) {
-  if (!caller.principal) return std::nullopt;  // the admin key, or auth: none: no limits
+Awaitable<std::optional<Error>> admit(Gateway& g, ClientConn& c, Caller& caller,
+                                      std::int64_t tokens, std::string& extra_headers) {
+  if (!caller.principal) co_return std::nullopt;  // the admin key, or auth: none: no limits
   auto subjects = caller.principal->limit_subjects();
-  if (subjects.empty()) return std::nullopt;
-  access::Admission a = g.access_source.limiter().admit(subjects, tokens, g.clock.unix_ms());
-  append_rate_headers(c.response_headers, a.headers);
-  if (a.admitted) {
-    caller.ticket = std::move(a.ticket);
-    return std::nullopt;
+  if (subjects.empty()) co_return std::nullopt;
+  access::LimitRefusal r;
+  if (limits::RedisLimiter* redis = g.redis()) {
+    limits::Decision d = co_await redis->admit(subjects, tokens);
+    if (d.unavailable) {
+      if (g.config.store.redis_failure == LimitFailure::fail_open) co_return std::nullopt;
+      extra_headers = "Retry-After: 1\r\n";
+      co_return make_error(ErrorKind::unavailable,
+                           "rate limits cannot be checked right now (the shared counters are "
+                           "unreachable); try again shortly",
+                           {}, "rate_limit_unavailable");
+    }
+    append_rate_headers(c.response_headers, d.headers);
+    if (d.admitted) {
+      caller.redis = RedisAdmission(*redis, subjects, d.ticket);
+      co_return std::nullopt;
+    }
+    r = d.refusal;
+  } else {
+    access::Admission a = g.access_source.limiter().admit(subjects, tokens, g.clock.unix_ms());
+    append_rate_headers(c.response_headers, a.headers);
+    if (a.admitted) {
+      caller.ticket = std::move(a.ticket);
+      co_return std::nullopt;
+    }
+    r = a.refusal;
   }
-  const access::LimitRefusal& r = a.refusal;
   std::string message = access::describe(r);
   if (!r.never) {
     std::int64_t seconds = (r.retry_after_ms + 999) / 1000;
     extra_headers = "Retry-After: " + std::to_string(seconds < 1 ? 1 : seconds) + "\r\n";
   }
-  return make_error(ErrorKind::rate_limited, std::move(message), {}, "rate_limit_exceeded");
+  co_return make_error(ErrorKind::rate_limited, std::move(message), {}, "rate_limit_exceeded");
 }
 
 void settle(Gateway& g, ClientConn& c, Caller& caller) noexcept {
-  if (!caller.ticket) return;
+  if (!caller.ticket && !caller.redis) return;
   const RequestOutcome& o = c.outcome;
   // Reported usage is what the tokens were; an answer without usage keeps its reservation (it
   // may have cost that much); a request nothing served cost nothing.
-  std::int64_t actual = 0;
-  if (o.usage.reported)
-    actual = o.usage.input_tokens + o.usage.output_tokens;
-  else if (!o.route.empty())
-    actual = caller.ticket.reserved_tokens();
-  caller.ticket.settle(actual, g.clock.unix_ms());
+  auto actual = [&](std::int64_t reserved) -> std::int64_t {
+    if (o.usage.reported) return o.usage.input_tokens + o.usage.output_tokens;
+    return o.route.empty() ? 0 : reserved;
+  };
+  if (caller.redis) {
+    try {
+      caller.redis.settle(actual(caller.redis.reserved_tokens()));
+    } catch (...) {
+      // Out of memory queueing the command: the reservation lapses with its window.
+    }
+    return;
+  }
+  caller.ticket.settle(actual(caller.ticket.reserved_tokens()), g.clock.unix_ms());
   caller.ticket.release();
 }
 

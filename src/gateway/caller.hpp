@@ -13,8 +13,48 @@
 #include "access/limiter.hpp"
 #include "access/records.hpp"
 #include "access/snapshot.hpp"
+#include "limits/redis_limiter.hpp"
 
 namespace tollbooth::gateway {
+
+// An admission counted in Redis: released when the request ends, however it ends.
+class RedisAdmission {
+ public:
+  RedisAdmission() = default;
+  RedisAdmission(limits::RedisLimiter& limiter, std::span<const access::LimitSubject> subjects,
+                 const limits::Ticket& ticket) noexcept
+      : limiter_(&limiter), subjects_(subjects), ticket_(ticket) {}
+  RedisAdmission(const RedisAdmission&) = delete;
+  RedisAdmission& operator=(const RedisAdmission&) = delete;
+  RedisAdmission& operator=(RedisAdmission&& other) noexcept {
+    std::swap(limiter_, other.limiter_);
+    std::swap(subjects_, other.subjects_);
+    std::swap(ticket_, other.ticket_);
+    return *this;
+  }
+  ~RedisAdmission() {
+    if (!limiter_) return;
+    try {
+      limiter_->release(subjects_, ticket_);
+    } catch (...) {
+      // Out of memory queueing the command: the slot lapses by itself (limits::kSlotTtlMs).
+    }
+  }
+  explicit operator bool() const noexcept { return limiter_ != nullptr; }
+  std::int64_t reserved_tokens() const noexcept { return ticket_.reserved; }
+  // Corrects the reservation, then gives the slots back; once.
+  void settle(std::int64_t actual_tokens) {
+    if (!limiter_) return;
+    limiter_->settle(subjects_, ticket_, actual_tokens);
+    limiter_->release(subjects_, ticket_);
+    limiter_ = nullptr;
+  }
+
+ private:
+  limits::RedisLimiter* limiter_ = nullptr;
+  std::span<const access::LimitSubject> subjects_;
+  limits::Ticket ticket_;
+};
 
 struct Caller {
   // Keeps the key and team the principal points into alive for the request's whole life.
@@ -26,7 +66,9 @@ struct Caller {
   bool sees_routing = false;         // the plan header and catalog facts (routing:explain)
   bool sees_insides = true;          // error messages naming routes, providers and upstream replies
   std::vector<std::string> regions;  // the planner's allowed_regions; empty = every region
-  access::Ticket ticket;             // the rate-limit admission, settled when the request ends
+  // The rate-limit admission, settled when the request ends: the local limiter's, or Redis's.
+  access::Ticket ticket;
+  RedisAdmission redis;
 
   bool may(access::Scope s) const noexcept { return (scopes & access::scope_bit(s)) != 0; }
   // Who made an admin call, for the audit log: "admin_key" or "key:<id>".

@@ -11,6 +11,8 @@
 #include "gateway/caller.hpp"
 #include "gateway/endpoints.hpp"
 #include "gateway/route_table.hpp"
+#include "limits/redis_client.hpp"
+#include "limits/redis_limiter.hpp"
 #include "server/client_conn.hpp"
 #include "server/request_target.hpp"
 #include "server/worker.hpp"
@@ -80,9 +82,33 @@ Gateway::Gateway(Worker& w, const RouteTable& r, BatchSink* access_log, AccessSo
     access_log_ = std::make_unique<AccessLog>(*access_log, w.io.get_executor(), clock);
     observers_.push_back(access_log_.get());
   }
+  if (!config.store.redis_url.empty()) {
+    // Checked at start-up (app/serve.cpp), so it parses here.
+    auto url = limits::parse_redis_url(config.store.redis_url);
+    redis_client_ = std::make_unique<limits::RedisClient>(w.io.get_executor(), url.value());
+    redis_ = std::make_unique<limits::RedisLimiter>(*redis_client_);
+    redis_client_->start();
+  }
 }
 
 Gateway::~Gateway() = default;
+
+void Gateway::drain_started() noexcept {
+  if (!redis_client_) return;
+  // The connection keeps the loop busy: close it once the last session has ended (requests in
+  // flight still settle and release through it until then).
+  asio::co_spawn(
+      worker.io,
+      [this]() -> Awaitable<void> {
+        Timer wait(worker.io.get_executor());
+        while (!worker.sessions.empty()) {
+          wait.expires_after(std::chrono::milliseconds(20));
+          co_await wait.async_wait(use_nothrow);
+        }
+        redis_client_->stop();
+      },
+      asio::detached);
+}
 
 void Gateway::stopped() noexcept {
   if (access_log_) access_log_->flush();

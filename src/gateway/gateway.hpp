@@ -21,6 +21,10 @@ namespace tollbooth {
 namespace access {
 class Snapshot;
 }
+namespace limits {
+class RedisClient;
+class RedisLimiter;
+}  // namespace limits
 struct Config;
 struct Worker;
 class RouteTable;
@@ -41,6 +45,7 @@ class Gateway final : public RequestHandler {
   Awaitable<void> handle(ClientConn& c, const HttpRequest& req) override;
   void finished(const RequestOutcome& outcome) noexcept override;
   std::string error_body(const Error& error) const override;
+  void drain_started() noexcept override;
   void stopped() noexcept override;
 
   // Another observer of every request's outcome (budgets, the ledger, metrics; tests). It must
@@ -50,6 +55,10 @@ class Gateway final : public RequestHandler {
   // The keys and teams in force: this worker's copy of the snapshot, taken again only when the
   // source has a newer one (one atomic load per request otherwise).
   const std::shared_ptr<const access::Snapshot>& snapshot();
+
+  // The rate-limit counters shared through Redis (store.redis), on this worker's own connection;
+  // null without Redis (the process's local limiter counts).
+  limits::RedisLimiter* redis() noexcept { return redis_.get(); }
 
   // A fresh pseudo-random 64-bit value (weighted routing, jitter; not for secrets).
   std::uint64_t random() noexcept;
@@ -69,6 +78,8 @@ class Gateway final : public RequestHandler {
  private:
   std::unique_ptr<AccessLog> access_log_;
   std::vector<OutcomeObserver*> observers_;
+  std::unique_ptr<limits::RedisClient> redis_client_;
+  std::unique_ptr<limits::RedisLimiter> redis_;
   std::shared_ptr<const access::Snapshot> snapshot_;
   std::uint64_t snapshot_generation_ = 0;
   std::uint64_t random_state_;

@@ -28,6 +28,10 @@ class RequestHandler {
   virtual void finished(const RequestOutcome& outcome) noexcept = 0;
   // The body of an error the server answers itself (a 400 for a malformed request, 408, 413).
   virtual std::string error_body(const Error& error) const = 0;
+  // The drain has begun: no new connections; requests in flight finish. A handler that keeps
+  // background work on the loop (a connection to Redis) ends it once the worker has no session
+  // left, so the loop can run out of work.
+  virtual void drain_started() noexcept {}
   // The drain is about to cut requests still in flight.
   virtual void begin_drain() noexcept {}
   // The loop has stopped for good: hand over what is buffered (log lines). Called on the thread

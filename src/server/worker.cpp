@@ -67,6 +67,7 @@ void Worker::begin_drain() {
     beast::error_code ec;
     c->socket.cancel(ec);  // wakes the idle read; the session then ends
   }
+  if (handler) handler->drain_started();
 }
 
 void Worker::cut_in_flight() {

@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startProcess, stop, tempFile, MOCK_CLOUDS, MOCK_KEYS } from './harness.mjs';
+import { spawnSync } from 'node:child_process';
+import { BIN, startProcess, stop, tempFile, MOCK_CLOUDS, MOCK_KEYS } from './harness.mjs';
 
 const ADMIN = 'test-admin-key-for-keys';
 let mock;
@@ -129,6 +130,18 @@ test('scopes, model lists and regions of a key and its team are all enforced (40
     assert.equal(regional.status, 200, JSON.stringify(regional.body));
     const unrestricted = await createKey(gw, {});
     assert.ok((await chat(gw, unrestricted.secret, { model: 'anywhere' })).status >= 500);
+
+    // `route --explain --key` shows the plan that key gets, from the same store.
+    const body = tempFile('req.json', JSON.stringify({ model: 'anywhere', messages: [{ role: 'user', content: 'hi' }] }));
+    const explained = spawnSync(BIN, ['route', '-c', gw.config, '--explain', body, '--key', chatOnly.id],
+      { encoding: 'utf8', env: { ...process.env, ...MOCK_KEYS } });
+    assert.equal(explained.status, 0, explained.stderr);
+    assert.match(explained.stdout, new RegExp(`key: ${chatOnly.id} \\(team research\\), regions: us-\\*`));
+    assert.match(explained.stdout, /down-eu.*region/);
+    const otherModel = tempFile('req2.json', JSON.stringify({ model: 'other', messages: [{ role: 'user', content: 'hi' }] }));
+    const refused = spawnSync(BIN, ['route', '-c', gw.config, '--explain', otherModel, '--key', chatOnly.id], { encoding: 'utf8' });
+    assert.equal(refused.status, 1);
+    assert.match(refused.stderr, /team research may not use model other \(clients would get 403\)/);
 
     // /v1/models lists only the models the key may use.
     const list = await fetch(`${gw.url}/v1/models`, { headers: { authorization: `Bearer ${models.secret}` } });

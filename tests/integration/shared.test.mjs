@@ -1,0 +1,179 @@
+// Several gateway instances as one: keys and teams in one PostgreSQL, rate-limit counters in one
+// Redis. Each instance must accept a key another one made (within store.refresh), refuse it once
+// another revoked it, and share one limit: two instances with rpm 100 admit 100, not 200.
+// The servers are started here from scripts/with-postgres and scripts/with-redis (or reused when
+// make test already exported their URLs).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startProcess, stop, tempFile, MOCK_CLOUDS, MOCK_KEYS } from './harness.mjs';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const ADMIN = 'test-admin-key-for-shared';
+let mock;
+const started = [];  // [script, dir] of servers this file started
+let pgUrl = process.env.TOLLBOOTH_TEST_PG_URL;
+let redisUrl = process.env.TOLLBOOTH_TEST_REDIS_URL;
+
+// `scripts/with-X --start` prints NAME=value lines; returns them as an object.
+function startService(script) {
+  const out = execFileSync(join(root, 'scripts', script), ['--start'], { encoding: 'utf8' });
+  const vars = Object.fromEntries(out.trim().split('\n').map((l) => {
+    const at = l.indexOf('=');
+    return [l.slice(0, at), l.slice(at + 1).replace(/^'|'$/g, '')];
+  }));
+  return vars;
+}
+
+before(async () => {
+  if (!pgUrl) {
+    const v = startService('with-postgres');
+    pgUrl = v.TOLLBOOTH_TEST_PG_URL;
+    started.push(['with-postgres', v.TOLLBOOTH_TEST_PG_DIR]);
+  }
+  if (!redisUrl) {
+    const v = startService('with-redis');
+    redisUrl = v.TOLLBOOTH_TEST_REDIS_URL;
+    started.push(['with-redis', v.TOLLBOOTH_TEST_REDIS_DIR]);
+  }
+  mock = await startProcess(['mock', '-l', '127.0.0.1:0', '-c', tempFile('mock.yaml', MOCK_CLOUDS)],
+    { prefix: 'mock', env: MOCK_KEYS });
+});
+
+after(async () => {
+  await stop(mock);
+  for (const [script, dir] of started) execFileSync(join(root, 'scripts', script), ['--stop', dir]);
+});
+
+function config({ redis = 'env:TB_REDIS_URL', failure = '' } = {}) {
+  const m = `http://127.0.0.1:${mock.port}`;
+  return `
+server: { listen: 127.0.0.1:0, workers: 2, admin_key: ${ADMIN}, drain_timeout: 1s }
+auth: keys
+store: { postgres: env:TB_PG_URL, refresh: 250ms ${redis ? `, redis: ${redis}` : ''} ${failure} }
+providers:
+  openai: { kind: openai, base_url: ${m}/openai/v1, api_key: env:MOCK_OPENAI_KEY }
+models:
+  direct: { routes: [ { provider: openai } ] }
+`;
+}
+
+async function gateway(opts = {}, env = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'tb-shared-'));
+  const path = join(dir, 'gw.yaml');
+  writeFileSync(path, config(opts));
+  return startProcess(['serve', '-c', path], {
+    prefix: 'tollbooth', env: { ...MOCK_KEYS, TB_PG_URL: pgUrl, TB_REDIS_URL: redisUrl, ...env },
+  });
+}
+
+async function admin(gw, method, path, body) {
+  const res = await fetch(`${gw.url}/admin/v1${path}`, {
+    method, headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: res.status, body: await res.json() };
+}
+
+async function chat(gw, key) {
+  const res = await fetch(`${gw.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+    body: JSON.stringify({ model: 'direct', messages: [{ role: 'user', content: 'hi' }] }),
+  });
+  await res.arrayBuffer();
+  return res;
+}
+
+// Polls `fn` until it returns true or `ms` pass; returns how long it took, or -1.
+async function within(ms, fn) {
+  const start = Date.now();
+  while (Date.now() - start < ms) {
+    if (await fn()) return Date.now() - start;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  return -1;
+}
+
+test('two gateways on one PostgreSQL: a key made on one works on the other; revoked on the other, it is refused on both', async () => {
+  const a = await gateway();
+  const b = await gateway();
+  try {
+    const made = await admin(a, 'POST', '/keys', { alias: 'shared' });
+    assert.equal(made.status, 201, JSON.stringify(made.body));
+    const { secret } = made.body;
+    assert.equal((await chat(a, secret)).status, 200, 'at once on the instance that made it');
+    const seen = await within(2000, async () => (await chat(b, secret)).status === 200);
+    assert.ok(seen >= 0 && seen < 1000, `accepted by the other instance within store.refresh (took ${seen} ms)`);
+
+    assert.equal((await admin(b, 'POST', `/keys/${made.body.key.id}/revoke`, {})).status, 200);
+    assert.equal((await chat(b, secret)).status, 401);
+    const gone = await within(2000, async () => (await chat(a, secret)).status === 401);
+    assert.ok(gone >= 0 && gone < 1000, `refused by the other instance within store.refresh (took ${gone} ms)`);
+  } finally {
+    await Promise.all([stop(a), stop(b)]);
+  }
+});
+
+test('two gateways sharing Redis admit exactly rpm requests between them, with the headers', async () => {
+  const a = await gateway();
+  const b = await gateway();
+  try {
+    const made = await admin(a, 'POST', '/keys', { rpm: 100 });
+    const { secret } = made.body;
+    // Until b has the key its answers are 401s; the first answer after that counts.
+    let first;
+    await within(2000, async () => { first = await chat(b, secret); return first.status !== 401; });
+    const counts = { 200: 0, 429: 0, other: 0 };
+    assert.equal(first.status, 200);
+    counts[200]++;
+    const worker = async (i) => {
+      const gw = i % 2 ? a : b;
+      for (let n = 0; n < 3; n++) {
+        const r = await chat(gw, secret);
+        if (r.status === 200 || r.status === 429) counts[r.status]++;
+        else counts.other++;
+        if (r.status === 429) {
+          assert.equal(r.headers.get('x-ratelimit-limit-requests'), '100');
+          assert.equal(r.headers.get('x-ratelimit-remaining-requests'), '0');
+          assert.ok(Number(r.headers.get('retry-after')) >= 1);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: 64 }, (_, i) => worker(i)));
+    assert.equal(counts.other, 0);
+    assert.equal(counts[200], 100, 'one limit for both instances');
+    assert.equal(counts[200] + counts[429], 64 * 3 + 1);
+  } finally {
+    await Promise.all([stop(a), stop(b)]);
+  }
+});
+
+test('Redis unreachable: fail_closed refuses limited keys with a 503 naming it, fail_open admits, and both log it', async () => {
+  const closed = await gateway({ redis: 'redis://127.0.0.1:9', failure: ', redis_failure: fail_closed' });
+  const open = await gateway({ redis: 'redis://127.0.0.1:9', failure: ', redis_failure: fail_open' });
+  try {
+    const made = await admin(closed, 'POST', '/keys', { rpm: 5 });
+    const { secret } = made.body;
+    const r = await fetch(`${closed.url}/v1/chat/completions`, {
+      method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${secret}` },
+      body: JSON.stringify({ model: 'direct', messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    const body = await r.json();
+    assert.equal(r.status, 503);
+    assert.equal(body.error.code, 'rate_limit_unavailable');
+    await within(2000, async () => (await chat(open, secret)).status === 200);
+    for (let i = 0; i < 8; i++) assert.equal((await chat(open, secret)).status, 200, 'over rpm 5, but open');
+    // An unlimited key never needs Redis.
+    const free = await admin(closed, 'POST', '/keys', {});
+    assert.equal((await chat(closed, free.body.secret)).status, 200);
+  } finally {
+    await Promise.all([stop(closed), stop(open)]);
+  }
+  assert.match(closed.stderr(), /redis/i);
+  assert.match(open.stderr(), /redis/i);
+});
