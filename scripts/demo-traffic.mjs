@@ -3,14 +3,15 @@
 const base = process.argv[2] ?? 'http://127.0.0.1:4000';
 const rows = [];
 
-async function chat(title, body) {
+// The admin key (scripts/demo sets it) lets the demo see each request's routing plan; the
+// application's key (DEMO_KEY, made with `tollbooth keys create`) sees none and has a limit.
+const ADMIN = process.env.TOLLBOOTH_ADMIN_KEY ?? 'demo-client';
+
+async function chat(title, body, key = ADMIN) {
   const started = performance.now();
-  const res = await fetch(`${base}/v1/chat/completions`, {
-    method: 'POST',
-    // The admin key (scripts/demo sets it) lets the demo see each request's routing plan.
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${process.env.TOLLBOOTH_ADMIN_KEY ?? 'demo-client'}` },
-    body: JSON.stringify(body),
-  });
+  const headers = { 'content-type': 'application/json' };
+  if (key) headers.authorization = `Bearer ${key}`;
+  const res = await fetch(`${base}/v1/chat/completions`, { method: 'POST', headers, body: JSON.stringify(body) });
   const route = res.headers.get('x-tollbooth-route') ?? '-';
   const plan = res.headers.get('x-tollbooth-plan');
   let text = '';
@@ -40,13 +41,19 @@ async function chat(title, body) {
     usage = json.usage;
     console.log(`\n-- ${title}\n   HTTP ${res.status}: ${text}`);
   }
+  const limit = res.headers.get('x-ratelimit-limit-requests');
+  if (limit) {
+    console.log(`   x-ratelimit: ${res.headers.get('x-ratelimit-remaining-requests')} of ${limit} ` +
+      `requests left, resets in ${res.headers.get('x-ratelimit-reset-requests')}` +
+      (res.headers.get('retry-after') ? `; Retry-After: ${res.headers.get('retry-after')}` : ''));
+  }
   if (plan) console.log(`   plan: ${plan}`);
   const ms = (performance.now() - started).toFixed(1);
   rows.push({ request: title, status: res.status, route, in: usage?.prompt_tokens ?? '-', out: usage?.completion_tokens ?? '-', ms });
 }
 
 const user = (content) => [{ role: 'user', content }];
-const models = await (await fetch(`${base}/v1/models`)).json();
+const models = await (await fetch(`${base}/v1/models`, { headers: { authorization: `Bearer ${ADMIN}` } })).json();
 console.log(`models served: ${models.data.map((m) => m.id).join(', ')}`);
 
 await chat('gpt-4o, non-streaming (primary: Azure east)', { model: 'gpt-4o', messages: user('What does a toll booth do?') });
@@ -61,6 +68,14 @@ await chat('claude-sonnet on AWS Bedrock (translated to Converse, SigV4-signed)'
 await chat('claude-sonnet on AWS Bedrock, streaming (event-stream → SSE)', { model: 'claude-sonnet', messages: user('Stream from Bedrock please'), stream: true, stream_options: { include_usage: true } });
 await chat('claude-sonnet: temperature 1.5 is over Bedrock\'s limit of 1, a 400 naming it', { model: 'claude-sonnet', messages: user('hi'), temperature: 1.5 });
 await chat('unknown model: an OpenAI-shaped 404', { model: 'gpt-9', messages: user('hello') });
+
+if (process.env.DEMO_KEY) {
+  await chat('no key at all: 401 invalid_api_key', { model: 'gpt-4o', messages: user('hello') }, null);
+  for (let i = 1; i <= 6; i++) {
+    await chat(`the application's key (rpm 5), request ${i}${i === 6 ? ': over the limit, 429' : ''}`,
+      { model: 'gpt-4o', messages: user('hello') }, process.env.DEMO_KEY);
+  }
+}
 
 console.log('\n== what happened');
 console.table(rows);
