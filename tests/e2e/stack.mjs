@@ -99,12 +99,13 @@ export async function startMock() {
   return { mock, ...mockApi(mock), async stop() { await kill(mock); } };
 }
 
-// The mock clouds and a gateway in front of them, configured as in the integration harness.
-export async function startStack(extraModels = '') {
+// The mock clouds and a gateway in front of them, configured as in the integration harness;
+// `edit` may change the gateway's config text (keys on, an admin key).
+export async function startStack(extraModels = '', edit = (yaml) => yaml) {
   const mock = await spawnTracked(['mock', '-l', '127.0.0.1:0', '-c', tempFile('mock.yaml', MOCK_CLOUDS)], 'mock');
   let gw;
   try {
-    gw = await spawnTracked(['serve', '-c', tempFile('gw.yaml', gatewayConfig(mock.port, extraModels))], 'tollbooth');
+    gw = await spawnTracked(['serve', '-c', tempFile('gw.yaml', edit(gatewayConfig(mock.port, extraModels)))], 'tollbooth');
   } catch (e) {
     await kill(mock);
     throw e;
