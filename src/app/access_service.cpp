@@ -85,13 +85,25 @@ void AccessService::reload() {
 
 void AccessService::admin(gateway::AdminRequest request,
                           std::function<void(gateway::AdminResponse)> done) {
+  // A store that hangs must not grow the queue without end: past kMaxQueuedAdminCalls the
+  // caller hears so at once.
+  constexpr std::size_t kMaxQueuedAdminCalls = 1024;
+  bool busy = false;
   {
     std::lock_guard lock(mutex_);
-    if (!stopping_) {
+    busy = jobs_.size() >= kMaxQueuedAdminCalls;
+    if (!stopping_ && !busy) {
       jobs_.emplace_back(std::move(request), std::move(done));
       wake_.notify_one();
       return;
     }
+  }
+  if (busy) {
+    done(gateway::AdminResponse{503, R"({"error":{"message":"too many admin calls are waiting )"
+                                     R"(for the store; try again shortly","type":)"
+                                     R"("service_unavailable_error","param":null,)"
+                                     R"("code":"store_busy"}})"});
+    return;
   }
   done(gateway::AdminResponse{503, R"({"error":{"message":"the gateway is shutting down",)"
                                    R"("type":"service_unavailable_error","param":null,)"

@@ -170,6 +170,12 @@ void read_keys(Reader& r, const Field& f, Config& config) {
                                    "`tollbooth keys secret`)");
                          return;
                        }
+                       if (secret == config.server.admin_key) {
+                         // It would be taken for the admin key, every scope and no limit.
+                         r.problem(v, "the secret is server.admin_key's; expected a secret of "
+                                      "this key's own");
+                         return;
+                       }
                        if (!secrets.insert(secret).second) {
                          r.problem(v,
                                    "the same secret is given to another key; expected one "

@@ -22,11 +22,16 @@ auto async_admin(Gateway& g, AdminRequest request, Token&& token) {
   return asio::async_initiate<Token, void(AdminResponse)>(
       [&g](auto handler, AdminRequest request) {
         auto shared = std::make_shared<decltype(handler)>(std::move(handler));
-        auto executor = g.worker.io.get_executor();
-        g.access_source.admin(std::move(request), [shared, executor](AdminResponse response) {
-          asio::post(executor, [shared, response = std::move(response)]() mutable {
-            (*shared)(std::move(response));
-          });
+        // Outstanding work: while the store's thread holds the call, the loop must not run out
+        // of work and return (a drain), or the reply, and a new key's secret, would be lost.
+        auto work = std::make_shared<asio::executor_work_guard<Executor>>(
+            g.worker.io.get_executor());
+        g.access_source.admin(std::move(request), [shared, work](AdminResponse response) {
+          asio::post(work->get_executor(),
+                     [shared, work, response = std::move(response)]() mutable {
+                       (*shared)(std::move(response));
+                       work->reset();
+                     });
         });
       },
       token, std::move(request));

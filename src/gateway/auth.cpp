@@ -173,7 +173,7 @@ Awaitable<std::optional<Error>> admit(Gateway& g, ClientConn& c, Caller& caller,
     }
     append_rate_headers(c.response_headers, d.headers);
     if (d.admitted) {
-      caller.redis = RedisAdmission(*redis, subjects, d.ticket);
+      caller.redis = RedisAdmission(g.redis_handle(), subjects, d.ticket);
       co_return std::nullopt;
     }
     r = d.refusal;

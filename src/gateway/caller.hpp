@@ -21,39 +21,46 @@ namespace tollbooth::gateway {
 class RedisAdmission {
  public:
   RedisAdmission() = default;
-  RedisAdmission(limits::RedisLimiter& limiter, std::span<const access::LimitSubject> subjects,
+  // `limiter` is the gateway's; the admission gives nothing back once it is gone (a hard stop
+  // destroys the gateway before the request frames still suspended on its loop).
+  RedisAdmission(std::weak_ptr<limits::RedisLimiter> limiter,
+                 std::span<const access::LimitSubject> subjects,
                  const limits::Ticket& ticket) noexcept
-      : limiter_(&limiter), subjects_(subjects), ticket_(ticket) {}
+      : limiter_(std::move(limiter)), subjects_(subjects), ticket_(ticket), held_(true) {}
   RedisAdmission(const RedisAdmission&) = delete;
   RedisAdmission& operator=(const RedisAdmission&) = delete;
   RedisAdmission& operator=(RedisAdmission&& other) noexcept {
     std::swap(limiter_, other.limiter_);
     std::swap(subjects_, other.subjects_);
     std::swap(ticket_, other.ticket_);
+    std::swap(held_, other.held_);
     return *this;
   }
   ~RedisAdmission() {
-    if (!limiter_) return;
+    if (!held_) return;
     try {
-      limiter_->release(subjects_, ticket_);
+      if (auto limiter = limiter_.lock()) limiter->release(subjects_, ticket_);
     } catch (...) {
       // Out of memory queueing the command: the slot lapses by itself (limits::kSlotTtlMs).
     }
   }
-  explicit operator bool() const noexcept { return limiter_ != nullptr; }
+  explicit operator bool() const noexcept { return held_; }
   std::int64_t reserved_tokens() const noexcept { return ticket_.reserved; }
   // Corrects the reservation, then gives the slots back; once.
   void settle(std::int64_t actual_tokens) {
-    if (!limiter_) return;
-    limiter_->settle(subjects_, ticket_, actual_tokens);
-    limiter_->release(subjects_, ticket_);
-    limiter_ = nullptr;
+    if (!held_) return;
+    held_ = false;
+    if (auto limiter = limiter_.lock()) {
+      limiter->settle(subjects_, ticket_, actual_tokens);
+      limiter->release(subjects_, ticket_);
+    }
   }
 
  private:
-  limits::RedisLimiter* limiter_ = nullptr;
+  std::weak_ptr<limits::RedisLimiter> limiter_;
   std::span<const access::LimitSubject> subjects_;
   limits::Ticket ticket_;
+  bool held_ = false;
 };
 
 struct Caller {

@@ -86,7 +86,7 @@ Gateway::Gateway(Worker& w, const RouteTable& r, BatchSink* access_log, AccessSo
     // Checked at start-up (app/serve.cpp), so it parses here.
     auto url = limits::parse_redis_url(config.store.redis_url);
     redis_client_ = std::make_unique<limits::RedisClient>(w.io.get_executor(), url.value());
-    redis_ = std::make_unique<limits::RedisLimiter>(*redis_client_);
+    redis_ = std::make_shared<limits::RedisLimiter>(*redis_client_);
     redis_client_->start();
   }
 }

@@ -59,6 +59,8 @@ class Gateway final : public RequestHandler {
   // The rate-limit counters shared through Redis (store.redis), on this worker's own connection;
   // null without Redis (the process's local limiter counts).
   limits::RedisLimiter* redis() noexcept { return redis_.get(); }
+  // For an admission that must not outlive the limiter (gateway/caller.hpp).
+  std::weak_ptr<limits::RedisLimiter> redis_handle() noexcept { return redis_; }
 
   // A fresh pseudo-random 64-bit value (weighted routing, jitter; not for secrets).
   std::uint64_t random() noexcept;
@@ -79,7 +81,7 @@ class Gateway final : public RequestHandler {
   std::unique_ptr<AccessLog> access_log_;
   std::vector<OutcomeObserver*> observers_;
   std::unique_ptr<limits::RedisClient> redis_client_;
-  std::unique_ptr<limits::RedisLimiter> redis_;
+  std::shared_ptr<limits::RedisLimiter> redis_;  // destroyed before the client it uses
   std::shared_ptr<const access::Snapshot> snapshot_;
   std::uint64_t snapshot_generation_ = 0;
   std::uint64_t random_state_;

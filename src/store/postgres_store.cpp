@@ -264,10 +264,20 @@ class PostgresDb final : public SqlDb {
   void connect() {
     // Keywords are applied in order, and the URL is expanded where "dbname" stands: what comes
     // before it is a default the URL may override, what comes after is imposed. Without a
-    // connect_timeout libpq would wait for an unreachable server for ever.
+    // connect_timeout libpq would wait for an unreachable server for ever. The rest bound every
+    // later wait the same way: the store's one thread must never hang (a hung call would stop
+    // the refresh that carries revocations from other instances, and shutdown, which joins it):
+    // TCP keepalives and a user timeout for a black-holed network, and server-side limits on a
+    // statement, a lock wait (a CLI stopped inside a transaction) and an idle transaction.
     const char* const keywords[] = {"connect_timeout", "fallback_application_name", "dbname",
-                                    "client_encoding", nullptr};
-    const char* const values[] = {"10", "tollbooth", url_.c_str(), "UTF8", nullptr};
+                                    "client_encoding", "keepalives", "keepalives_idle",
+                                    "keepalives_interval", "keepalives_count", "tcp_user_timeout",
+                                    "options", nullptr};
+    const char* const values[] = {"10", "tollbooth", url_.c_str(), "UTF8", "1", "10", "5", "3",
+                                  "15000",
+                                  "-c statement_timeout=5000 -c lock_timeout=5000 "
+                                  "-c idle_in_transaction_session_timeout=30000",
+                                  nullptr};
     conn_ = PQconnectdbParams(keywords, values, 1);
     if (!conn_) throw DbError("out of memory");
     if (PQstatus(conn_) != CONNECTION_OK) {

@@ -236,10 +236,14 @@ test('tpm reserves input plus max_tokens and max_parallel caps requests in fligh
     const small = await chat(gw, key.secret, { body: { max_tokens: 100 } });
     assert.equal(small.status, 200);
     assert.equal(small.headers.get('x-ratelimit-limit-tokens'), '1000');
-    // The reservation was corrected to the usage the cloud reported.
+    // The reservation (input estimate + 100) was corrected to the usage the cloud reported:
+    // the next request sees 1000 minus that usage minus its own reservation (estimate + 10).
     const left = Number(small.headers.get('x-ratelimit-remaining-tokens'));
     const next = await chat(gw, key.secret, { body: { max_tokens: 10 } });
-    assert.ok(Number(next.headers.get('x-ratelimit-remaining-tokens')) > left - 100,
+    const estimate = 1000 - 100 - left;  // what the gateway estimated for this input
+    assert.ok(estimate > 0 && estimate < 50, `estimate ${estimate}`);
+    assert.equal(Number(next.headers.get('x-ratelimit-remaining-tokens')),
+      1000 - small.body.usage.total_tokens - (estimate + 10),
       'the first request was charged its usage, not its 100-token reservation');
 
     const one = await createKey(gw, { max_parallel: 1 });
