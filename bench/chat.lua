@@ -12,7 +12,9 @@ local stream = os.getenv("BENCH_STREAM") == "1"
 wrk.body = '{"model":"' .. model .. '","messages":[{"role":"user","content":"hello there"}]' ..
   (stream and ',"stream":true' or '') .. '}'
 wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Authorization"] = "Bearer bench-key"
+-- BENCH_KEY is the bearer: bench/run sets the secret of the gateway's declared key for its keys
+-- and redis targets (auth: keys); the mock, nginx and an auth: none gateway take anything.
+wrk.headers["Authorization"] = "Bearer " .. (os.getenv("BENCH_KEY") or "bench-key")
 
 -- err_status counts answers with a status of 400 or more (wrk's "Non-2xx or 3xx responses").
 function done(summary, latency, requests)

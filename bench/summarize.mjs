@@ -1,8 +1,10 @@
 // Turns bench/run's per-run TSV into medians, a table on stdout and a markdown summary file.
 // Usage: node bench/summarize.mjs --tsv FILE --md FILE --clk-tck 100 [--stamp S] [--machine M]
 //        [--versions V] [--settings S] [--load L] [--access-log NOTE]
-// Tables for the targets that ran: non-streamed (direct, nginx, tollbooth, bedrock, baseline) and
-// streamed (the same with -stream); a table none of whose targets ran is left out.
+// Tables for the targets that ran: non-streamed (direct, nginx, tollbooth, bedrock, baseline),
+// streamed (the same with -stream), and keys and redis (tollbooth with virtual keys and rate
+// limits, counted in the process or in Redis) against tollbooth (auth: none); a table none of
+// whose targets ran is left out.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
@@ -20,6 +22,8 @@ const usPerTick = 1e6 / Number(opt['clk-tck']);
 const GOAL_RATIO = 0.8;       // tollbooth req/s >= 0.8 x nginx at 64 connections
 const GOAL_ADDED_P50 = 50;    // tollbooth p50 - direct p50 < 50 us at 8 connections
 const GOAL_RSS_MB = 50;       // tollbooth peak RSS (VmHWM) < 50 MB
+const GOAL_KEYS = 0.95;       // keys req/s >= 0.95 x tollbooth (auth: none), same run (issue 10)
+const GOAL_REDIS = 0.8;       // redis req/s >= 0.8 x tollbooth: an aim, reported (issue 10)
 
 const [header, ...lines] = readFileSync(opt.tsv, 'utf8').trim().split('\n');
 const cols = header.split('\t');
@@ -39,6 +43,8 @@ const runs = lines.map((l) => {
     // The gateway's access log during the run ('-' for other targets, NaN here).
     logBytes: Number(r.log_bytes ?? NaN), logLines: Number(r.log_lines ?? NaN),
     logNon200: Number(r.log_non200 ?? NaN), log499: Number(r.log_499 ?? NaN),
+    // The private Redis's CPU during the run (target redis's limiter); NaN when none ran.
+    redisCpu: (r.redis_ticks ?? '-') === '-' ? NaN : (Number(r.redis_ticks) * usPerTick) / requests,
   };
 });
 
@@ -198,6 +204,43 @@ const hasBaselineStream = ran('baseline-stream');
 const baselineStream = hasBaselineStream
   ? pairTable('baseline-stream', 'tollbooth-stream', 'baseline-stream', 'tollbooth-stream') : '';
 
+// Virtual keys and rate limits against auth: none (issue 10): keys = the same gateway config
+// with auth: keys and one declared key whose limits never refuse but are counted by the
+// process's limiter; redis = the same with the limits counted in Redis. Each ratio is against
+// tollbooth's median of the same (N, conns); "per round" compares runs seconds apart.
+const LIMITED = ['keys', 'redis'].filter((t) => ran(t));
+const hasLimited = LIMITED.length > 0;
+const perRound = (n, c, x, y) => pick(n, c, y).map((r) => {
+  const b = pick(n, c, x).find((q) => q.round === r.round);
+  return b ? r.rps / b.rps : NaN;
+}).filter((v) => !Number.isNaN(v));
+const keysThroughput = table(
+  ['N', 'conns', 'tollbooth req/s', ...LIMITED.flatMap((t) => [`${t} req/s`, `${t}/tollbooth`,
+    `${t}/tollbooth per round`])],
+  keys.map(([n, c]) => [n, c, f0(med(n, c, 'tollbooth', 'rps')), ...LIMITED.flatMap((t) => [
+    f0(med(n, c, t, 'rps')), f2(med(n, c, t, 'rps') / med(n, c, 'tollbooth', 'rps')),
+    range(perRound(n, c, 'tollbooth', t), f2)])]),
+);
+const WITH_KEYS = ['tollbooth', ...LIMITED];
+const keysWhat = 'the gateway config of tollbooth but with `auth: keys`, an SQLite store and one key declared in ' +
+  'the config whose `rpm`, `tpm` (10^12) and `max_parallel` (10^6) never refuse but are counted on every request';
+const redisWhat = 'the limits counted in a private Redis on the same cores (one Redis function call per request)';
+const limitedNote = ran('keys')
+  ? `keys: ${keysWhat}${ran('redis') ? `; redis: the same with \`store.redis\`, ${redisWhat}` : ''}.`
+  : `redis: ${keysWhat}, and \`store.redis\`: ${redisWhat}.`;
+const peakMb = (n, t) => {
+  const rs = runs.filter((r) => r.n === n && r.target === t);
+  return rs.length ? f1(mb(Math.max(...rs.map((r) => r.hwmKb)))) : '–';
+};
+const keysCost = table(
+  ['N', 'conns', ...WITH_KEYS.map((t) => `p50 ${t}`), ...WITH_KEYS.map((t) => `CPU µs/req ${t}`),
+    ...WITH_KEYS.map((t) => `user µs/req ${t}`), ...(ran('redis') ? ['Redis CPU µs/req (redis)'] : []),
+    ...WITH_KEYS.map((t) => `peak RSS MB ${t}`)],
+  keys.map(([n, c]) => [n, c, ...WITH_KEYS.map((t) => f0(med(n, c, t, 'p50'))),
+    ...WITH_KEYS.map((t) => f1(med(n, c, t, 'proxyCpu'))), ...WITH_KEYS.map((t) => f1(med(n, c, t, 'proxyUser'))),
+    ...(ran('redis') ? [f1(med(n, c, 'redis', 'redisCpu'))] : []), ...WITH_KEYS.map((t) => peakMb(n, t))]),
+);
+
 const goals = [];
 for (const n of Ns.filter((n) => runs.some((r) => r.n === n && r.target === 'tollbooth'))) {
   if (Cs.includes(64) && ran('nginx')) {
@@ -210,6 +253,16 @@ for (const n of Ns.filter((n) => runs.some((r) => r.n === n && r.target === 'tol
   }
   const hwm = Math.max(...runs.filter((r) => r.n === n && r.target === 'tollbooth').map((r) => r.hwmKb));
   goals.push([`RSS < ${GOAL_RSS_MB} MB (peak VmHWM)`, n, `${f1(mb(hwm))} MB`, mb(hwm) < GOAL_RSS_MB]);
+}
+// Issue 10: keys (local limits) ≥ 0.95× auth: none, in one run; redis: reported, aiming at 0.8×.
+if (ran('tollbooth')) {
+  for (const [t, goal, what] of [['keys', GOAL_KEYS, 'keys and local limits'], ['redis', GOAL_REDIS, 'keys and Redis limits (aim)']]) {
+    if (!ran(t)) continue;
+    for (const [n, c] of keys) {
+      const ratio = med(n, c, t, 'rps') / med(n, c, 'tollbooth', 'rps');
+      if (!Number.isNaN(ratio)) goals.push([`${what}: throughput ≥ ${goal}× auth: none at ${c} connections`, n, `${ratio.toFixed(3)}×`, ratio >= goal]);
+    }
+  }
 }
 const goalTable = table(['goal', 'N', 'measured', 'result'],
   goals.map(([g, n, m, ok]) => [g, n, m, ok ? 'PASS' : 'MISS']), [false, true, true, false]);
@@ -272,11 +325,21 @@ ${cost}
 
 ${baseline}
 
+` : ''}${hasLimited ? `## Virtual keys and rate limits (median req/s; ${LIMITED.join(' and ')} against tollbooth with auth: none, interleaved in the same run)
+
+${limitedNote}
+
+${keysThroughput}
+
+## Virtual keys and rate limits: latency and cost (median; CPU = the gateway process${ran('redis') ? ', Redis\'s own CPU in its column' : ''})
+
+${keysCost}
+
 ` : ''}${hasBedrock ? `## Bedrock route (median; translated to Converse and back, SigV4-signed, the mock verifying each signature)
 
 ${bedrock}
 
-` : ''}${hasPlain ? `## Noise (min–max over rounds; other CPU = what processes other than wrk, the proxy and the mock used, in % of all cores)
+` : ''}${hasPlain ? `## Noise (min–max over rounds; other CPU = what processes other than wrk, the proxy and the mock${ran('redis') ? ' (and target redis\'s Redis)' : ''} used, in % of all cores)
 
 ${noise}
 
