@@ -1,6 +1,7 @@
 #include "access/limiter.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <functional>
 #include <limits>
 #include <mutex>
@@ -107,14 +108,36 @@ std::string describe(const LimitRefusal& r) {
   return who + " is over a limit";
 }
 
-std::string format_reset(std::int64_t ms) {
-  if (ms <= 0) return "0s";
-  if (ms < 1000) return std::to_string(ms) + "ms";
-  std::string out;
+namespace {
+
+void append_number(std::string& out, std::int64_t n) {
+  char digits[24];
+  auto end = std::to_chars(digits, digits + sizeof digits, n).ptr;
+  out.append(digits, end);
+}
+
+}  // namespace
+
+void append_reset(std::string& out, std::int64_t ms) {
+  if (ms <= 0) {
+    out += "0s";
+    return;
+  }
+  if (ms < 1000) {
+    append_number(out, ms);
+    out += "ms";
+    return;
+  }
   std::int64_t h = ms / 3'600'000, m = ms / 60'000 % 60, s = ms / 1000 % 60, frac = ms % 1000;
-  if (h > 0) out += std::to_string(h) + "h";
-  if (h > 0 || m > 0) out += std::to_string(m) + "m";
-  out += std::to_string(s);
+  if (h > 0) {
+    append_number(out, h);
+    out += 'h';
+  }
+  if (h > 0 || m > 0) {
+    append_number(out, m);
+    out += 'm';
+  }
+  append_number(out, s);
   if (frac != 0) {
     char digits[4] = {static_cast<char>('0' + frac / 100), static_cast<char>('0' + frac / 10 % 10),
                       static_cast<char>('0' + frac % 10), 0};
@@ -124,6 +147,11 @@ std::string format_reset(std::int64_t ms) {
     out.append(digits, n);
   }
   out += 's';
+}
+
+std::string format_reset(std::int64_t ms) {
+  std::string out;
+  append_reset(out, ms);
   return out;
 }
 

@@ -80,6 +80,8 @@ struct RateHeaders {
 // A duration as OpenAI writes x-ratelimit-reset-* (Go's time.Duration format, at millisecond
 // precision): "0s", "12ms", "1s", "59.5s", "6m0s", "1h2m3.004s". Negative values are "0s".
 std::string format_reset(std::int64_t ms);
+// The same, appended to `out` (the response's headers) without a string of its own.
+void append_reset(std::string& out, std::int64_t ms);
 
 class Limiter;
 struct SubjectState;

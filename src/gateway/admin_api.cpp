@@ -24,8 +24,8 @@ auto async_admin(Gateway& g, AdminRequest request, Token&& token) {
         auto shared = std::make_shared<decltype(handler)>(std::move(handler));
         // Outstanding work: while the store's thread holds the call, the loop must not run out
         // of work and return (a drain), or the reply, and a new key's secret, would be lost.
-        auto work = std::make_shared<asio::executor_work_guard<Executor>>(
-            g.worker.io.get_executor());
+        auto work =
+            std::make_shared<asio::executor_work_guard<Executor>>(g.worker.io.get_executor());
         g.access_source.admin(std::move(request), [shared, work](AdminResponse response) {
           asio::post(work->get_executor(),
                      [shared, work, response = std::move(response)]() mutable {

@@ -4,6 +4,8 @@
 // models and admits through the flow, so no path skips a rule.
 #include <openssl/crypto.h>
 
+#include <charconv>
+
 #include <boost/beast/core/string.hpp>
 
 #include "access/snapshot.hpp"
@@ -98,15 +100,15 @@ std::string refusal_message(access::AuthRefusal r) {
 std::optional<Error> identify(Gateway& g, const HttpRequest& req, access::Scope needed,
                               Caller& caller) {
   std::string_view presented;
-  std::optional<Error> bad = credential(req, presented);
   if (g.config.auth == AuthMode::none) {
     // Everyone may use the API; only the admin key unlocks routing details and the admin API.
-    caller.admin_key = !bad && is_admin_key(g.config, presented);
+    caller.admin_key = !g.config.server.admin_key.empty() && !credential(req, presented) &&
+                       is_admin_key(g.config, presented);
     caller.scopes = caller.admin_key ? access::kAllScopes : access::kDefaultScopes;
     caller.sees_routing = caller.admin_key;
     caller.sees_insides = true;
   } else {
-    if (bad) return bad;
+    if (std::optional<Error> bad = credential(req, presented)) return bad;
     if (is_admin_key(g.config, presented)) {
       caller.admin_key = true;
       caller.scopes = access::kAllScopes;
@@ -139,15 +141,21 @@ std::optional<Error> check_model(const Caller& caller, std::string_view model) {
 
 namespace {
 
+// Appended to the answer's headers on every request of a limited key: no string of their own.
 void append_rate_headers(std::string& out, const access::RateHeaders& h) {
+  auto number = [&](std::int64_t n) {
+    char digits[24];
+    out.append(digits, std::to_chars(digits, digits + sizeof digits, n).ptr);
+  };
   auto one = [&](std::string_view what, const access::RateInfo& info) {
     if (info.limit == 0) return;
     out.append("x-ratelimit-limit-").append(what).append(": ");
-    out.append(std::to_string(info.limit)).append("\r\n");
-    out.append("x-ratelimit-remaining-").append(what).append(": ");
-    out.append(std::to_string(info.remaining < 0 ? 0 : info.remaining)).append("\r\n");
-    out.append("x-ratelimit-reset-").append(what).append(": ");
-    out.append(access::format_reset(info.reset_ms)).append("\r\n");
+    number(info.limit);
+    out.append("\r\nx-ratelimit-remaining-").append(what).append(": ");
+    number(info.remaining < 0 ? 0 : info.remaining);
+    out.append("\r\nx-ratelimit-reset-").append(what).append(": ");
+    access::append_reset(out, info.reset_ms);
+    out.append("\r\n");
   };
   one("requests", h.requests);
   one("tokens", h.tokens);
@@ -155,43 +163,54 @@ void append_rate_headers(std::string& out, const access::RateHeaders& h) {
 
 }  // namespace
 
-Awaitable<std::optional<Error>> admit(Gateway& g, ClientConn& c, Caller& caller,
-                                      std::int64_t tokens, std::string& extra_headers) {
-  if (!caller.principal) co_return std::nullopt;  // the admin key, or auth: none: no limits
-  auto subjects = caller.principal->limit_subjects();
-  if (subjects.empty()) co_return std::nullopt;
-  access::LimitRefusal r;
-  if (limits::RedisLimiter* redis = g.redis()) {
-    limits::Decision d = co_await redis->admit(subjects, tokens);
-    if (d.unavailable) {
-      if (g.config.store.redis_failure == LimitFailure::fail_open) co_return std::nullopt;
-      extra_headers = "Retry-After: 1\r\n";
-      co_return make_error(ErrorKind::unavailable,
-                           "rate limits cannot be checked right now (the shared counters are "
-                           "unreachable); try again shortly",
-                           {}, "rate_limit_unavailable");
-    }
-    append_rate_headers(c.response_headers, d.headers);
-    if (d.admitted) {
-      caller.redis = RedisAdmission(g.redis_handle(), subjects, d.ticket);
-      co_return std::nullopt;
-    }
-    r = d.refusal;
-  } else {
-    access::Admission a = g.access_source.limiter().admit(subjects, tokens, g.clock.unix_ms());
-    append_rate_headers(c.response_headers, a.headers);
-    if (a.admitted) {
-      caller.ticket = std::move(a.ticket);
-      co_return std::nullopt;
-    }
-    r = a.refusal;
-  }
-  std::string message = access::describe(r);
+namespace {
+
+Error refusal_error(const access::LimitRefusal& r, std::string& extra_headers) {
   if (!r.never) {
     std::int64_t seconds = (r.retry_after_ms + 999) / 1000;
     extra_headers = "Retry-After: " + std::to_string(seconds < 1 ? 1 : seconds) + "\r\n";
   }
-  co_return make_error(ErrorKind::rate_limited, std::move(message), {}, "rate_limit_exceeded");
+  return make_error(ErrorKind::rate_limited, access::describe(r), {}, "rate_limit_exceeded");
+}
+
+}  // namespace
+
+bool counts_in_redis(Gateway& g, const Caller& caller) noexcept {
+  return g.redis() && caller.principal && !caller.principal->limit_subjects().empty();
+}
+
+std::optional<Error> admit(Gateway& g, ClientConn& c, Caller& caller, std::int64_t tokens,
+                           std::string& extra_headers) {
+  if (!caller.principal) return std::nullopt;  // the admin key, or auth: none: no limits
+  auto subjects = caller.principal->limit_subjects();
+  if (subjects.empty()) return std::nullopt;
+  access::Admission a = g.access_source.limiter().admit(subjects, tokens, g.clock.unix_ms());
+  append_rate_headers(c.response_headers, a.headers);
+  if (a.admitted) {
+    caller.ticket = std::move(a.ticket);
+    return std::nullopt;
+  }
+  return refusal_error(a.refusal, extra_headers);
+}
+
+Awaitable<std::optional<Error>> admit_shared(Gateway& g, ClientConn& c, Caller& caller,
+                                             std::int64_t tokens, std::string& extra_headers) {
+  auto subjects = caller.principal->limit_subjects();
+  limits::Decision d = co_await g.redis()->admit(subjects, tokens);
+  if (d.unavailable) {
+    if (g.config.store.redis_failure == LimitFailure::fail_open) co_return std::nullopt;
+    extra_headers = "Retry-After: 1\r\n";
+    co_return make_error(ErrorKind::unavailable,
+                         "rate limits cannot be checked right now (the shared counters are "
+                         "unreachable); try again shortly",
+                         {}, "rate_limit_unavailable");
+  }
+  append_rate_headers(c.response_headers, d.headers);
+  if (d.admitted) {
+    caller.redis = RedisAdmission(g.redis_handle(), subjects, d.ticket);
+    co_return std::nullopt;
+  }
+  co_return refusal_error(d.refusal, extra_headers);
 }
 
 void settle(Gateway& g, ClientConn& c, Caller& caller) noexcept {

@@ -70,9 +70,10 @@ struct Caller {
       principal;           // a virtual key; none for the admin key or auth: none
   bool admin_key = false;  // presented server.admin_key
   access::ScopeSet scopes = 0;
-  bool sees_routing = false;         // the plan header and catalog facts (routing:explain)
-  bool sees_insides = true;          // error messages naming routes, providers and upstream replies
-  std::vector<std::string> regions;  // the planner's allowed_regions; empty = every region
+  bool sees_routing = false;  // the plan header and catalog facts (routing:explain)
+  bool sees_insides = true;   // error messages naming routes, providers and upstream replies
+  // The planner's allowed_regions (empty = every region): the principal's, in the snapshot.
+  std::span<const std::string> regions;
   // The rate-limit admission, settled when the request ends: the local limiter's, or Redis's.
   access::Ticket ticket;
   RedisAdmission redis;

@@ -38,10 +38,14 @@ std::optional<Error> check_model(const Caller& caller, std::string_view model);
 // Admits the request against its key's and team's rate limits, reserving `tokens` against tpm.
 // Appends the x-ratelimit-* headers to the answer's headers; a 429 (with Retry-After in
 // `extra_headers`) when a limit says no.
-// With store.redis the counters are Redis's; while it cannot be reached, store.redis_failure
-// decides (fail_closed: a 503 naming it).
-Awaitable<std::optional<Error>> admit(Gateway& g, ClientConn& c, Caller& caller,
-                                      std::int64_t tokens, std::string& extra_headers);
+// The local limiter's admission (no suspension, no coroutine frame on the request path).
+std::optional<Error> admit(Gateway& g, ClientConn& c, Caller& caller, std::int64_t tokens,
+                           std::string& extra_headers);
+// With store.redis, a limited key's counters are Redis's (counts_in_redis): admit_shared asks
+// it; while it cannot be reached, store.redis_failure decides (fail_closed: a 503 naming it).
+bool counts_in_redis(Gateway& g, const Caller& caller) noexcept;
+Awaitable<std::optional<Error>> admit_shared(Gateway& g, ClientConn& c, Caller& caller,
+                                             std::int64_t tokens, std::string& extra_headers);
 
 // After the endpoint: corrects the tpm reservation with the usage the upstream reported and
 // frees the max_parallel slot.

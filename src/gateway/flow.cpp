@@ -207,7 +207,10 @@ Awaitable<void> run_flow(Gateway& g, ClientConn& c, const HttpRequest& req,
       std::int64_t tokens = std::int64_t{input.estimated_input_tokens} +
                             (input.max_output_tokens ? input.max_output_tokens
                                                      : g.config.limits.default_output_tokens);
-      refused = co_await admit(g, c, caller, tokens, extra);
+      if (counts_in_redis(g, caller))
+        refused = co_await admit_shared(g, c, caller, tokens, extra);
+      else
+        refused = admit(g, c, caller, tokens, extra);
     }
     if (refused) {
       co_await c.respond_error(*refused, extra);

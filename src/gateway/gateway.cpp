@@ -153,8 +153,10 @@ Awaitable<void> Gateway::handle(ClientConn& c, const HttpRequest& req) {
         co_await c.respond_error(*refused);
         co_return;
       }
-      c.outcome.key_id = caller.key_id();
-      c.outcome.team = caller.team_id();
+      if (caller.principal) {
+        c.outcome.key_id = caller.key_id();
+        c.outcome.team = caller.team_id();
+      }
     }
     co_await e.handle(*this, c, req, path, caller);
     settle(*this, c, caller);
