@@ -3,12 +3,13 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/write.hpp>
-#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <chrono>
 #include <optional>
 
 #include "config/config.hpp"
+#include "net/http_read.hpp"
 #include "server/client_conn.hpp"
 #include "server/worker.hpp"
 
@@ -165,8 +166,17 @@ Awaitable<void> run_session(Worker& worker, Socket socket) {
     c.outcome.received_unix_ms = worker.clock.unix_ms();
     c.set_deadline(sc.read_timeout);
     {
-      auto [ec, n] =
-          co_await http::async_read_header(c.socket, c.buffer, *parser, deferred_nothrow);
+      // The head, parsed from the buffer with socket reads only as needed (net/http_read.hpp:
+      // http::async_read_header's steps, without its composed operation).
+      beast::error_code ec;
+      std::size_t n = 0;
+      parser->eager(false);
+      auto step = net::parse_buffered(*parser, c.buffer, net::HeadDone{}, ec, n);
+      while (step == net::ReadStep::read) {
+        auto [rec, got] =
+            co_await c.socket.async_read_some(net::read_space(c.buffer), deferred_nothrow);
+        step = net::after_read(*parser, c.buffer, net::HeadDone{}, rec, got, ec, n);
+      }
       // Beast checks its header limit per read, so a head that arrives in pieces can pass it;
       // `n` is what the head really took.
       if (!ec && n > sc.max_header_bytes) ec = http::error::header_limit;
@@ -192,7 +202,16 @@ Awaitable<void> run_session(Worker& worker, Socket socket) {
       if (ec) break;
     }
     {
-      auto [ec, n] = co_await http::async_read(c.socket, c.buffer, *parser, deferred_nothrow);
+      // The body, the same way (http::async_read's steps): usually already in the buffer.
+      beast::error_code ec;
+      std::size_t n = 0;
+      parser->eager(true);
+      auto step = net::parse_buffered(*parser, c.buffer, net::MessageDone{}, ec, n);
+      while (step == net::ReadStep::read) {
+        auto [rec, got] =
+            co_await c.socket.async_read_some(net::read_space(c.buffer), deferred_nothrow);
+        step = net::after_read(*parser, c.buffer, net::MessageDone{}, rec, got, ec, n);
+      }
       if (ec) {
         refusal = refusal_for_body(c, ec);
         break;

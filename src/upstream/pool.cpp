@@ -7,11 +7,11 @@
 #include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/read_size.hpp>
-#include <boost/beast/http/read.hpp>
 #include <cerrno>
 #include <stdexcept>
 
 #include "config/config.hpp"
+#include "net/http_read.hpp"
 
 namespace tollbooth {
 
@@ -201,13 +201,14 @@ Awaitable<beast::error_code> UpstreamConn::connect(const tcp::resolver::results_
 
 Awaitable<beast::error_code> UpstreamConn::read_header() {
   for (int interim = 0;; ++interim) {
+    // Parsed from the buffer, with socket reads only as needed (net/http_read.hpp:
+    // http::async_read_header's steps, without its composed operation).
     beast::error_code ec;
-    if (tls_) {
-      auto [e, n] = co_await http::async_read_header(*tls_, buffer_, *parser_, deferred_nothrow);
-      ec = e;
-    } else {
-      auto [e, n] = co_await http::async_read_header(*plain_, buffer_, *parser_, deferred_nothrow);
-      ec = e;
+    std::size_t n = 0;
+    auto step = net::parse_buffered(*parser_, buffer_, net::HeadDone{}, ec, n);
+    while (step == net::ReadStep::read) {
+      auto [rec, got] = co_await read();
+      step = net::after_read(*parser_, buffer_, net::HeadDone{}, rec, got, ec, n);
     }
     if (ec) co_return settle(ec);
     const unsigned status = parser_->get().result_int();
