@@ -161,7 +161,7 @@ void UpstreamConn::close() {
 
 void UpstreamConn::reset_parser() {
   parser_.reset();
-  parser_.emplace();
+  parser_.emplace(response_);
   parser_->body_limit(boost::none);
 }
 
@@ -169,6 +169,7 @@ void UpstreamConn::park() noexcept {
   ++exchanges_;
   expires_never();
   parser_.reset();
+  response_.clear();
   if (buffer_.capacity() > 64 * 1024) {
     buffer_.shrink_to_fit();
     buffer_.reserve(8 * 1024);
@@ -211,14 +212,12 @@ Awaitable<beast::error_code> UpstreamConn::read_header() {
       step = net::after_read(*parser_, buffer_, net::HeadDone{}, rec, got, ec, n);
     }
     if (ec) co_return settle(ec);
-    const unsigned status = parser_->get().result_int();
+    const unsigned status = response_.status;
     if (status >= 200 || status < 100) co_return ec;
     if (status == 101) co_return make_error_code(UpstreamErrc::unexpected_upgrade);
     if (interim == kMaxInterimHeads) co_return make_error_code(UpstreamErrc::too_many_interim);
     // A 1xx has no body; the final response follows in the same buffer or on the wire.
-    parser_.reset();
-    parser_.emplace();
-    parser_->body_limit(boost::none);
+    reset_parser();
   }
 }
 

@@ -6,9 +6,6 @@
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/read_size.hpp>
-#include <boost/beast/http/empty_body.hpp>
-#include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/string_body.hpp>
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -20,6 +17,7 @@
 #include "core/endpoint.hpp"
 #include "core/result.hpp"
 #include "net/asio.hpp"
+#include "upstream/response_parser.hpp"
 
 namespace tollbooth {
 
@@ -40,8 +38,6 @@ struct UpstreamTarget {
 
 // Throws std::runtime_error on a bad URL or an unreadable CA file (start-up only).
 std::shared_ptr<const UpstreamTarget> make_upstream_target(const ProviderConfig& provider);
-
-using ResponseParser = http::response_parser<http::string_body>;
 
 // Ways an upstream's answer breaks the protocol that Beast's parser does not report itself.
 enum class UpstreamErrc {
@@ -86,7 +82,7 @@ class UpstreamConn {
   // Reading the body: parse_buffered() hands the parser what is already in the buffer (body
   // bytes arrive with the head, or after the end of the last chunk parsed); when it consumed
   // nothing and the message is not done, co_await read() and give its result to parse_read(),
-  // which appends the bytes read and parses them. Body bytes land in parser().get().body().
+  // which appends the bytes read and parses them. Body bytes land in response().body.
   // Both return the error as the caller should see it (settled; the end of a read-to-close
   // body is not an error). This is Beast's http::async_read_some taken apart: one socket read
   // and a parse in the caller's own coroutine, instead of a composed operation per read.
@@ -123,6 +119,8 @@ class UpstreamConn {
   void close();
 
   ResponseParser& parser() { return *parser_; }
+  // What the parser has read of the answer so far (the connection's, reused by each exchange).
+  UpstreamResponse& response() noexcept { return response_; }
   // A fresh parser for the next exchange, with no body limit: the caller sets one once the head
   // shows what kind of answer it is (a stream is bounded per event, an answer in whole).
   void reset_parser();
@@ -153,6 +151,7 @@ class UpstreamConn {
   std::optional<asio::ssl::stream<Socket>> tls_;
   std::shared_ptr<Watch> watch_;  // shared with the timer's handler, which may outlive this
   beast::flat_buffer buffer_;
+  UpstreamResponse response_;  // before parser_, which refers to it
   std::optional<ResponseParser> parser_;
   unsigned exchanges_ = 0;
 };
