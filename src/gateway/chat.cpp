@@ -28,18 +28,24 @@ class ChatFront final : public FrontRequest {
     response_id_.append("chatcmpl-").append(c.outcome.request_id);
   }
 
-  Awaitable<Result<Translator*>> translator_for(const ResolvedRoute& r) override {
-    storage_.emplace<std::monostate>();  // the last attempt's translator refers to input_
+  bool needs_io(const ResolvedRoute& r) const noexcept override { return r.route->fetch_images; }
+
+  Awaitable<Result<Ok>> prepare(const ResolvedRoute& r) override {
+    storage_.emplace<std::monostate>();  // the last attempt's translator refers to images_
     images_.clear();
-    if (r.route->fetch_images) {
-      auto fetched = co_await fetch_images(g_, c_, r, body_);
-      if (!fetched) co_return std::move(fetched).error();
-      images_ = std::move(fetched.value());
-    }
+    auto fetched = co_await fetch_images(g_, c_, r, body_);
+    if (!fetched) co_return std::move(fetched).error();
+    images_ = std::move(fetched.value());
+    co_return Ok{};
+  }
+
+  Result<Translator*> translator_for(const ResolvedRoute& r) override {
+    storage_.emplace<std::monostate>();           // the last attempt's translator refers to input_
+    if (!r.route->fetch_images) images_.clear();  // prepare() fetched them for this route
     input_.emplace(ChatInput{*r.provider, r.target->endpoint, *r.route, body_, facts_,
                              g_.clock.unix_ms(), response_id_, &g_.signer, r.aws_auth.get(),
                              images_});
-    co_return &make_chat_translator(*input_, g_.config.server, storage_);
+    return &make_chat_translator(*input_, g_.config.server, storage_);
   }
 
  private:

@@ -155,20 +155,29 @@ Awaitable<Attempt> exchange_head(Gateway& g, ClientConn& c, const UpstreamTarget
   InterruptHook hook(c, wait);
   for (bool fresh = false;; fresh = true) {
     if (c.aborted() != Abort::none) co_return aborted();
-    auto acquired = co_await g.pool.acquire(t, fresh, &wait.conn);
-    if (c.aborted() != Abort::none) co_return aborted();  // the connection, if any, closes
-    if (!acquired) {
-      Attempt a;
-      a.error() = std::move(acquired).error();
-      co_return a;
+    if (!fresh) conn = g.pool.take_idle(t);
+    if (!conn) {
+      auto connected = co_await g.pool.connect(t, &wait.conn);
+      if (c.aborted() != Abort::none) co_return aborted();  // the connection, if any, closes
+      if (!connected) {
+        Attempt a;
+        a.error() = std::move(connected).error();
+        co_return a;
+      }
+      conn = std::move(connected.value());
     }
-    conn = std::move(acquired.value());
     wait.conn = conn.get();
     conn->reset_parser();
     conn->expires_after(first_byte_timeout);
     auto [wec, written] = co_await conn->write(ureq.head, ureq.body);
     beast::error_code ec = conn->settle(wec);
-    if (!ec) ec = co_await conn->read_header();
+    if (!ec) {
+      auto step = conn->parse_head(ec);
+      while (step == net::ReadStep::read) {
+        auto [rec, got] = co_await conn->read();
+        step = conn->parse_head_read(rec, got, ec);
+      }
+    }
     if (c.aborted() != Abort::none) {
       wait.conn = nullptr;
       conn.reset();  // closes it: the upstream's answer, if any, is unread

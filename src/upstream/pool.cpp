@@ -11,7 +11,6 @@
 #include <stdexcept>
 
 #include "config/config.hpp"
-#include "net/http_read.hpp"
 
 namespace tollbooth {
 
@@ -160,6 +159,7 @@ void UpstreamConn::close() {
 }
 
 void UpstreamConn::reset_parser() {
+  interim_heads_ = 0;
   parser_.reset();
   parser_.emplace(response_);
   parser_->body_limit(boost::none);
@@ -200,25 +200,42 @@ Awaitable<beast::error_code> UpstreamConn::connect(const tcp::resolver::results_
   co_return beast::error_code{};
 }
 
-Awaitable<beast::error_code> UpstreamConn::read_header() {
-  for (int interim = 0;; ++interim) {
-    // Parsed from the buffer, with socket reads only as needed (net/http_read.hpp:
-    // http::async_read_header's steps, without its composed operation).
-    beast::error_code ec;
-    std::size_t n = 0;
-    auto step = net::parse_buffered(*parser_, buffer_, net::HeadDone{}, ec, n);
-    while (step == net::ReadStep::read) {
-      auto [rec, got] = co_await read();
-      step = net::after_read(*parser_, buffer_, net::HeadDone{}, rec, got, ec, n);
-    }
-    if (ec) co_return settle(ec);
+net::ReadStep UpstreamConn::parse_head(beast::error_code& ec) {
+  std::size_t n = 0;
+  return head_parsed(net::parse_buffered(*parser_, buffer_, net::HeadDone{}, ec, n), ec);
+}
+
+net::ReadStep UpstreamConn::parse_head_read(const beast::error_code& read_ec, std::size_t bytes,
+                                            beast::error_code& ec) {
+  std::size_t n = 0;
+  return head_parsed(net::after_read(*parser_, buffer_, net::HeadDone{}, read_ec, bytes, ec, n),
+                     ec);
+}
+
+// A head is parsed (or the parse failed): a final head ends the read, an interim one is read
+// past, and the parse goes on with what follows it.
+net::ReadStep UpstreamConn::head_parsed(net::ReadStep step, beast::error_code& ec) {
+  while (step == net::ReadStep::done) {
     const unsigned status = response_.status;
-    if (status >= 200 || status < 100) co_return ec;
-    if (status == 101) co_return make_error_code(UpstreamErrc::unexpected_upgrade);
-    if (interim == kMaxInterimHeads) co_return make_error_code(UpstreamErrc::too_many_interim);
+    if (status >= 200 || status < 100) return step;
+    if (status == 101) {
+      ec = make_error_code(UpstreamErrc::unexpected_upgrade);
+      return net::ReadStep::failed;
+    }
+    if (interim_heads_ == kMaxInterimHeads) {
+      ec = make_error_code(UpstreamErrc::too_many_interim);
+      return net::ReadStep::failed;
+    }
+    ++interim_heads_;
     // A 1xx has no body; the final response follows in the same buffer or on the wire.
-    reset_parser();
+    parser_.reset();
+    parser_.emplace(response_);
+    parser_->body_limit(boost::none);
+    std::size_t n = 0;
+    step = net::parse_buffered(*parser_, buffer_, net::HeadDone{}, ec, n);
   }
+  if (step == net::ReadStep::failed) ec = settle(ec);
+  return step;
 }
 
 bool UpstreamConn::parse_buffered(beast::error_code& ec) {
@@ -268,18 +285,19 @@ Awaitable<Result<tcp::resolver::results_type>> UpstreamPool::resolve(const Upstr
   co_return results;
 }
 
-Awaitable<Result<std::unique_ptr<UpstreamConn>>> UpstreamPool::acquire(const UpstreamTarget& t,
-                                                                       bool fresh_only,
-                                                                       UpstreamConn** connecting) {
-  if (!fresh_only) {
-    auto it = idle_.find(t.name);
-    while (it != idle_.end() && !it->second.empty()) {
-      auto conn = std::move(it->second.back());
-      it->second.pop_back();
-      if (conn->idle_and_quiet()) co_return conn;
-      conn->close();  // closed by the upstream, or desynchronised: never hand it out
-    }
+std::unique_ptr<UpstreamConn> UpstreamPool::take_idle(const UpstreamTarget& t) {
+  auto it = idle_.find(t.name);
+  while (it != idle_.end() && !it->second.empty()) {
+    auto conn = std::move(it->second.back());
+    it->second.pop_back();
+    if (conn->idle_and_quiet()) return conn;
+    conn->close();  // closed by the upstream, or desynchronised: never hand it out
   }
+  return nullptr;
+}
+
+Awaitable<Result<std::unique_ptr<UpstreamConn>>> UpstreamPool::connect(const UpstreamTarget& t,
+                                                                       UpstreamConn** connecting) {
   auto addresses = co_await resolve(t);
   if (!addresses) co_return std::move(addresses).error();
   auto conn = std::make_unique<UpstreamConn>(ex_, t, clock_);
