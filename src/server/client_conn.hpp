@@ -99,6 +99,7 @@ class ClientConn {
   void on_watchdog();
   Awaitable<void> linger_close();
 
+  std::size_t request_id_prefix_ = 0;  // request_id's bytes that every request shares
   std::string head_;
   std::string chunk_;
   std::string error_body_;
