@@ -337,7 +337,8 @@ Awaitable<Attempt> relay_stream(Gateway& g, ClientConn& c, const ResolvedRoute& 
   const std::size_t max_event = g.config.server.max_stream_event_bytes;
   UpstreamResponse& res = conn->response();
   const std::string_view headers = route_header(c, r, head.request_id);
-  std::string out;
+  std::string& out = c.stream_out;  // reused by the connection's streams: no allocation
+  out.clear();
   bool transport_failed = false;
   UpstreamWait wait{conn.get()};
   InterruptHook hook(c, wait);
