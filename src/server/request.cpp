@@ -3,6 +3,7 @@
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/rfc7230.hpp>
+#include <cstring>
 #include <limits>
 
 namespace tollbooth {
@@ -34,6 +35,13 @@ std::size_t HttpRequest::count(http::field name) const noexcept {
   return n;
 }
 
+std::size_t HttpRequest::count(std::string_view name) const noexcept {
+  std::size_t n = 0;
+  for (const Slot& f : fields_)
+    n += f.name_size == name.size() && boost::beast::iequals(view(f.name_at, f.name_size), name);
+  return n;
+}
+
 HttpRequest::Field HttpRequest::field(std::size_t i) const noexcept {
   const Slot& f = fields_[i];
   return Field{f.name, view(f.name_at, f.name_size), view(f.value_at, f.value_size)};
@@ -62,12 +70,15 @@ void HttpRequest::clear() noexcept {
     body_.clear();
 }
 
-// Appends `bytes` to the head's storage and returns where they start (the callers keep the
-// storage under 4 GiB: offsets are 32 bits).
-std::uint32_t HttpRequest::keep(std::string_view bytes) {
-  const auto at = static_cast<std::uint32_t>(head_.size());
-  head_.append(bytes);
-  return at;
+// Appends `a` then `b` to the head's storage (one growth, two copies) and returns where `a`
+// starts; `b` follows it. The callers keep the storage under 4 GiB: offsets are 32 bits.
+std::uint32_t HttpRequest::keep(std::string_view a, std::string_view b) {
+  const std::size_t at = head_.size();
+  head_.resize(at + a.size() + b.size());
+  char* p = head_.data() + at;
+  std::memcpy(p, a.data(), a.size());
+  std::memcpy(p + a.size(), b.data(), b.size());
+  return static_cast<std::uint32_t>(at);
 }
 
 void RequestParser::on_request_impl(http::verb method, string_view method_str, string_view target,
@@ -75,9 +86,10 @@ void RequestParser::on_request_impl(http::verb method, string_view method_str, s
   // The request line is parsed within the header limit (32 bits) in one piece.
   req_.method_ = method;
   req_.version_ = static_cast<unsigned>(version);
-  req_.method_at_ = req_.keep({method_str.data(), method_str.size()});
+  req_.method_at_ =
+      req_.keep({method_str.data(), method_str.size()}, {target.data(), target.size()});
   req_.method_size_ = static_cast<std::uint32_t>(method_str.size());
-  req_.target_at_ = req_.keep({target.data(), target.size()});
+  req_.target_at_ = req_.method_at_ + req_.method_size_;
   req_.target_size_ = static_cast<std::uint32_t>(target.size());
 }
 
@@ -96,9 +108,9 @@ void RequestParser::on_field_impl(field name, string_view name_string, string_vi
   }
   HttpRequest::Slot slot;
   slot.name = name;
-  slot.name_at = req_.keep({name_string.data(), name_string.size()});
+  slot.name_at = req_.keep({name_string.data(), name_string.size()}, {value.data(), value.size()});
   slot.name_size = static_cast<std::uint32_t>(name_string.size());
-  slot.value_at = req_.keep({value.data(), value.size()});
+  slot.value_at = slot.name_at + slot.name_size;
   slot.value_size = static_cast<std::uint32_t>(value.size());
   req_.fields_.push_back(slot);
 }

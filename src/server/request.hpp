@@ -35,6 +35,7 @@ class HttpRequest {
   std::string_view operator[](boost::beast::http::field name) const noexcept;
   std::string_view operator[](std::string_view name) const noexcept;
   std::size_t count(boost::beast::http::field name) const noexcept;
+  std::size_t count(std::string_view name) const noexcept;
   // The fields, in the order they came.
   std::size_t field_count() const noexcept { return fields_.size(); }
   Field field(std::size_t i) const noexcept;
@@ -61,7 +62,7 @@ class HttpRequest {
     return std::string_view(head_.data() + at, size);
   }
   const Slot* find(boost::beast::http::field name) const noexcept;
-  std::uint32_t keep(std::string_view bytes);
+  std::uint32_t keep(std::string_view a, std::string_view b);
 
   boost::beast::http::verb method_ = boost::beast::http::verb::unknown;
   unsigned version_ = 0;

@@ -66,6 +66,9 @@ TEST(HttpRequest, ARepeatedFieldReadsAsItsFirstValueAndIsCounted) {
   ASSERT_FALSE(
       parse(req, "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\nX-A: 1\r\nx-a: 2\r\n\r\n", 1000));
   EXPECT_EQ(req.count(http::field::host), 2u);
+  EXPECT_EQ(req.count("x-a"), 2u);
+  EXPECT_EQ(req.count("HOST"), 2u);
+  EXPECT_EQ(req.count("api-key"), 0u);
   EXPECT_EQ(req[http::field::host], "a");
   EXPECT_EQ(req["X-A"], "1");
 }
