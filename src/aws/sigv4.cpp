@@ -23,11 +23,14 @@ constexpr char kHexUpper[] = "0123456789ABCDEF";
 constexpr std::int64_t kMaxUnixTime = 253402300799;  // 9999-12-31T23:59:59Z
 
 void append_hex(std::string& out, const unsigned char* data, std::size_t size) {
-  std::size_t at = out.size();
+  const std::size_t at = out.size();
   out.resize(at + 2 * size);
+  // Through a pointer taken once: written as out[i], every byte stored through the string may
+  // alias it, and the compiler reloaded its data pointer for each (3 hashes a signature).
+  char* p = out.data() + at;
   for (std::size_t i = 0; i < size; ++i) {
-    out[at++] = kHexLower[data[i] >> 4];
-    out[at++] = kHexLower[data[i] & 0xF];
+    *p++ = kHexLower[data[i] >> 4];
+    *p++ = kHexLower[data[i] & 0xF];
   }
 }
 

@@ -265,5 +265,22 @@ TEST(ClientText, PlainExcerptIsExactlyTheTextReturnedUnchanged) {
     EXPECT_EQ(excerpt_client_text(text, 128), text) << "plain means unchanged";
 }
 
+TEST(ClientText, PlainExcerptFindsAnyByteOutOfRangeAtAnyPlace) {
+  // Every byte value at every place of strings of 1 to 24 bytes, the rest plain ('a' and the
+  // range's ends): the word-at-a-time test agrees with the byte-at-a-time rule.
+  for (std::size_t size = 1; size <= 24; ++size) {
+    for (char fill : {'a', ' ', '~'}) {
+      for (std::size_t at = 0; at < size; ++at) {
+        for (int b = 0; b < 256; ++b) {
+          std::string text(size, fill);
+          text[at] = static_cast<char>(b);
+          EXPECT_EQ(is_plain_excerpt(text, 128), b >= 0x20 && b <= 0x7e)
+              << "size " << size << " at " << at << " byte " << b;
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace tollbooth

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "core/batch_sink.hpp"
 #include "core/clock.hpp"
@@ -24,7 +25,8 @@ class AccessLog final : public OutcomeObserver {
   void flush() noexcept;
 
  private:
-  void timestamp(std::int64_t unix_ms);
+  // "[2026-12-01 15:00:48.123": valid until the next call.
+  std::string_view timestamp(std::int64_t unix_ms);
 
   BatchSink& sink_;
   const Clock& clock_;
@@ -32,7 +34,7 @@ class AccessLog final : public OutcomeObserver {
   bool timer_armed_ = false;
   std::string buffer_;
   std::int64_t prefix_second_ = -1;  // the second `prefix_` was formatted for
-  char prefix_[32] = {};             // "[2026-12-01 15:00:48." (milliseconds follow)
+  char prefix_[32] = {};             // "[2026-12-01 15:00:48." and the milliseconds
   std::size_t prefix_size_ = 0;
 };
 

@@ -1,6 +1,7 @@
 // POST /v1/chat/completions: the chat front. It inspects the body once (model, stream, the
 // request facts routing needs), finds the model, and supplies each attempt's translator
 // (providers/chat_translators.hpp, by the route's provider kind); the flow does the rest.
+#include <cstring>
 #include <optional>
 
 #include "api/openai/chat_request.hpp"
@@ -25,21 +26,34 @@ class ChatFront final : public FrontRequest {
  public:
   ChatFront(Gateway& g, ClientConn& c, std::string_view body, const openai::ChatInspection& facts)
       : g_(g), c_(c), body_(body), facts_(facts) {
-    response_id_.append("chatcmpl-").append(c.outcome.request_id);
+    // "chatcmpl-" and the request id, in place: a std::string of this length would be a heap
+    // allocation per request.
+    constexpr std::string_view kPrefix = "chatcmpl-";
+    const std::string_view id =
+        c.outcome.request_id.substr(0, sizeof response_id_ - kPrefix.size());
+    std::memcpy(response_id_, kPrefix.data(), kPrefix.size());
+    std::memcpy(response_id_ + kPrefix.size(), id.data(), id.size());
+    response_id_size_ = kPrefix.size() + id.size();
   }
 
-  Awaitable<Result<Translator*>> translator_for(const ResolvedRoute& r) override {
-    storage_.emplace<std::monostate>();  // the last attempt's translator refers to input_
+  bool needs_io(const ResolvedRoute& r) const noexcept override { return r.route->fetch_images; }
+
+  Awaitable<Result<Ok>> prepare(const ResolvedRoute& r) override {
+    storage_.emplace<std::monostate>();  // the last attempt's translator refers to images_
     images_.clear();
-    if (r.route->fetch_images) {
-      auto fetched = co_await fetch_images(g_, c_, r, body_);
-      if (!fetched) co_return std::move(fetched).error();
-      images_ = std::move(fetched.value());
-    }
+    auto fetched = co_await fetch_images(g_, c_, r, body_);
+    if (!fetched) co_return std::move(fetched).error();
+    images_ = std::move(fetched.value());
+    co_return Ok{};
+  }
+
+  Result<Translator*> translator_for(const ResolvedRoute& r) override {
+    storage_.emplace<std::monostate>();           // the last attempt's translator refers to input_
+    if (!r.route->fetch_images) images_.clear();  // prepare() fetched them for this route
     input_.emplace(ChatInput{*r.provider, r.target->endpoint, *r.route, body_, facts_,
-                             g_.clock.unix_ms(), response_id_, &g_.signer, r.aws_auth.get(),
-                             images_});
-    co_return &make_chat_translator(*input_, g_.config.server, storage_);
+                             g_.clock.unix_ms(), std::string_view(response_id_, response_id_size_),
+                             &g_.signer, r.aws_auth.get(), images_});
+    return &make_chat_translator(*input_, g_.config.server, storage_);
   }
 
  private:
@@ -47,7 +61,8 @@ class ChatFront final : public FrontRequest {
   ClientConn& c_;
   std::string_view body_;
   const openai::ChatInspection& facts_;
-  std::string response_id_;
+  char response_id_[64];  // the request id is at most 47 bytes (ClientConn::request_id)
+  std::size_t response_id_size_ = 0;
   std::vector<bedrock::FetchedImage> images_;
   std::optional<ChatInput> input_;
   AnyChatTranslator storage_;

@@ -147,8 +147,13 @@ Awaitable<std::vector<Tried>> run_plan(Gateway& g, ClientConn& c, const Resolved
           policy, catalog.route(candidate.route).first_byte_timeout.count(), elapsed_ms());
       if (timeout <= 0) co_return tried;
       Attempt a;
-      auto tr = co_await front.translator_for(r);
-      if (c.aborted() != Abort::none) co_return tried;
+      Result<Ok> prepared = Ok{};
+      if (front.needs_io(r)) {
+        prepared = co_await front.prepare(r);
+        if (c.aborted() != Abort::none) co_return tried;
+      }
+      auto tr =
+          prepared ? front.translator_for(r) : Result<Translator*>(std::move(prepared).error());
       if (!tr)
         a = refused(std::move(tr).error());
       else

@@ -24,11 +24,17 @@ struct Caller;
 class FrontRequest {
  public:
   virtual ~FrontRequest() = default;
-  // The translator for one attempt on route `r`, made in the front's own storage (valid until
-  // the next call). It may do I/O first (downloading images for a route with fetch_images).
-  // An Error refuses this route for this request: not retryable when it is the request's fault
-  // (a parameter this route cannot carry), retryable otherwise; the next route may try.
-  virtual Awaitable<Result<Translator*>> translator_for(const ResolvedRoute& r) = 0;
+  // The I/O an attempt on route `r` needs before its translator can be made (downloading the
+  // images of a route with fetch_images), when it needs any: prepare() is awaited only when
+  // needs_io() says so, so most attempts cost no coroutine frame here. An Error refuses the
+  // route as translator_for's does.
+  virtual bool needs_io(const ResolvedRoute& r) const noexcept = 0;
+  virtual Awaitable<Result<Ok>> prepare(const ResolvedRoute& r) = 0;
+  // The translator for one attempt on route `r` (after prepare(r) when needs_io(r)), made in
+  // the front's own storage (valid until the next call). An Error refuses this route for this
+  // request: not retryable when it is the request's fault (a parameter this route cannot
+  // carry), retryable otherwise; the next route may try.
+  virtual Result<Translator*> translator_for(const ResolvedRoute& r) = 0;
 };
 
 // Checks the caller may use `model` and admits it against its rate limits, then plans `model`

@@ -77,7 +77,7 @@ Awaitable<Result<bedrock::FetchedImage>> fetch_one(Gateway& g, ClientConn& c,
   std::unique_ptr<UpstreamConn> conn;
   Attempt head = co_await exchange_head(g, c, *target, req, conn, target->first_byte_timeout);
   if (!conn) co_return image_error(url, head.error().message);
-  auto& res = conn->parser().get();
+  const UpstreamResponse& res = conn->response();
   if (head.upstream_status != 200) {
     conn->close();
     co_return image_error(url, "HTTP " + std::to_string(head.upstream_status));
@@ -93,12 +93,12 @@ Awaitable<Result<bedrock::FetchedImage>> fetch_one(Gateway& g, ClientConn& c,
     conn->close();
     co_return image_error(url, "the download failed or is larger than 3.75 MB");
   }
-  std::string_view format = image_format(res[http::field::content_type], res.body());
+  std::string_view format = image_format(res.first_content_type(), res.body);
   if (format.empty()) {
     conn->close();
     co_return image_error(url, "it is not a png, jpeg, gif or webp image");
   }
-  bedrock::FetchedImage image{url, std::string(format), base64(res.body())};
+  bedrock::FetchedImage image{url, std::string(format), base64(res.body)};
   give_back(g, *target, std::move(conn));
   co_return image;
 }

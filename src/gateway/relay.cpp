@@ -103,35 +103,21 @@ Error event_too_large(std::size_t limit, const ResolvedRoute& r) {
                                                 std::to_string(limit) + " bytes)");
 }
 
-// What the relay and the translators read of an upstream's response head, gathered in one pass
-// over its fields (a lookup by name is a case-insensitive search each time).
+// What the relay and the translators read of an upstream's response head.
 struct Head {
   ResponseHead head;
   std::string_view request_id;  // x-request-id, apim-request-id or x-amzn-RequestId
 };
 
-Head read_head(const http::response<http::string_body>& res) {
+Head read_head(const UpstreamResponse& res) {
   Head h;
-  h.head.status = static_cast<int>(res.result_int());
-  std::string_view apim, amzn;
-  for (const auto& f : res) {
-    switch (f.name()) {
-      case http::field::content_type: h.head.content_type = f.value(); continue;
-      case http::field::retry_after: h.head.retry_after = f.value(); continue;
-      case http::field::unknown: break;
-      default: continue;
-    }
-    const std::string_view name = f.name_string();
-    if (name.size() == 12 && beast::iequals(name, "x-request-id"))
-      h.request_id = f.value();
-    else if (name.size() == 15 && beast::iequals(name, "apim-request-id"))
-      apim = f.value();
-    else if (name.size() == 16 && beast::iequals(name, "x-amzn-requestid"))
-      amzn = f.value();
-    else if (name.size() == 16 && beast::iequals(name, "x-amzn-errortype"))
-      h.head.error_type = f.value();
-  }
-  if (h.request_id.empty()) h.request_id = apim.empty() ? amzn : apim;
+  h.head.status = static_cast<int>(res.status);
+  h.head.content_type = res.content_type;
+  h.head.retry_after = res.retry_after;
+  h.head.error_type = res.amzn_error_type;
+  h.request_id = res.request_id;
+  if (h.request_id.empty())
+    h.request_id = res.apim_request_id.empty() ? res.amzn_request_id : res.apim_request_id;
   return h;
 }
 
@@ -169,27 +155,36 @@ Awaitable<Attempt> exchange_head(Gateway& g, ClientConn& c, const UpstreamTarget
   InterruptHook hook(c, wait);
   for (bool fresh = false;; fresh = true) {
     if (c.aborted() != Abort::none) co_return aborted();
-    auto acquired = co_await g.pool.acquire(t, fresh, &wait.conn);
-    if (c.aborted() != Abort::none) co_return aborted();  // the connection, if any, closes
-    if (!acquired) {
-      Attempt a;
-      a.error() = std::move(acquired).error();
-      co_return a;
+    if (!fresh) conn = g.pool.take_idle(t);
+    if (!conn) {
+      auto connected = co_await g.pool.connect(t, &wait.conn);
+      if (c.aborted() != Abort::none) co_return aborted();  // the connection, if any, closes
+      if (!connected) {
+        Attempt a;
+        a.error() = std::move(connected).error();
+        co_return a;
+      }
+      conn = std::move(connected.value());
     }
-    conn = std::move(acquired.value());
     wait.conn = conn.get();
     conn->reset_parser();
     conn->expires_after(first_byte_timeout);
     auto [wec, written] = co_await conn->write(ureq.head, ureq.body);
     beast::error_code ec = conn->settle(wec);
-    if (!ec) ec = co_await conn->read_header();
+    if (!ec) {
+      auto step = conn->parse_head(ec);
+      while (step == net::ReadStep::read) {
+        auto [rec, got] = co_await conn->read();
+        step = conn->parse_head_read(rec, got, ec);
+      }
+    }
     if (c.aborted() != Abort::none) {
       wait.conn = nullptr;
       conn.reset();  // closes it: the upstream's answer, if any, is unread
       co_return aborted();
     }
     if (!ec) {
-      Attempt a = served(static_cast<int>(conn->parser().get().result_int()));
+      Attempt a = served(static_cast<int>(conn->response().status));
       a.ttfb_us =
           std::chrono::duration_cast<std::chrono::microseconds>(g.clock.steady() - started).count();
       co_return a;
@@ -253,9 +248,9 @@ Awaitable<Attempt> read_body(Gateway& g, ClientConn& c, UpstreamConn& conn, cons
     if (ec)
       co_return fail_final(ErrorKind::bad_gateway, "the upstream broke off its answer",
                            ec.message());
-    if (!charge.hold(p.get().body().size())) co_return over_budget();
+    if (!charge.hold(conn.response().body.size())) co_return over_budget();
   }
-  co_return served(static_cast<int>(p.get().result_int()));
+  co_return served(static_cast<int>(conn.response().status));
 }
 
 void give_back(Gateway& g, const UpstreamTarget& t, std::unique_ptr<UpstreamConn> conn) {
@@ -269,7 +264,7 @@ Awaitable<Attempt> relay(Gateway& g, ClientConn& c, const ResolvedRoute& r, Tran
   std::unique_ptr<UpstreamConn> conn;
   Attempt head = co_await exchange_head(g, c, *r.target, ureq, conn, first_byte_timeout);
   if (!conn) co_return head;
-  const Head h = read_head(conn->parser().get());
+  const Head h = read_head(conn->response());
   Attempt a;
   switch (tr.plan(h.head)) {
     case BodyPlan::stream: a = co_await relay_stream(g, c, r, tr, std::move(conn), h); break;
@@ -293,13 +288,13 @@ namespace {
 Awaitable<Attempt> relay_whole(Gateway& g, ClientConn& c, const ResolvedRoute& r, Translator& tr,
                                std::unique_ptr<UpstreamConn> conn, const Head& head, bool refusal) {
   const UpstreamTarget& t = *r.target;
-  auto& res = conn->parser().get();
+  const UpstreamResponse& res = conn->response();
   BufferCharge charge(g.worker.buffers);
   Attempt body = co_await read_body(g, c, *conn, t, charge);
   if (body.end == AttemptEnd::aborted) co_return body;
   const bool body_in = body.end == AttemptEnd::served;
   if (!body_in && !refusal) co_return body;  // failed_final: too large, broken, stalled
-  Reply reply = tr.whole(head.head, body_in ? std::string_view(res.body()) : "");
+  Reply reply = tr.whole(head.head, body_in ? std::string_view(res.body) : "");
   switch (reply.kind) {
     case Reply::Kind::retry: {
       if (body_in) give_back(g, t, std::move(conn));
@@ -340,9 +335,10 @@ Awaitable<Attempt> relay_stream(Gateway& g, ClientConn& c, const ResolvedRoute& 
                                 std::unique_ptr<UpstreamConn> conn, const Head& head) {
   const UpstreamTarget& t = *r.target;
   const std::size_t max_event = g.config.server.max_stream_event_bytes;
-  auto& res = conn->parser().get();
+  UpstreamResponse& res = conn->response();
   const std::string_view headers = route_header(c, r, head.request_id);
-  std::string out;
+  std::string& out = c.stream_out;  // reused by the connection's streams: no allocation
+  out.clear();
   bool transport_failed = false;
   UpstreamWait wait{conn.get()};
   InterruptHook hook(c, wait);
@@ -355,8 +351,8 @@ Awaitable<Attempt> relay_stream(Gateway& g, ClientConn& c, const ResolvedRoute& 
     }
     if (c.aborted() != Abort::none) co_return co_await stop_aborted(c, std::move(conn));
     out.clear();
-    tr.feed(res.body(), out);
-    res.body().clear();
+    tr.feed(res.body, out);
+    res.body.clear();
     if (!tr.done()) {
       if (tr.pending_bytes() > max_event) {
         transport_failed = true;
@@ -429,8 +425,8 @@ Awaitable<Attempt> relay_stream(Gateway& g, ClientConn& c, const ResolvedRoute& 
       auto [rec, got] = co_await conn->read();
       ec = conn->parse_read(rec, got);
     }
-    extra += res.body().size();
-    res.body().clear();
+    extra += res.body.size();
+    res.body.clear();
     if (ec || c.aborted() != Abort::none || extra > 64 * 1024) {
       conn->close();
       co_return served(200);

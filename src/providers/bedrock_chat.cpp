@@ -27,8 +27,8 @@ Result<Ok> BedrockChat::build(UpstreamRequest& out) {
   auto built = build_bedrock_chat(in.provider, in.endpoint, in.route, *in.aws_auth, *in.signer,
                                   now_s, in.client_body, in.images, call_);
   if (!built) return std::move(built).error();
-  response_id_ = in.response_id;
-  reply_ = bedrock::ReplyOptions{in.facts.model, response_id_, now_s, call_.converse.json_tool,
+  // in.response_id lives as long as the attempt, as this translator does: no copy needed.
+  reply_ = bedrock::ReplyOptions{in.facts.model, in.response_id, now_s, call_.converse.json_tool,
                                  call_.converse.include_usage};
   out.head.swap(call_.wire.head);
   out.body = call_.wire.body;  // points into call_.converse.body, which lives here

@@ -37,7 +37,6 @@ class BedrockChat final : public Translator {
 
   const ChatInput& in_;
   BedrockCall call_;
-  std::string response_id_;
   bedrock::ReplyOptions reply_{};
   aws::EventStreamDecoder decoder_;
   std::vector<aws::EventMessage> frames_;

@@ -21,8 +21,8 @@ void build_azure_chat(const ProviderConfig& provider, const Endpoint& endpoint,
     path += "/chat/completions?api-version=";
     path += boost::urls::encode(provider.api_version, boost::urls::pchars);
   }
-  detail::build_openai_wire(endpoint, path, deployment, "api-key", provider.api_key, client_body,
-                            facts, out);
+  detail::build_openai_wire(endpoint, path, {}, deployment, "api-key", {}, provider.api_key,
+                            client_body, facts, out);
 }
 
 }  // namespace tollbooth

@@ -23,8 +23,9 @@ void build_chat_request(const ProviderConfig& provider, const Endpoint& endpoint
 
 namespace detail {
 
-void build_openai_wire(const Endpoint& endpoint, std::string_view path,
-                       std::string_view upstream_model, std::string_view auth_name,
+void build_openai_wire(const Endpoint& endpoint, std::string_view path_base,
+                       std::string_view path_rest, std::string_view upstream_model,
+                       std::string_view auth_name, std::string_view auth_scheme,
                        std::string_view auth_value, std::string_view client_body,
                        const openai::ChatInspection& facts, UpstreamRequest& out) {
   // Streams always ask the upstream for usage so every streamed token is metered; the relay
@@ -40,9 +41,12 @@ void build_openai_wire(const Endpoint& endpoint, std::string_view path,
   auto [len_end, ec] = std::to_chars(len, len + sizeof len, out.body.size());
   auto& h = out.head;
   h.clear();
-  h.append("POST ").append(path).append(" HTTP/1.1\r\nHost: ").append(endpoint.host_header);
+  h.append("POST ").append(path_base).append(path_rest).append(" HTTP/1.1\r\nHost: ");
+  h.append(endpoint.host_header);
   h.append("\r\nContent-Type: application/json\r\nContent-Length: ").append(len, len_end);
-  if (!auth_value.empty()) h.append("\r\n").append(auth_name).append(": ").append(auth_value);
+  if (!auth_value.empty()) {
+    h.append("\r\n").append(auth_name).append(": ").append(auth_scheme).append(auth_value);
+  }
   h.append(facts.stream ? "\r\nAccept: text/event-stream" : "\r\nAccept: application/json");
   h.append("\r\nUser-Agent: tollbooth/" TOLLBOOTH_VERSION "\r\n\r\n");
 }

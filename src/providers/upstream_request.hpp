@@ -25,9 +25,12 @@ void build_chat_request(const ProviderConfig& provider, const Endpoint& endpoint
 
 namespace detail {
 // Shared by the OpenAI-wire adapters: splice model/include_usage only when needed, then write
-// the head with the auth header `auth_name: auth_value` (left out when the value is empty).
-void build_openai_wire(const Endpoint& endpoint, std::string_view path,
-                       std::string_view upstream_model, std::string_view auth_name,
+// the head for the target `path_base` + `path_rest`, with the auth header `auth_name:
+// auth_scheme auth_value` (left out when the value is empty). The pieces are written as they
+// come, so an adapter builds no string of its own per request.
+void build_openai_wire(const Endpoint& endpoint, std::string_view path_base,
+                       std::string_view path_rest, std::string_view upstream_model,
+                       std::string_view auth_name, std::string_view auth_scheme,
                        std::string_view auth_value, std::string_view client_body,
                        const openai::ChatInspection& facts, UpstreamRequest& out);
 }  // namespace detail

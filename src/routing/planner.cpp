@@ -98,8 +98,7 @@ bool glob_match(std::string_view pattern, std::string_view text) noexcept {
 std::int64_t Plan::retry_at_ms() const noexcept {
   if (n_cand_ != 0) return 0;
   std::int64_t earliest = 0;
-  for (std::size_t i = 0; i < n_rej_; ++i) {
-    const Rejection& r = rejected_[i];
+  for (const Rejection& r : rejected()) {
     if (r.rule != Rule::breaker_open) continue;
     if (earliest == 0 || r.open_until_ms < earliest) earliest = r.open_until_ms;
   }
@@ -124,7 +123,8 @@ void plan(const Catalog& catalog, const CatalogModel& model, const PlanInput& in
   for (std::size_t i = 0; i < n; ++i) {
     const CatalogRoute& route = routes[i];
     RouteStatus status = health ? health->status(route.id, in.now_ms) : RouteStatus{};
-    if (reject(route, in, needs, tokens, status, out.rejected_[out.n_rej_])) {
+    if (reject(route, in, needs, tokens, status,
+               *::new (out.rejected_ + out.n_rej_ * sizeof(Rejection)) Rejection)) {
       ++out.n_rej_;
       continue;
     }
@@ -144,10 +144,12 @@ void plan(const Catalog& catalog, const CatalogModel& model, const PlanInput& in
   order(model.strategy, std::span(rest.data(), n_rest), keys, n, in.random ^ 0xd1b54a32d192ed03ull);
   Placement by_strategy = placement_of(model.strategy);
   for (std::size_t i = 0; i < n_first; ++i) {
-    out.candidates_[out.n_cand_++] = {routes[first[i]].id, Placement::first_refusal};
+    ::new (out.candidates_ + out.n_cand_++ * sizeof(Candidate))
+        Candidate{routes[first[i]].id, Placement::first_refusal};
   }
   for (std::size_t i = 0; i < n_rest; ++i) {
-    out.candidates_[out.n_cand_++] = {routes[rest[i]].id, by_strategy};
+    ::new (out.candidates_ + out.n_cand_++ * sizeof(Candidate))
+        Candidate{routes[rest[i]].id, by_strategy};
   }
 }
 

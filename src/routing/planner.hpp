@@ -12,9 +12,12 @@
 // Then the eligible routes are ordered: first-refusal contract routes first, then the rest,
 // each group by the model's strategy.
 #include <array>
+#include <cstddef>
 #include <cstdint>
+#include <new>
 #include <span>
 #include <string>
+#include <type_traits>
 
 #include "routing/catalog.hpp"
 #include "routing/health.hpp"
@@ -74,8 +77,12 @@ class Plan {
  public:
   const CatalogModel* model() const noexcept { return model_; }
   CapabilitySet needs() const noexcept { return needs_; }  // long_context added when over window
-  std::span<const Candidate> candidates() const noexcept { return {candidates_.data(), n_cand_}; }
-  std::span<const Rejection> rejected() const noexcept { return {rejected_.data(), n_rej_}; }
+  std::span<const Candidate> candidates() const noexcept {
+    return {std::launder(reinterpret_cast<const Candidate*>(candidates_)), n_cand_};
+  }
+  std::span<const Rejection> rejected() const noexcept {
+    return {std::launder(reinterpret_cast<const Rejection*>(rejected_)), n_rej_};
+  }
   bool empty() const noexcept { return n_cand_ == 0; }
   // When no route is eligible and some were refused only by an open breaker: the earliest time
   // one of them admits a request again (answer 503 with Retry-After). 0 otherwise.
@@ -88,8 +95,14 @@ class Plan {
   CapabilitySet needs_;
   std::size_t n_cand_ = 0;
   std::size_t n_rej_ = 0;
-  std::array<Candidate, kMaxRoutesPerModel> candidates_{};
-  std::array<Rejection, kMaxRoutesPerModel> rejected_{};
+  // Storage for the entries, which plan() constructs as it writes them (n_cand_ and n_rej_ say
+  // how many): a Plan is made for every request, and value-initializing all of them up front
+  // (std::array<...>{}) cost about as much as planning itself.
+  static_assert(std::is_trivially_copyable_v<Candidate> && std::is_trivially_copyable_v<Rejection>);
+  static_assert(std::is_trivially_destructible_v<Candidate> &&
+                std::is_trivially_destructible_v<Rejection>);
+  alignas(Candidate) std::byte candidates_[sizeof(Candidate) * kMaxRoutesPerModel];
+  alignas(Rejection) std::byte rejected_[sizeof(Rejection) * kMaxRoutesPerModel];
 };
 
 // Fills `out` (overwriting it). `health` may be null: every breaker closed, no latency samples.

@@ -44,6 +44,10 @@ class ClientConn {
   // connection's requests allocate none: the route headers, the upstream request head.
   std::string scratch;
   std::string upstream_head;
+  // A stream's client bytes between two writes (those of one upstream read). Freed by
+  // begin_request when an event made it larger than kKeepStreamBytes.
+  std::string stream_out;
+  static constexpr std::size_t kKeepStreamBytes = 64 * 1024;
 
   // Starts a new request: a fresh outcome with a new request id, no abort.
   void begin_request();
@@ -99,6 +103,7 @@ class ClientConn {
   void on_watchdog();
   Awaitable<void> linger_close();
 
+  std::size_t request_id_prefix_ = 0;  // request_id's bytes that every request shares
   std::string head_;
   std::string chunk_;
   std::string error_body_;

@@ -3,18 +3,16 @@
 // keep per-worker state without locks). The server reads requests, enforces the protocol and
 // its limits, and calls the handler; it knows nothing of OpenAI, clouds or routing.
 // I/O header.
-#include <boost/beast/http/message.hpp>
-#include <boost/beast/http/string_body.hpp>
 #include <string>
 
 #include "core/error.hpp"
 #include "core/outcome.hpp"
 #include "net/asio.hpp"
+#include "server/request.hpp"
 
 namespace tollbooth {
 
 class ClientConn;
-using HttpRequest = beast::http::request<beast::http::string_body>;
 
 class RequestHandler {
  public:

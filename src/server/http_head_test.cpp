@@ -31,3 +31,20 @@ TEST(HttpHead, ChunkFramingUsesHexSizeAndSkipsEmpty) {
   tb::append_chunk(empty, "");
   EXPECT_TRUE(empty.empty());
 }
+
+TEST(HttpHead, EveryStatusLineIsItsCodeAndReasonPhrase) {
+  // The common codes come from a table of whole lines; any code reads as the rule says.
+  for (int code = 100; code < 600; ++code) {
+    std::string out;
+    tb::HeadBuilder(out).status(code);
+    EXPECT_EQ(out, "HTTP/1.1 " + std::to_string(code) + " " + std::string(tb::reason_phrase(code)) +
+                       "\r\n");
+  }
+}
+
+TEST(HttpHead, HeadersAppendToWhatIsThere) {
+  std::string out;
+  tb::HeadBuilder h(out);
+  h.status(200).header("A", "").header("x-request-id", "req_1").raw("B: c\r\n").finish(true);
+  EXPECT_EQ(out, "HTTP/1.1 200 OK\r\nA: \r\nx-request-id: req_1\r\nB: c\r\n\r\n");
+}

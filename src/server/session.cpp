@@ -3,13 +3,14 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/write.hpp>
-#include <boost/beast/http/read.hpp>
-#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/core/string.hpp>
 #include <chrono>
 #include <optional>
 
 #include "config/config.hpp"
+#include "net/http_read.hpp"
 #include "server/client_conn.hpp"
+#include "server/request.hpp"
 #include "server/worker.hpp"
 
 namespace tollbooth {
@@ -18,7 +19,6 @@ namespace http = beast::http;
 
 namespace {
 
-using Parser = http::request_parser<http::string_body>;
 using SteadyClock = std::chrono::steady_clock;
 
 // One access-log line per request, refusals before routing included. `method` and `target`
@@ -26,7 +26,7 @@ using SteadyClock = std::chrono::steady_clock;
 // nor forge a line.
 // A request that ends before the handler ran (refused, timed out): its outcome has the request
 // line when the parser got that far, and goes to the handler's observers like any other.
-void finish_refused(ClientConn& c, const Parser& parser) {
+void finish_refused(ClientConn& c, const RequestParser& parser) {
   auto& o = c.outcome;
   if (parser.is_header_done()) {
     o.method = parser.get().method_string();
@@ -70,7 +70,7 @@ bool names_a_later_version(const beast::flat_buffer& buffer) {
 // in 1.0), no Transfer-Encoding in HTTP/1.0 (its framing cannot be trusted), chunked as the
 // only transfer coding (Beast would strip the chunking and pass "gzip, chunked" bodies on
 // undecoded), HTTP/1.x only. Returns the refusal, or nullopt when the head is acceptable.
-std::optional<std::pair<int, Error>> check_head(const http::request<http::string_body>& req) {
+std::optional<std::pair<int, Error>> check_head(const HttpRequest& req) {
   const unsigned version = req.version();
   if (version != 10 && version != 11) return std::pair{505, version_not_supported()};
   const auto hosts = req.count(http::field::host);
@@ -79,15 +79,15 @@ std::optional<std::pair<int, Error>> check_head(const http::request<http::string
   if (hosts > 1)
     return std::pair{
         400, bad_request("a request must carry one Host header, not " + std::to_string(hosts))};
-  if (auto te = req.find(http::field::transfer_encoding); te != req.end()) {
+  if (const auto codings = req.count(http::field::transfer_encoding); codings > 0) {
     if (version == 10)
       return std::pair{400, bad_request("Transfer-Encoding is not allowed in an HTTP/1.0 request")};
-    std::string_view coding = te->value();
+    std::string_view coding = req[http::field::transfer_encoding];
     while (!coding.empty() && (coding.front() == ' ' || coding.front() == '\t'))
       coding.remove_prefix(1);
     while (!coding.empty() && (coding.back() == ' ' || coding.back() == '\t'))
       coding.remove_suffix(1);
-    if (!beast::iequals(coding, "chunked") || req.count(http::field::transfer_encoding) > 1)
+    if (!beast::iequals(coding, "chunked") || codings > 1)
       return std::pair{501, bad_request("only the chunked transfer coding is supported; send "
                                         "the body with Content-Length or chunked alone")};
   }
@@ -145,12 +145,16 @@ Awaitable<void> run_session(Worker& worker, Socket socket) {
   ClientConn c(std::move(socket), worker);
   worker.sessions.insert(&c);
   const auto& sc = worker.config;
-  std::optional<Parser> parser;
+  // The request and the parser reading into it: the request is reused by each request of the
+  // connection (it keeps its memory), the parser is made anew for each (Beast's parsers are
+  // one-shot).
+  HttpRequest req;
+  std::optional<RequestParser> parser;
   Refusal refusal;
   while (!worker.draining) {
     c.busy = false;
     c.begin_request();
-    parser.emplace();
+    parser.emplace(req);
     parser->header_limit(static_cast<std::uint32_t>(sc.max_header_bytes));
     parser->body_limit(sc.max_body_bytes);
     if (c.buffer.size() == 0) {
@@ -165,8 +169,17 @@ Awaitable<void> run_session(Worker& worker, Socket socket) {
     c.outcome.received_unix_ms = worker.clock.unix_ms();
     c.set_deadline(sc.read_timeout);
     {
-      auto [ec, n] =
-          co_await http::async_read_header(c.socket, c.buffer, *parser, deferred_nothrow);
+      // The head, parsed from the buffer with socket reads only as needed (net/http_read.hpp:
+      // http::async_read_header's steps, without its composed operation).
+      beast::error_code ec;
+      std::size_t n = 0;
+      parser->eager(false);
+      auto step = net::parse_buffered(*parser, c.buffer, net::HeadDone{}, ec, n);
+      while (step == net::ReadStep::read) {
+        auto [rec, got] =
+            co_await c.socket.async_read_some(net::read_space(c.buffer), deferred_nothrow);
+        step = net::after_read(*parser, c.buffer, net::HeadDone{}, rec, got, ec, n);
+      }
       // Beast checks its header limit per read, so a head that arrives in pieces can pass it;
       // `n` is what the head really took.
       if (!ec && n > sc.max_header_bytes) ec = http::error::header_limit;
@@ -176,7 +189,6 @@ Awaitable<void> run_session(Worker& worker, Socket socket) {
       }
     }
     c.busy = true;
-    auto& req = parser->get();
     if (auto refused = check_head(req)) {
       refusal = {refused->first, std::move(refused->second)};
       break;
@@ -192,7 +204,16 @@ Awaitable<void> run_session(Worker& worker, Socket socket) {
       if (ec) break;
     }
     {
-      auto [ec, n] = co_await http::async_read(c.socket, c.buffer, *parser, deferred_nothrow);
+      // The body, the same way (http::async_read's steps): usually already in the buffer.
+      beast::error_code ec;
+      std::size_t n = 0;
+      parser->eager(true);
+      auto step = net::parse_buffered(*parser, c.buffer, net::MessageDone{}, ec, n);
+      while (step == net::ReadStep::read) {
+        auto [rec, got] =
+            co_await c.socket.async_read_some(net::read_space(c.buffer), deferred_nothrow);
+        step = net::after_read(*parser, c.buffer, net::MessageDone{}, rec, got, ec, n);
+      }
       if (ec) {
         refusal = refusal_for_body(c, ec);
         break;

@@ -7,7 +7,6 @@
 #include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/read_size.hpp>
-#include <boost/beast/http/read.hpp>
 #include <cerrno>
 #include <stdexcept>
 
@@ -160,8 +159,9 @@ void UpstreamConn::close() {
 }
 
 void UpstreamConn::reset_parser() {
+  interim_heads_ = 0;
   parser_.reset();
-  parser_.emplace();
+  parser_.emplace(response_);
   parser_->body_limit(boost::none);
 }
 
@@ -169,6 +169,7 @@ void UpstreamConn::park() noexcept {
   ++exchanges_;
   expires_never();
   parser_.reset();
+  response_.clear();
   if (buffer_.capacity() > 64 * 1024) {
     buffer_.shrink_to_fit();
     buffer_.reserve(8 * 1024);
@@ -199,26 +200,42 @@ Awaitable<beast::error_code> UpstreamConn::connect(const tcp::resolver::results_
   co_return beast::error_code{};
 }
 
-Awaitable<beast::error_code> UpstreamConn::read_header() {
-  for (int interim = 0;; ++interim) {
-    beast::error_code ec;
-    if (tls_) {
-      auto [e, n] = co_await http::async_read_header(*tls_, buffer_, *parser_, deferred_nothrow);
-      ec = e;
-    } else {
-      auto [e, n] = co_await http::async_read_header(*plain_, buffer_, *parser_, deferred_nothrow);
-      ec = e;
+net::ReadStep UpstreamConn::parse_head(beast::error_code& ec) {
+  std::size_t n = 0;
+  return head_parsed(net::parse_buffered(*parser_, buffer_, net::HeadDone{}, ec, n), ec);
+}
+
+net::ReadStep UpstreamConn::parse_head_read(const beast::error_code& read_ec, std::size_t bytes,
+                                            beast::error_code& ec) {
+  std::size_t n = 0;
+  return head_parsed(net::after_read(*parser_, buffer_, net::HeadDone{}, read_ec, bytes, ec, n),
+                     ec);
+}
+
+// A head is parsed (or the parse failed): a final head ends the read, an interim one is read
+// past, and the parse goes on with what follows it.
+net::ReadStep UpstreamConn::head_parsed(net::ReadStep step, beast::error_code& ec) {
+  while (step == net::ReadStep::done) {
+    const unsigned status = response_.status;
+    if (status >= 200 || status < 100) return step;
+    if (status == 101) {
+      ec = make_error_code(UpstreamErrc::unexpected_upgrade);
+      return net::ReadStep::failed;
     }
-    if (ec) co_return settle(ec);
-    const unsigned status = parser_->get().result_int();
-    if (status >= 200 || status < 100) co_return ec;
-    if (status == 101) co_return make_error_code(UpstreamErrc::unexpected_upgrade);
-    if (interim == kMaxInterimHeads) co_return make_error_code(UpstreamErrc::too_many_interim);
+    if (interim_heads_ == kMaxInterimHeads) {
+      ec = make_error_code(UpstreamErrc::too_many_interim);
+      return net::ReadStep::failed;
+    }
+    ++interim_heads_;
     // A 1xx has no body; the final response follows in the same buffer or on the wire.
     parser_.reset();
-    parser_.emplace();
+    parser_.emplace(response_);
     parser_->body_limit(boost::none);
+    std::size_t n = 0;
+    step = net::parse_buffered(*parser_, buffer_, net::HeadDone{}, ec, n);
   }
+  if (step == net::ReadStep::failed) ec = settle(ec);
+  return step;
 }
 
 bool UpstreamConn::parse_buffered(beast::error_code& ec) {
@@ -268,18 +285,19 @@ Awaitable<Result<tcp::resolver::results_type>> UpstreamPool::resolve(const Upstr
   co_return results;
 }
 
-Awaitable<Result<std::unique_ptr<UpstreamConn>>> UpstreamPool::acquire(const UpstreamTarget& t,
-                                                                       bool fresh_only,
-                                                                       UpstreamConn** connecting) {
-  if (!fresh_only) {
-    auto it = idle_.find(t.name);
-    while (it != idle_.end() && !it->second.empty()) {
-      auto conn = std::move(it->second.back());
-      it->second.pop_back();
-      if (conn->idle_and_quiet()) co_return conn;
-      conn->close();  // closed by the upstream, or desynchronised: never hand it out
-    }
+std::unique_ptr<UpstreamConn> UpstreamPool::take_idle(const UpstreamTarget& t) {
+  auto it = idle_.find(t.name);
+  while (it != idle_.end() && !it->second.empty()) {
+    auto conn = std::move(it->second.back());
+    it->second.pop_back();
+    if (conn->idle_and_quiet()) return conn;
+    conn->close();  // closed by the upstream, or desynchronised: never hand it out
   }
+  return nullptr;
+}
+
+Awaitable<Result<std::unique_ptr<UpstreamConn>>> UpstreamPool::connect(const UpstreamTarget& t,
+                                                                       UpstreamConn** connecting) {
   auto addresses = co_await resolve(t);
   if (!addresses) co_return std::move(addresses).error();
   auto conn = std::make_unique<UpstreamConn>(ex_, t, clock_);

@@ -6,9 +6,6 @@
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/read_size.hpp>
-#include <boost/beast/http/empty_body.hpp>
-#include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/string_body.hpp>
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -20,6 +17,8 @@
 #include "core/endpoint.hpp"
 #include "core/result.hpp"
 #include "net/asio.hpp"
+#include "net/http_read.hpp"
+#include "upstream/response_parser.hpp"
 
 namespace tollbooth {
 
@@ -40,8 +39,6 @@ struct UpstreamTarget {
 
 // Throws std::runtime_error on a bad URL or an unreadable CA file (start-up only).
 std::shared_ptr<const UpstreamTarget> make_upstream_target(const ProviderConfig& provider);
-
-using ResponseParser = http::response_parser<http::string_body>;
 
 // Ways an upstream's answer breaks the protocol that Beast's parser does not report itself.
 enum class UpstreamErrc {
@@ -79,14 +76,24 @@ class UpstreamConn {
         },
         deferred_nothrow);
   }
-  // Reads the head of the final response: interim 1xx heads (103 Early Hints, an unsolicited
+  // Reading the head of the final response: interim 1xx heads (103 Early Hints, an unsolicited
   // 100 Continue) are read past, as RFC 9110 §15.2 requires of a client, so the answer that
-  // follows them is never left unread in a pooled connection. A 101 is an error. Settled.
-  Awaitable<beast::error_code> read_header();
+  // follows them is never left unread in a pooled connection; a 101 is an error. parse_head()
+  // parses what the buffer holds; while it says ReadStep::read, co_await read() and hand its
+  // result to parse_head_read(). The error is settled. Steps rather than a coroutine: the
+  // caller's own frame does the reading (no frame of its own per request).
+  //   auto step = conn.parse_head(ec);
+  //   while (step == net::ReadStep::read) {
+  //     auto [rec, got] = co_await conn.read();
+  //     step = conn.parse_head_read(rec, got, ec);
+  //   }
+  net::ReadStep parse_head(beast::error_code& ec);
+  net::ReadStep parse_head_read(const beast::error_code& read_ec, std::size_t bytes,
+                                beast::error_code& ec);
   // Reading the body: parse_buffered() hands the parser what is already in the buffer (body
   // bytes arrive with the head, or after the end of the last chunk parsed); when it consumed
   // nothing and the message is not done, co_await read() and give its result to parse_read(),
-  // which appends the bytes read and parses them. Body bytes land in parser().get().body().
+  // which appends the bytes read and parses them. Body bytes land in response().body.
   // Both return the error as the caller should see it (settled; the end of a read-to-close
   // body is not an error). This is Beast's http::async_read_some taken apart: one socket read
   // and a parse in the caller's own coroutine, instead of a composed operation per read.
@@ -123,6 +130,8 @@ class UpstreamConn {
   void close();
 
   ResponseParser& parser() { return *parser_; }
+  // What the parser has read of the answer so far (the connection's, reused by each exchange).
+  UpstreamResponse& response() noexcept { return response_; }
   // A fresh parser for the next exchange, with no body limit: the caller sets one once the head
   // shows what kind of answer it is (a stream is bounded per event, an answer in whole).
   void reset_parser();
@@ -144,6 +153,7 @@ class UpstreamConn {
   struct Watch;
   Socket& socket() noexcept { return tls_ ? tls_->next_layer() : *plain_; }
   void arm(std::chrono::steady_clock::time_point now);
+  net::ReadStep head_parsed(net::ReadStep step, beast::error_code& ec);
   static void on_timer(const std::shared_ptr<Watch>& w, const beast::error_code& ec);
 
   std::string key_;
@@ -153,18 +163,23 @@ class UpstreamConn {
   std::optional<asio::ssl::stream<Socket>> tls_;
   std::shared_ptr<Watch> watch_;  // shared with the timer's handler, which may outlive this
   beast::flat_buffer buffer_;
+  UpstreamResponse response_;  // before parser_, which refers to it
   std::optional<ResponseParser> parser_;
   unsigned exchanges_ = 0;
+  int interim_heads_ = 0;  // 1xx heads read past in this exchange
 };
 
 class UpstreamPool {
  public:
   UpstreamPool(Executor ex, const Clock& clock) : ex_(ex), clock_(clock), resolver_(ex) {}
 
-  // An idle keep-alive connection when one exists, otherwise a new one (DNS cached). While a new
-  // one connects, `*connecting` points at it, so the caller can cancel the connect.
-  Awaitable<Result<std::unique_ptr<UpstreamConn>>> acquire(const UpstreamTarget& target,
-                                                           bool fresh_only = false,
+  // An idle keep-alive connection to `target` the upstream has left quiet, or null when there
+  // is none. Those it closed or sent bytes on meanwhile are closed, never handed out. Not a
+  // coroutine: taking a pooled connection, what nearly every request does, needs no frame.
+  std::unique_ptr<UpstreamConn> take_idle(const UpstreamTarget& target);
+  // A new connection (DNS cached). While it connects, `*connecting` points at it, so the caller
+  // can cancel the connect.
+  Awaitable<Result<std::unique_ptr<UpstreamConn>>> connect(const UpstreamTarget& target,
                                                            UpstreamConn** connecting = nullptr);
   // Pools the connection when reusable(), closes it otherwise.
   void release(const UpstreamTarget& target, std::unique_ptr<UpstreamConn> conn);
