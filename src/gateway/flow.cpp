@@ -115,7 +115,7 @@ void record_attempt(RequestOutcome& o, routing::RouteId route, const ResolvedRou
 // a client that has gone.
 Awaitable<std::vector<Tried>> run_plan(Gateway& g, ClientConn& c, const ResolvedModel& model,
                                        routing::Plan& plan, routing::PlanInput& input,
-                                       FrontRequest& front) {
+                                       FrontRequest& front, bool insides) {
   const routing::Catalog& catalog = g.routes.catalog();
   routing::Health& health = g.routes.health();
   const auto policy = routing::RetryPolicy::from(g.config.routing);
@@ -157,7 +157,8 @@ Awaitable<std::vector<Tried>> run_plan(Gateway& g, ClientConn& c, const Resolved
       if (!tr)
         a = refused(std::move(tr).error());
       else
-        a = co_await relay(g, c, r, *tr.value(), ureq, std::chrono::milliseconds(timeout));
+        a = co_await relay(g, c, r, *tr.value(), ureq, std::chrono::milliseconds(timeout),
+                           insides);
       if (a.end == AttemptEnd::aborted) co_return tried;  // says nothing about the route
       record_health(health, candidate.route, a, g.clock.unix_ms());
       record_attempt(c.outcome, candidate.route, r, a);
@@ -248,7 +249,8 @@ Awaitable<void> run_flow(Gateway& g, ClientConn& c, const HttpRequest& req,
     co_return;
   }
   c.watch_for_disconnect();
-  std::vector<Tried> tried = co_await run_plan(g, c, model, plan, input, front);
+  std::vector<Tried> tried =
+      co_await run_plan(g, c, model, plan, input, front, caller.sees_insides);
   if (c.head_sent) co_return;
   if (c.aborted() == Abort::client_gone) co_return;  // nobody to answer
   if (c.aborted() == Abort::shutdown) {

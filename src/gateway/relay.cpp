@@ -143,7 +143,8 @@ Awaitable<Attempt> stop_aborted(ClientConn& c, std::unique_ptr<UpstreamConn> con
 Awaitable<Attempt> relay_whole(Gateway& g, ClientConn& c, const ResolvedRoute& r, Translator& tr,
                                std::unique_ptr<UpstreamConn> conn, const Head& head, bool refusal);
 Awaitable<Attempt> relay_stream(Gateway& g, ClientConn& c, const ResolvedRoute& r, Translator& tr,
-                                std::unique_ptr<UpstreamConn> conn, const Head& head);
+                                std::unique_ptr<UpstreamConn> conn, const Head& head,
+                                bool insides);
 
 }  // namespace
 
@@ -258,7 +259,8 @@ void give_back(Gateway& g, const UpstreamTarget& t, std::unique_ptr<UpstreamConn
 }
 
 Awaitable<Attempt> relay(Gateway& g, ClientConn& c, const ResolvedRoute& r, Translator& tr,
-                         UpstreamRequest& ureq, std::chrono::milliseconds first_byte_timeout) {
+                         UpstreamRequest& ureq, std::chrono::milliseconds first_byte_timeout,
+                         bool insides) {
   auto built = tr.build(ureq);
   if (!built) co_return refused(std::move(built).error());
   std::unique_ptr<UpstreamConn> conn;
@@ -267,7 +269,9 @@ Awaitable<Attempt> relay(Gateway& g, ClientConn& c, const ResolvedRoute& r, Tran
   const Head h = read_head(conn->response());
   Attempt a;
   switch (tr.plan(h.head)) {
-    case BodyPlan::stream: a = co_await relay_stream(g, c, r, tr, std::move(conn), h); break;
+    case BodyPlan::stream:
+      a = co_await relay_stream(g, c, r, tr, std::move(conn), h, insides);
+      break;
     case BodyPlan::whole: a = co_await relay_whole(g, c, r, tr, std::move(conn), h, false); break;
     case BodyPlan::refusal: a = co_await relay_whole(g, c, r, tr, std::move(conn), h, true); break;
   }
@@ -332,7 +336,18 @@ Awaitable<Attempt> relay_whole(Gateway& g, ClientConn& c, const ResolvedRoute& r
 // server.max_stream_event_bytes) is never retried: before the first client byte it is the HTTP
 // answer, after it an in-band error event.
 Awaitable<Attempt> relay_stream(Gateway& g, ClientConn& c, const ResolvedRoute& r, Translator& tr,
-                                std::unique_ptr<UpstreamConn> conn, const Head& head) {
+                                std::unique_ptr<UpstreamConn> conn, const Head& head,
+                                bool insides) {
+  // What a broken stream's in-band error says: the upstream's name only to callers who may
+  // see it; the detail stays for the log either way.
+  auto shown = [insides](Error e) {
+    if (!insides) {
+      if (auto colon = e.message.find(": "); e.message.starts_with("upstream ") &&
+                                             colon != std::string::npos)
+        e.message.erase(0, colon + 2);
+    }
+    return e;
+  };
   const UpstreamTarget& t = *r.target;
   const std::size_t max_event = g.config.server.max_stream_event_bytes;
   UpstreamResponse& res = conn->response();
@@ -356,10 +371,10 @@ Awaitable<Attempt> relay_stream(Gateway& g, ClientConn& c, const ResolvedRoute& 
     if (!tr.done()) {
       if (tr.pending_bytes() > max_event) {
         transport_failed = true;
-        tr.fail(event_too_large(max_event, r), out);
+        tr.fail(shown(event_too_large(max_event, r)), out);
       } else if (ec) {
         transport_failed = true;
-        tr.fail(stream_read_error(ec, r), out);
+        tr.fail(shown(stream_read_error(ec, r)), out);
       } else if (conn->parser().is_done()) {
         tr.end(out);
       }

@@ -76,8 +76,11 @@ struct UpstreamWait {
 // One attempt on route `r` with translator `tr`: build, send, read the head, then relay the
 // answer whole or as a stream. `first_byte_timeout` is this attempt's (the route's, cut to
 // the request's deadline); `ureq` is the request buffer reused across the request's attempts.
+// `insides`: the caller may see which upstream failed (routing:explain); otherwise the in-band
+// error of a broken stream does not name it (the attempt's record, for the log, still does).
 Awaitable<Attempt> relay(Gateway& g, ClientConn& c, const ResolvedRoute& r, Translator& tr,
-                         UpstreamRequest& ureq, std::chrono::milliseconds first_byte_timeout);
+                         UpstreamRequest& ureq, std::chrono::milliseconds first_byte_timeout,
+                         bool insides);
 
 // Sends the request and reads the response head (interim 1xx heads read past). A reused
 // keep-alive connection that the upstream closed meanwhile fails at once; that is retried once

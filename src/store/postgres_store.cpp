@@ -267,17 +267,15 @@ class PostgresDb final : public SqlDb {
     // connect_timeout libpq would wait for an unreachable server for ever. The rest bound every
     // later wait the same way: the store's one thread must never hang (a hung call would stop
     // the refresh that carries revocations from other instances, and shutdown, which joins it):
-    // TCP keepalives and a user timeout for a black-holed network, and server-side limits on a
-    // statement, a lock wait (a CLI stopped inside a transaction) and an idle transaction.
+    // TCP keepalives and a user timeout for a black-holed network here, and (below, by SET, so
+    // the URL's own `options` stay) server-side limits on a statement, a lock wait (a CLI
+    // stopped inside a transaction) and an idle transaction.
     const char* const keywords[] = {"connect_timeout", "fallback_application_name", "dbname",
                                     "client_encoding", "keepalives", "keepalives_idle",
                                     "keepalives_interval", "keepalives_count", "tcp_user_timeout",
-                                    "options", nullptr};
+                                    nullptr};
     const char* const values[] = {"10", "tollbooth", url_.c_str(), "UTF8", "1", "10", "5", "3",
-                                  "15000",
-                                  "-c statement_timeout=5000 -c lock_timeout=5000 "
-                                  "-c idle_in_transaction_session_timeout=30000",
-                                  nullptr};
+                                  "15000", nullptr};
     conn_ = PQconnectdbParams(keywords, values, 1);
     if (!conn_) throw DbError("out of memory");
     if (PQstatus(conn_) != CONNECTION_OK) {
@@ -289,6 +287,17 @@ class PostgresDb final : public SqlDb {
     // CREATE TABLE IF NOT EXISTS and the like send notices, which libpq prints to stderr.
     PQsetNoticeProcessor(
         conn_, [](void*, const char*) {}, nullptr);
+    PGresult* set = PQexec(conn_,
+                           "SET statement_timeout = 5000; SET lock_timeout = 5000; "
+                           "SET idle_in_transaction_session_timeout = 30000");
+    const bool ok = set && PQresultStatus(set) == PGRES_COMMAND_OK;
+    PQclear(set);
+    if (!ok) {
+      std::string why = error_text(nullptr);
+      PQfinish(conn_);
+      conn_ = nullptr;
+      throw DbError(why);
+    }
   }
 
   void ensure_connected() {

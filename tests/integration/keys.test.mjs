@@ -31,6 +31,7 @@ providers:
   # \`anywhere\` shows a region restriction kept it out.
   down-eu: { kind: openai, base_url: ${m}/down/v1, api_key: k, region: eu-west-1 }
   slow: { kind: openai, base_url: ${m}/slow/v1, api_key: k, region: us-east-1 }
+  staller: { kind: openai, base_url: ${m}/staller/v1, api_key: k, region: us-east-1, idle_timeout: 300ms }
   down: { kind: openai, base_url: ${m}/down/v1, api_key: k, region: us-east-1 }
 routing: { attempts: 1 }
 models:
@@ -38,6 +39,7 @@ models:
   other: { routes: [ { provider: openai } ] }
   anywhere: { routes: [ { provider: down-eu }, { provider: openai } ] }
   slow: { routes: [ { provider: slow } ] }
+  stalls: { routes: [ { provider: staller } ] }
   broken: { routes: [ { provider: down } ] }
 ${extra}`;
 }
@@ -175,6 +177,22 @@ test('routing details and error insides are shown only to keys with routing:expl
     const shown = await chat(gw, explain.secret, { model: 'broken' });
     assert.equal(shown.status, hidden.status);
     assert.match(shown.body.error.message, /down/);
+
+    // A stream that stalls after it began ends with an in-band error: the upstream's name
+    // only for routing:explain.
+    const streamed = async (key) => {
+      const res = await fetch(`${gw.url}/v1/chat/completions`, {
+        method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+        body: JSON.stringify({ model: 'stalls', stream: true, messages: [{ role: 'user', content: 'hi' }] }),
+      });
+      assert.equal(res.status, 200);
+      return res.text();
+    };
+    const plainStream = await streamed(plain.secret);
+    assert.match(plainStream, /"error"/);
+    assert.match(plainStream, /stalled/);
+    assert.doesNotMatch(plainStream, /staller/);
+    assert.match(await streamed(explain.secret), /upstream staller: .*stalled/);
   } finally {
     await stop(gw);
   }
