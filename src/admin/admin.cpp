@@ -221,14 +221,20 @@ Reply key_revoked(const access::Key& key) {
                      {}, "key_revoked");
 }
 
-// A team a key may name: declared in the config file or kept in the store.
-std::optional<Error> check_team_exists(Ctx& c, const std::string& team) {
-  if (team.empty() || declared_team(c.config, team) || c.store.find_team(team)) return std::nullopt;
-  return make_error(ErrorKind::invalid_request,
-                    fmt::format("team {} does not exist; create it first (POST /admin/v1/teams) "
-                                "or declare it in the config file",
-                                team),
-                    "team", "team_not_found");
+// A team a key may name: declared in the config file or kept in the store. A declared team
+// is not in the store (and cannot go while this config is loaded); any other is looked up by
+// put_key in its own transaction, since a look made here could be undone by another process
+// deleting the team before the write.
+TeamCheck team_check(const Ctx& c, const std::string& team) {
+  return team.empty() || declared_team(c.config, team) ? TeamCheck::none : TeamCheck::in_store;
+}
+
+Reply team_missing(const std::string& team) {
+  return error_reply(ErrorKind::invalid_request,
+                     fmt::format("team {} does not exist; create it first (POST /admin/v1/teams) "
+                                 "or declare it in the config file",
+                                 team),
+                     "team", "team_not_found");
 }
 
 // ---- keys ----------------------------------------------------------------------------------
@@ -267,8 +273,6 @@ Reply create_key(Ctx& c) {
   if (auto q = read_query(c.call.query, {}); !q) return error_reply(q.error());
   auto fields = read_key_fields(c.call.body, c.call.now_ms);
   if (!fields) return error_reply(fields.error());
-  if (fields->team)
-    if (auto e = check_team_exists(c, *fields->team)) return error_reply(*e);
   access::Key key;
   key.id = access::new_key_id();
   // 64 random bits: a clash is next to impossible, but a silent overwrite would be worse.
@@ -279,7 +283,12 @@ Reply create_key(Ctx& c) {
   std::string secret = access::generate_secret();
   key.secrets.push_back(
       access::KeySecret{access::hash_secret(secret), access::last4(secret), c.call.now_ms, 0});
-  c.store.put_key(key, c.audit("key.create", "key:" + key.id, {}, key_view(key)));
+  try {
+    c.store.put_key(key, c.audit("key.create", "key:" + key.id, {}, key_view(key)),
+                    team_check(c, key.team));
+  } catch (const TeamMissing& e) {
+    return team_missing(e.team());
+  }
   return json_reply(201, key_with_secret(key, secret), true);
 }
 
@@ -299,15 +308,19 @@ Reply update_key(Ctx& c, std::string_view id) {
   if (before.revoked_ms != 0) return key_revoked(before);
   auto fields = read_key_fields(c.call.body, c.call.now_ms);
   if (!fields) return error_reply(fields.error());
-  // Naming the team the key already has is fine even if that team has gone since.
-  if (fields->team && *fields->team != before.team)
-    if (auto e = check_team_exists(c, *fields->team)) return error_reply(*e);
   access::Key after = before;
   apply(*fields, after);
   if (after == before) return json_reply(200, key_view(after));
   after.updated_ms = c.call.now_ms;
   std::string after_view = key_view(after);
-  c.store.put_key(after, c.audit("key.update", "key:" + after.id, key_view(before), after_view));
+  // Naming the team the key already has is fine even if that team has gone since.
+  TeamCheck check = after.team != before.team ? team_check(c, after.team) : TeamCheck::none;
+  try {
+    c.store.put_key(after, c.audit("key.update", "key:" + after.id, key_view(before), after_view),
+                    check);
+  } catch (const TeamMissing& e) {
+    return team_missing(e.team());
+  }
   return json_reply(200, std::move(after_view), true);
 }
 
@@ -417,27 +430,29 @@ Reply update_team(Ctx& c, std::string_view id) {
 }
 
 // Refused while keys that are not revoked still name the team: deleting it would lock them out
-// (the gateway refuses a key whose team does not exist).
+// (the gateway refuses a key whose team does not exist). The store counts them in the deleting
+// transaction, so a key another process gives the team meanwhile is counted too.
 Reply delete_team(Ctx& c, std::string_view id) {
   if (auto q = read_query(c.call.query, {}); !q) return error_reply(q.error());
   if (auto body = read_empty_body(c.call.body); !body) return error_reply(body.error());
   if (declared_team(c.config, id)) return declared_in_config("team", id, c.config);
   auto before = c.store.find_team(std::string(id));
   if (!before) return team_not_found(id);
-  std::size_t in_use = 0;
-  for (const auto& k : c.store.load_keys())
-    if (k.team == id && k.revoked_ms == 0) ++in_use;
-  if (in_use > 0) {
-    return error_reply(ErrorKind::conflict,
-                       fmt::format("team {} is named by {} key{} that {} not revoked; move or "
-                                   "revoke {} first",
-                                   id, in_use, in_use == 1 ? "" : "s", in_use == 1 ? "is" : "are",
-                                   in_use == 1 ? "it" : "them"),
-                       {}, "team_in_use");
+  TeamDeletion done = c.store.delete_team(
+      before->id, c.audit("team.delete", "team:" + before->id, team_view(*before), {}));
+  switch (done.outcome) {
+    case TeamDeletion::Outcome::deleted: break;
+    case TeamDeletion::Outcome::not_found: return team_not_found(id);
+    case TeamDeletion::Outcome::in_use: {
+      std::int64_t n = done.keys_in_use;
+      return error_reply(
+          ErrorKind::conflict,
+          fmt::format("team {} is named by {} key{} that {} not revoked; move or "
+                      "revoke {} first",
+                      id, n, n == 1 ? "" : "s", n == 1 ? "is" : "are", n == 1 ? "it" : "them"),
+          {}, "team_in_use");
+    }
   }
-  if (!c.store.delete_team(before->id,
-                           c.audit("team.delete", "team:" + before->id, team_view(*before), {})))
-    return team_not_found(id);
   return json_reply(200, team_deleted(before->id), true);
 }
 

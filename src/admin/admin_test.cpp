@@ -8,9 +8,11 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <memory>
 #include <string>
+#include <utility>
 
 #include <stdlib.h>
 
@@ -38,12 +40,62 @@ class BrokenStore : public Store {
   std::vector<access::Team> load_teams() override { fail(); }
   std::optional<access::Key> find_key(const std::string&) override { fail(); }
   std::optional<access::Team> find_team(const std::string&) override { fail(); }
-  std::int64_t put_key(const access::Key&, const access::AuditEntry&) override { fail(); }
+  std::int64_t put_key(const access::Key&, const access::AuditEntry&, TeamCheck) override {
+    fail();
+  }
   std::int64_t put_team(const access::Team&, const access::AuditEntry&) override { fail(); }
-  bool delete_team(const std::string&, const access::AuditEntry&) override { fail(); }
+  TeamDeletion delete_team(const std::string&, const access::AuditEntry&) override { fail(); }
   std::vector<access::AuditEntry> audit(std::int64_t, std::size_t) override { fail(); }
   void save_windows(const std::vector<WindowState>&) override { fail(); }
   std::vector<WindowState> load_windows(std::int64_t) override { fail(); }
+};
+
+// A real store with another process's write slipped in just before the next write the admin
+// code makes (after its own reads and checks): two processes racing. The other process is a
+// second Store on the same database.
+class RacingStore : public Store {
+ public:
+  RacingStore(Store& inner, std::function<void()> other_write)
+      : inner_(inner), other_write_(std::move(other_write)) {}
+  std::string describe() const override { return inner_.describe(); }
+  std::int64_t change_version() override { return inner_.change_version(); }
+  std::vector<access::Key> load_keys() override { return inner_.load_keys(); }
+  std::vector<access::Team> load_teams() override { return inner_.load_teams(); }
+  std::optional<access::Key> find_key(const std::string& id) override {
+    return inner_.find_key(id);
+  }
+  std::optional<access::Team> find_team(const std::string& id) override {
+    return inner_.find_team(id);
+  }
+  std::int64_t put_key(const access::Key& key, const access::AuditEntry& audit,
+                       TeamCheck team_check) override {
+    race();
+    return inner_.put_key(key, audit, team_check);
+  }
+  std::int64_t put_team(const access::Team& team, const access::AuditEntry& audit) override {
+    race();
+    return inner_.put_team(team, audit);
+  }
+  TeamDeletion delete_team(const std::string& id, const access::AuditEntry& audit) override {
+    race();
+    return inner_.delete_team(id, audit);
+  }
+  std::vector<access::AuditEntry> audit(std::int64_t after_id, std::size_t limit) override {
+    return inner_.audit(after_id, limit);
+  }
+  void save_windows(const std::vector<WindowState>& windows) override {
+    inner_.save_windows(windows);
+  }
+  std::vector<WindowState> load_windows(std::int64_t now_ms) override {
+    return inner_.load_windows(now_ms);
+  }
+
+ private:
+  void race() {
+    if (auto write = std::exchange(other_write_, nullptr)) write();
+  }
+  Store& inner_;
+  std::function<void()> other_write_;
 };
 
 const char* test_env(const char* name) {
@@ -92,9 +144,8 @@ class AdminTest : public ::testing::Test {
     std::string dir = (std::filesystem::temp_directory_path() / "tollbooth-admin.XXXXXX").string();
     ASSERT_NE(::mkdtemp(dir.data()), nullptr);
     dir_ = dir;
-    StoreConfig where;
-    where.sqlite_path = (dir_ / "t.db").string();
-    store_ = open_store(where);
+    where_.sqlite_path = (dir_ / "t.db").string();
+    store_ = open_store(where_);
   }
   void TearDown() override {
     store_.reset();
@@ -129,7 +180,15 @@ class AdminTest : public ::testing::Test {
     return text + call("GET", "/audit").body;
   }
 
+  // A call made through `store` (the racing one) rather than the test's own.
+  Reply call_through(Store& store, std::string_view method, std::string_view path,
+                     std::string_view body = {}) {
+    Call c{method, path, {}, body, "cli:tester", now_};
+    return handle(store, *config_, c);
+  }
+
   std::filesystem::path dir_;
+  StoreConfig where_;
   std::shared_ptr<const Config> config_;
   std::unique_ptr<Store> store_;
   std::int64_t now_ = kNow;
@@ -469,6 +528,61 @@ TEST_F(AdminTest, Teams) {
   EXPECT_EQ(parse(r.body), json::parse(R"({"id":"research","object":"team","deleted":true})"));
   EXPECT_FALSE(store_->find_team("research"));
   expect_error(call("DELETE", "/teams/research"), 404, "", "team_not_found");
+}
+
+// Another process deletes the team between the admin code's check and its write: the key
+// must not be written naming a team that no longer exists (every request of it would be
+// refused with team_missing).
+TEST_F(AdminTest, AKeyIsNeverWrittenNamingATeamDeletedMeanwhile) {
+  create_team(R"({"id":"research"})");
+  create_team(R"({"id":"ops"})");
+  auto [key, secret] = create_key(R"({"alias":"a"})");
+  std::string id = str(key.at("id"));
+  auto other = open_store(where_);
+  auto delete_team = [&](const char* team) {
+    return [&other, team] {
+      other->delete_team(team, access::AuditEntry{0, kNow, "cli:other", "team.delete",
+                                                  std::string("team:") + team, "{}", ""});
+    };
+  };
+
+  RacingStore create_racing(*store_, delete_team("research"));
+  Reply r = call_through(create_racing, "POST", "/keys", R"({"team":"research"})");
+  expect_error(r, 400, "team", "team_not_found");
+  EXPECT_THAT(r.body, HasSubstr("team research does not exist"));
+  EXPECT_EQ(store_->load_keys().size(), 1u) << "no key was written";
+
+  RacingStore update_racing(*store_, delete_team("ops"));
+  r = call_through(update_racing, "PATCH", "/keys/" + id, R"({"team":"ops"})");
+  expect_error(r, 400, "team", "team_not_found");
+  EXPECT_EQ(store_->find_key(id)->team, "") << "the key was not changed";
+  for (const auto& e : store_->audit(0, 100)) EXPECT_NE(e.action, "key.update");
+
+  // A team declared in the config file is not in the store, and needs not be.
+  RacingStore declared(*store_, [] {});
+  r = call_through(declared, "PATCH", "/keys/" + id, R"({"team":"platform"})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(store_->find_key(id)->team, "platform");
+}
+
+// Another process gives a key the team between the admin code's count of the keys naming it
+// and the deletion: the team must stay.
+TEST_F(AdminTest, ATeamIsNeverDeletedWhileAKeyNamesIt) {
+  create_team(R"({"id":"research"})");
+  auto other = open_store(where_);
+  access::Key key;
+  key.id = "key_00000000000000aa";
+  key.team = "research";
+  key.metadata = "{}";
+  RacingStore racing(*store_, [&] {
+    other->put_key(
+        key, access::AuditEntry{0, kNow, "cli:other", "key.create", "key:" + key.id, "", "{}"});
+  });
+  Reply r = call_through(racing, "DELETE", "/teams/research");
+  expect_error(r, 409, "", "team_in_use");
+  EXPECT_THAT(r.body, HasSubstr("named by 1 key that is not revoked"));
+  EXPECT_TRUE(store_->find_team("research"));
+  for (const auto& e : store_->audit(0, 100)) EXPECT_NE(e.action, "team.delete");
 }
 
 TEST_F(AdminTest, AuditEntries) {

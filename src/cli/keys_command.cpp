@@ -18,6 +18,7 @@
 #include "access/secret.hpp"
 #include "admin/admin.hpp"
 #include "admin/fields.hpp"
+#include "cli/config_store.hpp"
 #include "config/config.hpp"
 #include "core/date.hpp"
 #include "store/store.hpp"
@@ -305,7 +306,10 @@ std::string actor() {
 int perform(const std::string& config_path, bool as_json, const Operation& op) {
   std::shared_ptr<const Config> config;
   try {
-    config = load_config_file(config_path);
+    // Only the store's address is needed of the secrets (the providers' api_key are not, and a
+    // declared key's secret only to show its last four characters): the variables not set
+    // here read as placeholders, and open_config_store says so if the store's is one of them.
+    config = load_config_file(config_path, &env_or_not_read);
   } catch (const ConfigError& e) {
     std::cerr << format_problems(e.problems());
     return kExitRefused;
@@ -313,12 +317,7 @@ int perform(const std::string& config_path, bool as_json, const Operation& op) {
   std::unique_ptr<Store> store;
   admin::Reply reply;
   try {
-    StoreConfig where;
-    if (!config->store.postgres_url.empty())
-      where.postgres_url = config->store.postgres_url;
-    else
-      where.sqlite_path = config->store.sqlite_path;
-    store = open_store(where);
+    store = open_config_store(*config);
   } catch (const StoreError& e) {
     std::cerr << "cannot open the store: " << e.what() << "\n";
     return kExitRefused;

@@ -5,7 +5,6 @@
 #include <boost/json.hpp>
 
 #include <chrono>
-#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -16,6 +15,7 @@
 #include "access/glob.hpp"
 #include "access/snapshot.hpp"
 #include "api/openai/chat_request.hpp"
+#include "cli/config_store.hpp"
 #include "config/config.hpp"
 #include "core/date.hpp"
 #include "routing/catalog.hpp"
@@ -43,18 +43,13 @@ std::optional<Days> day_of(const std::string& at) {
   return day;
 }
 
-// --key reads the store, whose address may be a variable (store.postgres: env:DATABASE_URL):
-// the variables that are set are read; the rest stay placeholders.
-const char* env_or_placeholder(const char* name) {
-  const char* value = std::getenv(name);
-  return value && *value ? value : kSecretNotRead;
-}
-
 std::shared_ptr<const Config> load(const std::string& path, bool read_env = false) {
   try {
     // Planning needs no secret: `env:NAME` references read as a placeholder, so the commands
     // work on a config whose variables are not set here (a laptop, a CI job).
-    if (read_env) return load_config_file(path, &env_or_placeholder);
+    // --key reads the store, whose address may be a variable (store.postgres:
+    // env:DATABASE_URL): the variables that are set are read; the rest stay placeholders.
+    if (read_env) return load_config_file(path, &env_or_not_read);
     return load_config_file(path, [](const char*) -> const char* { return kSecretNotRead; });
   } catch (const ConfigError& e) {
     std::cerr << format_problems(e.problems());
@@ -99,14 +94,7 @@ std::optional<KeyView> find_key(const Config& config, const std::string& id) {
     }
   }
   std::unique_ptr<Store> store;
-  if (config.auth == AuthMode::keys || config.store.declared) {
-    StoreConfig sc;
-    if (!config.store.postgres_url.empty())
-      sc.postgres_url = config.store.postgres_url;
-    else
-      sc.sqlite_path = config.store.sqlite_path;
-    store = open_store(sc);
-  }
+  if (config.auth == AuthMode::keys || config.store.declared) store = open_config_store(config);
   if (!found && store) {
     if (auto k = store->find_key(id)) {
       view.key = std::move(*k);

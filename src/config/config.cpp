@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <optional>
@@ -191,6 +192,11 @@ std::string format_problems(const std::vector<ConfigProblem>& problems) {
     }
   }
   return out;
+}
+
+const char* env_or_not_read(const char* name) {
+  const char* value = std::getenv(name);
+  return value && *value ? value : kSecretNotRead;
 }
 
 std::shared_ptr<const Config> load_config_file(const std::string& path, EnvLookup env) {

@@ -55,6 +55,7 @@ struct StoreSettings {
   bool declared = false;     // the file has a store: section
   std::string sqlite_path;   // default: tollbooth.db beside the config file
   std::string postgres_url;  // secret; when set, PostgreSQL instead of SQLite
+  std::string postgres_env;  // the variable postgres_url came from (env:NAME); "" when inline
   std::string redis_url;     // secret; when set, rate-limit counters are shared through Redis
   // How often this instance looks for changes other processes made to keys and teams.
   std::chrono::milliseconds refresh{1'000};
@@ -250,6 +251,12 @@ using EnvLookup = const char* (*)(const char*);
 // What an EnvLookup returns for every variable when the command needs no secret (`route`,
 // `models`): declared keys' secrets are then not checked for their form.
 inline constexpr const char* kSecretNotRead = "(not read)";
+// An EnvLookup for commands that need one secret or two but not all of them (`keys`, `teams`,
+// `audit`, `route --key`: the store's address): a variable's value when it is set, else
+// kSecretNotRead, so a provider's api_key need not be exported where the CLI runs. A command
+// using a value must check it is not kSecretNotRead (StoreSettings::postgres_env names the
+// store's variable for the message).
+const char* env_or_not_read(const char* name);
 
 // Parses and validates; collects every problem and throws ConfigError listing all of them.
 std::shared_ptr<const Config> load_config_file(const std::string& path, EnvLookup env = nullptr);

@@ -100,7 +100,8 @@ void read_store(Reader& r, const Field& f, StoreSettings& store) {
       f,
       {
           {"sqlite", [&](const Field& v) { r.path(v, store.sqlite_path, "a database file path"); }},
-          {"postgres", [&](const Field& v) { r.secret(v, store.postgres_url); }},
+          {"postgres",
+           [&](const Field& v) { r.secret(v, store.postgres_url, &store.postgres_env); }},
           {"redis", [&](const Field& v) { r.secret(v, store.redis_url); }},
           {"refresh", [&](const Field& v) { r.duration(v, store.refresh); }},
           {"redis_failure", failure},

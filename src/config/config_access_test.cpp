@@ -55,6 +55,7 @@ keys:
 )"),
                         &secret_env);
   EXPECT_EQ(config->store.postgres_url, "postgresql://u:pw@127.0.0.1/db");
+  EXPECT_EQ(config->store.postgres_env, "DATABASE_URL");  // named in the CLI's messages
   EXPECT_EQ(config->store.refresh, std::chrono::milliseconds(250));
   EXPECT_EQ(config->store.redis_failure, LimitFailure::fail_open);
   EXPECT_EQ(config->limits.default_output_tokens, 1000u);

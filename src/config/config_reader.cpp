@@ -315,7 +315,7 @@ bool Reader::url(const Field& f, std::string& out, std::string_view example) {
 }
 
 // Messages here never include the value: a literal key or a resolved variable is a secret.
-bool Reader::secret(const Field& f, std::string& out) {
+bool Reader::secret(const Field& f, std::string& out, std::string* env_name) {
   constexpr std::string_view kForm = "env:NAME (recommended) or the key itself";
   auto value = scalar(f, kForm);
   if (!value) return false;
@@ -328,6 +328,7 @@ bool Reader::secret(const Field& f, std::string& out) {
   }
   if (!text.starts_with("env:")) {
     out = std::move(*value);
+    if (env_name) env_name->clear();
     return true;
   }
   std::string name(text.substr(4));
@@ -345,6 +346,7 @@ bool Reader::secret(const Field& f, std::string& out) {
     return false;
   }
   out = resolved;
+  if (env_name) *env_name = std::move(name);
   return true;
 }
 

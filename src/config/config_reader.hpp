@@ -73,7 +73,8 @@ class Reader {
   // A list of capability names, like [vision, json_schema].
   bool capabilities(const Field& f, CapabilitySet& out);
   bool url(const Field& f, std::string& out, std::string_view example);
-  bool secret(const Field& f, std::string& out);
+  // env:NAME or the value itself; `env_name` (when given) gets NAME, or "" for a value.
+  bool secret(const Field& f, std::string& out, std::string* env_name = nullptr);
   bool readable_file(const Field& f, std::string& out);
   // A path that need not exist yet (it is read later); relative paths are taken relative to the
   // config file, "~/..." is kept for the reader to expand.

@@ -250,6 +250,7 @@ struct RedisClient::Impl : std::enable_shared_from_this<Impl> {
     std::string wire, what;
   };
   std::vector<Setup> setup;
+  std::function<void()> ready_hook;
 
   State state = State::stopped;
   redisAsyncContext* ac = nullptr;
@@ -434,6 +435,14 @@ struct RedisClient::Impl : std::enable_shared_from_this<Impl> {
     outage_logged = false;
     failed_attempts = 0;
     arm_watchdog(generation);
+    if (ready_hook) {
+      // Posted: this runs inside hiredis's callback, where no command may be issued.
+      asio::post(ex, [weak = weak_from_this(), gen = generation] {
+        auto self = weak.lock();
+        if (!self || gen != self->generation || self->state != State::ready) return;
+        if (self->ready_hook) self->ready_hook();
+      });
+    }
   }
 
   // A connection that was ready is gone (hiredis has already let go of it, or we did).
@@ -604,6 +613,10 @@ RedisClient::~RedisClient() {
 
 void RedisClient::add_setup_command(RedisCommand command, std::string what) {
   impl_->setup.push_back({std::move(command).take(), std::move(what)});
+}
+
+void RedisClient::on_ready(std::function<void()> hook) {
+  impl_->ready_hook = std::move(hook);
 }
 
 void RedisClient::start() {

@@ -19,6 +19,7 @@
 // shutdown.
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <initializer_list>
 #include <memory>
 #include <span>
@@ -88,6 +89,12 @@ class RedisClient {
   // A command sent on every new connection before the client is ready (after AUTH and SELECT).
   // A failure drops the connection and is logged. Call before start().
   void add_setup_command(RedisCommand command, std::string what);
+
+  // Called each time a connection becomes ready (after the setup commands), posted to the
+  // executor so it may issue commands: the limiter sends then what it could not send while
+  // Redis was away. One hook per client; set it before start(), and set it to nullptr before
+  // whatever it refers to goes.
+  void on_ready(std::function<void()> hook);
 
   // Starts connecting (in the background); stop() closes the connection, completes every
   // pending command with a `none` reply and stops reconnecting. start() after stop() is fine.

@@ -3,7 +3,9 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <boost/asio/post.hpp>
 #include <chrono>
+#include <deque>
 #include <stdexcept>
 
 namespace tollbooth::limits {
@@ -176,6 +178,21 @@ std::int64_t now_ms() {
       .count();
 }
 
+RedisCommand library_load() {
+  RedisCommand load(4);
+  load.arg("FUNCTION").arg("LOAD").arg("REPLACE").arg(kLibraryCode);
+  return load;
+}
+
+bool function_missing(const RedisReply& reply) {
+  return reply.type == RedisReply::Type::error &&
+         reply.str.find("Function not found") != std::string::npos;
+}
+
+// Commands sent from the queue in one turn of the event loop (one write); the rest follow in
+// the next turns, so admissions are not stuck behind a long queue after an outage.
+constexpr std::size_t kReplayBatch = 1'000;
+
 }  // namespace
 
 std::string_view library_code() noexcept {
@@ -252,17 +269,137 @@ Decision decide_admission(std::span<const Subject> subjects, std::int64_t reserv
   return d;
 }
 
+// ---- what waits for Redis ----
+
+struct RedisLimiter::Pending : std::enable_shared_from_this<Pending> {
+  Pending(RedisClient& c, std::size_t limit) : client(c), max(std::max<std::size_t>(1, limit)) {}
+
+  struct Command {
+    RedisCommand command;
+    // Harmless to run twice (a release: ZREM of one slot id), so sent again when its answer is
+    // lost; a settle is not (it adds a correction).
+    bool repeatable;
+  };
+
+  RedisClient& client;
+  const std::size_t max;
+  std::deque<Command> queue;
+  bool flush_posted = false;
+  std::uint64_t dropped = 0;  // since the last warning
+  std::int64_t last_drop_log_ms = 0;
+  std::int64_t last_error_log_ms = 0;
+
+  // Sends now when the client is ready, else queues for when it is.
+  void send(RedisCommand command, bool repeatable) {
+    if (!client.ready()) {
+      enqueue(std::move(command), repeatable);
+      return;
+    }
+    send_now(std::move(command), repeatable);
+  }
+
+  void send_now(RedisCommand command, bool repeatable) {
+    if (!repeatable) {
+      client.send(std::move(command));
+      return;
+    }
+    RedisCommand copy = command;
+    client.async_command(std::move(copy), [weak = weak_from_this(),
+                                           command = std::move(command)](RedisReply reply) mutable {
+      if (auto self = weak.lock()) self->answered(std::move(command), reply);
+    });
+  }
+
+  void answered(RedisCommand command, const RedisReply& reply) {
+    if (reply.type == RedisReply::Type::none) {
+      // The connection dropped before the answer: it may or may not have run. Again, later.
+      enqueue(std::move(command), true);
+      if (client.ready()) post_flush();
+      return;
+    }
+    if (reply.type != RedisReply::Type::error) return;
+    // Not repeated: an error would come back again (the slot lapses by itself). A library
+    // deleted under the gateway is loaded again for the next ones.
+    if (function_missing(reply)) client.send(library_load());
+    if (std::int64_t now = now_ms(); now - last_error_log_ms >= 10'000) {
+      last_error_log_ms = now;
+      spdlog::warn("rate limits: {} answered a release of max_parallel slots with an error: {}",
+                   client.describe(), reply.str);
+    }
+  }
+
+  void enqueue(RedisCommand command, bool repeatable) {
+    if (queue.size() >= max) {
+      queue.pop_front();
+      ++dropped;
+      if (std::int64_t now = now_ms(); now - last_drop_log_ms >= 10'000) {
+        last_drop_log_ms = now;
+        spdlog::warn(
+            "rate limits: dropped {} release(s) of max_parallel slots or token corrections: more "
+            "than {} were waiting for {} to come back (the slots lapse by themselves within {} "
+            "s, the reservations with their windows)",
+            dropped, max, client.describe(), kSlotTtlMs / 1000);
+        dropped = 0;
+      }
+    }
+    queue.push_back({std::move(command), repeatable});
+  }
+
+  // The connection is ready (again): sends what waited, a batch per turn of the loop.
+  void flush() {
+    flush_posted = false;
+    std::size_t sent = 0;
+    while (!queue.empty() && client.ready() && sent < kReplayBatch) {
+      Command c = std::move(queue.front());
+      queue.pop_front();
+      send_now(std::move(c.command), c.repeatable);
+      ++sent;
+    }
+    if (!queue.empty() && client.ready()) post_flush();
+  }
+
+  void post_flush() {
+    if (flush_posted) return;
+    flush_posted = true;
+    asio::post(client.executor(), [weak = weak_from_this()] {
+      if (auto self = weak.lock()) self->flush();
+    });
+  }
+};
+
 RedisLimiter::RedisLimiter(RedisClient& client, RedisLimiterOptions options)
-    : client_(client), options_(options), slot_ids_(std::random_device{}()) {
-  RedisCommand load(4);
-  load.arg("FUNCTION").arg("LOAD").arg("REPLACE").arg(kLibraryCode);
-  client_.add_setup_command(std::move(load), "FUNCTION LOAD of " + std::string(kLibraryName));
+    : client_(client),
+      options_(options),
+      slot_ids_(std::random_device{}()),
+      pending_(std::make_shared<Pending>(client, options.max_pending)) {
+  client_.add_setup_command(library_load(), "FUNCTION LOAD of " + std::string(kLibraryName));
+  client_.on_ready([weak = std::weak_ptr<Pending>(pending_)] {
+    auto pending = weak.lock();
+    if (!pending) return;
+    if (pending->dropped > 0) {  // held back by the warning's rate limit
+      spdlog::warn(
+          "rate limits: {} more release(s) or token correction(s) were dropped while {} "
+          "was away",
+          pending->dropped, pending->client.describe());
+      pending->dropped = 0;
+    }
+    if (pending->queue.empty()) return;
+    spdlog::info("rate limits: sending {} release(s) and token correction(s) that waited for {}",
+                 pending->queue.size(), pending->client.describe());
+    pending->flush();
+  });
+}
+
+RedisLimiter::~RedisLimiter() {
+  client_.on_ready(nullptr);
+}
+
+std::size_t RedisLimiter::pending() const noexcept {
+  return pending_->queue.size();
 }
 
 void RedisLimiter::reload_library() {
-  RedisCommand load(4);
-  load.arg("FUNCTION").arg("LOAD").arg("REPLACE").arg(kLibraryCode);
-  client_.send(std::move(load));
+  client_.send(library_load());
 }
 
 Awaitable<Decision> RedisLimiter::admit(std::span<const Subject> subjects,
@@ -308,19 +445,34 @@ Awaitable<Decision> RedisLimiter::admit(std::span<const Subject> subjects,
   if (reply.type == RedisReply::Type::error) {
     // Someone ran FUNCTION FLUSH, or a failover brought a server without the library: load it
     // again for the next admissions.
-    if (reply.str.find("Function not found") != std::string::npos) reload_library();
+    if (function_missing(reply)) reload_library();
     if (std::int64_t now = now_ms(); now - last_error_log_ms_ >= 10'000) {
       last_error_log_ms_ = now;
       spdlog::warn("rate limits: {} answered the admission with an error: {}", client_.describe(),
                    reply.str);
     }
   }
-  if (!reply.ok()) {
+  if (reply.ok()) {
+    d = decide_admission(subjects, reserve, reply);
+    d.ticket.slot = slot;
+    if (!d.unavailable) co_return d;  // admitted (the caller releases) or refused (no slot)
+  } else {
     d.unavailable = true;
-    co_return d;
   }
-  d = decide_admission(subjects, reserve, reply);
-  d.ticket.slot = slot;
+  // No answer to go by: the connection dropped with the call sent (Redis may have run it
+  // before it stalled or after), or the answer is not one this code wrote. The slot may have
+  // been taken, and nobody would release it: release it now (a slot id that was never added
+  // is nothing to remove). A missing function ran nothing.
+  if (any_parallel && !function_missing(reply)) {
+    Ticket taken;
+    taken.slot = slot;
+    for (std::size_t i = 0; i < subjects.size(); ++i) {
+      if (limited(subjects[i].limits) && subjects[i].limits.max_parallel > 0) {
+        taken.parallel |= static_cast<std::uint8_t>(1u << i);
+      }
+    }
+    release(subjects, taken);
+  }
   co_return d;
 }
 
@@ -341,7 +493,9 @@ void RedisLimiter::settle(std::span<const Subject> subjects, const Ticket& ticke
   for (std::size_t i = 0; i < subjects.size() && i < access::kMaxSubjects; ++i) {
     if (ticket.tokens_window[i] > 0) cmd.arg(ticket.tokens_window[i]);
   }
-  client_.send(std::move(cmd));
+  // The window it names identifies it, so sent late it corrects that window if still open and
+  // nothing otherwise. Never sent twice: a correction must count once.
+  pending_->send(std::move(cmd), false);
 }
 
 void RedisLimiter::release(std::span<const Subject> subjects, const Ticket& ticket) {
@@ -357,7 +511,7 @@ void RedisLimiter::release(std::span<const Subject> subjects, const Ticket& tick
     if ((ticket.parallel >> i) & 1u) cmd.arg_parts({"tb:{", subjects[i].name, "}:par"});
   }
   cmd.arg(hex16(ticket.slot, slot_text));
-  client_.send(std::move(cmd));
+  pending_->send(std::move(cmd), true);
 }
 
 }  // namespace tollbooth::limits

@@ -13,15 +13,27 @@
 // a subject with no limit is not sent, and a request with none is admitted without Redis.
 //
 // What is Redis's own: a max_parallel slot lapses by itself kSlotTtlMs after its admission, so
-// the slots of a gateway that crashed (or could not reach Redis to release) come back; and every
-// time (windows, slots) is the Redis server's clock, not a gateway's.
+// the slots of a gateway that crashed (or whose releases overflowed kMaxPending) come back; and
+// every time (windows, slots) is the Redis server's clock, not a gateway's.
 //
 // When Redis cannot be reached, admit() answers `unavailable` at once, without waiting; the
 // caller applies store.redis_failure (fail_open or fail_closed). settle() and release() are
-// fire and forget, pipelined with everything else on the connection; while Redis is down they
-// are dropped (a reservation then stays counted until its window ends, a slot until it lapses).
+// fire and forget, pipelined with everything else on the connection. What cannot be sent
+// waits in a queue (at most max_pending, the oldest dropped first) and is sent as soon as the
+// connection is ready again, so a Redis stall or restart does not hold the key's max_parallel
+// slots until they lapse:
+// - a release not sent, or sent on a connection that dropped before it was answered (ZREM of
+//   one slot id: running it twice is harmless);
+// - a settle not sent (it runs in the window it names only, so late is still exact). A settle
+//   that was sent and went unanswered is not sent again: it may have run, and a correction
+//   must not count twice. Its reservation then stays counted until its window ends;
+// - the slot of an admission that was sent but whose answer was lost (the connection dropped
+//   as overdue, or a malformed or error reply): Redis may have run the function and taken the
+//   slot, so the slot id is released whether or not it did. Its rpm and tpm counts, if they
+//   were made, stay until their windows end (undoing them could undo what did not happen).
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <random>
 #include <span>
 #include <string>
@@ -36,6 +48,10 @@ namespace tollbooth::limits {
 
 // How long a max_parallel slot lives without a release: longer than any request should take.
 inline constexpr std::int64_t kSlotTtlMs = 600'000;
+// How many releases and settles may wait for Redis to come back (per limiter, i.e. per worker;
+// about 100 bytes each). Beyond it the oldest are dropped with a warning: their slots lapse by
+// themselves, their reservations with their windows.
+inline constexpr std::size_t kMaxPending = 100'000;
 
 // The Redis function library (Redis 7 FUNCTION), loaded with FUNCTION LOAD REPLACE on every
 // connection. The version is part of the library's and every function's name: a change to the
@@ -76,6 +92,7 @@ struct Decision {
 struct RedisLimiterOptions {
   std::int64_t window_ms = access::kWindowMs;  // only tests change it
   std::int64_t slot_ttl_ms = kSlotTtlMs;
+  std::size_t max_pending = kMaxPending;  // only tests change it
 };
 
 class RedisLimiter {
@@ -83,6 +100,9 @@ class RedisLimiter {
   // Adds the loading of the function library to the client's setup: construct the limiter
   // before client.start(). The client must outlive the limiter.
   explicit RedisLimiter(RedisClient& client, RedisLimiterOptions options = {});
+  ~RedisLimiter();
+  RedisLimiter(const RedisLimiter&) = delete;
+  RedisLimiter& operator=(const RedisLimiter&) = delete;
 
   // Admits a request for every subject at once (the key first, then its team), or refuses it
   // and changes nothing; `unavailable` at once when the client is not connected. Throws
@@ -91,21 +111,30 @@ class RedisLimiter {
 
   // Corrects the admission's reservation by (actual - reserved) in each subject's tpm window,
   // if it is still the window the reservation went into and still open. Once per admission,
-  // before release. Fire and forget.
+  // before release. Fire and forget; queued while Redis is away (see above).
   void settle(std::span<const Subject> subjects, const Ticket& ticket, std::int64_t actual_tokens);
 
-  // Gives back the admission's max_parallel slots. Once per admitted request. Fire and forget.
+  // Gives back the admission's max_parallel slots. Once per admitted request. Fire and forget;
+  // queued while Redis is away, and again when its answer is lost (see above).
   void release(std::span<const Subject> subjects, const Ticket& ticket);
+
+  // Releases and settles waiting for the connection to be ready (for tests and metrics).
+  std::size_t pending() const noexcept;
 
   RedisClient& client() noexcept { return client_; }
 
  private:
+  // The queue of commands waiting for Redis; shared with the completions of the releases in
+  // flight, which may outlive the limiter.
+  struct Pending;
+
   void reload_library();
 
   RedisClient& client_;
   RedisLimiterOptions options_;
   std::mt19937_64 slot_ids_;
   std::int64_t last_error_log_ms_ = 0;
+  std::shared_ptr<Pending> pending_;
 };
 
 // The decision for an admit function's reply (exposed for tests): the refusal to report and

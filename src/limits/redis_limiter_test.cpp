@@ -15,6 +15,7 @@
 #include <boost/asio/deferred.hpp>
 #include <boost/asio/io_context.hpp>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <latch>
@@ -587,6 +588,115 @@ TEST(RedisLimiter, UnavailableAtOnceWhileRedisIsDownAndBackAfter) {
   ASSERT_TRUE(w.command(RedisCommand::of({"FUNCTION", "DELETE", std::string(kLibraryName)})).ok());
   EXPECT_TRUE(w.admit(s).unavailable);
   EXPECT_TRUE(w.admit(s).admitted);
+}
+
+// Redis stalls (SIGSTOP) until the client gives up on it; the commands it was sent sit in its
+// socket and run when it resumes, while the client knows nothing of their outcome.
+void stall_until_dropped(RedisServer& server, Worker& w, const std::string& other) {
+  server.pause();
+  EXPECT_TRUE(w.admit({subject(other, 1000)}).unavailable);  // overdue: the connection drops
+  EXPECT_FALSE(w.client.ready());
+}
+
+// Waits until every release and settle that waited for Redis has been answered: a command sent
+// after them on the same connection is answered after them.
+void settled(Worker& w) {
+  for (int i = 0; i < 100 && w.limiter.pending() > 0; ++i) w.sleep(10ms);
+  EXPECT_EQ(w.limiter.pending(), 0u);
+  w.command(RedisCommand::of({"PING"}));
+}
+
+TEST(RedisLimiter, ASlotTakenByAnAdmissionWhoseAnswerWasLostIsGivenBack) {
+  REQUIRE_REDIS_SERVER();
+  RedisServer server;
+  server.start();
+  auto url = parse_redis_url(server.url());
+  ASSERT_TRUE(url);
+  Worker w(*url, {},
+           RedisClientOptions{.name = "test", .command_timeout = 300ms, .backoff_max = 100ms});
+  w.connect();
+  const std::string key = unique("key");
+  std::vector<Subject> s = {subject(key, 100, 0, 1)};
+
+  // The admission is sent to a Redis that has stalled: after command_timeout the client drops
+  // the connection and the admission is unavailable (no slot to release, as far as the caller
+  // knows). But Redis runs the call when it resumes, and takes the slot.
+  server.pause();
+  Decision lost = w.admit(s);
+  EXPECT_TRUE(lost.unavailable);
+  EXPECT_FALSE(w.client.ready());
+  server.resume();
+  w.connect();
+  settled(w);
+  EXPECT_EQ(w.counter(key, "rpm"), 1) << "the stalled admission did run in Redis";
+  // Its slot is free again at once, not after kSlotTtlMs.
+  EXPECT_EQ(w.counter(key, "par"), 0);
+  Decision next = w.admit(s);
+  EXPECT_TRUE(next.admitted) << access::describe(next.refusal);
+}
+
+TEST(RedisLimiter, ReleasesAndSettlesDuringAnOutageAreSentWhenRedisIsBack) {
+  REQUIRE_REDIS_SERVER();
+  RedisServer server;
+  server.start();
+  auto url = parse_redis_url(server.url());
+  ASSERT_TRUE(url);
+  Worker w(*url, {},
+           RedisClientOptions{.name = "test", .command_timeout = 300ms, .backoff_max = 100ms});
+  w.connect();
+  const std::string key = unique("key"), team = unique("team");
+  std::vector<Subject> s = {subject(key, 0, 1000, 2), subject(team, 0, 0, 5)};
+  Decision a = w.admit(s, 600), b = w.admit(s, 100);
+  ASSERT_TRUE(a.admitted);
+  ASSERT_TRUE(b.admitted);
+  EXPECT_FALSE(w.admit(s, 0).admitted);  // both slots of the key are taken
+  EXPECT_EQ(w.counter(key, "tpm"), 700);
+
+  // Both requests end while Redis is stalled and the connection is down.
+  stall_until_dropped(server, w, unique("key"));
+  w.limiter.settle(s, a.ticket, 100);
+  w.limiter.release(s, a.ticket);
+  w.limiter.release(s, b.ticket);
+  server.resume();
+  w.connect();
+  settled(w);
+  EXPECT_EQ(w.counter(key, "par"), 0);
+  EXPECT_EQ(w.counter(team, "par"), 0);
+  EXPECT_EQ(w.counter(key, "tpm"), 200) << "the first request's correction was applied";
+  EXPECT_TRUE(w.admit(s, 0).admitted);
+  EXPECT_TRUE(w.admit(s, 0).admitted);
+}
+
+TEST(RedisLimiter, ReleasesWaitingForRedisAreBoundedTheOldestDroppedFirst) {
+  REQUIRE_TEST_REDIS();
+  Worker w(test_url(), RedisLimiterOptions{.max_pending = 3});
+  w.connect();
+  // Five requests in flight, a slot each, as admissions leave them.
+  std::vector<std::string> keys;
+  std::vector<Ticket> tickets;
+  for (int i = 0; i < 5; ++i) {
+    keys.push_back(unique("key"));
+    Ticket t;
+    t.slot = 0xabc0 + i;
+    t.parallel = 1;
+    tickets.push_back(t);
+    char text[17];
+    std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(t.slot));
+    w.command(RedisCommand::of({"ZADD", "tb:{" + keys[i] + "}:par", "1", text}));
+  }
+  // They end while the connection is down (a stopped client stands for it): three wait.
+  w.client.stop();
+  for (int i = 0; i < 5; ++i) {
+    Subject s = subject(keys[i], 0, 0, 1);
+    w.limiter.release({&s, 1}, tickets[i]);
+  }
+  EXPECT_EQ(w.limiter.pending(), 3u);
+  w.client.start();
+  w.connect();
+  settled(w);
+  EXPECT_EQ(w.counter(keys[0], "par"), 1) << "the oldest were dropped";
+  EXPECT_EQ(w.counter(keys[1], "par"), 1);
+  for (int i = 2; i < 5; ++i) EXPECT_EQ(w.counter(keys[i], "par"), 0) << i;
 }
 
 TEST(RedisLimiter, AuthenticatesAndSelectsTheDatabase) {

@@ -190,11 +190,22 @@ class SqlStore final : public Store {
     });
   }
 
-  std::int64_t put_key(const Key& key, const AuditEntry& audit) override {
+  std::int64_t put_key(const Key& key, const AuditEntry& audit, TeamCheck team_check) override {
     return run("put_key", [&] {
       if (key.id.empty()) throw DbError("a key needs an id");
       Transaction tx(*db_, true);
+      // Writers queue here (see bump_change_version), so the team is looked up after any
+      // delete_team that committed first, and one that comes later sees this key.
       bump_change_version();
+      if (team_check == TeamCheck::in_store && !key.team.empty()) {
+        bool found = false;
+        query("SELECT 1 FROM teams WHERE id = $1", {key.team},
+              [&](const SqlRow&) { found = true; });
+        if (!found) {
+          throw TeamMissing(describe_ + ": put_key: team " + key.team + " does not exist",
+                            key.team);
+        }
+      }
       const std::string models = encode_list(key.models);
       const std::string regions = encode_list(key.regions);
       db_->exec(
@@ -251,17 +262,28 @@ class SqlStore final : public Store {
     });
   }
 
-  bool delete_team(const std::string& id, const AuditEntry& audit) override {
+  TeamDeletion delete_team(const std::string& id, const AuditEntry& audit) override {
     return run("delete_team", [&] {
       Transaction tx(*db_, true);
+      // Writers queue here: a put_key naming the team either committed before (its key is
+      // counted below) or comes after and finds the team gone (TeamMissing).
       bump_change_version();
+      TeamDeletion result;
       bool deleted = false;
       query("DELETE FROM teams WHERE id = $1 RETURNING id", {id},
             [&](const SqlRow&) { deleted = true; });
-      if (!deleted) return false;  // nothing happened: rolled back, no version bump, no entry
+      // Either way below, nothing happened: rolled back, no version bump, no entry.
+      if (!deleted) return result;
+      result.keys_in_use =
+          scalar("SELECT COUNT(*) FROM keys WHERE team = $1 AND revoked_ms = 0", {id});
+      if (result.keys_in_use > 0) {
+        result.outcome = TeamDeletion::Outcome::in_use;
+        return result;
+      }
       append_audit(audit);
       tx.commit();
-      return true;
+      result.outcome = TeamDeletion::Outcome::deleted;
+      return result;
     });
   }
 

@@ -8,6 +8,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "access/records.hpp"
@@ -25,6 +26,37 @@ struct StoreConfig {
 class StoreError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
+};
+
+// put_key refused a key naming a team that is not in the store when the write would commit
+// (TeamCheck::in_store): another process may have deleted it since the caller looked. Nothing
+// was written.
+class TeamMissing : public StoreError {
+ public:
+  TeamMissing(const std::string& message, std::string team)
+      : StoreError(message), team_(std::move(team)) {}
+  const std::string& team() const noexcept { return team_; }
+
+ private:
+  std::string team_;
+};
+
+// What put_key checks of the team a key names.
+enum class TeamCheck : std::uint8_t {
+  none,      // nothing: a team declared in the config file (not in the store), or no team
+  in_store,  // key.team, when not empty, must be a team in the store, checked in the writing
+             // transaction; else TeamMissing
+};
+
+// What delete_team did.
+struct TeamDeletion {
+  enum class Outcome : std::uint8_t {
+    deleted,
+    not_found,  // there was no such team
+    in_use,     // keys that are not revoked name it: deleting it would lock them out
+  };
+  Outcome outcome = Outcome::not_found;
+  std::int64_t keys_in_use = 0;  // in_use: how many such keys
 };
 
 // A rate-limit window as saved across restarts (the local limiter's state): `subject` is
@@ -57,12 +89,17 @@ class Store {
   virtual std::optional<access::Team> find_team(const std::string& id) = 0;
 
   // Inserts or replaces the record (by id, secrets included) and appends `audit` in the same
-  // transaction; returns the audit entry's id.
-  virtual std::int64_t put_key(const access::Key& key, const access::AuditEntry& audit) = 0;
+  // transaction; returns the audit entry's id. With TeamCheck::in_store the key's team is
+  // looked up in that transaction too (a check made before it, in another, could be undone by
+  // another process's delete_team in between): TeamMissing when it is not there.
+  virtual std::int64_t put_key(const access::Key& key, const access::AuditEntry& audit,
+                               TeamCheck team_check = TeamCheck::none) = 0;
   virtual std::int64_t put_team(const access::Team& team, const access::AuditEntry& audit) = 0;
-  // Deletes a team (keys naming it keep the name and are refused until it exists again).
-  // False when there was none; then nothing is written, `audit` included.
-  virtual bool delete_team(const std::string& id, const access::AuditEntry& audit) = 0;
+  // Deletes a team and appends `audit`, unless there is no such team or keys that are not
+  // revoked name it (counted in the same transaction, so another process cannot give the team
+  // a key in between); then nothing is written, `audit` included. Revoked keys naming it keep
+  // the name.
+  virtual TeamDeletion delete_team(const std::string& id, const access::AuditEntry& audit) = 0;
 
   // Audit entries with id > after_id, oldest first, at most `limit`.
   virtual std::vector<access::AuditEntry> audit(std::int64_t after_id, std::size_t limit) = 0;

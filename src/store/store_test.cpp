@@ -346,7 +346,8 @@ TYPED_TEST(StoreTest, ChangeVersionGrowsWithEveryWriteAndOtherStoresSeeIt) {
   grew("put_key again");
   other->put_team(full_team("t"), entry("team.create", "team:t"));
   grew("put_team from the other store");
-  EXPECT_TRUE(this->store->delete_team("t", entry("team.delete", "team:t")));
+  EXPECT_EQ(this->store->delete_team("t", entry("team.delete", "team:t")).outcome,
+            TeamDeletion::Outcome::deleted);
   grew("delete_team");
 
   // Reads change nothing.
@@ -363,13 +364,14 @@ TYPED_TEST(StoreTest, FindingWhatIsNotThereIsNullopt) {
   EXPECT_TRUE(this->store->audit(0, 10).empty());
 }
 
-TYPED_TEST(StoreTest, DeleteTeamKeepsKeysNamingItAndIsFalseWhenThereIsNone) {
+TYPED_TEST(StoreTest, DeleteTeamKeepsRevokedKeysNamingItAndSaysWhenThereIsNone) {
   this->store->put_team(full_team("team-a"), entry("team.create", "team:team-a"));
-  Key key = full_key("key_1");  // team "team-a"
+  Key key = full_key("key_1");  // team "team-a", revoked
   this->store->put_key(key, entry("key.create", "key:key_1"));
   const std::int64_t entries = static_cast<std::int64_t>(this->store->audit(0, 100).size());
 
-  EXPECT_TRUE(this->store->delete_team("team-a", entry("team.delete", "team:team-a")));
+  TeamDeletion done = this->store->delete_team("team-a", entry("team.delete", "team:team-a"));
+  EXPECT_EQ(done.outcome, TeamDeletion::Outcome::deleted);
   EXPECT_EQ(this->store->find_team("team-a"), std::nullopt);
   EXPECT_EQ(this->store->find_key("key_1"), key) << "the key keeps the team's name";
   auto log = this->store->audit(0, 100);
@@ -377,9 +379,106 @@ TYPED_TEST(StoreTest, DeleteTeamKeepsKeysNamingItAndIsFalseWhenThereIsNone) {
   EXPECT_EQ(log.back().action, "team.delete");
 
   const std::int64_t v = this->store->change_version();
-  EXPECT_FALSE(this->store->delete_team("team-a", entry("team.delete", "team:team-a")));
+  EXPECT_EQ(this->store->delete_team("team-a", entry("team.delete", "team:team-a")).outcome,
+            TeamDeletion::Outcome::not_found);
   EXPECT_EQ(this->store->audit(0, 100).size(), log.size()) << "nothing happened, nothing logged";
   EXPECT_EQ(this->store->change_version(), v);
+}
+
+TYPED_TEST(StoreTest, DeleteTeamIsRefusedWhileKeysThatAreNotRevokedNameIt) {
+  this->store->put_team(full_team("team-a"), entry("team.create", "team:team-a"));
+  Key live = full_key("key_1", 'a', 'b');
+  live.revoked_ms = 0;
+  Key other = full_key("key_2", 'c', 'd');
+  other.revoked_ms = 0;
+  Key revoked = full_key("key_3", 'e', 'f');
+  this->store->put_key(live, entry("key.create", "key:key_1"));
+  this->store->put_key(other, entry("key.create", "key:key_2"));
+  this->store->put_key(revoked, entry("key.create", "key:key_3"));
+  const auto log = this->store->audit(0, 100);
+  const std::int64_t v = this->store->change_version();
+
+  TeamDeletion refused = this->store->delete_team("team-a", entry("team.delete", "team:team-a"));
+  EXPECT_EQ(refused.outcome, TeamDeletion::Outcome::in_use);
+  EXPECT_EQ(refused.keys_in_use, 2);
+  EXPECT_EQ(this->store->find_team("team-a"), full_team("team-a"));
+  EXPECT_EQ(this->store->audit(0, 100), log) << "nothing happened, nothing logged";
+  EXPECT_EQ(this->store->change_version(), v);
+
+  live.revoked_ms = 5;
+  other.team = "";
+  this->store->put_key(live, entry("key.revoke", "key:key_1"));
+  this->store->put_key(other, entry("key.update", "key:key_2"));
+  EXPECT_EQ(this->store->delete_team("team-a", entry("team.delete", "team:team-a")).outcome,
+            TeamDeletion::Outcome::deleted);
+}
+
+TYPED_TEST(StoreTest, PutKeyCanRequireItsTeamInTheStore) {
+  this->store->put_team(full_team("team-a"), entry("team.create", "team:team-a"));
+  Key key = full_key("key_1");  // team "team-a"
+  this->store->put_key(key, entry("key.create", "key:key_1"), TeamCheck::in_store);
+  EXPECT_EQ(this->store->find_key("key_1"), key);
+  const auto log = this->store->audit(0, 100);
+  const std::int64_t v = this->store->change_version();
+
+  Key elsewhere = full_key("key_2", 'c', 'd');
+  elsewhere.team = "team-b";
+  try {
+    this->store->put_key(elsewhere, entry("key.create", "key:key_2"), TeamCheck::in_store);
+    ADD_FAILURE() << "a key naming a missing team was written";
+  } catch (const TeamMissing& e) {
+    EXPECT_EQ(e.team(), "team-b");
+    EXPECT_THAT(e.what(), HasSubstr(this->store->describe()));
+    EXPECT_THAT(e.what(), HasSubstr("team team-b does not exist"));
+  }
+  key.team = "team-b";  // an existing key moved to it: refused, left as it was
+  EXPECT_THROW(this->store->put_key(key, entry("key.update", "key:key_1"), TeamCheck::in_store),
+               TeamMissing);
+  EXPECT_EQ(this->store->find_key("key_2"), std::nullopt);
+  EXPECT_EQ(this->store->find_key("key_1")->team, "team-a");
+  EXPECT_EQ(this->store->audit(0, 100), log) << "nothing happened, nothing logged";
+  EXPECT_EQ(this->store->change_version(), v);
+
+  // No team needs none; without the check (a team declared in the config file) any name goes.
+  elsewhere.team = "";
+  EXPECT_NO_THROW(
+      this->store->put_key(elsewhere, entry("key.create", "key:key_2"), TeamCheck::in_store));
+  key.team = "declared-in-config";
+  EXPECT_NO_THROW(this->store->put_key(key, entry("key.update", "key:key_1")));
+}
+
+TYPED_TEST(StoreTest, AKeyAndTheDeletionOfItsTeamRacingLeaveNoKeyWithoutItsTeam) {
+  // Two stores in threads stand for two processes: one gives a new key the team, the other
+  // deletes the team. Whichever commits first, the other must see it: never a live key naming
+  // a team that is gone.
+  auto keys = this->reopen();
+  auto teams = this->reopen();
+  constexpr int kRounds = 20;
+  int created = 0, deleted = 0;
+  for (int i = 0; i < kRounds; ++i) {
+    const std::string team = "t" + std::to_string(i), id = "k" + std::to_string(i);
+    this->store->put_team(full_team(team), entry("team.create", "team:" + team));
+    Key key = full_key(id);
+    key.team = team;
+    key.revoked_ms = 0;
+    key.secrets[0].hash = id + "-current";
+    key.secrets[1].hash = id + "-previous";
+    std::thread put([&] {
+      try {
+        keys->put_key(key, entry("key.create", "key:" + id), TeamCheck::in_store);
+      } catch (const TeamMissing&) {
+      }
+    });
+    std::thread del([&] { teams->delete_team(team, entry("team.delete", "team:" + team)); });
+    put.join();
+    del.join();
+    const bool has_key = this->store->find_key(id).has_value();
+    const bool has_team = this->store->find_team(team).has_value();
+    EXPECT_EQ(has_key, has_team) << "round " << i << ": key " << has_key << ", team " << has_team;
+    created += has_key;
+    deleted += !has_team;
+  }
+  EXPECT_EQ(created + deleted, kRounds);
 }
 
 TYPED_TEST(StoreTest, AuditPagesByAfterIdAndLimit) {

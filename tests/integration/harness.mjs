@@ -6,7 +6,12 @@ import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const BIN = process.env.TOLLBOOTH_BIN ?? join(root, 'build', 'tollbooth');
+// A path relative to where the tests were started (TOLLBOOTH_BIN=build/tollbooth) is made
+// absolute: some tests run the binary from another working directory. A bare name is left to
+// PATH.
+const given = process.env.TOLLBOOTH_BIN;
+export const BIN = given === undefined ? join(root, 'build', 'tollbooth')
+  : given.includes('/') ? resolve(given) : given;
 
 export function tempFile(name, text) {
   const dir = mkdtempSync(join(tmpdir(), 'tollbooth-'));

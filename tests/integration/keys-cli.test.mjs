@@ -239,6 +239,66 @@ test('refusals exit 1 with the reason on stderr; bad options exit 2', () => {
   assert.equal(run(['keys', 'frobnicate']).status, 2);
 });
 
+test('the commands need no provider secret, only the store\'s address', () => {
+  // A config as deployed: every secret an env: variable. Managing keys reads none of the
+  // providers' (nor the declared keys' when unset): they are exported where the gateway runs,
+  // not necessarily where an operator runs the CLI.
+  const dir = mkdtempSync(join(tmpdir(), 'tollbooth-keys-'));
+  const config = join(dir, 'tollbooth.yaml');
+  writeFileSync(config, `providers:
+  openai:
+    kind: openai
+    base_url: http://127.0.0.1:9/v1
+    api_key: env:TB_TEST_UNSET_OPENAI_KEY
+server:
+  admin_key: env:TB_TEST_UNSET_ADMIN_KEY
+models:
+  gpt-4o:
+    routes:
+      - provider: openai
+store:
+  sqlite: ${join(dir, 't.db')}
+teams:
+  platform:
+    scopes: [chat]
+keys:
+  ci-bot:
+    secret: env:TB_TEST_UNSET_CI_BOT_SECRET
+    team: platform
+`);
+  const tb = (...args) => run([...args, '-c', config]);
+  const created = tb('keys', 'create', '--alias', 'laptop', '--team', 'platform', '--json');
+  assert.equal(created.status, 0, created.stderr);
+  const { key, secret } = JSON.parse(created.stdout);
+  assert.match(secret, SECRET_FORM);
+  const list = tb('keys', 'list');
+  assert.equal(list.status, 0, list.stderr);
+  assert.match(list.stdout, new RegExp(`^${key.id}\\s+laptop\\s+platform\\s`, 'm'));
+  assert.match(list.stdout, /^ci-bot\s+ci-bot\s+platform\s/m);
+  for (const args of [['keys', 'show', key.id], ['teams', 'list'], ['audit']]) {
+    const r = tb(...args);
+    assert.equal(r.status, 0, `${args.join(' ')}: ${r.stderr}`);
+  }
+  assert.ok(!tb('keys', 'list', '--json').stdout.includes('(not read)'), 'no placeholder shown');
+
+  // The store's own address, when it is a variable, is read, and must be set: the error says
+  // which variable.
+  const pg = join(dir, 'pg.yaml');
+  writeFileSync(pg, readFileSync(config, 'utf8').replace(`sqlite: ${join(dir, 't.db')}`,
+    'postgres: env:TB_TEST_UNSET_DATABASE_URL'));
+  const refused = run(['keys', 'list', '-c', pg]);
+  assert.equal(refused.status, 1, refused.stdout + refused.stderr);
+  assert.equal(refused.stdout, '');
+  assert.match(refused.stderr, /cannot open the store: .*store\.postgres.* env:TB_TEST_UNSET_DATABASE_URL/);
+  assert.match(refused.stderr, /TB_TEST_UNSET_DATABASE_URL is not set/);
+  // Set, it is used (here an address where nothing listens: the error is the database's).
+  const used = run(['keys', 'list', '-c', pg], { env: {
+    TB_TEST_UNSET_DATABASE_URL: 'postgresql://tb:pw@127.0.0.1:1/tb?connect_timeout=2' } });
+  assert.equal(used.status, 1);
+  assert.match(used.stderr, /cannot open the store: postgres:127\.0\.0\.1:1\/tb/);
+  assert.ok(!used.stderr.includes('pw@'), used.stderr);
+});
+
 test('--help of each command describes its options', () => {
   const help = (...args) => {
     const r = run([...args, '--help']);
