@@ -31,7 +31,7 @@ constexpr std::size_t kDefaultAuditLimit = 100;
 constexpr std::size_t kMaxAuditLimit = 1000;
 
 Reply error_reply(const Error& e) {
-  return Reply{http_status(e.kind), openai::error_body(e)};
+  return Reply{http_status(e.kind), openai::error_body(e), false, {}};
 }
 
 Reply error_reply(ErrorKind kind, std::string message, std::string param = {},
@@ -40,7 +40,7 @@ Reply error_reply(ErrorKind kind, std::string message, std::string param = {},
 }
 
 Reply json_reply(int status, std::string body, bool changed = false) {
-  return Reply{status, std::move(body), changed};
+  return Reply{status, std::move(body), changed, {}};
 }
 
 // ---- the request line ------------------------------------------------------------------------
@@ -479,11 +479,19 @@ Reply not_found(const Call& call) {
 }
 
 Reply wrong_method(const Call& call, std::string_view allowed) {
-  return error_reply(
+  Reply r = error_reply(
       ErrorKind::method_not_allowed,
       fmt::format("{} is not allowed on {}{}; expected {}", excerpt_client_text(call.method),
                   kPathPrefix, excerpt_client_text(call.path), allowed),
       {}, "method_not_allowed");
+  // RFC 9110 §15.5.6: a 405 names what is allowed ("GET or PATCH" -> "GET, PATCH").
+  std::string list(allowed);
+  for (std::string_view sep : {" or ", ", "}) {
+    for (auto at = list.find(sep); at != std::string::npos; at = list.find(sep, at + 2))
+      list.replace(at, sep.size(), ", ");
+  }
+  r.allow = std::move(list);
+  return r;
 }
 
 Reply dispatch(Ctx& c) {

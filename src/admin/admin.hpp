@@ -30,6 +30,7 @@ struct Reply {
   int status = 200;      // 200, 201, 400, 404, 405, 409, 503, ...
   std::string body;      // JSON; errors in OpenAI's shape (openai::error_body)
   bool changed = false;  // keys or teams changed: the caller reloads its snapshot
+  std::string allow;     // a 405's allowed methods, for its Allow header ("GET, POST")
 };
 
 // Runs one admin call against the store. Never throws: a StoreError becomes a 503 naming the

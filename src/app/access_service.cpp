@@ -99,15 +99,19 @@ void AccessService::admin(gateway::AdminRequest request,
     }
   }
   if (busy) {
-    done(gateway::AdminResponse{503, R"({"error":{"message":"too many admin calls are waiting )"
-                                     R"(for the store; try again shortly","type":)"
-                                     R"("service_unavailable_error","param":null,)"
-                                     R"("code":"store_busy"}})"});
+    done(gateway::AdminResponse{503,
+                                R"({"error":{"message":"too many admin calls are waiting )"
+                                R"(for the store; try again shortly","type":)"
+                                R"("service_unavailable_error","param":null,)"
+                                R"("code":"store_busy"}})",
+                                {}});
     return;
   }
-  done(gateway::AdminResponse{503, R"({"error":{"message":"the gateway is shutting down",)"
-                                   R"("type":"service_unavailable_error","param":null,)"
-                                   R"("code":"gateway_shutdown"}})"});
+  done(gateway::AdminResponse{503,
+                              R"({"error":{"message":"the gateway is shutting down",)"
+                              R"("type":"service_unavailable_error","param":null,)"
+                              R"("code":"gateway_shutdown"}})",
+                              {}});
 }
 
 void AccessService::run() {
@@ -125,7 +129,8 @@ void AccessService::run() {
         response = {503,
                     "{\"error\":{\"message\":\"the admin API needs a store (auth: keys, or a "
                     "store: section)\",\"type\":\"service_unavailable_error\",\"param\":null,"
-                    "\"code\":\"no_store\"}}"};
+                    "\"code\":\"no_store\"}}",
+                    {}};
       } else {
         admin::Call call{request.method, request.path,  request.query,
                          request.body,   request.actor, clock_.unix_ms()};
@@ -137,7 +142,7 @@ void AccessService::run() {
             spdlog::warn("keys and teams could not be reloaded after an admin call: {}", e.what());
           }
         }
-        response = {reply.status, std::move(reply.body)};
+        response = {reply.status, std::move(reply.body), std::move(reply.allow)};
       }
       done(std::move(response));
       lock.lock();

@@ -26,7 +26,8 @@ struct AdminRequest {
 
 struct AdminResponse {
   int status = 500;
-  std::string body;  // JSON
+  std::string body;   // JSON
+  std::string allow;  // a 405's Allow header value
 };
 
 class AccessSource {

@@ -51,7 +51,9 @@ Awaitable<void> admin_api(Gateway& g, ClientConn& c, const HttpRequest& req, std
   request.actor = caller.actor();
   AdminResponse response =
       co_await async_admin(g, std::move(request), asio::use_awaitable_t<Executor>{});
-  co_await c.respond(response.status, "application/json", response.body);
+  std::string extra;
+  if (!response.allow.empty()) extra = "Allow: " + response.allow + "\r\n";
+  co_await c.respond(response.status, "application/json", response.body, extra);
 }
 
 }  // namespace tollbooth::gateway

@@ -84,6 +84,12 @@ Awaitable<void> chat_completions(Gateway& g, ClientConn& c, const HttpRequest& r
   o.needs = facts->needs;
   o.estimated_input_tokens = facts->estimated_input_tokens;
   o.max_output_tokens = facts->max_output_tokens;
+  // A key limited to some models hears 403 for any other, known or not: a 404 would tell it
+  // which models this gateway serves.
+  if (auto refused = check_model(caller, facts->model)) {
+    co_await c.respond_error(*refused);
+    co_return;
+  }
   const ResolvedModel* model = g.routes.find(facts->model);
   if (!model) {
     co_await c.respond_error(make_error(ErrorKind::not_found,

@@ -211,7 +211,7 @@ class ConfigAccess final : public AccessSource {
   std::shared_ptr<const access::Snapshot> snapshot() const override { return snapshot_; }
   access::Limiter& limiter() noexcept override { return limiter_; }
   void admin(AdminRequest, std::function<void(AdminResponse)> done) override {
-    done(AdminResponse{503, "{}"});
+    done(AdminResponse{503, "{}", {}});
   }
 
  private:

@@ -29,7 +29,8 @@ Awaitable<void> models(Gateway& g, ClientConn& c, const HttpRequest&, std::strin
     co_return;
   }
   auto id = path.substr(std::string_view("/v1/models/").size());
-  if (auto refused = check_model(caller, id); refused && !openai::model_body(cfg, id, 0).empty()) {
+  // Checked before the model is looked up: a 404 would tell a restricted key what exists.
+  if (auto refused = check_model(caller, id)) {
     co_await c.respond_error(*refused);
     co_return;
   }

@@ -125,6 +125,12 @@ test('scopes, model lists and regions of a key and its team are all enforced (40
     assert.equal(teamSaysNo.body.error.code, 'model_not_allowed');
     assert.match(teamSaysNo.body.error.message, /research/);
     assert.equal((await chat(gw, chatOnly.secret, { model: 'direct' })).status, 200);
+    // A model that does not exist is refused like one that does: no probing what is served.
+    const unknownModel = await chat(gw, chatOnly.secret, { model: 'no-such-model' });
+    assert.equal(unknownModel.status, 403);
+    assert.equal(unknownModel.body.error.code, 'model_not_allowed');
+    const unrestrictedUnknown = await chat(gw, (await createKey(gw, {})).secret, { model: 'no-such-model' });
+    assert.equal(unrestrictedUnknown.status, 404);
 
     // The team's regions reach the planner: `anywhere` is served by its us-east-1 route only
     // (its eu-west-1 route, first in order, fails every request).
@@ -152,9 +158,12 @@ test('scopes, model lists and regions of a key and its team are all enforced (40
     const listDenied = await fetch(`${gw.url}/v1/models`, { headers: { authorization: `Bearer ${chatOnly.secret}` } });
     assert.equal(listDenied.status, 403);
 
-    // The admin API needs scope admin.
+    // The admin API needs scope admin; a wrong method is a 405 with Allow.
     const notAdmin = await admin(gw, 'GET', '/keys', undefined, chatOnly.secret);
     assert.equal(notAdmin.status, 403);
+    const wrongMethod = await fetch(`${gw.url}/admin/v1/keys`, { method: 'DELETE', headers: { authorization: `Bearer ${ADMIN}` } });
+    assert.equal(wrongMethod.status, 405);
+    assert.equal(wrongMethod.headers.get('allow'), 'GET, POST');
   } finally {
     await stop(gw);
   }
