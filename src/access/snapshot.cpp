@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include "access/glob.hpp"
+#include "core/glob.hpp"
 #include "core/text.hpp"
 
 namespace tollbooth::access {

@@ -12,12 +12,12 @@
 #include <sstream>
 #include <vector>
 
-#include "access/glob.hpp"
 #include "access/snapshot.hpp"
 #include "api/openai/chat_request.hpp"
 #include "cli/config_store.hpp"
 #include "config/config.hpp"
 #include "core/date.hpp"
+#include "core/glob.hpp"
 #include "routing/catalog.hpp"
 #include "routing/explain.hpp"
 #include "routing/planner.hpp"
@@ -184,8 +184,8 @@ int run_route(const RouteOptions& options) {
       return kExitProblem;
     }
     const std::string& name = needs.model;
-    bool key_allows = access::matches_any(key->key.models, name);
-    bool team_allows = !key->team || access::matches_any(key->team->models, name);
+    bool key_allows = matches_any(key->key.models, name);
+    bool team_allows = !key->team || matches_any(key->team->models, name);
     if (!key_allows || !team_allows) {
       std::cerr << fmt::format("{} {} may not use model {} (clients would get 403)\n",
                                key_allows ? "team" : "key",

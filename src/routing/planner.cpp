@@ -1,5 +1,6 @@
 #include "routing/planner.hpp"
 
+#include "core/glob.hpp"
 #include "routing/strategy.hpp"
 
 namespace tollbooth::routing {
@@ -74,26 +75,6 @@ void order(Strategy s, std::span<Position> group, const Keys& keys, std::size_t 
 }
 
 }  // namespace
-
-bool glob_match(std::string_view pattern, std::string_view text) noexcept {
-  std::size_t p = 0, t = 0, star = std::string_view::npos, mark = 0;
-  while (t < text.size()) {
-    if (p < pattern.size() && (pattern[p] == '?' || pattern[p] == text[t])) {
-      ++p;
-      ++t;
-    } else if (p < pattern.size() && pattern[p] == '*') {
-      star = p++;
-      mark = t;
-    } else if (star != std::string_view::npos) {
-      p = star + 1;
-      t = ++mark;
-    } else {
-      return false;
-    }
-  }
-  while (p < pattern.size() && pattern[p] == '*') ++p;
-  return p == pattern.size();
-}
 
 std::int64_t Plan::retry_at_ms() const noexcept {
   if (n_cand_ != 0) return 0;

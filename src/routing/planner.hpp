@@ -109,7 +109,4 @@ class Plan {
 void plan(const Catalog& catalog, const CatalogModel& model, const PlanInput& input,
           const Health* health, Plan& out) noexcept;
 
-// Shell-style glob: '*' any run, '?' one character; case-sensitive.
-bool glob_match(std::string_view pattern, std::string_view text) noexcept;
-
 }  // namespace tollbooth::routing

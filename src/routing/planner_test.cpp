@@ -271,13 +271,5 @@ TEST(Planner, ReusedPlanIsOverwritten) {
   EXPECT_TRUE(plan.rejected().empty());
 }
 
-TEST(Planner, GlobMatchesRegionPatterns) {
-  EXPECT_TRUE(glob_match("us-*", "us-east-1"));
-  EXPECT_TRUE(glob_match("*", "eastus"));
-  EXPECT_TRUE(glob_match("eu-?entral-1", "eu-central-1"));
-  EXPECT_FALSE(glob_match("us-*", "eastus"));
-  EXPECT_FALSE(glob_match("us", "us-east-1"));
-}
-
 }  // namespace
 }  // namespace tollbooth::routing

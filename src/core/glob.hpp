@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-namespace tollbooth::access {
+namespace tollbooth {
 
 // Iterative, with one remembered star: O(pattern × text) at worst and no recursion, so a
 // pattern like "a*a*a*a*b" against a long text cannot blow up.
@@ -21,4 +21,4 @@ bool matches_any(std::span<const std::string> patterns, std::string_view text) n
 // cannot tell, it answers false, which only ever narrows a restriction.
 bool glob_covers(std::string_view wide, std::string_view narrow) noexcept;
 
-}  // namespace tollbooth::access
+}  // namespace tollbooth

@@ -1,4 +1,4 @@
-#include "access/glob.hpp"
+#include "core/glob.hpp"
 
 #include <gtest/gtest.h>
 
@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-namespace tollbooth::access {
+namespace tollbooth {
 namespace {
 
 TEST(Glob, LiteralsMatchOnlyThemselves) {
@@ -79,4 +79,4 @@ TEST(Glob, CoversMeansEveryNarrowMatchIsAWideMatch) {
 }
 
 }  // namespace
-}  // namespace tollbooth::access
+}  // namespace tollbooth

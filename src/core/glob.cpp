@@ -1,6 +1,6 @@
-#include "access/glob.hpp"
+#include "core/glob.hpp"
 
-namespace tollbooth::access {
+namespace tollbooth {
 namespace {
 
 // The two-pointer walk shared by both functions; `same(p, t)` says whether the pattern's
@@ -52,4 +52,4 @@ bool glob_covers(std::string_view wide, std::string_view narrow) noexcept {
   });
 }
 
-}  // namespace tollbooth::access
+}  // namespace tollbooth
