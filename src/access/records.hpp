@@ -23,13 +23,14 @@ inline constexpr std::size_t kScopeCount = 6;
 
 // A set of scopes as bits (1 << Scope).
 using ScopeSet = std::uint32_t;
-inline constexpr ScopeSet scope_bit(Scope s) noexcept { return ScopeSet{1} << static_cast<int>(s); }
+inline constexpr ScopeSet scope_bit(Scope s) noexcept {
+  return ScopeSet{1} << static_cast<int>(s);
+}
 inline constexpr ScopeSet kAllScopes = (ScopeSet{1} << kScopeCount) - 1;
 // What a key gets when created without naming scopes: every API scope, not routing:explain or
 // admin.
 inline constexpr ScopeSet kDefaultScopes = scope_bit(Scope::chat) | scope_bit(Scope::responses) |
-                                           scope_bit(Scope::embeddings) |
-                                           scope_bit(Scope::models);
+                                           scope_bit(Scope::embeddings) | scope_bit(Scope::models);
 
 // Names as written in the config, the admin API and the CLI: "chat", "responses",
 // "embeddings", "models", "routing:explain", "admin".
@@ -62,7 +63,7 @@ struct Team {
 // One secret of a key: only its hash is kept. A rotated-out secret stays valid until its
 // `valid_until_ms`; the current secret has valid_until_ms 0.
 struct KeySecret {
-  std::string hash;  // lowercase hex SHA-256 of the whole secret ("tk-...")
+  std::string hash;   // lowercase hex SHA-256 of the whole secret ("tk-...")
   std::string last4;  // the secret's last four characters, for lists
   std::int64_t created_ms = 0;
   std::int64_t valid_until_ms = 0;  // 0: no end (the current secret)
@@ -82,7 +83,7 @@ struct Key {
   std::string metadata;         // a JSON object, as text ("{}" when none)
   std::int64_t created_ms = 0;
   std::int64_t updated_ms = 0;
-  std::int64_t revoked_ms = 0;  // 0: not revoked
+  std::int64_t revoked_ms = 0;     // 0: not revoked
   std::vector<KeySecret> secrets;  // the current one first
   bool from_config = false;        // declared in the config file: read-only
 

@@ -173,8 +173,9 @@ void read_keys(Reader& r, const Field& f, Config& config) {
                        }
                        if (secret == config.server.admin_key) {
                          // It would be taken for the admin key, every scope and no limit.
-                         r.problem(v, "the secret is server.admin_key's; expected a secret of "
-                                      "this key's own");
+                         r.problem(v,
+                                   "the secret is server.admin_key's; expected a secret of "
+                                   "this key's own");
                          return;
                        }
                        if (!secrets.insert(secret).second) {

@@ -40,8 +40,8 @@ TEST(Date, InstantsParseAsUtcMillisecondsAndRoundTrip) {
             tollbooth::parse_instant("2026-12-01T18:30:05Z"));
   EXPECT_EQ(tollbooth::format_instant(1'796'149'805'250), "2026-12-01T18:30:05.250Z");
   EXPECT_EQ(tollbooth::format_instant(1'796'083'200'000), "2026-12-01T00:00:00Z");
-  for (const char* bad : {"2026-12-01T24:00:00Z", "2026-12-01T18:30Z", "2026-12-01 18:30:00Z",
-                          "2026-12-01T18:30:00", "2026-12-01T18:30:00.Z", "2026-02-30",
-                          "2026-12-01T18:30:00+1:00", "tomorrow"})
+  for (const char* bad :
+       {"2026-12-01T24:00:00Z", "2026-12-01T18:30Z", "2026-12-01 18:30:00Z", "2026-12-01T18:30:00",
+        "2026-12-01T18:30:00.Z", "2026-02-30", "2026-12-01T18:30:00+1:00", "tomorrow"})
     EXPECT_FALSE(tollbooth::parse_instant(bad)) << bad;
 }

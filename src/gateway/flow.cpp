@@ -157,8 +157,7 @@ Awaitable<std::vector<Tried>> run_plan(Gateway& g, ClientConn& c, const Resolved
       if (!tr)
         a = refused(std::move(tr).error());
       else
-        a = co_await relay(g, c, r, *tr.value(), ureq, std::chrono::milliseconds(timeout),
-                           insides);
+        a = co_await relay(g, c, r, *tr.value(), ureq, std::chrono::milliseconds(timeout), insides);
       if (a.end == AttemptEnd::aborted) co_return tried;  // says nothing about the route
       record_health(health, candidate.route, a, g.clock.unix_ms());
       record_attempt(c.outcome, candidate.route, r, a);

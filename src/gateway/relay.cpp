@@ -143,8 +143,7 @@ Awaitable<Attempt> stop_aborted(ClientConn& c, std::unique_ptr<UpstreamConn> con
 Awaitable<Attempt> relay_whole(Gateway& g, ClientConn& c, const ResolvedRoute& r, Translator& tr,
                                std::unique_ptr<UpstreamConn> conn, const Head& head, bool refusal);
 Awaitable<Attempt> relay_stream(Gateway& g, ClientConn& c, const ResolvedRoute& r, Translator& tr,
-                                std::unique_ptr<UpstreamConn> conn, const Head& head,
-                                bool insides);
+                                std::unique_ptr<UpstreamConn> conn, const Head& head, bool insides);
 
 }  // namespace
 
@@ -342,8 +341,8 @@ Awaitable<Attempt> relay_stream(Gateway& g, ClientConn& c, const ResolvedRoute& 
   // see it; the detail stays for the log either way.
   auto shown = [insides](Error e) {
     if (!insides) {
-      if (auto colon = e.message.find(": "); e.message.starts_with("upstream ") &&
-                                             colon != std::string::npos)
+      if (auto colon = e.message.find(": ");
+          e.message.starts_with("upstream ") && colon != std::string::npos)
         e.message.erase(0, colon + 2);
     }
     return e;

@@ -270,12 +270,18 @@ class PostgresDb final : public SqlDb {
     // TCP keepalives and a user timeout for a black-holed network here, and (below, by SET, so
     // the URL's own `options` stay) server-side limits on a statement, a lock wait (a CLI
     // stopped inside a transaction) and an idle transaction.
-    const char* const keywords[] = {"connect_timeout", "fallback_application_name", "dbname",
-                                    "client_encoding", "keepalives", "keepalives_idle",
-                                    "keepalives_interval", "keepalives_count", "tcp_user_timeout",
+    const char* const keywords[] = {"connect_timeout",
+                                    "fallback_application_name",
+                                    "dbname",
+                                    "client_encoding",
+                                    "keepalives",
+                                    "keepalives_idle",
+                                    "keepalives_interval",
+                                    "keepalives_count",
+                                    "tcp_user_timeout",
                                     nullptr};
-    const char* const values[] = {"10", "tollbooth", url_.c_str(), "UTF8", "1", "10", "5", "3",
-                                  "15000", nullptr};
+    const char* const values[] = {"10", "tollbooth", url_.c_str(), "UTF8",  "1",
+                                  "10", "5",         "3",          "15000", nullptr};
     conn_ = PQconnectdbParams(keywords, values, 1);
     if (!conn_) throw DbError("out of memory");
     if (PQstatus(conn_) != CONNECTION_OK) {
