@@ -12,6 +12,22 @@ constexpr std::array<std::string_view, kScopeCount> kScopeNames = {
 
 }  // namespace
 
+std::string_view budget_period_name(BudgetPeriod p) noexcept {
+  switch (p) {
+    case BudgetPeriod::day: return "day";
+    case BudgetPeriod::week: return "week";
+    case BudgetPeriod::month: return "month";
+    case BudgetPeriod::total: return "total";
+  }
+  return "month";
+}
+
+std::optional<BudgetPeriod> parse_budget_period(std::string_view name) noexcept {
+  for (auto p : {BudgetPeriod::day, BudgetPeriod::week, BudgetPeriod::month, BudgetPeriod::total})
+    if (name == budget_period_name(p)) return p;
+  return std::nullopt;
+}
+
 std::string_view scope_name(Scope s) noexcept {
   auto i = static_cast<std::size_t>(s);
   return i < kScopeNames.size() ? kScopeNames[i] : std::string_view{};

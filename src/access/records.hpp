@@ -46,13 +46,28 @@ struct Limits {
   bool operator==(const Limits&) const = default;
 };
 
+// A spending limit, in charge (integer micro-dollars), over a UTC calendar period or in total.
+enum class BudgetPeriod : std::uint8_t { day, week, month, total };  // week: from Monday
+std::string_view budget_period_name(BudgetPeriod p) noexcept;
+std::optional<BudgetPeriod> parse_budget_period(std::string_view name) noexcept;
+
+struct Budget {
+  std::int64_t limit_micros = 0;  // 0: no budget
+  BudgetPeriod per = BudgetPeriod::month;
+  std::int32_t soft_bp = 0;  // an event when spend reaches this share of it (8000 = 80 %); 0: none
+
+  bool operator==(const Budget&) const = default;
+};
+
 struct Team {
   std::string id;  // the team's name: letters, digits, '_', '.', '-'; 1 to 64 bytes
   ScopeSet scopes = kAllScopes;
   std::vector<std::string> models;   // names or globs ("gpt-4o*"); empty: every model
   std::vector<std::string> regions;  // region globs ("us-*"); empty: every region
   Limits limits;
-  std::string metadata;  // a JSON object, as text ("{}" when none)
+  Budget budget;
+  std::int32_t markup_bp = 0;  // charge = cost + this share of it (basis points)
+  std::string metadata;        // a JSON object, as text ("{}" when none)
   std::int64_t created_ms = 0;
   std::int64_t updated_ms = 0;
   bool from_config = false;  // declared in the config file: read-only through the API and CLI
@@ -79,6 +94,7 @@ struct Key {
   std::vector<std::string> models;   // names or globs; empty: every model
   std::vector<std::string> regions;  // region globs; empty: every region
   Limits limits;
+  Budget budget;
   std::int64_t expires_ms = 0;  // 0: never; the key is refused from this instant on
   std::string metadata;         // a JSON object, as text ("{}" when none)
   std::int64_t created_ms = 0;

@@ -68,6 +68,24 @@ struct LimitsConfig {
   std::uint32_t default_output_tokens = 4'096;
 };
 
+// `billing:`: how requests are priced and billed.
+enum class Unpriced : std::uint8_t {
+  refuse,  // a route with no price in force is not used (the request hears why)
+  allow,   // served, its ledger rows marked unpriced (never a silent $0)
+};
+enum class OnClientAbort : std::uint8_t {
+  finish,  // keep reading the upstream to its usage (within abort_timeout) and bill that
+  cancel,  // stop the upstream at once; bill what was delivered, marked estimated
+};
+struct BillingConfig {
+  Unpriced unpriced = Unpriced::refuse;
+  OnClientAbort on_client_abort = OnClientAbort::finish;
+  std::chrono::milliseconds abort_timeout{30'000};
+  std::string price_catalog;  // a price file replacing the bundled one; empty: the bundled one
+  std::chrono::milliseconds ledger_flush{100};  // the ledger writer's batch interval
+  std::size_t ledger_queue = 100'000;           // rows waiting to be written, at most
+};
+
 // A key declared in the config file (`keys:`), read-only at run time.
 struct DeclaredKey {
   access::Key key;     // id = the entry's name; secrets filled in from `secret` at start
@@ -220,6 +238,7 @@ struct Config {
   AuthMode auth = AuthMode::keys;
   StoreSettings store;
   LimitsConfig limits;
+  BillingConfig billing;
   std::vector<access::Team> teams;  // declared in the file (from_config), in file order
   std::vector<DeclaredKey> keys;    // declared in the file, in file order
 

@@ -1,0 +1,48 @@
+#pragma once
+// One row of the ledger: what one upstream attempt that reported usage (or whose usage was
+// estimated) cost, was charged, and owed to its contract. Filled by the gateway off the
+// request's outcome; written by a batching writer into the store, which fills in `toll` under
+// the contract's cap and accrues the commitment burn in the same transaction (so two instances
+// never pay past a cap). Money is integer micro-dollars; prices per million tokens.
+#include <cstdint>
+#include <string>
+
+#include "core/cost.hpp"
+#include "core/money.hpp"
+#include "core/usage.hpp"
+
+namespace tollbooth {
+
+struct LedgerRow {
+  std::string request_id;
+  std::uint32_t attempt = 1;  // 1-based among the request's upstream attempts
+  std::int64_t at_ms = 0;     // when the request arrived (Unix ms, UTC)
+  std::string key_id;         // empty: no virtual key (auth: none, the admin key)
+  std::string team;
+  std::string model;     // the public model name
+  std::string route;     // the route's label (provider, or provider/upstream model)
+  std::string provider;  // provider name
+  std::string contract;  // empty: none
+  std::string region;
+  Usage usage;  // usage.reported false: estimated (the client left, the upstream never said)
+  bool priced = false;           // false: served under `unpriced: allow`, every money figure 0
+  TokenPrices prices;            // the list prices in force at at_ms, per million tokens
+  std::int32_t discount_bp = 0;  // the contract's discount, basis points
+  std::int32_t markup_bp = 0;    // the team's markup, basis points
+  Money cost = 0;                // list price × tokens, less the discount
+  Money charge = 0;              // billed to the key and team: cost plus the markup
+  // The contract's revenue share before its cap (0 outside its window or without one); the
+  // store turns it into `toll`, cut to what is left under `toll_cap_micros` (-1: no cap).
+  Money toll_due = 0;
+  Money toll_cap_micros = -1;
+  Money toll = 0;  // paid: filled by the store
+  // Cost counted against the contract's commitment when at_ms falls inside its period (0
+  // otherwise); `commitment_period` names that period ("2026-01-01..2026-12-31").
+  Money commitment_burn = 0;
+  std::string commitment_period;
+  std::int64_t latency_ms = 0;  // request arrival → this attempt's end
+  int status = 0;               // the upstream's HTTP status (0: none)
+  std::string end;              // how the attempt ended: served, failed_final, ...
+};
+
+}  // namespace tollbooth
