@@ -6,6 +6,7 @@
 // never pay past a cap). Money is integer micro-dollars; prices per million tokens.
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "core/cost.hpp"
 #include "core/money.hpp"
@@ -43,6 +44,24 @@ struct LedgerRow {
   std::int64_t latency_ms = 0;  // request arrival → this attempt's end
   int status = 0;               // the upstream's HTTP status (0: none)
   std::string end;              // how the attempt ended: served, failed_final, ...
+};
+
+// Where the gateway hands ledger rows: a writer that writes them away from the request path
+// (app/ledger_writer). Called from every worker thread; never blocks on I/O.
+class LedgerSink {
+ public:
+  virtual ~LedgerSink() = default;
+  virtual void push(LedgerRow&& row) noexcept = 0;
+  // The queue is at its bound: new requests are refused (billing cannot keep up) while the
+  // rows of requests already admitted are still taken.
+  virtual bool backlogged() const noexcept = 0;
+};
+
+// Where the writer puts a batch: the store, in one transaction (fills each row's `toll`).
+class LedgerTarget {
+ public:
+  virtual ~LedgerTarget() = default;
+  virtual void write(std::vector<LedgerRow>& rows) = 0;  // throws when the batch was not written
 };
 
 }  // namespace tollbooth
