@@ -387,7 +387,10 @@ std::size_t BudgetBook::sweep(std::int64_t now_ms) {
     std::lock_guard lock(shards_[i].mu);
     removed += std::erase_if(shards_[i].subjects, [&](const auto& entry) {
       const BudgetSubjectState& st = entry.second;
-      return st.tickets == 0 && st.period_end != kNoPeriodEnd && st.period_end <= now_ms;
+      if (st.tickets != 0) return false;
+      // Only ever refused (nothing counted), or its period is over (the next starts from 0).
+      return st.period_start == kNoPeriod ||
+             (st.period_end != kNoPeriodEnd && st.period_end <= now_ms);
     });
   }
   return removed;

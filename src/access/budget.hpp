@@ -194,8 +194,9 @@ class BudgetBook {
   // Every subject's current figures, sorted by subject.
   std::vector<BudgetState> snapshot() const;
 
-  // Forgets subjects whose period ended before now_ms and with no request in flight; returns
-  // how many. Call it now and then so subjects seen once do not stay in memory.
+  // Forgets subjects with no request in flight whose period ended before now_ms (or that were
+  // only ever refused); returns how many. Call it now and then so subjects seen once do not stay in
+  // memory.
   std::size_t sweep(std::int64_t now_ms);
 
  private:

@@ -365,7 +365,9 @@ TEST(BudgetBook, SweepForgetsOnlyEndedPeriodsWithNothingInFlight) {
   book.admit({&done, 1}, usd(0.10), clock.unix_ms()).ticket.settle(usd(0.10), clock.unix_ms());
   book.admit({&total, 1}, usd(0.10), clock.unix_ms()).ticket.settle(usd(0.10), clock.unix_ms());
   BudgetAdmission held = book.admit({&running, 1}, usd(0.10), clock.unix_ms());
-  EXPECT_EQ(book.sweep(clock.unix_ms()), 0u);  // every period still open
+  BudgetSubject refused{"key:refused", daily(usd(1.00))};
+  EXPECT_FALSE(book.admit({&refused, 1}, usd(2.00), clock.unix_ms()).admitted);
+  EXPECT_EQ(book.sweep(clock.unix_ms()), 1u);  // the refused one: nothing of it was counted
   clock.advance(std::chrono::hours(24));
   EXPECT_EQ(book.sweep(clock.unix_ms()), 1u);
   std::vector<std::string> left;
