@@ -88,6 +88,12 @@ TEST(RedisBudgetDecision, ARefusalIsTheLocalBooksOnTheFiguresRedisChecked) {
             "team t has used its budget of $1.00 a month: $0.40 spent and $0.60 reserved by "
             "requests in flight, and this request may cost up to $0.10; it resets at "
             "2026-12-01T00:00:00Z");
+  // Refused by the key while the team is not seeded yet: the refusal stands, nothing to seed.
+  BudgetDecision by_key =
+      decide_budget_admission(s, 100'000, starts, integers({0, 1, 950'000, 0, 0, 0, 0}));
+  EXPECT_FALSE(by_key.admitted);
+  EXPECT_EQ(by_key.refused_subject, 0);
+  EXPECT_EQ(by_key.unseeded, 0);
   // Refused with figures that fit: Redis and this code disagree, so nothing is trusted.
   EXPECT_TRUE(
       decide_budget_admission(s, 100'000, starts, integers({0, 1, 0, 0, 1, 0, 0})).unavailable);
