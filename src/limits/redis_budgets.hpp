@@ -31,8 +31,9 @@
 // caller applies store.redis_failure (fail_open or fail_closed), as for the rate limits.
 // settle() is fire and forget, pipelined with everything else on the connection. What cannot
 // be sent waits in a queue (at most max_pending, the oldest dropped first; their reservations
-// lapse) and is sent ahead of this worker's next command once the connection is ready again
-// (the next admission therefore sees it applied):
+// lapse) and is sent ahead of this worker's next admission or settle once the connection is
+// ready again (the next admission therefore sees it applied; the client's one on_ready hook is
+// the limiter's):
 // - a settle not sent (it names its period, so late is still exact);
 // - a release (a settle of charge 0) sent on a connection that dropped before it was answered:
 //   it only removes one reservation, so running it twice is harmless;
