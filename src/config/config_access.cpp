@@ -1,6 +1,6 @@
-// Who may ask: auth:, store:, limits:, teams: and keys:. Keys and teams declared here are kept
-// in version control with the rest of the file and are read-only at run time; the ones made
-// through the admin API or the CLI live in the store.
+// Who may ask: auth:, store:, limits:, teams: and keys: (with their budgets, and a team's markup).
+// Keys and teams declared here are kept in version control with the rest of the file and are
+// read-only at run time; the ones made through the admin API or the CLI live in the store.
 #include <fmt/format.h>
 
 #include <set>
@@ -13,6 +13,12 @@ namespace tollbooth::config_detail {
 namespace {
 
 constexpr std::uint64_t kMaxLimit = 1'000'000'000'000;  // rpm / tpm / max_parallel
+// A budget's limit: a billion dollars, so every sum of it stays exact in the shared book's Lua
+// numbers (doubles: integers to 2^53 micro-dollars, about nine billion dollars).
+constexpr std::int64_t kMaxBudgetMicros = 1'000'000'000 * kMicrosPerDollar;
+constexpr std::int64_t kMaxMarkupBp = 100'000;  // 1000 %
+constexpr std::string_view kBudgetUsdForm = "US dollars more than 0 like 500 or 12.50";
+constexpr std::string_view kSoftForm = "a percentage from 1 to 100 like 80 or 92.5";
 constexpr std::string_view kNameForm = "letters, digits, '_', '.' and '-', 1 to 64 characters";
 
 bool valid_name(std::string_view name) {
@@ -68,10 +74,60 @@ void read_limit(Reader& r, const Field& f, std::int64_t& out) {
   if (r.count(f, 1, kMaxLimit, n)) out = static_cast<std::int64_t>(n);
 }
 
-// The keys a team and a key share: scopes, models, regions and the three limits.
+// budget: {usd: 500, per: month, soft_percent: 80}; usd is required, per defaults to month,
+// soft_percent to none. The budget is stored only when every part of it is valid.
+void read_budget(Reader& r, const Field& f, access::Budget& out) {
+  access::Budget budget;
+  bool ok = true;
+  auto usd = [&](const Field& v) {
+    std::int64_t micros = 0;
+    if (!r.decimal(v, 6, kMaxBudgetMicros, micros, kBudgetUsdForm)) {
+      ok = false;
+    } else if (micros == 0) {
+      r.problem(v, fmt::format("{} is not a budget; expected {} (leave budget: out for none)",
+                               quote_value(v.node.Scalar()), kBudgetUsdForm));
+      ok = false;
+    } else {
+      budget.limit_micros = micros;
+    }
+  };
+  auto per = [&](const Field& v) {
+    std::size_t i = 0;
+    if (!r.choice(v, {"day", "week", "month", "total"}, i)) {
+      ok = false;
+      return;
+    }
+    static constexpr access::BudgetPeriod kPeriods[] = {
+        access::BudgetPeriod::day, access::BudgetPeriod::week, access::BudgetPeriod::month,
+        access::BudgetPeriod::total};
+    budget.per = kPeriods[i];
+  };
+  auto soft = [&](const Field& v) {
+    std::int64_t bp = 0;
+    if (!r.decimal(v, 2, 10'000, bp, kSoftForm)) {
+      ok = false;
+    } else if (bp < 100) {
+      r.problem(v, fmt::format("{} is out of range; expected {}", quote_value(v.node.Scalar()),
+                               kSoftForm));
+      ok = false;
+    } else {
+      budget.soft_bp = static_cast<std::int32_t>(bp);
+    }
+  };
+  auto seen = r.read_map(f, {{"usd", usd}, {"per", per}, {"soft_percent", soft}});
+  if (!seen) return;
+  if (!seen->contains("usd")) {
+    r.missing(f, "usd", kBudgetUsdForm);
+    return;
+  }
+  if (ok) out = budget;
+}
+
+// The keys a team and a key share: scopes, models, regions, the three limits and the budget.
 std::vector<KeyRule> common_rules(Reader& r, access::ScopeSet& scopes,
                                   std::vector<std::string>& models,
-                                  std::vector<std::string>& regions, access::Limits& limits) {
+                                  std::vector<std::string>& regions, access::Limits& limits,
+                                  access::Budget& budget) {
   return {
       {"scopes", [&](const Field& v) { read_scopes(r, v, scopes); }},
       {"models", [&](const Field& v) { read_patterns(r, v, "model names or globs", models); }},
@@ -79,6 +135,7 @@ std::vector<KeyRule> common_rules(Reader& r, access::ScopeSet& scopes,
       {"rpm", [&](const Field& v) { read_limit(r, v, limits.rpm); }},
       {"tpm", [&](const Field& v) { read_limit(r, v, limits.tpm); }},
       {"max_parallel", [&](const Field& v) { read_limit(r, v, limits.max_parallel); }},
+      {"budget", [&](const Field& v) { read_budget(r, v, budget); }},
   };
 }
 
@@ -137,7 +194,14 @@ void read_teams(Reader& r, const Field& f, Config& config) {
                                           quote_value(team.id), kNameForm));
       continue;
     }
-    r.read_map(entry, common_rules(r, team.scopes, team.models, team.regions, team.limits));
+    auto rules = common_rules(r, team.scopes, team.models, team.regions, team.limits, team.budget);
+    rules.push_back(
+        {"markup_percent", [&](const Field& v) {
+           std::int64_t bp = 0;
+           if (r.decimal(v, 2, kMaxMarkupBp, bp, "a percentage from 0 to 1000 like 10 or 2.5"))
+             team.markup_bp = static_cast<std::int32_t>(bp);
+         }});
+    r.read_map(entry, rules);
     config.teams.push_back(std::move(team));
   }
 }
@@ -158,7 +222,7 @@ void read_keys(Reader& r, const Field& f, Config& config) {
                                           quote_value(key.id), kNameForm));
       continue;
     }
-    auto rules = common_rules(r, key.scopes, key.models, key.regions, key.limits);
+    auto rules = common_rules(r, key.scopes, key.models, key.regions, key.limits, key.budget);
     rules.push_back({"secret", [&](const Field& v) {
                        std::string secret;
                        if (!r.secret(v, secret)) return;

@@ -8,8 +8,10 @@ namespace tollbooth {
 namespace {
 
 using config_test::load_ok;
+using config_test::problem;
 using config_test::problems_in;
 using config_test::yaml;
+using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
@@ -120,6 +122,75 @@ keys:
   EXPECT_THAT(all, HasSubstr("keys.nosecret.secret: missing"));
   EXPECT_THAT(all, ::testing::Not(HasSubstr("hunter2")));
   EXPECT_THAT(all, ::testing::Not(HasSubstr("tk-0123")));
+}
+
+TEST(ConfigAccess, ReadsBudgetsExactlyAndTheTeamsMarkup) {
+  auto config = load_ok(with(R"(
+teams:
+  research: { budget: { usd: 500, per: month, soft_percent: 80 }, markup_percent: 12.5 }
+  ops: { budget: { usd: 0.10, per: total } }
+  plain: {}
+keys:
+  ci-bot: { secret: env:CI_KEY, team: research, budget: { usd: 49.999999, per: day, soft_percent: 92.25 } }
+  weekly: { secret: env:OTHER_KEY, budget: { usd: 7, per: week } }
+)"),
+                        &secret_env);
+  ASSERT_EQ(config->teams.size(), 3u);
+  EXPECT_EQ(config->teams[0].budget,
+            (access::Budget{500'000'000, access::BudgetPeriod::month, 8000}));
+  EXPECT_EQ(config->teams[0].markup_bp, 1250);
+  // usd 0.10 is exactly 100 000 micro-dollars (never 0.1 as a binary fraction); no soft
+  // threshold unless one is given.
+  EXPECT_EQ(config->teams[1].budget, (access::Budget{100'000, access::BudgetPeriod::total, 0}));
+  EXPECT_EQ(config->teams[1].markup_bp, 0);
+  EXPECT_EQ(config->teams[2].budget, access::Budget{});  // none: not counted
+  ASSERT_EQ(config->keys.size(), 2u);
+  EXPECT_EQ(config->keys[0].key.budget,
+            (access::Budget{49'999'999, access::BudgetPeriod::day, 9225}));
+  EXPECT_EQ(config->keys[1].key.budget, (access::Budget{7'000'000, access::BudgetPeriod::week, 0}));
+  // per defaults to month.
+  auto monthly = load_ok(with("teams:\n  t: { budget: { usd: 1 } }\n"));
+  EXPECT_EQ(monthly->teams[0].budget, (access::Budget{1'000'000, access::BudgetPeriod::month, 0}));
+}
+
+TEST(ConfigAccess, BudgetMistakesAreNamedWhereTheyAre) {
+  auto problems = problems_in(with(R"(
+teams:
+  a: { budget: { usd: 0 } }
+  b: { budget: { usd: 1.0000001, per: year } }
+  c: { budget: { per: day, soft_percent: 80 } }
+  d: { budget: { usd: 5, soft_percent: 0 } }
+  e: { budget: { usd: 5, soft_percent: 100.5 } }
+  f: { budget: 500, markup_percent: 1000.01 }
+  g: { budget: { usd: 5, hard: true }, markup_percent: -5 }
+keys:
+  k: { secret: env:CI_KEY, budget: { usd: 1000000001 }, markup_percent: 10 }
+)"),
+                              &secret_env);
+  // Lines count from the file's first line; kBase takes four.
+  EXPECT_THAT(problems,
+              Contains(problem(6, 23,
+                               "teams.a.budget.usd: \"0\" is not a budget; expected US dollars "
+                               "more than 0 like 500 or 12.50 (leave budget: out for none)")));
+  EXPECT_THAT(problems, Contains(problem(7, 23,
+                                         "teams.b.budget.usd: \"1.0000001\" is more precise than "
+                                         "6 decimals; expected US dollars more than 0 like 500 "
+                                         "or 12.50")));
+  std::string all = format_problems(problems);
+  EXPECT_THAT(all, HasSubstr("teams.b.budget.per: unknown value \"year\"; expected one of: day, "
+                             "week, month, total"));
+  EXPECT_THAT(all, HasSubstr("teams.c.budget.usd: missing"));
+  EXPECT_THAT(all, HasSubstr("teams.d.budget.soft_percent: \"0\" is out of range; expected a "
+                             "percentage from 1 to 100"));
+  EXPECT_THAT(all, HasSubstr("teams.e.budget.soft_percent: \"100.5\" is out of range"));
+  EXPECT_THAT(all, HasSubstr("teams.f.budget: expected"));
+  EXPECT_THAT(all, HasSubstr("teams.f.markup_percent: \"1000.01\" is out of range; expected a "
+                             "percentage from 0 to 1000"));
+  EXPECT_THAT(all, HasSubstr("teams.g.budget.hard: unknown key"));
+  EXPECT_THAT(all, HasSubstr("teams.g.markup_percent: \"-5\" is not a plain decimal number"));
+  EXPECT_THAT(all, HasSubstr("keys.k.budget.usd: \"1000000001\" is out of range"));
+  // A markup is the team's: a key has none.
+  EXPECT_THAT(all, HasSubstr("keys.k.markup_percent: unknown key"));
 }
 
 }  // namespace
