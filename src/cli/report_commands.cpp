@@ -78,24 +78,30 @@ std::string upper(std::string s) {
 
 // ---- spend ---------------------------------------------------------------------------------
 
-// The sums of a spend row, in the order of kSpendColumns after the group.
-constexpr std::string_view kSpendColumns[] = {"requests",
-                                              "rows",
-                                              "input_tokens",
-                                              "cached_input_tokens",
-                                              "cache_write_input_tokens",
-                                              "output_tokens",
-                                              "reasoning_tokens",
-                                              "cost_usd",
-                                              "charge_usd",
-                                              "toll_usd",
-                                              "commitment_burn_usd",
-                                              "estimated_rows",
-                                              "unpriced_rows"};
+// A spend row's sums: the JSON field (the CSV column) and the table's shorter header.
+struct Column {
+  std::string_view field;
+  std::string_view header;
+};
+constexpr Column kSpendColumns[] = {
+    {"requests", "REQUESTS"},
+    {"rows", "ROWS"},
+    {"input_tokens", "INPUT"},
+    {"cached_input_tokens", "CACHED"},
+    {"cache_write_input_tokens", "CACHE_WRITE"},
+    {"output_tokens", "OUTPUT"},
+    {"reasoning_tokens", "REASONING"},
+    {"cost_usd", "COST"},
+    {"charge_usd", "CHARGE"},
+    {"toll_usd", "TOLL"},
+    {"commitment_burn_usd", "BURN"},
+    {"estimated_rows", "ESTIMATED"},
+    {"unpriced_rows", "UNPRICED"},
+};
 
 std::vector<std::string> spend_cells(const json::value& row) {
   std::vector<std::string> out;
-  for (auto name : kSpendColumns) out.push_back(cell(row.at(name), ""));
+  for (const Column& c : kSpendColumns) out.push_back(cell(row.at(c.field), ""));
   return out;
 }
 
@@ -108,8 +114,8 @@ int print_spend(const std::string& reply, const std::string& format) {
   const std::string by(r.at("by").as_string());
   Table rows;
   std::vector<std::string> header{format == "csv" ? by : upper(by)};
-  for (auto name : kSpendColumns)
-    header.push_back(format == "csv" ? std::string(name) : upper(std::string(name)));
+  for (const Column& c : kSpendColumns)
+    header.push_back(std::string(format == "csv" ? c.field : c.header));
   rows.push_back(std::move(header));
   for (const auto& g : r.at("data").as_array()) {
     std::string group(g.at("group").as_string());
@@ -123,10 +129,10 @@ int print_spend(const std::string& reply, const std::string& format) {
     return 0;
   }
   std::cout << "Spend by " << by << " from " << cell(r.at("since"), "") << " to "
-            << cell(r.at("until"), "now") << " (UTC; until excluded)";
+            << cell(r.at("until"), "now") << " (until excluded)";
   if (!r.at("key").is_null()) std::cout << ", key " << cell(r.at("key"), "");
   if (!r.at("team").is_null()) std::cout << ", team " << cell(r.at("team"), "");
-  std::cout << "\n\n";
+  std::cout << "; amounts in USD\n\n";
   if (rows.size() == 1) {
     std::cout << "no ledger rows\n";
     return 0;
@@ -140,10 +146,15 @@ int print_spend(const std::string& reply, const std::string& format) {
 
 // ---- contracts -----------------------------------------------------------------------------
 
-constexpr std::string_view kContractColumns[] = {
-    "contract",    "configured",      "tolls_paid_usd", "toll_cap_usd",      "toll_left_usd",
-    "share_until", "share_days_left", "commitment_usd", "commitment_period", "burned_usd",
-    "target_usd",  "ahead_usd",       "license_until",  "license_days_left"};
+constexpr Column kContractColumns[] = {
+    {"contract", "CONTRACT"},           {"configured", "CONFIGURED"},
+    {"tolls_paid_usd", "TOLLS_PAID"},   {"toll_cap_usd", "TOLL_CAP"},
+    {"toll_left_usd", "TOLL_LEFT"},     {"share_until", "SHARE_UNTIL"},
+    {"share_days_left", "DAYS_LEFT"},   {"commitment_usd", "COMMITMENT"},
+    {"commitment_period", "PERIOD"},    {"burned_usd", "BURNED"},
+    {"target_usd", "TARGET"},           {"ahead_usd", "AHEAD"},
+    {"license_until", "LICENSE_UNTIL"}, {"license_days_left", "DAYS_LEFT"},
+};
 
 int print_contracts(const std::string& reply, const std::string& format) {
   if (format == "json") {
@@ -154,8 +165,8 @@ int print_contracts(const std::string& reply, const std::string& format) {
   json::value r = json::parse(reply);
   Table rows;
   std::vector<std::string> header;
-  for (auto name : kContractColumns)
-    header.push_back(format == "csv" ? std::string(name) : upper(std::string(name)));
+  for (const Column& c : kContractColumns)
+    header.push_back(std::string(format == "csv" ? c.field : c.header));
   rows.push_back(std::move(header));
   for (const auto& c : r.at("data").as_array()) {
     const json::value& share = c.at("revenue_share");
@@ -177,7 +188,8 @@ int print_contracts(const std::string& reply, const std::string& format) {
     print_csv(rows);
     return 0;
   }
-  std::cout << "Contracts on " << cell(r.at("today"), "") << " (UTC)\n\n";
+  std::cout << "Contracts on " << cell(r.at("today"), "")
+            << " (UTC); amounts in USD; AHEAD is burned less the target (negative: behind)\n\n";
   if (rows.size() == 1) {
     std::cout << "no contracts\n";
     return 0;
