@@ -12,6 +12,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "store/sql_store.hpp"
 
@@ -234,7 +235,7 @@ class SqliteDb final : public SqlDb {
   }
 
   ~SqliteDb() override {
-    for (auto& [sql, stmt] : statements_) sqlite3_finalize(stmt);
+    for (auto& [sql, p] : statements_) sqlite3_finalize(p.stmt);
     sqlite3_close(db_);
   }
 
@@ -243,7 +244,8 @@ class SqliteDb final : public SqlDb {
 
   void query(std::string_view sql, std::span<const SqlParam> params,
              const std::function<void(const SqlRow&)>& on_row) override {
-    sqlite3_stmt* stmt = prepared(sql);
+    const Prepared& p = prepared(sql);
+    sqlite3_stmt* stmt = p.stmt;
     // Reset after every use, also when a row's reader throws: a statement left mid-result
     // would keep its read transaction open.
     struct Reset {
@@ -253,7 +255,7 @@ class SqliteDb final : public SqlDb {
         sqlite3_clear_bindings(s);
       }
     } reset{stmt};
-    bind(stmt, params);
+    bind(p, params);
     SqliteRow row(stmt);
     for (;;) {
       int rc = sqlite3_step(stmt);
@@ -282,17 +284,24 @@ class SqliteDb final : public SqlDb {
   }
 
  private:
+  // A statement prepared once, with where each of its parameters $1, $2, ... is bound.
+  struct Prepared {
+    sqlite3_stmt* stmt = nullptr;
+    std::vector<int> slots;  // slots[i]: SQLite's index of "$<i + 1>", 0 when it has none
+  };
+
   // Statements are written with $1, $2, ... (sql_db.hpp). SQLite reads "$1" as a parameter
-  // named "$1", so each is bound by that name: the order it appears in does not matter.
-  void bind(sqlite3_stmt* stmt, std::span<const SqlParam> params) {
-    if (sqlite3_bind_parameter_count(stmt) != static_cast<int>(params.size())) {
+  // named "$1", so each is bound by that name (looked up once, when the statement was
+  // prepared): the order it appears in does not matter.
+  void bind(const Prepared& p, std::span<const SqlParam> params) {
+    sqlite3_stmt* stmt = p.stmt;
+    if (p.slots.size() != params.size()) {
       throw DbError("a statement was given " + std::to_string(params.size()) + " parameters for " +
-                    std::to_string(sqlite3_bind_parameter_count(stmt)));
+                    std::to_string(p.slots.size()));
     }
     for (std::size_t i = 0; i < params.size(); ++i) {
-      const std::string name = "$" + std::to_string(i + 1);
-      const int at = sqlite3_bind_parameter_index(stmt, name.c_str());
-      if (at == 0) throw DbError("a statement has no parameter " + name);
+      const int at = p.slots[i];
+      if (at == 0) throw DbError("a statement has no parameter $" + std::to_string(i + 1));
       int rc = std::visit(
           [&](const auto& v) {
             using T = std::decay_t<decltype(v)>;
@@ -317,19 +326,21 @@ class SqliteDb final : public SqlDb {
   // variants), so the cache stays small; kMaxStatements only guards against a bug (past it,
   // the cache is emptied and starts again). Queries never nest, so a statement is never
   // reset while another use of it is stepping.
-  sqlite3_stmt* prepared(std::string_view sql) {
+  const Prepared& prepared(std::string_view sql) {
     if (auto it = statements_.find(sql); it != statements_.end()) return it->second;
     if (statements_.size() >= kMaxStatements) {
-      for (auto& [text, stmt] : statements_) sqlite3_finalize(stmt);
+      for (auto& [text, p] : statements_) sqlite3_finalize(p.stmt);
       statements_.clear();
     }
-    sqlite3_stmt* stmt = nullptr;
-    if (sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr) !=
+    Prepared p;
+    if (sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &p.stmt, nullptr) !=
         SQLITE_OK) {
       fail();
     }
-    statements_.emplace(std::string(sql), stmt);
-    return stmt;
+    const int count = sqlite3_bind_parameter_count(p.stmt);
+    for (int i = 1; i <= count; ++i)
+      p.slots.push_back(sqlite3_bind_parameter_index(p.stmt, ("$" + std::to_string(i)).c_str()));
+    return statements_.emplace(std::string(sql), std::move(p)).first->second;
   }
 
   // Before the store exists there is no SqlStore to name it, so this names it itself.
@@ -341,7 +352,7 @@ class SqliteDb final : public SqlDb {
 
   sqlite3* db_ = nullptr;
   std::string describe_;
-  std::map<std::string, sqlite3_stmt*, std::less<>> statements_;
+  std::map<std::string, Prepared, std::less<>> statements_;
 };
 
 }  // namespace
