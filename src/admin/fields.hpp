@@ -13,11 +13,12 @@
 
 namespace tollbooth::admin {
 
-inline constexpr std::size_t kMaxMetadataBytes = 16 * 1024;           // metadata as compact JSON
-inline constexpr std::int64_t kMaxLimit = 1'000'000'000'000;          // rpm, tpm, max_parallel
-inline constexpr std::int64_t kMaxGraceSeconds = 30 * 86'400;         // rotate's grace_seconds
-inline constexpr std::int64_t kMaxBudgetDollars = 1'000'000'000'000;  // a budget's usd
-inline constexpr std::int32_t kMaxMarkupBp = 100'000;                 // markup_percent: 1000 %
+inline constexpr std::size_t kMaxMetadataBytes = 16 * 1024;    // metadata as compact JSON
+inline constexpr std::int64_t kMaxLimit = 1'000'000'000'000;   // rpm, tpm, max_parallel
+inline constexpr std::int64_t kMaxGraceSeconds = 30 * 86'400;  // rotate's grace_seconds
+// A budget's usd and a team's markup_percent, bounded as in the config file.
+inline constexpr std::int64_t kMaxBudgetDollars = 1'000'000'000;
+inline constexpr std::int32_t kMaxMarkupBp = 100'000;  // 1000 %
 
 // A `budget` field: {"usd": "50", "per": "month", "soft_percent": 80}, or null to remove the
 // budget. Only the members given are set: a record without a budget needs `usd` (then `per`

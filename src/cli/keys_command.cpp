@@ -120,8 +120,10 @@ bool money_body(const RecordFlags& f, bool create, json::object& body) {
       auto micros = config_detail::parse_decimal(text, 6);
       if (!micros || *micros == 0 || *micros > admin::kMaxBudgetDollars * kMicrosPerDollar) {
         std::cerr << "--budget " << *f.budget
-                  << ": not an amount of dollars; expected a number above 0 with at most six "
-                     "decimals and a period, like 50/month, 12.5/day, 1000/total, or none\n";
+                  << ": not an amount of dollars; expected a number above 0 and at most "
+                  << admin::kMaxBudgetDollars
+                  << " with at most six decimals, and a period, like 50/month, 12.5/day, "
+                     "1000/total, or none\n";
         return false;
       }
       budget.emplace("usd", admin::format_usd(*micros));
