@@ -9,6 +9,7 @@
 
 #include "app/serve.hpp"
 #include "cli/keys_command.hpp"
+#include "cli/report_commands.hpp"
 #include "cli/route_command.hpp"
 #include "config/config.hpp"
 #include "limits/redis_url.hpp"
@@ -118,6 +119,8 @@ int main(int argc, char** argv) {
 
   // keys, teams, audit: the admin API's operations against the config's store.
   tb::cli::AccessCommands access_cmds(app);
+  // spend, contracts: the ledger's reports from the same store.
+  tb::cli::ReportCommands report_cmds(app);
 
   tb::mock::MockOptions mock_opts;
   auto* mock_cmd = app.add_subcommand(
@@ -149,5 +152,6 @@ int main(int argc, char** argv) {
   if (*route_cmd) return tb::cli::run_route(route_opts);
   if (*models_cmd) return tb::cli::run_models(models_opts);
   if (auto status = access_cmds.run()) return *status;
+  if (auto status = report_cmds.run()) return *status;
   return 2;
 }

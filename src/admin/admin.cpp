@@ -13,9 +13,11 @@
 
 #include "access/secret.hpp"
 #include "admin/fields.hpp"
+#include "admin/reports.hpp"
 #include "admin/views.hpp"
 #include "api/openai/errors.hpp"
 #include "config/config.hpp"
+#include "core/date.hpp"
 #include "core/text.hpp"
 #include "store/store.hpp"
 
@@ -279,6 +281,7 @@ Reply create_key(Ctx& c) {
   while (c.store.find_key(key.id)) key.id = access::new_key_id();
   key.metadata = "{}";
   apply(*fields, key);
+  if (auto e = incomplete_budget(fields->budget, key.budget)) return error_reply(*e);
   key.created_ms = key.updated_ms = c.call.now_ms;
   std::string secret = access::generate_secret();
   key.secrets.push_back(
@@ -310,6 +313,7 @@ Reply update_key(Ctx& c, std::string_view id) {
   if (!fields) return error_reply(fields.error());
   access::Key after = before;
   apply(*fields, after);
+  if (auto e = incomplete_budget(fields->budget, after.budget)) return error_reply(*e);
   if (after == before) return json_reply(200, key_view(after));
   after.updated_ms = c.call.now_ms;
   std::string after_view = key_view(after);
@@ -406,6 +410,7 @@ Reply create_team(Ctx& c) {
   access::Team team;
   team.metadata = "{}";
   apply(*fields, team);
+  if (auto e = incomplete_budget(fields->budget, team.budget)) return error_reply(*e);
   team.created_ms = team.updated_ms = c.call.now_ms;
   std::string view = team_view(team);
   c.store.put_team(team, c.audit("team.create", "team:" + team.id, {}, view));
@@ -421,6 +426,7 @@ Reply update_team(Ctx& c, std::string_view id) {
   if (!fields) return error_reply(fields.error());
   access::Team after = *before;
   apply(*fields, after);
+  if (auto e = incomplete_budget(fields->budget, after.budget)) return error_reply(*e);
   if (after == *before) return json_reply(200, team_view(after));
   after.updated_ms = c.call.now_ms;
   std::string after_view = team_view(after);
@@ -469,13 +475,74 @@ Reply list_audit(Ctx& c) {
   return json_reply(200, audit_list(entries, *after));
 }
 
+// ---- reports -------------------------------------------------------------------------------
+
+// An instant from a query parameter: a UTC date (its midnight) or an RFC 3339 instant.
+Result<std::optional<std::int64_t>> instant_param(const std::vector<Param>& params,
+                                                  std::string_view name) {
+  const std::string* text = find_param(params, name);
+  if (!text) return std::optional<std::int64_t>{};
+  if (auto at = parse_instant(*text)) return std::optional<std::int64_t>{*at};
+  return make_error(ErrorKind::invalid_request,
+                    fmt::format("{}={} is not a date or an instant; expected 2026-12-01 or "
+                                "2026-12-01T18:30:00Z",
+                                name, excerpt_client_text(*text)),
+                    std::string(name), "invalid_value");
+}
+
+// 00:00 UTC of the first day of the month that holds `now_ms`.
+std::int64_t month_start(std::int64_t now_ms) {
+  const std::string today = format_date(days_from_unix_ms(now_ms));  // "2026-12-15"
+  const auto first = parse_date(today.substr(0, 8) + "01");
+  return first ? std::int64_t{*first} * 86'400'000 : 0;
+}
+
+Reply spend_report(Ctx& c) {
+  auto params = read_query(c.call.query, {"by", "since", "until", "key", "team"});
+  if (!params) return error_reply(params.error());
+  SpendQuery q;
+  if (const std::string* by = find_param(*params, "by")) {
+    auto group = parse_spend_group(*by);
+    if (!group)
+      return error_reply(ErrorKind::invalid_request,
+                         fmt::format("by={} is not a grouping; expected key, team, model, "
+                                     "provider, contract, route or day",
+                                     excerpt_client_text(*by)),
+                         "by", "invalid_value");
+    q.by = *group;
+  }
+  auto since = instant_param(*params, "since");
+  if (!since) return error_reply(since.error());
+  auto until = instant_param(*params, "until");
+  if (!until) return error_reply(until.error());
+  q.since_ms = since->value_or(month_start(c.call.now_ms));
+  if (*until) q.until_ms = **until;
+  if (q.until_ms <= q.since_ms)
+    return error_reply(ErrorKind::invalid_request,
+                       fmt::format("until ({}) is not after since ({}); the report covers "
+                                   "since <= time < until",
+                                   format_instant(q.until_ms), format_instant(q.since_ms)),
+                       "until", "invalid_value");
+  if (const std::string* key = find_param(*params, "key")) q.key = *key;
+  if (const std::string* team = find_param(*params, "team")) q.team = *team;
+  SpendReport report = c.store.spend(q);
+  return json_reply(200, spend_view(q, report));
+}
+
+Reply contracts_report(Ctx& c) {
+  if (auto q = read_query(c.call.query, {}); !q) return error_reply(q.error());
+  return json_reply(200, contracts_view(c.config, c.store.contract_accruals(), c.call.now_ms));
+}
+
 // ---- dispatch ------------------------------------------------------------------------------
 
 Reply not_found(const Call& call) {
-  return error_reply(ErrorKind::not_found,
-                     fmt::format("no admin endpoint {}{}; expected /keys, /teams or /audit",
-                                 kPathPrefix, excerpt_client_text(call.path)),
-                     {}, "unknown_path");
+  return error_reply(
+      ErrorKind::not_found,
+      fmt::format("no admin endpoint {}{}; expected /keys, /teams, /audit, /spend or "
+                  "/contracts",
+                  kPathPrefix, excerpt_client_text(call.path)),
+      {}, "unknown_path");
 }
 
 Reply wrong_method(const Call& call, std::string_view allowed) {
@@ -535,6 +602,14 @@ Reply dispatch(Ctx& c) {
   }
   if (seg[0] == "audit" && seg.size() == 1) {
     if (m == "GET") return list_audit(c);
+    return wrong_method(call, "GET");
+  }
+  if (seg[0] == "spend" && seg.size() == 1) {
+    if (m == "GET") return spend_report(c);
+    return wrong_method(call, "GET");
+  }
+  if (seg[0] == "contracts" && seg.size() == 1) {
+    if (m == "GET") return contracts_report(c);
     return wrong_method(call, "GET");
   }
   return not_found(call);

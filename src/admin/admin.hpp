@@ -1,8 +1,9 @@
 #pragma once
-// The admin operations on keys, teams and the audit log: one blocking function that both the
-// HTTP admin API (/admin/v1/..., run off the event loops) and the CLI (`tollbooth keys ...`)
-// call, so validation, defaults, read-only rules and the audit trail are the same for both.
-// docs/keys.md ("Admin API") describes every endpoint.
+// The admin operations on keys, teams and the audit log, and the ledger's reports (spend,
+// contracts): one blocking function that both the HTTP admin API (/admin/v1/..., run off the
+// event loops) and the CLI (`tollbooth keys ...`, `tollbooth spend`) call, so validation,
+// defaults, read-only rules and the audit trail are the same for both. docs/keys.md ("Admin
+// API") and docs/money.md ("Reports") describe every endpoint.
 #include <cstdint>
 #include <string>
 #include <string_view>

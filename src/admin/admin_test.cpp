@@ -10,6 +10,7 @@
 #include <fstream>
 #include <functional>
 #include <iterator>
+#include <limits>
 #include <memory>
 #include <string>
 #include <utility>
@@ -17,7 +18,10 @@
 #include <stdlib.h>
 
 #include "access/secret.hpp"
+#include "admin/reports.hpp"
+#include "admin/views.hpp"
 #include "config/config.hpp"
+#include "core/date.hpp"
 #include "store/store.hpp"
 
 namespace tollbooth::admin {
@@ -48,6 +52,14 @@ class BrokenStore : public Store {
   std::vector<access::AuditEntry> audit(std::int64_t, std::size_t) override { fail(); }
   void save_windows(const std::vector<WindowState>&) override { fail(); }
   std::vector<WindowState> load_windows(std::int64_t) override { fail(); }
+  std::int64_t begin_run(std::int64_t) override { fail(); }
+  void end_run(std::int64_t, std::int64_t) override { fail(); }
+  std::optional<LedgerRun> unfinished_run_before(std::int64_t) override { fail(); }
+  void append_ledger(std::int64_t, std::vector<LedgerRow>&) override { fail(); }
+  Money charge_since(bool, const std::string&, std::int64_t) override { fail(); }
+  SpendReport spend(const SpendQuery&) override { fail(); }
+  std::vector<LedgerRow> ledger_rows(std::int64_t, std::int64_t, std::size_t) override { fail(); }
+  std::vector<ContractAccrual> contract_accruals() override { fail(); }
 };
 
 // A real store with another process's write slipped in just before the next write the admin
@@ -89,6 +101,25 @@ class RacingStore : public Store {
   std::vector<WindowState> load_windows(std::int64_t now_ms) override {
     return inner_.load_windows(now_ms);
   }
+  std::int64_t begin_run(std::int64_t now_ms) override { return inner_.begin_run(now_ms); }
+  void end_run(std::int64_t run_id, std::int64_t now_ms) override {
+    inner_.end_run(run_id, now_ms);
+  }
+  std::optional<LedgerRun> unfinished_run_before(std::int64_t run_id) override {
+    return inner_.unfinished_run_before(run_id);
+  }
+  void append_ledger(std::int64_t run_id, std::vector<LedgerRow>& rows) override {
+    inner_.append_ledger(run_id, rows);
+  }
+  Money charge_since(bool team, const std::string& id, std::int64_t since_ms) override {
+    return inner_.charge_since(team, id, since_ms);
+  }
+  SpendReport spend(const SpendQuery& query) override { return inner_.spend(query); }
+  std::vector<LedgerRow> ledger_rows(std::int64_t since_ms, std::int64_t until_ms,
+                                     std::size_t limit) override {
+    return inner_.ledger_rows(since_ms, until_ms, limit);
+  }
+  std::vector<ContractAccrual> contract_accruals() override { return inner_.contract_accruals(); }
 
  private:
   void race() {
@@ -675,6 +706,319 @@ TEST_F(AdminTest, BadBodies) {
   EXPECT_THAT(r.body, HasSubstr("colour"));
   EXPECT_TRUE(store_->load_keys().empty());
   EXPECT_TRUE(store_->audit(0, 10).empty());
+}
+
+TEST_F(AdminTest, BudgetsAndMarkupOnKeysAndTeams) {
+  auto [key, secret] = create_key(R"({"budget":{"usd":"50","per":"month","soft_percent":80}})");
+  const std::string id = str(key.at("id"));
+  EXPECT_EQ(key.at("budget"),
+            json::parse(R"({"usd":"50","limit_micros":50000000,"per":"month","soft_percent":80})"));
+  EXPECT_EQ(store_->find_key(id)->budget,
+            (access::Budget{50'000'000, access::BudgetPeriod::month, 8'000}));
+
+  // An update names only what changes; the rest of the budget stays.
+  Reply r = call("PATCH", "/keys/" + id, R"({"budget":{"soft_percent":12.5}})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(parse(r.body).at("budget").at("soft_percent"), 12.5);
+  r = call("PATCH", "/keys/" + id, R"({"budget":{"per":"week","usd":0.1}})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(store_->find_key(id)->budget,
+            (access::Budget{100'000, access::BudgetPeriod::week, 1'250}))
+      << "0.1 as a JSON number is exactly 100000 micro-dollars";
+  r = call("PATCH", "/keys/" + id, R"({"budget":{"soft_percent":null}})");
+  EXPECT_TRUE(parse(r.body).at("budget").at("soft_percent").is_null());
+  r = call("PATCH", "/keys/" + id, R"({"budget":null})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_TRUE(parse(r.body).at("budget").is_null());
+  EXPECT_EQ(store_->find_key(id)->budget, access::Budget{});
+
+  // The audit trail shows the budget before and after.
+  auto log = store_->audit(0, 100);
+  ASSERT_FALSE(log.empty());
+  EXPECT_EQ(parse(log.back().before).at("budget").at("usd"), "0.1");
+  EXPECT_TRUE(parse(log.back().after).at("budget").is_null());
+
+  // Teams: a budget and a markup.
+  create_team(
+      R"({"id":"research","budget":{"usd":"1234567.000001","per":"total"},"markup_percent":12.5})");
+  Reply team = call("GET", "/teams/research");
+  json::value t = parse(team.body);
+  EXPECT_EQ(t.at("budget"), json::parse(R"({"usd":"1234567.000001","limit_micros":1234567000001,
+                                            "per":"total","soft_percent":null})"));
+  EXPECT_EQ(t.at("markup_percent"), 12.5);
+  EXPECT_EQ(store_->find_team("research")->markup_bp, 1'250);
+  r = call("PATCH", "/teams/research", R"({"markup_percent":"10","budget":{"usd":500}})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(parse(r.body).at("markup_percent"), 10);
+  EXPECT_EQ(store_->find_team("research")->budget,
+            (access::Budget{500'000'000, access::BudgetPeriod::total, 0}));
+  r = call("PATCH", "/teams/research", R"({"markup_percent":null})");
+  EXPECT_EQ(parse(r.body).at("markup_percent"), 0);
+
+  // Config-declared teams show theirs (none here).
+  json::value platform = parse(call("GET", "/teams/platform").body);
+  EXPECT_TRUE(platform.at("budget").is_null());
+  EXPECT_EQ(platform.at("markup_percent"), 0);
+}
+
+TEST_F(AdminTest, BadBudgetsAndMarkupsAreRefusedNamingTheField) {
+  expect_error(call("POST", "/keys", R"({"budget":{"usd":"abc"}})"), 400, "budget.usd",
+               "invalid_value");
+  expect_error(call("POST", "/keys", R"({"budget":{"usd":"-5"}})"), 400, "budget.usd",
+               "invalid_value");
+  expect_error(call("POST", "/keys", R"({"budget":{"usd":-5}})"), 400, "budget.usd",
+               "invalid_value");
+  expect_error(call("POST", "/keys", R"({"budget":{"usd":"1.0000001"}})"), 400, "budget.usd",
+               "invalid_value");
+  expect_error(call("POST", "/keys", R"({"budget":{"usd":"0"}})"), 400, "budget.usd",
+               "invalid_value");
+  expect_error(call("POST", "/keys", R"({"budget":{"usd":1e30}})"), 400, "budget.usd",
+               "invalid_value");
+  expect_error(call("POST", "/keys", R"({"budget":{"usd":"5","per":"fortnight"}})"), 400,
+               "budget.per", "invalid_value");
+  expect_error(call("POST", "/keys", R"({"budget":{"usd":"5","soft_percent":101}})"), 400,
+               "budget.soft_percent", "invalid_value");
+  expect_error(call("POST", "/keys", R"({"budget":{"usd":"5","soft_percent":"8.125"}})"), 400,
+               "budget.soft_percent", "invalid_value");
+  expect_error(call("POST", "/keys", R"({"budget":{"usd":"5","hard":true}})"), 400, "budget.hard",
+               "unknown_field");
+  expect_error(call("POST", "/keys", R"({"budget":"50/month"})"), 400, "budget", "invalid_value");
+  expect_error(call("POST", "/keys", R"({"budget":{"per":"day"}})"), 400, "budget.usd",
+               "missing_field");
+  // A markup is a team's.
+  expect_error(call("POST", "/keys", R"({"markup_percent":10})"), 400, "markup_percent",
+               "unknown_field");
+  expect_error(call("POST", "/teams", R"({"id":"t","markup_percent":1000.01})"), 400,
+               "markup_percent", "invalid_value");
+  expect_error(call("POST", "/teams", R"({"id":"t","markup_percent":-1})"), 400, "markup_percent",
+               "invalid_value");
+  EXPECT_TRUE(store_->load_keys().empty());
+  EXPECT_TRUE(store_->load_teams().empty());
+
+  // A key without a budget cannot get only a soft limit.
+  auto [key, secret] = create_key();
+  expect_error(call("PATCH", "/keys/" + str(key.at("id")), R"({"budget":{"soft_percent":80}})"),
+               400, "budget.usd", "missing_field");
+  Reply r = call("PATCH", "/keys/" + str(key.at("id")), R"({"budget":{"usd":"1","per":"x"}})");
+  EXPECT_THAT(r.body, HasSubstr("expected day, week, month or total"));
+}
+
+// Rows as the gateway would write them, through the store.
+class AdminLedgerTest : public AdminTest {
+ protected:
+  static constexpr std::int64_t kDay = 86'400'000;
+  static constexpr std::int64_t kJan1 = 1'798'761'600'000;  // 2027-01-01T00:00:00Z
+
+  LedgerRow row(const std::string& request, std::int64_t at, const std::string& key,
+                const std::string& team, const std::string& contract, Money cost) {
+    LedgerRow r;
+    r.request_id = request;
+    r.at_ms = at;
+    r.key_id = key;
+    r.team = team;
+    r.model = "gpt-4o";
+    r.route = contract.empty() ? "openai" : "azure-east";
+    r.provider = r.route;
+    r.contract = contract;
+    r.usage = Usage{1000, 100, 200, 0, 10, true};
+    r.priced = true;
+    r.cost = cost;
+    r.charge = cost + cost / 10;
+    r.status = 200;
+    r.end = "served";
+    return r;
+  }
+
+  void append(std::vector<LedgerRow> rows) {
+    if (run_ == 0) run_ = store_->begin_run(kJan1);
+    store_->append_ledger(run_, rows);
+  }
+
+  std::int64_t run_ = 0;
+};
+
+TEST_F(AdminLedgerTest, SpendReportGroupsSumsAndFilters) {
+  append({row("a", kJan1 + 1, "key_a", "research", "msft", 1'250'000),
+          row("b", kJan1 + kDay, "key_a", "research", "", 500'001),
+          row("c", kJan1 + kDay + 1, "key_b", "", "", 3),
+          row("d", kJan1 - 1, "key_a", "research", "", 999)});  // December: outside
+  Reply r = call("GET", "/spend", {}, "by=key&since=2027-01-01&until=2027-02-01");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_FALSE(r.changed);
+  json::value v = parse(r.body);
+  EXPECT_EQ(v.at("object"), "spend_report");
+  EXPECT_EQ(v.at("by"), "key");
+  EXPECT_EQ(v.at("since"), "2027-01-01T00:00:00Z");
+  EXPECT_EQ(v.at("until"), "2027-02-01T00:00:00Z");
+  EXPECT_TRUE(v.at("key").is_null());
+  const json::array& data = v.at("data").as_array();
+  ASSERT_EQ(data.size(), 2u);
+  EXPECT_EQ(data[0], json::parse(R"({"group":"key_a","requests":2,"rows":2,
+      "input_tokens":2000,"cached_input_tokens":400,"cache_write_input_tokens":0,
+      "output_tokens":200,"reasoning_tokens":20,
+      "cost_micros":1750001,"cost_usd":"1.750001","charge_micros":1925001,"charge_usd":"1.925001",
+      "toll_micros":0,"toll_usd":"0","commitment_burn_micros":0,"commitment_burn_usd":"0",
+      "estimated_rows":0,"unpriced_rows":0})"));
+  EXPECT_EQ(data[1].at("group"), "key_b");
+  EXPECT_EQ(data[1].at("cost_usd"), "0.000003");
+  EXPECT_EQ(v.at("total").at("requests"), 3);
+  EXPECT_EQ(v.at("total").at("cost_micros"), 1'750'004);
+  EXPECT_FALSE(v.at("total").as_object().contains("group"));
+
+  auto groups = [&](std::string_view query) {
+    std::vector<std::string> out;
+    Reply reply = call("GET", "/spend", {}, query);
+    EXPECT_EQ(reply.status, 200) << reply.body;
+    json::value v = parse(reply.body);
+    if (reply.status != 200) return out;
+    for (const auto& g : v.at("data").as_array()) out.push_back(str(g.at("group")));
+    return out;
+  };
+  using V = std::vector<std::string>;
+  EXPECT_EQ(groups("by=day&since=2026-12-01"), (V{"2026-12-31", "2027-01-01", "2027-01-02"}));
+  EXPECT_EQ(groups("by=team&since=2027-01-01"), (V{"", "research"}));
+  EXPECT_EQ(groups("by=contract&since=2027-01-01"), (V{"", "msft"}));
+  EXPECT_EQ(groups("by=provider&since=2027-01-01&team=research"), (V{"azure-east", "openai"}));
+  EXPECT_EQ(groups("by=route&since=2027-01-01&key=key_b"), (V{"openai"}));
+  EXPECT_EQ(groups("by=model&since=2027-01-02T00:00:00.001Z"), (V{"gpt-4o"}));
+  // No since: from the first day of this month (now is 2027-01-15); no until: no end.
+  json::value defaults = parse(call("GET", "/spend").body);
+  EXPECT_EQ(defaults.at("since"), "2027-01-01T00:00:00Z");
+  EXPECT_TRUE(defaults.at("until").is_null());
+  EXPECT_EQ(defaults.at("by"), "key");
+  EXPECT_EQ(defaults.at("total").at("rows"), 3);
+
+  expect_error(call("GET", "/spend", {}, "by=colour"), 400, "by", "invalid_value");
+  expect_error(call("GET", "/spend", {}, "since=yesterday"), 400, "since", "invalid_value");
+  expect_error(call("GET", "/spend", {}, "since=2027-01-02&until=2027-01-02"), 400, "until",
+               "invalid_value");
+  expect_error(call("GET", "/spend", {}, "limit=5"), 400, "limit", "unknown_parameter");
+  Reply post = call("POST", "/spend");
+  expect_error(post, 405, "", "method_not_allowed");
+  EXPECT_EQ(post.allow, "GET");
+}
+
+std::shared_ptr<const Config> contracts_config() {
+  return load_config_string(R"(providers:
+  azure-east:
+    kind: azure
+    endpoint: https://example.openai.azure.com
+    api_key: env:AZURE_KEY
+    api_version: 2024-10-21
+  bedrock-us:
+    kind: bedrock
+    region: us-east-1
+models:
+  gpt-4o:
+    routes:
+      - provider: azure-east
+        deployment: gpt4o
+      - provider: bedrock-us
+        model_id: openai.gpt-4o
+contracts:
+  microsoft:
+    providers: [azure-east]
+    license_until: 2032-12-31
+    commitment: { usd: 1000000, from: 2027-01-01, to: 2027-12-31 }
+  bedrock-marketplace:
+    providers: [bedrock-us]
+    revenue_share: { percent: 12.5, of: cost, cap_usd: 250, until: 2027-01-20 }
+)",
+                            "contracts.yaml", &test_env);
+}
+
+TEST_F(AdminLedgerTest, ContractsReportTollsAgainstTheCapAndBurnAgainstItsSchedule) {
+  config_ = contracts_config();
+  LedgerRow toll = row("t1", kJan1, "key_a", "", "bedrock-marketplace", 1'000'000'000);
+  toll.toll_due = 200'000'000;
+  toll.toll_cap_micros = 250'000'000;
+  LedgerRow crossing = toll;
+  crossing.request_id = "t2";
+  LedgerRow burn = row("b1", kJan1, "key_a", "", "microsoft", 12'345'678'901);
+  burn.commitment_burn = 12'345'678'901;
+  burn.commitment_period = commitment_period(*parse_date("2027-01-01"), *parse_date("2027-12-31"));
+  LedgerRow gone = row("g1", kJan1, "key_a", "", "old-deal", 7);
+  gone.toll_due = 7;
+  append({toll, crossing, burn, gone});
+
+  Reply r = call("GET", "/contracts");
+  ASSERT_EQ(r.status, 200) << r.body;
+  json::value v = parse(r.body);
+  EXPECT_EQ(v.at("today"), "2027-01-15");
+  const json::array& data = v.at("data").as_array();
+  ASSERT_EQ(data.size(), 3u);
+
+  // By name, the configured ones first.
+  const json::value& market = data[0];
+  EXPECT_EQ(market.at("name"), "bedrock-marketplace");
+  EXPECT_EQ(market.at("configured"), true);
+  EXPECT_EQ(market.at("providers"), json::parse(R"(["bedrock-us"])"));
+  EXPECT_EQ(market.at("tolls_paid_micros"), 250'000'000) << "200 then the 50 left";
+  EXPECT_EQ(market.at("tolls_paid_usd"), "250");
+  EXPECT_EQ(market.at("revenue_share"), json::parse(R"({"percent":12.5,"of":"cost",
+      "cap_micros":250000000,"cap_usd":"250","left_micros":0,"left_usd":"0",
+      "until":"2027-01-20","days_left":5})"));
+  EXPECT_TRUE(market.at("commitment").is_null());
+  EXPECT_TRUE(market.at("license_until").is_null());
+  EXPECT_TRUE(market.at("license_days_left").is_null());
+
+  const json::value& ms = data[1];
+  EXPECT_EQ(ms.at("name"), "microsoft");
+  EXPECT_EQ(ms.at("license_until"), "2032-12-31");
+  EXPECT_EQ(ms.at("license_days_left"), 2177);
+  EXPECT_TRUE(ms.at("revenue_share").is_null());
+  EXPECT_EQ(ms.at("tolls_paid_micros"), 0);
+  // $1,000,000 over 365 days; on day 15 (today counts): 1e12 × 15 / 365 = 41,095,890,410.96,
+  // rounded down.
+  EXPECT_EQ(ms.at("commitment"), json::parse(R"({"usd":"1000000","usd_micros":1000000000000,
+      "from":"2027-01-01","to":"2027-12-31","period":"2027-01-01..2027-12-31",
+      "days_in_period":365,"days_elapsed":15,
+      "target_micros":41095890410,"target_usd":"41095.89041",
+      "burned_micros":12345678901,"burned_usd":"12345.678901",
+      "ahead_micros":-28750211509,"ahead_usd":"-28750.211509",
+      "left_micros":987654321099,"left_usd":"987654.321099"})"));
+  EXPECT_EQ(ms.at("burn"), json::parse(R"([{"period":"2027-01-01..2027-12-31",
+      "burned_micros":12345678901,"burned_usd":"12345.678901"}])"));
+
+  // A contract the config no longer names still shows what it was paid.
+  const json::value& old = data[2];
+  EXPECT_EQ(old.at("name"), "old-deal");
+  EXPECT_EQ(old.at("configured"), false);
+  EXPECT_EQ(old.at("tolls_paid_usd"), "0.000007");
+  EXPECT_TRUE(old.at("revenue_share").is_null());
+
+  expect_error(call("GET", "/contracts", {}, "x=1"), 400, "x", "unknown_parameter");
+  expect_error(call("DELETE", "/contracts"), 405, "", "method_not_allowed");
+}
+
+TEST(CommitmentSchedule, IsProRataByWholeDaysRoundedDown) {
+  const Days from = *parse_date("2027-01-01");
+  const Days to = *parse_date("2027-12-31");
+  constexpr Money kUsd = 1'000'000'000'000;
+  auto at = [&](Days today) { return commitment_schedule(kUsd, from, to, today); };
+  EXPECT_EQ(at(from - 1).days_elapsed, 0);
+  EXPECT_EQ(at(from - 1).target, 0);
+  EXPECT_EQ(at(from).days_elapsed, 1) << "the first day counts: the target at its end";
+  EXPECT_EQ(at(from).target, 2'739'726'027);  // 1e12 / 365, rounded down
+  EXPECT_EQ(at(to).target, kUsd);
+  EXPECT_EQ(at(to + 100).target, kUsd);
+  EXPECT_EQ(at(to).days_in_period, 365);
+  EXPECT_EQ(commitment_schedule(7, from, from, from).target, 7) << "a one-day period";
+  EXPECT_EQ(commitment_schedule(10, from, from + 2, from).target, 3) << "10/3 rounds down";
+  EXPECT_EQ(commitment_period(from, to), "2027-01-01..2027-12-31");
+}
+
+TEST(MoneyText, DollarsAndPercentsAreExactDecimals) {
+  EXPECT_EQ(format_usd(0), "0");
+  EXPECT_EQ(format_usd(1), "0.000001");
+  EXPECT_EQ(format_usd(50'000'000), "50");
+  EXPECT_EQ(format_usd(1'250'000), "1.25");
+  EXPECT_EQ(format_usd(-2'500'000), "-2.5");
+  EXPECT_EQ(format_usd(std::numeric_limits<std::int64_t>::max()), "9223372036854.775807");
+  EXPECT_EQ(format_usd(std::numeric_limits<std::int64_t>::min()), "-9223372036854.775808");
+  EXPECT_EQ(format_percent(8'000), "80");
+  EXPECT_EQ(format_percent(1'250), "12.5");
+  EXPECT_EQ(format_percent(5), "0.05");
 }
 
 TEST_F(AdminTest, UnknownPathsAndMethods) {

@@ -3,8 +3,12 @@
 #include <fmt/format.h>
 
 #include <boost/json.hpp>
+#include <charconv>
+#include <system_error>
 
+#include "config/config_values.hpp"
 #include "core/date.hpp"
+#include "core/money.hpp"
 #include "core/text.hpp"
 
 namespace tollbooth::admin {
@@ -196,6 +200,101 @@ Result<std::string> read_metadata(std::string_view field, const json::value& v) 
   return text;
 }
 
+// A non-negative decimal with at most `scale` digits after the point, from a JSON string
+// ("12.5") or number (12.5), as an exact count of 10^-scale units. A number is read back
+// through its shortest decimal form, which is what was written for any value of at most 15
+// significant digits, so 0.1 is 100000 micro-dollars, not 99999. `shown` gets what to quote
+// in a message.
+std::optional<std::int64_t> read_exact_decimal(const json::value& v, int scale,
+                                               std::string& shown) {
+  std::string text;
+  if (v.is_string()) {
+    text = std::string(v.as_string());
+    shown = "\"" + excerpt_client_text(text) + "\"";
+  } else if (v.is_int64()) {
+    text = std::to_string(v.get_int64());
+    shown = text;
+  } else if (v.is_uint64()) {
+    text = std::to_string(v.get_uint64());
+    shown = text;
+  } else if (v.is_double()) {
+    char buf[400];
+    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v.get_double(), std::chars_format::fixed);
+    if (ec != std::errc{}) return std::nullopt;
+    text.assign(buf, end);
+    shown = text;
+  } else {
+    shown = kind_of(v);
+    return std::nullopt;
+  }
+  return config_detail::parse_decimal(text, scale);
+}
+
+// A percentage (0 to max_bp basis points, at most two decimals) as basis points.
+Result<std::int32_t> read_percent(std::string_view field, const json::value& v,
+                                  std::int32_t max_bp) {
+  if (v.is_null()) return std::int32_t{0};
+  std::string shown;
+  auto bp = read_exact_decimal(v, 2, shown);
+  if (!bp || *bp > max_bp)
+    return invalid(field, fmt::format("{} is {}; expected a percentage from 0 to {} with at most "
+                                      "two decimals, like 80 or 12.5, or null",
+                                      field, shown, max_bp / 100));
+  return static_cast<std::int32_t>(*bp);
+}
+
+Result<BudgetFields> read_budget(std::string_view field, const json::value& v) {
+  BudgetFields out;
+  if (v.is_null()) {
+    out.remove = true;
+    return out;
+  }
+  if (!v.is_object())
+    return invalid(field, fmt::format("{} is {}; expected an object like {{\"usd\": \"50\", "
+                                      "\"per\": \"month\", \"soft_percent\": 80}}, or null",
+                                      field, kind_of(v)));
+  for (const auto& [name_sv, member] : v.as_object()) {
+    std::string_view name = name_sv;
+    const std::string where = fmt::format("{}.{}", field, excerpt_client_text(name));
+    if (name == "usd") {
+      std::string shown;
+      auto micros = read_exact_decimal(member, 6, shown);
+      if (!micros || *micros > kMaxBudgetDollars * kMicrosPerDollar)
+        return invalid(where, fmt::format("{} is {}; expected an amount of dollars like \"50\" or "
+                                          "\"12.5\" (at most six decimals, at most {})",
+                                          where, shown, kMaxBudgetDollars));
+      if (*micros == 0)
+        return invalid(where, fmt::format("{} is 0; a budget needs an amount above 0 (to remove "
+                                          "the budget, set {} to null)",
+                                          where, field));
+      out.limit_micros = *micros;
+    } else if (name == "per") {
+      std::optional<access::BudgetPeriod> per;
+      if (member.is_string()) per = access::parse_budget_period(member.as_string());
+      if (!per) {
+        std::string shown =
+            member.is_string()
+                ? "\"" + excerpt_client_text(std::string_view(member.as_string())) + "\""
+                : std::string(kind_of(member));
+        return invalid(where,
+                       fmt::format("{} is {}; expected day, week, month or total", where, shown));
+      }
+      out.per = *per;
+    } else if (name == "soft_percent") {
+      auto bp = read_percent(where, member, 10'000);
+      if (!bp) return std::move(bp).error();
+      out.soft_bp = *bp;
+    } else {
+      return make_error(ErrorKind::invalid_request,
+                        fmt::format("unknown field \"{}\"; expected some of: usd, per, "
+                                    "soft_percent",
+                                    where),
+                        where, "unknown_field");
+    }
+  }
+  return out;
+}
+
 // Reads one field into `out` through `read`, or returns the reader's error.
 template <class T, class Read>
 std::optional<Error> take(std::optional<T>& out, Read&& read) {
@@ -221,7 +320,7 @@ Result<KeyFields> read_key_fields(std::string_view body, std::int64_t now_ms) {
   auto object = read_object(body);
   if (!object) return std::move(object).error();
   if (auto e = unknown_field(*object, {"alias", "team", "scopes", "models", "regions", "rpm", "tpm",
-                                       "max_parallel", "expires_at", "metadata"}))
+                                       "max_parallel", "budget", "expires_at", "metadata"}))
     return std::move(*e);
   KeyFields f;
   for (const auto& [name_sv, v] : *object) {
@@ -239,6 +338,7 @@ Result<KeyFields> read_key_fields(std::string_view body, std::int64_t now_ms) {
     if (name == "max_parallel") e = take(f.max_parallel, [&] { return read_limit(name, v); });
     if (name == "expires_at") e = take(f.expires_ms, [&] { return read_expires(name, v, now_ms); });
     if (name == "metadata") e = take(f.metadata, [&] { return read_metadata(name, v); });
+    if (name == "budget") e = take(f.budget, [&] { return read_budget(name, v); });
     if (e) return std::move(*e);
   }
   return f;
@@ -249,9 +349,9 @@ Result<TeamFields> read_team_fields(std::string_view body, bool create) {
   if (!object) return std::move(object).error();
   std::optional<Error> unknown =
       create ? unknown_field(*object, {"id", "scopes", "models", "regions", "rpm", "tpm",
-                                       "max_parallel", "metadata"})
+                                       "max_parallel", "budget", "markup_percent", "metadata"})
              : unknown_field(*object, {"scopes", "models", "regions", "rpm", "tpm", "max_parallel",
-                                       "metadata"});
+                                       "budget", "markup_percent", "metadata"});
   if (unknown) {
     if (!create && unknown->param == "id")
       unknown->message = "a team's id cannot be changed; create a new team instead";
@@ -271,6 +371,9 @@ Result<TeamFields> read_team_fields(std::string_view body, bool create) {
     if (name == "tpm") e = take(f.tpm, [&] { return read_limit(name, v); });
     if (name == "max_parallel") e = take(f.max_parallel, [&] { return read_limit(name, v); });
     if (name == "metadata") e = take(f.metadata, [&] { return read_metadata(name, v); });
+    if (name == "budget") e = take(f.budget, [&] { return read_budget(name, v); });
+    if (name == "markup_percent")
+      e = take(f.markup_bp, [&] { return read_percent(name, v, kMaxMarkupBp); });
     if (e) return std::move(*e);
   }
   if (create && !f.id)
@@ -311,6 +414,30 @@ Result<Ok> read_empty_body(std::string_view body) {
   return Ok{};
 }
 
+namespace {
+
+void apply(const std::optional<BudgetFields>& f, access::Budget& budget) {
+  if (!f) return;
+  if (f->remove) {
+    budget = access::Budget{};
+    return;
+  }
+  if (f->limit_micros) budget.limit_micros = *f->limit_micros;
+  if (f->per) budget.per = *f->per;
+  if (f->soft_bp) budget.soft_bp = *f->soft_bp;
+}
+
+}  // namespace
+
+std::optional<Error> incomplete_budget(const std::optional<BudgetFields>& fields,
+                                       const access::Budget& result) {
+  if (!fields || fields->remove || result.limit_micros > 0) return std::nullopt;
+  return make_error(ErrorKind::invalid_request,
+                    "budget.usd is missing: there is no budget to change yet, so the amount is "
+                    "needed; expected {\"usd\": \"50\", \"per\": \"month\"}",
+                    "budget.usd", "missing_field");
+}
+
 void apply(const KeyFields& f, access::Key& key) {
   if (f.alias) key.alias = *f.alias;
   if (f.team) key.team = *f.team;
@@ -322,6 +449,7 @@ void apply(const KeyFields& f, access::Key& key) {
   if (f.max_parallel) key.limits.max_parallel = *f.max_parallel;
   if (f.expires_ms) key.expires_ms = *f.expires_ms;
   if (f.metadata) key.metadata = *f.metadata;
+  apply(f.budget, key.budget);
 }
 
 void apply(const TeamFields& f, access::Team& team) {
@@ -333,6 +461,8 @@ void apply(const TeamFields& f, access::Team& team) {
   if (f.tpm) team.limits.tpm = *f.tpm;
   if (f.max_parallel) team.limits.max_parallel = *f.max_parallel;
   if (f.metadata) team.metadata = *f.metadata;
+  apply(f.budget, team.budget);
+  if (f.markup_bp) team.markup_bp = *f.markup_bp;
 }
 
 }  // namespace tollbooth::admin

@@ -16,6 +16,20 @@ namespace tollbooth::admin {
 inline constexpr std::size_t kMaxMetadataBytes = 16 * 1024;    // metadata as compact JSON
 inline constexpr std::int64_t kMaxLimit = 1'000'000'000'000;   // rpm, tpm, max_parallel
 inline constexpr std::int64_t kMaxGraceSeconds = 30 * 86'400;  // rotate's grace_seconds
+// A budget's usd and a team's markup_percent, bounded as in the config file.
+inline constexpr std::int64_t kMaxBudgetDollars = 1'000'000'000;
+inline constexpr std::int32_t kMaxMarkupBp = 100'000;  // 1000 %
+
+// A `budget` field: {"usd": "50", "per": "month", "soft_percent": 80}, or null to remove the
+// budget. Only the members given are set: a record without a budget needs `usd` (then `per`
+// defaults to month and there is no soft limit); one with a budget keeps what is not named,
+// so {"soft_percent": 90} changes only that.
+struct BudgetFields {
+  bool remove = false;                       // null
+  std::optional<std::int64_t> limit_micros;  // usd, > 0
+  std::optional<access::BudgetPeriod> per;
+  std::optional<std::int32_t> soft_bp;  // soft_percent as basis points; null/0: none
+};
 
 // What a POST /keys or PATCH /keys/{id} body sets. An unset member is not in the body; JSON
 // null clears a field: alias and team to "", expires_at to 0 (never), metadata to {}, a limit
@@ -31,6 +45,7 @@ struct KeyFields {
   std::optional<std::int64_t> max_parallel;
   std::optional<std::int64_t> expires_ms;  // in the future (after now_ms) unless 0
   std::optional<std::string> metadata;     // a JSON object, compact
+  std::optional<BudgetFields> budget;
 };
 
 // What a POST /teams or PATCH /teams/{id} body sets (id only on create, where it is required).
@@ -43,6 +58,8 @@ struct TeamFields {
   std::optional<std::int64_t> tpm;
   std::optional<std::int64_t> max_parallel;
   std::optional<std::string> metadata;
+  std::optional<BudgetFields> budget;
+  std::optional<std::int32_t> markup_bp;  // markup_percent as basis points; null: 0
 };
 
 // An empty body reads as {}.
@@ -59,5 +76,10 @@ bool valid_team_id(std::string_view id) noexcept;
 // Applies what is set.
 void apply(const KeyFields& fields, access::Key& key);
 void apply(const TeamFields& fields, access::Team& team);
+
+// After apply: a budget set without an amount (on a record that had no budget) is a 400
+// naming budget.usd; nullopt when the budget is whole.
+std::optional<Error> incomplete_budget(const std::optional<BudgetFields>& fields,
+                                       const access::Budget& result);
 
 }  // namespace tollbooth::admin

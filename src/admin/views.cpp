@@ -1,8 +1,11 @@
 #include "admin/views.hpp"
 
+#include <fmt/format.h>
+
 #include <boost/json.hpp>
 
 #include "core/date.hpp"
+#include "core/money.hpp"
 
 namespace tollbooth::admin {
 namespace {
@@ -52,6 +55,23 @@ json::value stored_json(const std::string& text) {
   return v;
 }
 
+// A percentage as a JSON number: whole ones as integers (80), others as the nearest double
+// (12.5), whose shortest form is the two-decimal value it came from.
+json::value percent_value(std::int64_t basis_points) {
+  if (basis_points % 100 == 0) return basis_points / 100;
+  return static_cast<double>(basis_points) / 100.0;
+}
+
+json::value budget_value(const access::Budget& b) {
+  if (b.limit_micros <= 0) return nullptr;
+  json::object o;
+  o.emplace("usd", format_usd(b.limit_micros));
+  o.emplace("limit_micros", b.limit_micros);
+  o.emplace("per", access::budget_period_name(b.per));
+  o.emplace("soft_percent", b.soft_bp > 0 ? percent_value(b.soft_bp) : json::value(nullptr));
+  return o;
+}
+
 void put_limits(json::object& o, const access::Limits& limits) {
   o.emplace("rpm", limits.rpm);
   o.emplace("tpm", limits.tpm);
@@ -60,7 +80,7 @@ void put_limits(json::object& o, const access::Limits& limits) {
 
 json::object key_object(const access::Key& key) {
   json::object o;
-  o.reserve(19);
+  o.reserve(20);
   o.emplace("id", key.id);
   o.emplace("object", "key");
   o.emplace("alias", text_or_null(key.alias));
@@ -69,6 +89,7 @@ json::object key_object(const access::Key& key) {
   o.emplace("models", strings(key.models));
   o.emplace("regions", strings(key.regions));
   put_limits(o, key.limits);
+  o.emplace("budget", budget_value(key.budget));
   o.emplace("expires_at", instant_or_null(key.expires_ms));
   o.emplace("metadata", metadata(key.metadata));
   o.emplace("created_at", instant_or_null(key.created_ms));
@@ -90,13 +111,15 @@ json::object key_object(const access::Key& key) {
 
 json::object team_object(const access::Team& team) {
   json::object o;
-  o.reserve(12);
+  o.reserve(14);
   o.emplace("id", team.id);
   o.emplace("object", "team");
   o.emplace("scopes", scope_names(team.scopes));
   o.emplace("models", strings(team.models));
   o.emplace("regions", strings(team.regions));
   put_limits(o, team.limits);
+  o.emplace("budget", budget_value(team.budget));
+  o.emplace("markup_percent", percent_value(team.markup_bp));
   o.emplace("metadata", metadata(team.metadata));
   o.emplace("created_at", instant_or_null(team.created_ms));
   o.emplace("updated_at", instant_or_null(team.updated_ms));
@@ -112,6 +135,26 @@ std::string list_of(json::array data) {
 }
 
 }  // namespace
+
+std::string format_usd(std::int64_t micros) {
+  const bool negative = micros < 0;
+  const std::uint64_t v =
+      negative ? 0 - static_cast<std::uint64_t>(micros) : static_cast<std::uint64_t>(micros);
+  std::string fraction = fmt::format("{:06}", v % kMicrosPerDollar);
+  while (!fraction.empty() && fraction.back() == '0') fraction.pop_back();
+  return fmt::format("{}{}{}{}", negative ? "-" : "", v / kMicrosPerDollar,
+                     fraction.empty() ? "" : ".", fraction);
+}
+
+std::string format_percent(std::int64_t basis_points) {
+  const bool negative = basis_points < 0;
+  const std::uint64_t v = negative ? 0 - static_cast<std::uint64_t>(basis_points)
+                                   : static_cast<std::uint64_t>(basis_points);
+  std::string fraction = fmt::format("{:02}", v % 100);
+  while (!fraction.empty() && fraction.back() == '0') fraction.pop_back();
+  return fmt::format("{}{}{}{}", negative ? "-" : "", v / 100, fraction.empty() ? "" : ".",
+                     fraction);
+}
 
 std::string key_view(const access::Key& key) {
   return json::serialize(key_object(key));

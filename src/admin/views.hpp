@@ -11,12 +11,20 @@
 
 namespace tollbooth::admin {
 
+// Micro-dollars as an exact decimal of dollars: 50000000 -> "50", 1250000 -> "1.25",
+// 1 -> "0.000001", -2500000 -> "-2.5".
+std::string format_usd(std::int64_t micros);
+// Basis points as the percent they are: 8000 -> "80", 1250 -> "12.5", 5 -> "0.05".
+std::string format_percent(std::int64_t basis_points);
+
 // {"id","object":"key","alias","team","scopes","models","regions","rpm","tpm","max_parallel",
-//  "expires_at","metadata","created_at","updated_at","revoked_at",
+//  "budget","expires_at","metadata","created_at","updated_at","revoked_at",
 //  "secrets":[{"last4","created_at","valid_until"}],"source":"store"|"config"}
+// budget: null, or {"usd":"50","limit_micros":50000000,"per":"month","soft_percent":80|null}
+// (soft_percent a JSON number: 12.5 for 1250 basis points).
 std::string key_view(const access::Key& key);
-// {"id","object":"team","scopes","models","regions","rpm","tpm","max_parallel","metadata",
-//  "created_at","updated_at","source"}
+// {"id","object":"team","scopes","models","regions","rpm","tpm","max_parallel","budget",
+//  "markup_percent","metadata","created_at","updated_at","source"}
 std::string team_view(const access::Team& team);
 // {"id","object":"team","deleted":true}
 std::string team_deleted(std::string_view id);

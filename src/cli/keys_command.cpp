@@ -18,18 +18,18 @@
 #include "access/secret.hpp"
 #include "admin/admin.hpp"
 #include "admin/fields.hpp"
-#include "cli/config_store.hpp"
+#include "admin/views.hpp"
+#include "cli/admin_call.hpp"
 #include "config/config.hpp"
+#include "config/config_values.hpp"
 #include "core/date.hpp"
+#include "core/money.hpp"
 #include "store/store.hpp"
 
 namespace tollbooth::cli {
 namespace {
 
 namespace json = boost::json;
-
-constexpr int kExitRefused = 1;
-constexpr int kExitUsage = 2;
 
 // The flags that become fields of a key's or a team's body; unset flags are left out.
 struct RecordFlags {
@@ -43,12 +43,10 @@ struct RecordFlags {
   std::optional<std::int64_t> max_parallel;
   std::optional<std::string> expires;
   std::optional<std::string> metadata;
+  std::optional<std::string> budget;  // "50/month", "12.5", "none"
+  std::optional<std::string> soft;    // "80%", "none"
+  std::optional<std::string> markup;  // "10%", "none" (teams)
 };
-
-std::int64_t now_unix_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
 
 std::vector<std::string> split_list(const std::string& text) {
   std::vector<std::string> out;
@@ -84,21 +82,90 @@ std::optional<std::int64_t> duration_seconds(const std::string& text) {
   }
 }
 
-std::string percent_encode(std::string_view s) {
-  std::string out;
-  for (unsigned char c : s) {
-    bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                 c == '-' || c == '_' || c == '.' || c == '~';
-    if (plain)
-      out += static_cast<char>(c);
-    else
-      out += fmt::format("%{:02X}", c);
+// A percentage flag ("80%", "12.5", "none" or "0" for none) as the decimal text the admin API
+// takes; nullopt (after a message) when it is not one from 0 to max_percent with at most two
+// decimals.
+std::optional<std::string> percent_flag(std::string_view flag, const std::string& value,
+                                        std::int64_t max_percent) {
+  if (value == "none") return std::string("0");
+  std::string_view text = value;
+  if (text.ends_with('%')) text.remove_suffix(1);
+  auto bp = config_detail::parse_decimal(text, 2);
+  if (!bp || *bp > max_percent * 100) {
+    std::cerr << flag << " " << value << ": not a percentage; expected a number from 0 to "
+              << max_percent << " with at most two decimals, like 80% or 12.5%, or none\n";
+    return std::nullopt;
   }
-  return out;
+  return admin::format_percent(*bp);
+}
+
+// --budget, --soft and --markup into the body. --budget is AMOUNT[/PERIOD]: dollars as an exact
+// decimal (a leading '$' allowed) and day, week, month or total (without one: month for a new
+// budget, the period it has for an existing one); none removes the budget. false (after a
+// message) on a bad value.
+bool money_body(const RecordFlags& f, bool create, json::object& body) {
+  json::object budget;
+  bool remove = false;
+  if (f.budget) {
+    if (*f.budget == "none") {
+      remove = true;
+    } else {
+      std::string_view text = *f.budget;
+      std::string_view period;
+      if (auto slash = text.find('/'); slash != std::string_view::npos) {
+        period = text.substr(slash + 1);
+        text = text.substr(0, slash);
+      }
+      if (text.starts_with('$')) text.remove_prefix(1);
+      auto micros = config_detail::parse_decimal(text, 6);
+      if (!micros || *micros == 0 || *micros > admin::kMaxBudgetDollars * kMicrosPerDollar) {
+        std::cerr << "--budget " << *f.budget
+                  << ": not an amount of dollars; expected a number above 0 and at most "
+                  << admin::kMaxBudgetDollars
+                  << " with at most six decimals, and a period, like 50/month, 12.5/day, "
+                     "1000/total, or none\n";
+        return false;
+      }
+      budget.emplace("usd", admin::format_usd(*micros));
+      if (!period.empty() || f.budget->find('/') != std::string::npos) {
+        if (!access::parse_budget_period(period)) {
+          std::cerr << "--budget " << *f.budget << ": \"" << period
+                    << "\" is not a period; expected day, week, month or total\n";
+          return false;
+        }
+        budget.emplace("per", period);
+      }
+    }
+  }
+  if (f.soft) {
+    if (remove) {
+      std::cerr << "--soft cannot go with --budget none: without a budget there is no soft "
+                   "limit\n";
+      return false;
+    }
+    if (create && !f.budget) {
+      std::cerr << "--soft needs --budget: a soft limit is a share of a budget\n";
+      return false;
+    }
+    auto percent = percent_flag("--soft", *f.soft, 100);
+    if (!percent) return false;
+    budget.emplace("soft_percent", *percent);
+  }
+  if (remove) {
+    body.emplace("budget", nullptr);
+  } else if (!budget.empty()) {
+    body.emplace("budget", std::move(budget));
+  }
+  if (f.markup) {
+    auto percent = percent_flag("--markup", *f.markup, admin::kMaxMarkupBp / 100);
+    if (!percent) return false;
+    body.emplace("markup_percent", *percent);
+  }
+  return true;
 }
 
 // The body of a create or update from the flags given. false (after a message) on a bad flag.
-bool record_body(const RecordFlags& f, json::object& body) {
+bool record_body(const RecordFlags& f, bool create, json::object& body) {
   // An empty value clears: --team '' removes the team, --expires '' (or never) the expiry.
   auto text_or_null = [](const std::string& s) -> json::value {
     if (s.empty()) return nullptr;
@@ -134,7 +201,7 @@ bool record_body(const RecordFlags& f, json::object& body) {
     }
     body.emplace("metadata", std::move(v));
   }
-  return true;
+  return money_body(f, create, body);
 }
 
 // ---- human output --------------------------------------------------------------------------
@@ -197,6 +264,25 @@ std::string secrets_text(const json::value& secrets) {
   return out.empty() ? "-" : out;
 }
 
+std::string number_text(const json::value& v) {
+  if (v.is_double()) return fmt::format("{}", v.get_double());
+  return text_of(v);
+}
+
+std::string budget_text(const json::value& b) {
+  if (b.is_null()) return "none";
+  const std::string per = text_of(b.at("per"));
+  std::string out = text_of(b.at("usd")) + " USD " + (per == "total" ? "in total" : "per " + per);
+  if (per == "week") out += " (from Monday)";
+  if (!b.at("soft_percent").is_null())
+    out += ", soft limit at " + number_text(b.at("soft_percent")) + "%";
+  return out;
+}
+
+std::string markup_text(const json::value& m) {
+  return m.is_int64() && m.get_int64() == 0 ? "none" : number_text(m) + "%";
+}
+
 void print_key(const json::value& k) {
   print_fields({
       {"id", text_of(k.at("id"))},
@@ -209,6 +295,7 @@ void print_key(const json::value& k) {
       {"rpm", limit_text(k.at("rpm"))},
       {"tpm", limit_text(k.at("tpm"))},
       {"max_parallel", limit_text(k.at("max_parallel"))},
+      {"budget", budget_text(k.at("budget"))},
       {"expires", text_of(k.at("expires_at"), "never")},
       {"revoked", text_of(k.at("revoked_at"), "no")},
       {"secrets", secrets_text(k.at("secrets"))},
@@ -228,6 +315,8 @@ void print_team(const json::value& t) {
       {"rpm", limit_text(t.at("rpm"))},
       {"tpm", limit_text(t.at("tpm"))},
       {"max_parallel", limit_text(t.at("max_parallel"))},
+      {"budget", budget_text(t.at("budget"))},
+      {"markup", markup_text(t.at("markup_percent"))},
       {"metadata", json::serialize(t.at("metadata"))},
       {"created", text_of(t.at("created_at"))},
       {"updated", text_of(t.at("updated_at"))},
@@ -298,47 +387,18 @@ struct Operation {
   std::function<void(const json::value&)> print;  // human output of a successful reply
 };
 
-std::string actor() {
-  const char* user = std::getenv("USER");
-  return user && *user ? std::string("cli:") + user : std::string("cli");
-}
-
 int perform(const std::string& config_path, bool as_json, const Operation& op) {
-  std::shared_ptr<const Config> config;
-  try {
-    // Only the store's address is needed of the secrets (the providers' api_key are not, and a
-    // declared key's secret only to show its last four characters): the variables not set
-    // here read as placeholders, and open_config_store says so if the store's is one of them.
-    config = load_config_file(config_path, &env_or_not_read);
-  } catch (const ConfigError& e) {
-    std::cerr << format_problems(e.problems());
-    return kExitRefused;
-  }
-  std::unique_ptr<Store> store;
-  admin::Reply reply;
-  try {
-    store = open_config_store(*config);
-  } catch (const StoreError& e) {
-    std::cerr << "cannot open the store: " << e.what() << "\n";
-    return kExitRefused;
-  }
-  admin::Call call{op.method, op.path, op.query, op.body, actor(), now_unix_ms()};
-  reply = admin::handle(*store, *config, call);
-  boost::system::error_code ec;
-  json::value body = json::parse(reply.body, ec);
-  if (reply.status >= 400) {
-    std::string message = reply.body;
-    if (!ec && body.is_object() && body.as_object().contains("error"))
-      message = text_of(body.at("error").at("message"));
-    std::cerr << "error: " << message << "\n";
-    return kExitRefused;
-  }
-  if (as_json || ec) {
-    std::cout << reply.body << "\n";
-    return 0;
-  }
-  op.print(body);
-  return 0;
+  return call_admin(config_path, AdminOp{op.method, op.path, op.query, op.body},
+                    [&](const std::string& reply) {
+                      boost::system::error_code ec;
+                      json::value body = json::parse(reply, ec);
+                      if (as_json || ec) {
+                        std::cout << reply << "\n";
+                      } else {
+                        op.print(body);
+                      }
+                      return 0;
+                    });
 }
 
 // An id goes into the call's path, so it cannot hold the path's own separators.
@@ -407,6 +467,18 @@ struct AccessCommands::State {
     c->add_option(
         "--metadata", flags.metadata,
         "A JSON object kept with the record (at most 16 KiB), like '{\"owner\":\"ana\"}'");
+    c->add_option("--budget", flags.budget,
+                  "A spending limit in charge: dollars and a period (UTC calendar), like "
+                  "50/month, 12.5/day, 200/week or 1000/total; none removes it");
+    c->add_option("--soft", flags.soft,
+                  "A soft limit: the share of the budget at which an event is written, like 80%; "
+                  "none removes it");
+  }
+
+  void markup_flag(CLI::App* c) {
+    c->add_option("--markup", flags.markup,
+                  "The team's markup: charge = cost plus this share of it, like 10% or 12.5%; "
+                  "none for 0");
   }
 };
 
@@ -488,6 +560,7 @@ AccessCommands::AccessCommands(CLI::App& app) : state_(std::make_unique<State>()
   s.common(s.team_create);
   s.id_arg(s.team_create, "The team's name: letters, digits, '_', '.' and '-', 1 to 64");
   s.shared_flags(s.team_create, "team's keys (default: all)");
+  s.markup_flag(s.team_create);
 
   s.team_list = s.teams->add_subcommand("list", "List teams (the config file's and the store's)");
   s.common(s.team_list);
@@ -503,6 +576,7 @@ AccessCommands::AccessCommands(CLI::App& app) : state_(std::make_unique<State>()
   s.common(s.team_update);
   s.id_arg(s.team_update, "The team's name");
   s.shared_flags(s.team_update, "team's keys");
+  s.markup_flag(s.team_update);
 
   s.team_delete = s.teams->add_subcommand(
       "delete", "Delete a team (refused while keys that are not revoked name it)");
@@ -533,19 +607,20 @@ std::optional<int> AccessCommands::run() {
   Operation op;
   json::object body;
   if (*s.key_create || *s.key_update) {
-    if (!record_body(s.flags, body)) return kExitUsage;
+    if (!record_body(s.flags, bool(*s.key_create), body)) return kExitUsage;
     if (*s.key_update && body.empty()) {
       std::cerr << "keys update: nothing to change; give at least one of --alias, --team, "
-                   "--scopes, --models, --regions, --rpm, --tpm, --max-parallel, --expires, "
-                   "--metadata\n";
+                   "--scopes, --models, --regions, --rpm, --tpm, --max-parallel, --budget, "
+                   "--soft, --expires, --metadata\n";
       return kExitUsage;
     }
   }
   if (*s.team_create || *s.team_update) {
-    if (!record_body(s.flags, body)) return kExitUsage;
+    if (!record_body(s.flags, bool(*s.team_create), body)) return kExitUsage;
     if (*s.team_update && body.empty()) {
       std::cerr << "teams update: nothing to change; give at least one of --scopes, --models, "
-                   "--regions, --rpm, --tpm, --max-parallel, --metadata\n";
+                   "--regions, --rpm, --tpm, --max-parallel, --budget, --soft, --markup, "
+                   "--metadata\n";
       return kExitUsage;
     }
   }

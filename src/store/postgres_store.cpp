@@ -19,7 +19,7 @@ namespace {
 // "tollboot" in ASCII, so it is unlikely to meet another application's lock.
 constexpr std::int64_t kMigrationLockKey = 0x746f6c6c626f6f74;
 
-constexpr std::array<Migration, 1> kMigrations{{
+constexpr std::array<Migration, 2> kMigrations{{
     {1, R"sql(
 CREATE TABLE change_counter (
   id INTEGER PRIMARY KEY CHECK (id = 1),
@@ -89,6 +89,86 @@ CREATE TABLE limit_windows (
   start_ms BIGINT NOT NULL,
   used BIGINT NOT NULL,
   PRIMARY KEY (subject, kind)
+);
+)sql"},
+    // The money: budgets and markup with their records, the ledger, the contracts' accruals
+    // and the gateway's runs. Money is integer micro-dollars (docs/money.md lists every
+    // column).
+    {2, R"sql(
+ALTER TABLE keys ADD COLUMN budget_micros BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE keys ADD COLUMN budget_per TEXT NOT NULL DEFAULT 'month'
+  CHECK (budget_per IN ('day', 'week', 'month', 'total'));
+ALTER TABLE keys ADD COLUMN budget_soft_bp INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE teams ADD COLUMN budget_micros BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE teams ADD COLUMN budget_per TEXT NOT NULL DEFAULT 'month'
+  CHECK (budget_per IN ('day', 'week', 'month', 'total'));
+ALTER TABLE teams ADD COLUMN budget_soft_bp INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE teams ADD COLUMN markup_bp INTEGER NOT NULL DEFAULT 0;
+
+CREATE TABLE ledger_runs (
+  id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  started_ms BIGINT NOT NULL,
+  ended_ms BIGINT NOT NULL,
+  rows_written BIGINT NOT NULL,
+  last_row_ms BIGINT NOT NULL
+);
+
+-- One row per billed upstream attempt. A row is identified by its run and its request's
+-- attempt (request ids are unique within a run only).
+CREATE TABLE ledger (
+  run_id BIGINT NOT NULL,
+  request_id TEXT NOT NULL,
+  attempt BIGINT NOT NULL,
+  at_ms BIGINT NOT NULL,
+  key_id TEXT NOT NULL,
+  team TEXT NOT NULL,
+  model TEXT NOT NULL,
+  route TEXT NOT NULL,
+  provider TEXT NOT NULL,
+  contract TEXT NOT NULL,
+  region TEXT NOT NULL,
+  input_tokens BIGINT NOT NULL,
+  cached_input_tokens BIGINT NOT NULL,
+  cache_write_input_tokens BIGINT NOT NULL,
+  output_tokens BIGINT NOT NULL,
+  reasoning_tokens BIGINT NOT NULL,
+  reported BOOLEAN NOT NULL,
+  priced BOOLEAN NOT NULL,
+  input_per_mtok BIGINT NOT NULL,
+  cached_input_per_mtok BIGINT NOT NULL,
+  cache_write_per_mtok BIGINT NOT NULL,
+  output_per_mtok BIGINT NOT NULL,
+  discount_bp INTEGER NOT NULL,
+  markup_bp INTEGER NOT NULL,
+  cost_micros BIGINT NOT NULL,
+  charge_micros BIGINT NOT NULL,
+  toll_due_micros BIGINT NOT NULL,
+  toll_cap_micros BIGINT NOT NULL,
+  toll_micros BIGINT NOT NULL,
+  commitment_burn_micros BIGINT NOT NULL,
+  commitment_period TEXT NOT NULL,
+  latency_ms BIGINT NOT NULL,
+  status INTEGER NOT NULL,
+  outcome TEXT NOT NULL,
+  PRIMARY KEY (run_id, request_id, attempt)
+);
+-- Reports by time; a key's or a team's charge since a time (budgets), read from the index.
+CREATE INDEX ledger_at ON ledger (at_ms);
+CREATE INDEX ledger_key_at ON ledger (key_id, at_ms) INCLUDE (charge_micros);
+CREATE INDEX ledger_team_at ON ledger (team, at_ms) INCLUDE (charge_micros);
+
+-- Tolls paid per contract, over its life (a revenue share's cap is a total).
+CREATE TABLE contract_tolls (
+  contract TEXT PRIMARY KEY,
+  paid_micros BIGINT NOT NULL
+);
+
+-- Commitment burn per contract and commitment period ("2026-01-01..2026-12-31").
+CREATE TABLE contract_burn (
+  contract TEXT NOT NULL,
+  period TEXT NOT NULL,
+  burn_micros BIGINT NOT NULL,
+  PRIMARY KEY (contract, period)
 );
 )sql"},
 }};

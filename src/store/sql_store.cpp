@@ -9,9 +9,12 @@
 #include <boost/json/value.hpp>
 #include <chrono>
 #include <limits>
+#include <map>
 #include <mutex>
 #include <unordered_map>
 #include <utility>
+
+#include "core/date.hpp"
 
 namespace tollbooth::store_detail {
 namespace {
@@ -54,12 +57,24 @@ std::vector<std::string> decode_list(const std::string& text, const char* column
 // SELECT lists, in the order the readers below expect.
 constexpr const char* kKeyColumns =
     "id, alias, team, scopes, models, regions, rpm, tpm, max_parallel, expires_ms, metadata, "
-    "created_ms, updated_ms, revoked_ms, from_config";
+    "created_ms, updated_ms, revoked_ms, from_config, budget_micros, budget_per, budget_soft_bp";
 constexpr const char* kTeamColumns =
     "id, scopes, models, regions, rpm, tpm, max_parallel, metadata, created_ms, updated_ms, "
-    "from_config";
+    "from_config, budget_micros, budget_per, budget_soft_bp, markup_bp";
 constexpr const char* kSecretColumns = "key_id, hash, last4, created_ms, valid_until_ms";
 constexpr const char* kAuditColumns = "id, at_ms, actor, action, target, before_json, after_json";
+
+// A budget from columns `at` (limit), `at + 1` (period), `at + 2` (soft share).
+access::Budget read_budget(const SqlRow& r, int at, const char* table) {
+  access::Budget b;
+  b.limit_micros = r.int64(at);
+  const std::string per = r.text(at + 1);
+  auto period = access::parse_budget_period(per);
+  if (!period) throw DbError(std::string(table) + ".budget_per holds \"" + per + "\"");
+  b.per = *period;
+  b.soft_bp = static_cast<std::int32_t>(r.int64(at + 2));
+  return b;
+}
 
 Key read_key(const SqlRow& r) {
   Key k;
@@ -76,6 +91,7 @@ Key read_key(const SqlRow& r) {
   k.updated_ms = r.int64(12);
   k.revoked_ms = r.int64(13);
   k.from_config = r.boolean(14);
+  k.budget = read_budget(r, 15, "keys");
   return k;
 }
 
@@ -90,6 +106,8 @@ Team read_team(const SqlRow& r) {
   t.created_ms = r.int64(8);
   t.updated_ms = r.int64(9);
   t.from_config = r.boolean(10);
+  t.budget = read_budget(r, 11, "teams");
+  t.markup_bp = static_cast<std::int32_t>(r.int64(14));
   return t;
 }
 
@@ -99,6 +117,108 @@ KeySecret read_secret(const SqlRow& r) {  // columns 1.. of kSecretColumns
 
 AuditEntry read_audit(const SqlRow& r) {
   return AuditEntry{r.int64(0), r.int64(1), r.text(2), r.text(3), r.text(4), r.text(5), r.text(6)};
+}
+
+// Money and counts add up saturating: a sum past the largest value stays there instead of
+// wrapping to a negative number.
+std::int64_t add_saturating(std::int64_t a, std::int64_t b) {
+  std::int64_t out = 0;
+  if (!__builtin_add_overflow(a, b, &out)) return out;
+  return b > 0 ? std::numeric_limits<std::int64_t>::max()
+               : std::numeric_limits<std::int64_t>::min();
+}
+
+constexpr const char* kLedgerColumns =
+    "request_id, attempt, at_ms, key_id, team, model, route, provider, contract, region, "
+    "input_tokens, cached_input_tokens, cache_write_input_tokens, output_tokens, "
+    "reasoning_tokens, reported, priced, input_per_mtok, cached_input_per_mtok, "
+    "cache_write_per_mtok, output_per_mtok, discount_bp, markup_bp, cost_micros, charge_micros, "
+    "toll_due_micros, toll_cap_micros, toll_micros, commitment_burn_micros, commitment_period, "
+    "latency_ms, status, outcome";
+
+LedgerRow read_ledger_row(const SqlRow& r) {
+  LedgerRow row;
+  row.request_id = r.text(0);
+  row.attempt = static_cast<std::uint32_t>(r.int64(1));
+  row.at_ms = r.int64(2);
+  row.key_id = r.text(3);
+  row.team = r.text(4);
+  row.model = r.text(5);
+  row.route = r.text(6);
+  row.provider = r.text(7);
+  row.contract = r.text(8);
+  row.region = r.text(9);
+  row.usage.input_tokens = r.int64(10);
+  row.usage.cached_input_tokens = r.int64(11);
+  row.usage.cache_write_input_tokens = r.int64(12);
+  row.usage.output_tokens = r.int64(13);
+  row.usage.reasoning_tokens = r.int64(14);
+  row.usage.reported = r.boolean(15);
+  row.priced = r.boolean(16);
+  row.prices.input_per_mtok = r.int64(17);
+  row.prices.cached_input_per_mtok = r.int64(18);
+  row.prices.cache_write_per_mtok = r.int64(19);
+  row.prices.output_per_mtok = r.int64(20);
+  row.discount_bp = static_cast<std::int32_t>(r.int64(21));
+  row.markup_bp = static_cast<std::int32_t>(r.int64(22));
+  row.cost = r.int64(23);
+  row.charge = r.int64(24);
+  row.toll_due = r.int64(25);
+  row.toll_cap_micros = r.int64(26);
+  row.toll = r.int64(27);
+  row.commitment_burn = r.int64(28);
+  row.commitment_period = r.text(29);
+  row.latency_ms = r.int64(30);
+  row.status = static_cast<int>(r.int64(31));
+  row.end = r.text(32);
+  return row;
+}
+
+// The SQL of a spend report's group: a column, or for days the UTC day number of at_ms
+// (floored, also before 1970), which both databases compute alike.
+const char* spend_group_sql(SpendGroup g) {
+  switch (g) {
+    case SpendGroup::key: return "key_id";
+    case SpendGroup::team: return "team";
+    case SpendGroup::model: return "model";
+    case SpendGroup::provider: return "provider";
+    case SpendGroup::contract: return "contract";
+    case SpendGroup::route: return "route";
+    case SpendGroup::day: return "(at_ms - ((at_ms % 86400000) + 86400000) % 86400000) / 86400000";
+  }
+  return "key_id";
+}
+
+// The sums of a spend report, after its group column (if any). A request is counted once
+// however many rows it has; request ids are unique within a run, so the run is part of it.
+constexpr const char* kSpendSums =
+    "COUNT(DISTINCT request_id || '@' || run_id), COUNT(*), "
+    "COALESCE(SUM(input_tokens), 0), COALESCE(SUM(cached_input_tokens), 0), "
+    "COALESCE(SUM(cache_write_input_tokens), 0), COALESCE(SUM(output_tokens), 0), "
+    "COALESCE(SUM(reasoning_tokens), 0), COALESCE(SUM(cost_micros), 0), "
+    "COALESCE(SUM(charge_micros), 0), COALESCE(SUM(toll_micros), 0), "
+    "COALESCE(SUM(commitment_burn_micros), 0), "
+    "COALESCE(SUM(CASE WHEN reported THEN 0 ELSE 1 END), 0), "
+    "COALESCE(SUM(CASE WHEN priced THEN 0 ELSE 1 END), 0)";
+
+// Reads kSpendSums from column `at` on. Sums are exact: SQLite's SUM of integers fails rather
+// than overflow, PostgreSQL's is NUMERIC, read back only when it fits in 64 bits.
+SpendRow read_spend_sums(const SqlRow& r, int at) {
+  SpendRow s;
+  s.requests = r.int64(at);
+  s.rows = r.int64(at + 1);
+  s.input_tokens = r.int64(at + 2);
+  s.cached_input_tokens = r.int64(at + 3);
+  s.cache_write_input_tokens = r.int64(at + 4);
+  s.output_tokens = r.int64(at + 5);
+  s.reasoning_tokens = r.int64(at + 6);
+  s.cost = r.int64(at + 7);
+  s.charge = r.int64(at + 8);
+  s.toll = r.int64(at + 9);
+  s.commitment_burn = r.int64(at + 10);
+  s.estimated_rows = r.int64(at + 11);
+  s.unpriced_rows = r.int64(at + 12);
+  return s;
 }
 
 // Rolls back unless committed, so every exception path leaves nothing half-written.
@@ -210,17 +330,22 @@ class SqlStore final : public Store {
       const std::string regions = encode_list(key.regions);
       db_->exec(
           "INSERT INTO keys (id, alias, team, scopes, models, regions, rpm, tpm, max_parallel, "
-          "expires_ms, metadata, created_ms, updated_ms, revoked_ms, from_config) "
-          "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) "
+          "expires_ms, metadata, created_ms, updated_ms, revoked_ms, from_config, budget_micros, "
+          "budget_per, budget_soft_bp) "
+          "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, "
+          "$18) "
           "ON CONFLICT (id) DO UPDATE SET alias = excluded.alias, team = excluded.team, "
           "scopes = excluded.scopes, models = excluded.models, regions = excluded.regions, "
           "rpm = excluded.rpm, tpm = excluded.tpm, max_parallel = excluded.max_parallel, "
           "expires_ms = excluded.expires_ms, metadata = excluded.metadata, "
           "created_ms = excluded.created_ms, updated_ms = excluded.updated_ms, "
-          "revoked_ms = excluded.revoked_ms, from_config = excluded.from_config",
+          "revoked_ms = excluded.revoked_ms, from_config = excluded.from_config, "
+          "budget_micros = excluded.budget_micros, budget_per = excluded.budget_per, "
+          "budget_soft_bp = excluded.budget_soft_bp",
           {key.id, key.alias, key.team, std::int64_t{key.scopes}, models, regions, key.limits.rpm,
            key.limits.tpm, key.limits.max_parallel, key.expires_ms, key.metadata, key.created_ms,
-           key.updated_ms, key.revoked_ms, key.from_config});
+           key.updated_ms, key.revoked_ms, key.from_config, key.budget.limit_micros,
+           access::budget_period_name(key.budget.per), std::int64_t{key.budget.soft_bp}});
       // The record is replaced whole: secrets not in `key` (rotated out and expired) go.
       db_->exec("DELETE FROM key_secrets WHERE key_id = $1", {key.id});
       for (std::size_t i = 0; i < key.secrets.size(); ++i) {
@@ -246,16 +371,20 @@ class SqlStore final : public Store {
       const std::string regions = encode_list(team.regions);
       db_->exec(
           "INSERT INTO teams (id, scopes, models, regions, rpm, tpm, max_parallel, metadata, "
-          "created_ms, updated_ms, from_config) "
-          "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) "
+          "created_ms, updated_ms, from_config, budget_micros, budget_per, budget_soft_bp, "
+          "markup_bp) "
+          "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) "
           "ON CONFLICT (id) DO UPDATE SET scopes = excluded.scopes, models = excluded.models, "
           "regions = excluded.regions, rpm = excluded.rpm, tpm = excluded.tpm, "
           "max_parallel = excluded.max_parallel, metadata = excluded.metadata, "
           "created_ms = excluded.created_ms, updated_ms = excluded.updated_ms, "
-          "from_config = excluded.from_config",
+          "from_config = excluded.from_config, budget_micros = excluded.budget_micros, "
+          "budget_per = excluded.budget_per, budget_soft_bp = excluded.budget_soft_bp, "
+          "markup_bp = excluded.markup_bp",
           {team.id, std::int64_t{team.scopes}, models, regions, team.limits.rpm, team.limits.tpm,
            team.limits.max_parallel, team.metadata, team.created_ms, team.updated_ms,
-           team.from_config});
+           team.from_config, team.budget.limit_micros, access::budget_period_name(team.budget.per),
+           std::int64_t{team.budget.soft_bp}, std::int64_t{team.markup_bp}});
       std::int64_t id = append_audit(audit);
       tx.commit();
       return id;
@@ -334,6 +463,194 @@ class SqlStore final : public Store {
     });
   }
 
+  // ---- the ledger ----------------------------------------------------------------------------
+
+  std::int64_t begin_run(std::int64_t now_ms) override {
+    return run("begin_run", [&] {
+      return scalar(
+          "INSERT INTO ledger_runs (started_ms, ended_ms, rows_written, last_row_ms) "
+          "VALUES ($1, 0, 0, 0) RETURNING id",
+          {now_ms});
+    });
+  }
+
+  void end_run(std::int64_t run_id, std::int64_t now_ms) override {
+    run("end_run", [&] {
+      bool found = false;
+      query("UPDATE ledger_runs SET ended_ms = $2 WHERE id = $1 RETURNING id", {run_id, now_ms},
+            [&](const SqlRow&) { found = true; });
+      if (!found) throw DbError("no ledger run " + std::to_string(run_id));
+    });
+  }
+
+  std::optional<LedgerRun> unfinished_run_before(std::int64_t run_id) override {
+    return run("unfinished_run_before", [&] {
+      std::optional<LedgerRun> previous;
+      query(
+          "SELECT id, started_ms, ended_ms, rows_written, last_row_ms FROM ledger_runs "
+          "WHERE id < $1 ORDER BY id DESC LIMIT 1",
+          {run_id}, [&](const SqlRow& r) {
+            previous = LedgerRun{r.int64(0), r.int64(1), r.int64(2), r.int64(3), r.int64(4)};
+          });
+      if (previous && previous->ended_ms != 0) previous.reset();
+      return previous;
+    });
+  }
+
+  void append_ledger(std::int64_t run_id, std::vector<LedgerRow>& rows) override {
+    run("append_ledger", [&] {
+      if (rows.empty()) return;
+      Transaction tx(*db_, true);
+      // The tolls paid so far by each contract this batch may pay, each accrual row locked
+      // until commit: the upsert creates it or takes its row lock (PostgreSQL; SQLite's write
+      // transaction holds the whole file) and returns the latest committed sum. Locks are taken
+      // in one order, the contracts' names sorted, so two writers never wait on each other in a
+      // cycle.
+      std::map<std::string, Money> paid;
+      for (const LedgerRow& r : rows)
+        if (!r.contract.empty() && r.toll_due > 0) paid.emplace(r.contract, 0);
+      for (auto& [contract, amount] : paid) {
+        amount = scalar(
+            "INSERT INTO contract_tolls (contract, paid_micros) VALUES ($1, 0) "
+            "ON CONFLICT (contract) DO UPDATE SET paid_micros = contract_tolls.paid_micros "
+            "RETURNING paid_micros",
+            {contract});
+      }
+      const std::map<std::string, Money> paid_before = paid;
+      std::map<std::pair<std::string, std::string>, Money> burn;
+      std::int64_t written = 0;
+      std::int64_t last_row_ms = 0;
+      for (LedgerRow& r : rows) {
+        Money toll = 0;
+        if (!r.contract.empty() && r.toll_due > 0) {
+          const Money so_far = paid[r.contract];
+          toll = r.toll_due;
+          // Both are >= 0 here (a cap lowered below what was paid leaves nothing).
+          if (r.toll_cap_micros >= 0) toll = std::clamp(r.toll_cap_micros - so_far, Money{0}, toll);
+        }
+        if (insert_ledger_row(run_id, r, toll)) {
+          r.toll = toll;
+          if (toll > 0) paid[r.contract] = add_saturating(paid[r.contract], toll);
+          if (!r.contract.empty() && r.commitment_burn != 0) {
+            Money& b = burn[{r.contract, r.commitment_period}];
+            b = add_saturating(b, r.commitment_burn);
+          }
+          ++written;
+          last_row_ms = std::max(last_row_ms, r.at_ms);
+        } else {
+          // Appended before (a batch sent again): it keeps what it was given then.
+          r.toll = scalar(
+              "SELECT toll_micros FROM ledger WHERE run_id = $1 AND request_id = $2 AND "
+              "attempt = $3",
+              {run_id, r.request_id, std::int64_t{r.attempt}});
+        }
+      }
+      for (const auto& [contract, amount] : paid) {
+        if (amount == paid_before.at(contract)) continue;
+        db_->exec("UPDATE contract_tolls SET paid_micros = $2 WHERE contract = $1",
+                  {contract, amount});
+      }
+      // In the order of (contract, period), for the same reason as above.
+      for (const auto& [where, amount] : burn) {
+        db_->exec(
+            "INSERT INTO contract_burn (contract, period, burn_micros) VALUES ($1, $2, $3) "
+            "ON CONFLICT (contract, period) DO UPDATE "
+            "SET burn_micros = contract_burn.burn_micros + excluded.burn_micros",
+            {where.first, where.second, amount});
+      }
+      bool found = false;
+      query(
+          "UPDATE ledger_runs SET rows_written = rows_written + $2, "
+          "last_row_ms = CASE WHEN last_row_ms < $3 THEN $3 ELSE last_row_ms END "
+          "WHERE id = $1 RETURNING id",
+          {run_id, written, last_row_ms}, [&](const SqlRow&) { found = true; });
+      if (!found) throw DbError("no ledger run " + std::to_string(run_id));
+      tx.commit();
+    });
+  }
+
+  Money charge_since(bool team, const std::string& id, std::int64_t since_ms) override {
+    return run("charge_since", [&] {
+      return scalar(team ? "SELECT COALESCE(SUM(charge_micros), 0) FROM ledger "
+                           "WHERE team = $1 AND at_ms >= $2"
+                         : "SELECT COALESCE(SUM(charge_micros), 0) FROM ledger "
+                           "WHERE key_id = $1 AND at_ms >= $2",
+                    {id, since_ms});
+    });
+  }
+
+  SpendReport spend(const SpendQuery& q) override {
+    return run("spend", [&] {
+      std::string where = " FROM ledger WHERE at_ms >= $1 AND at_ms < $2";
+      std::vector<SqlParam> params{q.since_ms, q.until_ms};
+      if (q.key) {
+        params.emplace_back(std::string_view(*q.key));
+        where += " AND key_id = $" + std::to_string(params.size());
+      }
+      if (q.team) {
+        params.emplace_back(std::string_view(*q.team));
+        where += " AND team = $" + std::to_string(params.size());
+      }
+      SpendReport report;
+      // One snapshot: the groups add up to the total even while rows are being written.
+      Transaction tx(*db_, false);
+      const bool day = q.by == SpendGroup::day;
+      db_->query(std::string("SELECT ") + spend_group_sql(q.by) + ", " + kSpendSums + where +
+                     " GROUP BY 1",
+                 params, [&](const SqlRow& r) {
+                   SpendRow row = read_spend_sums(r, 1);
+                   row.group = day ? format_date(static_cast<Days>(r.int64(0))) : r.text(0);
+                   report.groups.push_back(std::move(row));
+                 });
+      db_->query(std::string("SELECT ") + kSpendSums + where, params,
+                 [&](const SqlRow& r) { report.total = read_spend_sums(r, 0); });
+      tx.commit();
+      // Sorted here, bytewise: PostgreSQL would sort by the database's collation.
+      std::sort(report.groups.begin(), report.groups.end(),
+                [](const SpendRow& a, const SpendRow& b) { return a.group < b.group; });
+      return report;
+    });
+  }
+
+  std::vector<LedgerRow> ledger_rows(std::int64_t since_ms, std::int64_t until_ms,
+                                     std::size_t limit) override {
+    return run("ledger_rows", [&] {
+      std::vector<LedgerRow> out;
+      if (limit == 0) return out;
+      const auto cap = static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max());
+      const auto n = static_cast<std::int64_t>(std::min(limit, cap));
+      query(std::string("SELECT ") + kLedgerColumns +
+                " FROM ledger WHERE at_ms >= $1 AND at_ms < $2 "
+                "ORDER BY at_ms, run_id, request_id, attempt LIMIT $3",
+            {since_ms, until_ms, n}, [&](const SqlRow& r) { out.push_back(read_ledger_row(r)); });
+      return out;
+    });
+  }
+
+  std::vector<ContractAccrual> contract_accruals() override {
+    return run("contract_accruals", [&] {
+      std::map<std::string, ContractAccrual> by_name;
+      Transaction tx(*db_, false);
+      query("SELECT contract, paid_micros FROM contract_tolls", {}, [&](const SqlRow& r) {
+        ContractAccrual& a = by_name[r.text(0)];
+        a.tolls_paid = r.int64(1);
+      });
+      query("SELECT contract, period, burn_micros FROM contract_burn", {}, [&](const SqlRow& r) {
+        by_name[r.text(0)].burn.push_back(ContractAccrual::PeriodBurn{r.text(1), r.int64(2)});
+      });
+      tx.commit();
+      std::vector<ContractAccrual> out;
+      out.reserve(by_name.size());
+      for (auto& [name, accrual] : by_name) {
+        accrual.contract = name;
+        std::sort(accrual.burn.begin(), accrual.burn.end(),
+                  [](const auto& a, const auto& b) { return a.period < b.period; });
+        out.push_back(std::move(accrual));
+      }
+      return out;
+    });
+  }
+
  private:
   // Every public call: one at a time on the one connection, database errors turned into
   // StoreError naming the store and the call, and one reconnect when the connection broke
@@ -372,6 +689,58 @@ class SqlStore final : public Store {
     query(sql, params, [&](const SqlRow& r) { v = r.int64(0); });
     if (!v) throw DbError("no row from: " + std::string(sql));
     return *v;
+  }
+
+  // Inserts one ledger row with its toll; false when the row (run, request, attempt) is there
+  // already.
+  bool insert_ledger_row(std::int64_t run_id, const LedgerRow& r, Money toll) {
+    bool inserted = false;
+    query(
+        "INSERT INTO ledger (run_id, request_id, attempt, at_ms, key_id, team, model, route, "
+        "provider, contract, region, input_tokens, cached_input_tokens, "
+        "cache_write_input_tokens, output_tokens, reasoning_tokens, reported, priced, "
+        "input_per_mtok, cached_input_per_mtok, cache_write_per_mtok, output_per_mtok, "
+        "discount_bp, markup_bp, cost_micros, charge_micros, toll_due_micros, toll_cap_micros, "
+        "toll_micros, commitment_burn_micros, commitment_period, latency_ms, status, outcome) "
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, "
+        "$18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34) "
+        "ON CONFLICT (run_id, request_id, attempt) DO NOTHING RETURNING 1",
+        {run_id,
+         r.request_id,
+         std::int64_t{r.attempt},
+         r.at_ms,
+         r.key_id,
+         r.team,
+         r.model,
+         r.route,
+         r.provider,
+         r.contract,
+         r.region,
+         r.usage.input_tokens,
+         r.usage.cached_input_tokens,
+         r.usage.cache_write_input_tokens,
+         r.usage.output_tokens,
+         r.usage.reasoning_tokens,
+         r.usage.reported,
+         r.priced,
+         r.prices.input_per_mtok,
+         r.prices.cached_input_per_mtok,
+         r.prices.cache_write_per_mtok,
+         r.prices.output_per_mtok,
+         std::int64_t{r.discount_bp},
+         std::int64_t{r.markup_bp},
+         r.cost,
+         r.charge,
+         r.toll_due,
+         r.toll_cap_micros,
+         toll,
+         r.commitment_burn,
+         r.commitment_period,
+         r.latency_ms,
+         std::int64_t{r.status},
+         r.end},
+        [&](const SqlRow&) { inserted = true; });
+    return inserted;
   }
 
   // First in every write transaction. Besides telling other processes that keys or teams

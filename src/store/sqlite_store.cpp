@@ -9,7 +9,10 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <functional>
+#include <map>
 #include <string>
+#include <vector>
 
 #include "store/sql_store.hpp"
 
@@ -22,7 +25,7 @@ constexpr int kBusyTimeoutMs = 5000;
 
 // The schema. STRICT tables: a value of the wrong type is an error instead of being stored as
 // whatever it is. models/regions: JSON arrays of strings (sql_store.cpp).
-constexpr std::array<Migration, 1> kMigrations{{
+constexpr std::array<Migration, 2> kMigrations{{
     {1, R"sql(
 CREATE TABLE change_counter (
   id INTEGER PRIMARY KEY CHECK (id = 1),
@@ -95,6 +98,86 @@ CREATE TABLE limit_windows (
   PRIMARY KEY (subject, kind)
 ) STRICT;
 )sql"},
+    // The money: budgets and markup with their records, the ledger, the contracts' accruals
+    // and the gateway's runs. Money is integer micro-dollars (docs/money.md lists every
+    // column).
+    {2, R"sql(
+ALTER TABLE keys ADD COLUMN budget_micros INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE keys ADD COLUMN budget_per TEXT NOT NULL DEFAULT 'month'
+  CHECK (budget_per IN ('day', 'week', 'month', 'total'));
+ALTER TABLE keys ADD COLUMN budget_soft_bp INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE teams ADD COLUMN budget_micros INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE teams ADD COLUMN budget_per TEXT NOT NULL DEFAULT 'month'
+  CHECK (budget_per IN ('day', 'week', 'month', 'total'));
+ALTER TABLE teams ADD COLUMN budget_soft_bp INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE teams ADD COLUMN markup_bp INTEGER NOT NULL DEFAULT 0;
+
+CREATE TABLE ledger_runs (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  started_ms INTEGER NOT NULL,
+  ended_ms INTEGER NOT NULL,
+  rows_written INTEGER NOT NULL,
+  last_row_ms INTEGER NOT NULL
+) STRICT;
+
+-- One row per billed upstream attempt. A row is identified by its run and its request's
+-- attempt (request ids are unique within a run only).
+CREATE TABLE ledger (
+  run_id INTEGER NOT NULL,
+  request_id TEXT NOT NULL,
+  attempt INTEGER NOT NULL,
+  at_ms INTEGER NOT NULL,
+  key_id TEXT NOT NULL,
+  team TEXT NOT NULL,
+  model TEXT NOT NULL,
+  route TEXT NOT NULL,
+  provider TEXT NOT NULL,
+  contract TEXT NOT NULL,
+  region TEXT NOT NULL,
+  input_tokens INTEGER NOT NULL,
+  cached_input_tokens INTEGER NOT NULL,
+  cache_write_input_tokens INTEGER NOT NULL,
+  output_tokens INTEGER NOT NULL,
+  reasoning_tokens INTEGER NOT NULL,
+  reported INTEGER NOT NULL CHECK (reported IN (0, 1)),
+  priced INTEGER NOT NULL CHECK (priced IN (0, 1)),
+  input_per_mtok INTEGER NOT NULL,
+  cached_input_per_mtok INTEGER NOT NULL,
+  cache_write_per_mtok INTEGER NOT NULL,
+  output_per_mtok INTEGER NOT NULL,
+  discount_bp INTEGER NOT NULL,
+  markup_bp INTEGER NOT NULL,
+  cost_micros INTEGER NOT NULL,
+  charge_micros INTEGER NOT NULL,
+  toll_due_micros INTEGER NOT NULL,
+  toll_cap_micros INTEGER NOT NULL,
+  toll_micros INTEGER NOT NULL,
+  commitment_burn_micros INTEGER NOT NULL,
+  commitment_period TEXT NOT NULL,
+  latency_ms INTEGER NOT NULL,
+  status INTEGER NOT NULL,
+  outcome TEXT NOT NULL,
+  PRIMARY KEY (run_id, request_id, attempt)
+) STRICT;
+-- Reports by time; a key's or a team's charge since a time (budgets), read from the index.
+CREATE INDEX ledger_at ON ledger (at_ms);
+CREATE INDEX ledger_key_at ON ledger (key_id, at_ms, charge_micros);
+CREATE INDEX ledger_team_at ON ledger (team, at_ms, charge_micros);
+
+-- Tolls paid per contract, over its life (a revenue share's cap is a total).
+CREATE TABLE contract_tolls (
+  contract TEXT PRIMARY KEY,
+  paid_micros INTEGER NOT NULL
+) STRICT;
+
+-- Commitment burn per contract and commitment period ("2026-01-01..2026-12-31").
+CREATE TABLE contract_burn (
+  contract TEXT NOT NULL,
+  period TEXT NOT NULL,
+  burn_micros INTEGER NOT NULL,
+  PRIMARY KEY (contract, period)
+) STRICT;
+)sql"},
 }};
 
 class SqliteRow final : public SqlRow {
@@ -151,23 +234,28 @@ class SqliteDb final : public SqlDb {
     }
   }
 
-  ~SqliteDb() override { sqlite3_close(db_); }
+  ~SqliteDb() override {
+    for (auto& [sql, p] : statements_) sqlite3_finalize(p.stmt);
+    sqlite3_close(db_);
+  }
 
   std::string describe() const override { return describe_; }
   std::span<const Migration> migrations() const override { return kMigrations; }
 
   void query(std::string_view sql, std::span<const SqlParam> params,
              const std::function<void(const SqlRow&)>& on_row) override {
-    sqlite3_stmt* stmt = nullptr;
-    if (sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr) !=
-        SQLITE_OK) {
-      fail();
-    }
-    struct Finalize {
+    const Prepared& p = prepared(sql);
+    sqlite3_stmt* stmt = p.stmt;
+    // Reset after every use, also when a row's reader throws: a statement left mid-result
+    // would keep its read transaction open.
+    struct Reset {
       sqlite3_stmt* s;
-      ~Finalize() { sqlite3_finalize(s); }
-    } finalize{stmt};
-    bind(stmt, params);
+      ~Reset() {
+        sqlite3_reset(s);
+        sqlite3_clear_bindings(s);
+      }
+    } reset{stmt};
+    bind(p, params);
     SqliteRow row(stmt);
     for (;;) {
       int rc = sqlite3_step(stmt);
@@ -196,17 +284,24 @@ class SqliteDb final : public SqlDb {
   }
 
  private:
+  // A statement prepared once, with where each of its parameters $1, $2, ... is bound.
+  struct Prepared {
+    sqlite3_stmt* stmt = nullptr;
+    std::vector<int> slots;  // slots[i]: SQLite's index of "$<i + 1>", 0 when it has none
+  };
+
   // Statements are written with $1, $2, ... (sql_db.hpp). SQLite reads "$1" as a parameter
-  // named "$1", so each is bound by that name: the order it appears in does not matter.
-  void bind(sqlite3_stmt* stmt, std::span<const SqlParam> params) {
-    if (sqlite3_bind_parameter_count(stmt) != static_cast<int>(params.size())) {
+  // named "$1", so each is bound by that name (looked up once, when the statement was
+  // prepared): the order it appears in does not matter.
+  void bind(const Prepared& p, std::span<const SqlParam> params) {
+    sqlite3_stmt* stmt = p.stmt;
+    if (p.slots.size() != params.size()) {
       throw DbError("a statement was given " + std::to_string(params.size()) + " parameters for " +
-                    std::to_string(sqlite3_bind_parameter_count(stmt)));
+                    std::to_string(p.slots.size()));
     }
     for (std::size_t i = 0; i < params.size(); ++i) {
-      const std::string name = "$" + std::to_string(i + 1);
-      const int at = sqlite3_bind_parameter_index(stmt, name.c_str());
-      if (at == 0) throw DbError("a statement has no parameter " + name);
+      const int at = p.slots[i];
+      if (at == 0) throw DbError("a statement has no parameter $" + std::to_string(i + 1));
       int rc = std::visit(
           [&](const auto& v) {
             using T = std::decay_t<decltype(v)>;
@@ -225,13 +320,39 @@ class SqliteDb final : public SqlDb {
 
   [[noreturn]] void fail() { throw DbError(sqlite3_errmsg(db_)); }
 
+  // The statement for `sql`, prepared once and kept: the ledger's writer runs the same insert
+  // for every row, and preparing it again each time would cost more than running it. Every
+  // statement the store runs is one of a few fixed texts (a report's filters make a handful of
+  // variants), so the cache stays small; kMaxStatements only guards against a bug (past it,
+  // the cache is emptied and starts again). Queries never nest, so a statement is never
+  // reset while another use of it is stepping.
+  const Prepared& prepared(std::string_view sql) {
+    if (auto it = statements_.find(sql); it != statements_.end()) return it->second;
+    if (statements_.size() >= kMaxStatements) {
+      for (auto& [text, p] : statements_) sqlite3_finalize(p.stmt);
+      statements_.clear();
+    }
+    Prepared p;
+    if (sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &p.stmt, nullptr) !=
+        SQLITE_OK) {
+      fail();
+    }
+    const int count = sqlite3_bind_parameter_count(p.stmt);
+    for (int i = 1; i <= count; ++i)
+      p.slots.push_back(sqlite3_bind_parameter_index(p.stmt, ("$" + std::to_string(i)).c_str()));
+    return statements_.emplace(std::string(sql), std::move(p)).first->second;
+  }
+
   // Before the store exists there is no SqlStore to name it, so this names it itself.
   [[noreturn]] void fail_open(const std::string& why) {
     throw StoreError(describe_ + ": cannot open: " + why);
   }
 
+  static constexpr std::size_t kMaxStatements = 128;
+
   sqlite3* db_ = nullptr;
   std::string describe_;
+  std::map<std::string, Prepared, std::less<>> statements_;
 };
 
 }  // namespace

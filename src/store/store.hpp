@@ -1,17 +1,22 @@
 #pragma once
-// The store: keys, teams, the audit log and rate-limit windows, kept in SQLite (one file, the
-// default) or PostgreSQL (several instances). Every call blocks on the database, so nothing on
+// The store: keys, teams, the audit log, rate-limit windows and the ledger (with the contracts'
+// accruals and the gateway's runs), kept in SQLite (one file, the default) or PostgreSQL
+// (several instances). Every call blocks on the database, so nothing on
 // an event loop calls it: the request path reads in-memory snapshots, and writes go through a
 // background thread (app/). The CLI calls it directly.
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 #include "access/records.hpp"
+#include "core/ledger.hpp"
+#include "core/money.hpp"
 
 namespace tollbooth {
 
@@ -70,6 +75,80 @@ struct WindowState {
   bool operator==(const WindowState&) const = default;
 };
 
+// One start of a gateway process, as the ledger's writer records it (begin_run, end_run).
+struct LedgerRun {
+  std::int64_t id = 0;
+  std::int64_t started_ms = 0;
+  std::int64_t ended_ms = 0;     // 0: it never ended cleanly (it is running, or was killed)
+  std::int64_t rows = 0;         // ledger rows it wrote
+  std::int64_t last_row_ms = 0;  // the latest at_ms among them; 0: none
+
+  bool operator==(const LedgerRun&) const = default;
+};
+
+// What a spend report groups by.
+enum class SpendGroup : std::uint8_t {
+  key,       // the key's id ("" for requests without a virtual key)
+  team,      // "" for none
+  model,     // the public model name
+  provider,  // the provider's name
+  contract,  // "" for none
+  route,     // the route's label
+  day,       // the UTC date of at_ms, "2026-12-01"
+};
+std::string_view spend_group_name(SpendGroup g) noexcept;  // "key", "team", ..., "day"
+std::optional<SpendGroup> parse_spend_group(std::string_view name) noexcept;
+
+struct SpendQuery {
+  SpendGroup by = SpendGroup::key;
+  std::int64_t since_ms = 0;  // rows with since_ms <= at_ms < until_ms
+  std::int64_t until_ms = std::numeric_limits<std::int64_t>::max();
+  std::optional<std::string> key;   // only this key's rows ("" : rows without a key)
+  std::optional<std::string> team;  // only this team's rows
+};
+
+// One group of a spend report, or the whole of it. Sums are exact.
+struct SpendRow {
+  std::string group;          // the group's value (see SpendGroup); "" in the total
+  std::int64_t requests = 0;  // distinct requests (a fallback's two rows are one request)
+  std::int64_t rows = 0;      // ledger rows (upstream attempts that were billed)
+  // Token counts as in core::Usage: input includes the cached and cache-write tokens, output
+  // the reasoning tokens.
+  std::int64_t input_tokens = 0;
+  std::int64_t cached_input_tokens = 0;
+  std::int64_t cache_write_input_tokens = 0;
+  std::int64_t output_tokens = 0;
+  std::int64_t reasoning_tokens = 0;
+  Money cost = 0;
+  Money charge = 0;
+  Money toll = 0;
+  Money commitment_burn = 0;
+  std::int64_t estimated_rows = 0;  // rows whose usage was estimated, not reported
+  std::int64_t unpriced_rows = 0;   // rows served without a price (every figure 0)
+
+  bool operator==(const SpendRow&) const = default;
+};
+
+struct SpendReport {
+  std::vector<SpendRow> groups;  // sorted by group (bytewise)
+  SpendRow total;                // the whole selection (its requests counted once each)
+};
+
+// What a contract has accrued: the tolls paid under its revenue share's cap (over its whole
+// life), and its commitment burn per period ("2026-01-01..2026-12-31").
+struct ContractAccrual {
+  struct PeriodBurn {
+    std::string period;
+    Money burn = 0;
+    bool operator==(const PeriodBurn&) const = default;
+  };
+  std::string contract;
+  Money tolls_paid = 0;
+  std::vector<PeriodBurn> burn;  // sorted by period
+
+  bool operator==(const ContractAccrual&) const = default;
+};
+
 // Safe to call from several threads (calls run one at a time), but every call blocks.
 class Store {
  public:
@@ -109,6 +188,47 @@ class Store {
   // earliest given window began (they are dropped). Does not move change_version().
   virtual void save_windows(const std::vector<WindowState>& windows) = 0;
   virtual std::vector<WindowState> load_windows(std::int64_t now_ms) = 0;  // still open at now
+
+  // ---- the ledger --------------------------------------------------------------------------
+  // None of these moves change_version(): the ledger is neither keys nor teams.
+
+  // Records a gateway process's start; returns its run id, which append_ledger and end_run
+  // take.
+  virtual std::int64_t begin_run(std::int64_t now_ms) = 0;
+  // Records a clean end (after the last append_ledger).
+  virtual void end_run(std::int64_t run_id, std::int64_t now_ms) = 0;
+  // The run begun just before `run_id` (the newest with a smaller id) when it never ended
+  // cleanly (killed, or crashed): what it wrote and the time of its last row, so a start can
+  // say since when rows may be missing. nullopt when it ended cleanly or there is none. On a
+  // store shared by several instances, that run may be another instance's, still running.
+  virtual std::optional<LedgerRun> unfinished_run_before(std::int64_t run_id) = 0;
+
+  // Appends `rows`, in order, in ONE transaction: for each row with a contract, its toll is
+  // its toll_due cut to what is left under toll_cap_micros (no cap when negative) of the tolls
+  // the contract has paid so far (never negative), and that toll is accrued; its
+  // commitment_burn is added to (contract, commitment_period). Fills in each row's `toll`.
+  // Exact across processes: the accrual rows are locked (SQLite's write lock; on PostgreSQL
+  // the row lock of an upsert, taken in a fixed order), so a cap is never passed and the row
+  // that crosses it pays exactly the rest. A row is identified by (run_id, request_id,
+  // attempt): one appended again (a batch retried after an in-doubt commit) is left as it
+  // was, accrues nothing again, and gets its stored toll back. Throws StoreError for an
+  // unknown run id (nothing is written).
+  virtual void append_ledger(std::int64_t run_id, std::vector<LedgerRow>& rows) = 0;
+
+  // The sum of `charge` of a key's (team false) or a team's (team true) rows with
+  // at_ms >= since_ms: what its budget has spent since the period began.
+  virtual Money charge_since(bool team, const std::string& id, std::int64_t since_ms) = 0;
+
+  // The ledger summed by one dimension over [since_ms, until_ms), in one read snapshot.
+  virtual SpendReport spend(const SpendQuery& query) = 0;
+
+  // Ledger rows with since_ms <= at_ms < until_ms, oldest first (by at_ms, request_id,
+  // attempt), at most `limit`. For exports and tests: the reports above are what people read.
+  virtual std::vector<LedgerRow> ledger_rows(std::int64_t since_ms, std::int64_t until_ms,
+                                             std::size_t limit) = 0;
+
+  // Every contract with anything accrued, sorted by name.
+  virtual std::vector<ContractAccrual> contract_accruals() = 0;
 };
 
 // Opens (creating and migrating to the current schema) the configured store. Throws StoreError.

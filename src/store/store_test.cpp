@@ -15,6 +15,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <limits>
 #include <random>
 #include <string>
 #include <thread>
@@ -69,6 +71,9 @@ class SqliteBackend {
     if (!dir_.empty()) fs::remove_all(dir_, ec);
   }
   StoreConfig config() const { return sqlite_config(path_.string()); }
+  std::unique_ptr<store_detail::SqlDb> open_db() const {
+    return store_detail::open_sqlite_db(path_.string());
+  }
   const fs::path& path() const { return path_; }
 
   // Runs SQL beside the store, as another program would.
@@ -132,6 +137,9 @@ class PostgresBackend {
     }
   }
   StoreConfig config() const { return postgres_config(url_); }
+  std::unique_ptr<store_detail::SqlDb> open_db() const {
+    return store_detail::open_postgres_db(url_);
+  }
   const std::string& schema() const { return schema_; }
 
   void exec(const std::string& sql) {
@@ -187,6 +195,7 @@ Key full_key(const std::string& id, char h1 = 'a', char h2 = 'b') {
   k.models = {"gpt-4o*", "claude-3.5 \"sonnet\""};
   k.regions = {"us-*", "eu-west-1"};
   k.limits = {60, 100'000, 4};
+  k.budget = {50'000'001, access::BudgetPeriod::week, 8'050};
   k.expires_ms = 1'900'000'000'123;
   k.metadata = R"({"owner":"ana","cost_center":42})";
   k.created_ms = 1'700'000'000'001;
@@ -207,6 +216,8 @@ Team full_team(const std::string& id) {
   t.models = {"gpt-4o-mini"};
   t.regions = {"eu-*"};
   t.limits = {600, 2'000'000, 32};
+  t.budget = {500'000'000'000, access::BudgetPeriod::total, 9'999};
+  t.markup_bp = 1'250;
   t.metadata = R"({"lead":"bo"})";
   t.created_ms = 1'700'000'000'100;
   t.updated_ms = 1'700'000'000'200;
@@ -619,6 +630,551 @@ TYPED_TEST(StoreTest, WritersInSeveralStoresAtOnceAllLandInOrder) {
   auto log = this->store->audit(0, 1000);
   ASSERT_EQ(log.size(), std::size_t{kWriters * kWrites});
   for (std::size_t i = 1; i < log.size(); ++i) EXPECT_LT(log[i - 1].id, log[i].id);
+}
+
+TYPED_TEST(StoreTest, EveryBudgetPeriodRoundTripsAndNoBudgetIsTheDefault) {
+  for (auto per : {access::BudgetPeriod::day, access::BudgetPeriod::week,
+                   access::BudgetPeriod::month, access::BudgetPeriod::total}) {
+    Key key = full_key("k");
+    key.budget = {1, per, 0};
+    this->store->put_key(key, entry("key.update", "key:k"));
+    EXPECT_EQ(this->store->find_key("k")->budget, key.budget);
+    Team team = full_team("t");
+    team.budget = {2, per, 10'000};
+    team.markup_bp = 0;
+    this->store->put_team(team, entry("team.update", "team:t"));
+    EXPECT_EQ(this->store->find_team("t")->budget, team.budget);
+  }
+  Key bare;
+  bare.id = "bare";
+  this->store->put_key(bare, entry("key.create", "key:bare"));
+  EXPECT_EQ(this->store->find_key("bare")->budget, access::Budget{});
+}
+
+// --- the ledger --------------------------------------------------------------------------------
+
+constexpr std::int64_t kDay = 86'400'000;
+constexpr std::int64_t kT0 = 1'798'761'600'000;  // 2027-01-01T00:00:00Z
+
+// Every field set to something other than its default (toll left for the store).
+LedgerRow full_row(const std::string& request_id, std::uint32_t attempt = 1,
+                   std::int64_t at = kT0 + 1234) {
+  LedgerRow r;
+  r.request_id = request_id;
+  r.attempt = attempt;
+  r.at_ms = at;
+  r.key_id = "key_00000000000000a1";
+  r.team = "team-a";
+  r.model = "gpt-4o";
+  r.route = "azure-east/gpt4o-prod";
+  r.provider = "azure-east";
+  r.contract = "msft-ea";
+  r.region = "eastus";
+  r.usage = Usage{1'000'003, 500'007, 400'001, 3'001, 250'009, true};
+  r.priced = true;
+  r.prices = TokenPrices{2'500'000, 10'000'000, 1'250'000, 3'125'000};
+  r.discount_bp = 1'500;
+  r.markup_bp = 1'000;
+  r.cost = 3'456'789;
+  r.charge = 3'802'468;
+  r.toll_due = 0;
+  r.toll_cap_micros = -1;
+  r.commitment_burn = 3'456'789;
+  r.commitment_period = "2027-01-01..2027-12-31";
+  r.latency_ms = 1'234;
+  r.status = 200;
+  r.end = "served";
+  return r;
+}
+
+// A row of `contract` that owes `due` under `cap`, and nothing else of note.
+LedgerRow toll_row(const std::string& request_id, Money due, Money cap,
+                   const std::string& contract = "market") {
+  LedgerRow r = full_row(request_id);
+  r.contract = contract;
+  r.toll_due = due;
+  r.toll_cap_micros = cap;
+  r.commitment_burn = 0;
+  r.commitment_period.clear();
+  return r;
+}
+
+void expect_same_row(const LedgerRow& got, const LedgerRow& want) {
+  SCOPED_TRACE(want.request_id + "#" + std::to_string(want.attempt));
+  EXPECT_EQ(got.request_id, want.request_id);
+  EXPECT_EQ(got.attempt, want.attempt);
+  EXPECT_EQ(got.at_ms, want.at_ms);
+  EXPECT_EQ(got.key_id, want.key_id);
+  EXPECT_EQ(got.team, want.team);
+  EXPECT_EQ(got.model, want.model);
+  EXPECT_EQ(got.route, want.route);
+  EXPECT_EQ(got.provider, want.provider);
+  EXPECT_EQ(got.contract, want.contract);
+  EXPECT_EQ(got.region, want.region);
+  EXPECT_EQ(got.usage.input_tokens, want.usage.input_tokens);
+  EXPECT_EQ(got.usage.cached_input_tokens, want.usage.cached_input_tokens);
+  EXPECT_EQ(got.usage.cache_write_input_tokens, want.usage.cache_write_input_tokens);
+  EXPECT_EQ(got.usage.output_tokens, want.usage.output_tokens);
+  EXPECT_EQ(got.usage.reasoning_tokens, want.usage.reasoning_tokens);
+  EXPECT_EQ(got.usage.reported, want.usage.reported);
+  EXPECT_EQ(got.priced, want.priced);
+  EXPECT_EQ(got.prices.input_per_mtok, want.prices.input_per_mtok);
+  EXPECT_EQ(got.prices.output_per_mtok, want.prices.output_per_mtok);
+  EXPECT_EQ(got.prices.cached_input_per_mtok, want.prices.cached_input_per_mtok);
+  EXPECT_EQ(got.prices.cache_write_per_mtok, want.prices.cache_write_per_mtok);
+  EXPECT_EQ(got.discount_bp, want.discount_bp);
+  EXPECT_EQ(got.markup_bp, want.markup_bp);
+  EXPECT_EQ(got.cost, want.cost);
+  EXPECT_EQ(got.charge, want.charge);
+  EXPECT_EQ(got.toll_due, want.toll_due);
+  EXPECT_EQ(got.toll_cap_micros, want.toll_cap_micros);
+  EXPECT_EQ(got.toll, want.toll);
+  EXPECT_EQ(got.commitment_burn, want.commitment_burn);
+  EXPECT_EQ(got.commitment_period, want.commitment_period);
+  EXPECT_EQ(got.latency_ms, want.latency_ms);
+  EXPECT_EQ(got.status, want.status);
+  EXPECT_EQ(got.end, want.end);
+}
+
+std::vector<Money> tolls_of(const std::vector<LedgerRow>& rows) {
+  std::vector<Money> out;
+  for (const auto& r : rows) out.push_back(r.toll);
+  return out;
+}
+
+Money tolls_paid(Store& store, const std::string& contract) {
+  for (const auto& a : store.contract_accruals())
+    if (a.contract == contract) return a.tolls_paid;
+  return 0;
+}
+
+TYPED_TEST(StoreTest, LedgerRowsRoundTripEveryField) {
+  const std::int64_t run = this->store->begin_run(kT0);
+  LedgerRow full = full_row("req_1");
+  full.toll_due = 380'247;
+  full.toll_cap_micros = 250'000'000'000;
+  LedgerRow second = full_row("req_1", 2, kT0 + 2000);  // the fallback after the first
+  second.contract.clear();
+  second.commitment_burn = 0;
+  second.commitment_period.clear();
+  second.status = 0;
+  second.end = "failed_final";
+  LedgerRow bare;  // unpriced, estimated, no key, team or contract: every default
+  bare.request_id = "req_2";
+  bare.at_ms = kT0 + 3000;
+  bare.prices.cached_input_per_mtok = -1;  // "the input price" survives as -1
+  std::vector<LedgerRow> rows{full, second, bare};
+  this->store->append_ledger(run, rows);
+
+  full.toll = 380'247;  // under its cap: all of it
+  EXPECT_EQ(tolls_of(rows), (std::vector<Money>{380'247, 0, 0}));
+  auto other = this->reopen();  // what another process reads
+  for (Store* store : {this->store.get(), other.get()}) {
+    auto got = store->ledger_rows(0, std::numeric_limits<std::int64_t>::max(), 100);
+    ASSERT_EQ(got.size(), 3u);
+    expect_same_row(got[0], full);
+    expect_same_row(got[1], second);
+    expect_same_row(got[2], bare);
+  }
+  // A window and a limit.
+  EXPECT_EQ(this->store->ledger_rows(kT0 + 2000, kT0 + 3000, 100).size(), 1u);
+  EXPECT_EQ(this->store->ledger_rows(0, kT0 + 10'000, 2).size(), 2u);
+  EXPECT_TRUE(this->store->ledger_rows(0, kT0 + 10'000, 0).empty());
+  // The ledger is neither keys nor teams.
+  EXPECT_EQ(this->store->change_version(), 0);
+}
+
+TYPED_TEST(StoreTest, TollsStopAtTheCapAndTheRowThatCrossesItPaysExactlyTheRest) {
+  const std::int64_t run = this->store->begin_run(kT0);
+  constexpr Money kCap = 100'000'000;  // $100
+  std::vector<LedgerRow> first{toll_row("r1", 30'000'000, kCap), toll_row("r2", 30'000'000, kCap),
+                               toll_row("r3", 30'000'000, kCap), toll_row("r4", 30'000'000, kCap),
+                               toll_row("r5", 30'000'000, kCap)};
+  this->store->append_ledger(run, first);
+  EXPECT_EQ(tolls_of(first),
+            (std::vector<Money>{30'000'000, 30'000'000, 30'000'000, 10'000'000, 0}));
+  EXPECT_EQ(tolls_paid(*this->store, "market"), kCap);
+
+  // After the cap, nothing, in later batches and from other stores.
+  std::vector<LedgerRow> later{toll_row("r6", 1, kCap)};
+  this->reopen()->append_ledger(run, later);
+  EXPECT_EQ(later[0].toll, 0);
+  EXPECT_EQ(tolls_paid(*this->store, "market"), kCap);
+
+  // A batch that crosses the cap of another contract exactly at its last row, one under no
+  // cap, and rows that owe nothing or have no contract to pay.
+  std::vector<LedgerRow> mixed{toll_row("m1", 40, 100, "exact"), toll_row("m2", 60, 100, "exact"),
+                               toll_row("m3", 1, 100, "exact"),  toll_row("m4", 7, -1, "open"),
+                               toll_row("m5", 0, 100, "exact"),  toll_row("m6", -5, -1, "open"),
+                               toll_row("m7", 9, -1, "")};
+  this->store->append_ledger(run, mixed);
+  EXPECT_EQ(tolls_of(mixed), (std::vector<Money>{40, 60, 0, 7, 0, 0, 0}));
+  EXPECT_EQ(tolls_paid(*this->store, "exact"), 100);
+  EXPECT_EQ(tolls_paid(*this->store, "open"), 7);
+
+  // A cap lowered below what was paid (the config changed) pays nothing, never a refund.
+  std::vector<LedgerRow> lowered{toll_row("l1", 5, 50, "exact")};
+  this->store->append_ledger(run, lowered);
+  EXPECT_EQ(lowered[0].toll, 0);
+  EXPECT_EQ(tolls_paid(*this->store, "exact"), 100);
+
+  // What the rows say is what the accruals say.
+  SpendQuery q;
+  q.by = SpendGroup::contract;
+  SpendReport report = this->store->spend(q);
+  Money sum = 0;
+  for (const auto& row : this->store->ledger_rows(0, kT0 + kDay, 1000)) sum += row.toll;
+  EXPECT_EQ(report.total.toll, sum);
+  EXPECT_EQ(sum, kCap + 100 + 7);
+}
+
+// Stores in threads stand for gateway instances on one database: however their batches
+// interleave, the tolls they pay add up to the cap exactly, and exactly one row pays a part.
+TYPED_TEST(StoreTest, SeveralStoresAppendingAtOnceNeverPassTheCap) {
+  constexpr int kWriters = 4;
+  constexpr int kBatches = 25;
+  constexpr int kRowsPerBatch = 8;
+  constexpr Money kDue = 7;
+  constexpr Money kCap = 1'000;  // 142 rows of 7 and one of 6; 800 rows owe 5,600
+  std::vector<std::vector<Money>> paid(kWriters);
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int w = 0; w < kWriters; ++w) {
+    threads.emplace_back([&, w] {
+      try {
+        auto mine = this->reopen();
+        const std::int64_t run = mine->begin_run(kT0);
+        for (int b = 0; b < kBatches; ++b) {
+          std::vector<LedgerRow> batch;
+          for (int i = 0; i < kRowsPerBatch; ++i) {
+            batch.push_back(toll_row(
+                "w" + std::to_string(w) + "_" + std::to_string(b) + "_" + std::to_string(i), kDue,
+                kCap));
+            batch.back().commitment_burn = 1;
+            batch.back().commitment_period = "p";
+          }
+          mine->append_ledger(run, batch);
+          for (const auto& r : batch) paid[w].push_back(r.toll);
+        }
+        mine->end_run(run, kT0 + 1);
+      } catch (const std::exception& e) {
+        ADD_FAILURE() << e.what();
+        ++failures;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  ASSERT_EQ(failures, 0);
+  Money total = 0;
+  int whole = 0, part = 0, none = 0;
+  for (const auto& tolls : paid) {
+    for (Money t : tolls) {
+      total += t;
+      if (t == kDue)
+        ++whole;
+      else if (t == 0)
+        ++none;
+      else
+        ++part;
+    }
+  }
+  EXPECT_EQ(total, kCap);
+  EXPECT_EQ(whole, 142);
+  EXPECT_EQ(part, 1) << "the row that crossed the cap paid the rest (6)";
+  EXPECT_EQ(none, kWriters * kBatches * kRowsPerBatch - 143);
+  EXPECT_EQ(tolls_paid(*this->store, "market"), kCap);
+  auto accruals = this->store->contract_accruals();
+  ASSERT_EQ(accruals.size(), 1u);
+  ASSERT_EQ(accruals[0].burn.size(), 1u);
+  EXPECT_EQ(accruals[0].burn[0].burn, kWriters * kBatches * kRowsPerBatch)
+      << "no burn lost to a race either";
+  EXPECT_EQ(this->store->spend(SpendQuery{}).total.toll, kCap);
+}
+
+TYPED_TEST(StoreTest, CommitmentBurnAccruesPerContractAndPeriod) {
+  const std::int64_t run = this->store->begin_run(kT0);
+  auto burn_row = [](const std::string& id, const std::string& contract, const std::string& period,
+                     Money burn) {
+    LedgerRow r = full_row(id);
+    r.contract = contract;
+    r.commitment_period = period;
+    r.commitment_burn = burn;
+    return r;
+  };
+  std::vector<LedgerRow> rows{
+      burn_row("a", "msft-ea", "2027-01-01..2027-12-31", 1'000'001),
+      burn_row("b", "msft-ea", "2027-01-01..2027-12-31", 2'000'002),
+      burn_row("c", "msft-ea", "2026-01-01..2026-12-31", 5),
+      burn_row("d", "aws-ppa", "2027-01-01..2027-06-30", 7),
+      burn_row("e", "aws-ppa", "2027-01-01..2027-06-30", 0),  // outside the period: nothing
+      burn_row("f", "", "", 0),                               // no contract
+  };
+  this->store->append_ledger(run, rows);
+  std::vector<LedgerRow> more{burn_row("g", "msft-ea", "2027-01-01..2027-12-31", 10)};
+  this->reopen()->append_ledger(run, more);
+
+  using PB = ContractAccrual::PeriodBurn;
+  EXPECT_EQ(this->store->contract_accruals(),
+            (std::vector<ContractAccrual>{
+                {"aws-ppa", 0, {PB{"2027-01-01..2027-06-30", 7}}},
+                {"msft-ea",
+                 0,
+                 {PB{"2026-01-01..2026-12-31", 5}, PB{"2027-01-01..2027-12-31", 3'000'013}}},
+            }));
+}
+
+TYPED_TEST(StoreTest, ARowAppendedAgainIsKeptOnceAndAccruesOnce) {
+  // A batch sent again (its commit's outcome was in doubt) must not bill or pay twice.
+  const std::int64_t run = this->store->begin_run(kT0);
+  std::vector<LedgerRow> batch{toll_row("r1", 60, 100), toll_row("r2", 60, 100)};
+  this->store->append_ledger(run, batch);
+  EXPECT_EQ(tolls_of(batch), (std::vector<Money>{60, 40}));
+
+  std::vector<LedgerRow> again{toll_row("r1", 60, 100), toll_row("r2", 60, 100),
+                               toll_row("r3", 60, 100)};
+  this->store->append_ledger(run, again);
+  EXPECT_EQ(tolls_of(again), (std::vector<Money>{60, 40, 0})) << "the stored tolls, given back";
+  EXPECT_EQ(tolls_paid(*this->store, "market"), 100);
+  EXPECT_EQ(this->store->spend(SpendQuery{}).total.rows, 3);
+
+  // The same request and attempt in another run (another process) is another row.
+  const std::int64_t other = this->store->begin_run(kT0);
+  std::vector<LedgerRow> elsewhere{toll_row("r1", 1, -1, "open")};
+  this->store->append_ledger(other, elsewhere);
+  EXPECT_EQ(this->store->spend(SpendQuery{}).total.rows, 4);
+  EXPECT_EQ(this->store->spend(SpendQuery{}).total.requests, 4);
+}
+
+TYPED_TEST(StoreTest, AppendingToAnUnknownRunWritesNothing) {
+  std::vector<LedgerRow> rows{toll_row("r1", 10, 100)};
+  try {
+    this->store->append_ledger(12345, rows);
+    ADD_FAILURE() << "rows were appended to a run that was never begun";
+  } catch (const StoreError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("append_ledger"));
+    EXPECT_THAT(e.what(), HasSubstr("no ledger run 12345"));
+  }
+  EXPECT_TRUE(this->store->ledger_rows(0, kT0 + kDay, 10).empty());
+  EXPECT_TRUE(this->store->contract_accruals().empty()) << "the accrual rolled back too";
+  std::vector<LedgerRow> none;
+  EXPECT_NO_THROW(this->store->append_ledger(12345, none)) << "nothing to write is fine";
+  EXPECT_THROW(this->store->end_run(12345, kT0), StoreError);
+}
+
+TYPED_TEST(StoreTest, RunsSayWhatAnUncleanRunWroteAndWhen) {
+  const std::int64_t first = this->store->begin_run(kT0);
+  EXPECT_EQ(this->store->unfinished_run_before(first), std::nullopt) << "no run before it";
+  std::vector<LedgerRow> a{full_row("r1", 1, kT0 + 500), full_row("r2", 1, kT0 + 900)};
+  std::vector<LedgerRow> b{full_row("r3", 1, kT0 + 700)};  // written later, arrived earlier
+  this->store->append_ledger(first, a);
+  this->store->append_ledger(first, b);
+  // killed here: no end_run
+
+  auto next = this->reopen();
+  const std::int64_t second = next->begin_run(kT0 + 5000);
+  EXPECT_GT(second, first);
+  EXPECT_EQ(next->unfinished_run_before(second), (LedgerRun{first, kT0, 0, 3, kT0 + 900}));
+  next->end_run(second, kT0 + 6000);
+
+  const std::int64_t third = this->store->begin_run(kT0 + 7000);
+  EXPECT_EQ(this->store->unfinished_run_before(third), std::nullopt)
+      << "the run before it ended cleanly; the one killed earlier was reported then";
+  EXPECT_EQ(this->store->unfinished_run_before(std::numeric_limits<std::int64_t>::max()),
+            (LedgerRun{third, kT0 + 7000, 0, 0, 0}))
+      << "a run that wrote nothing yet";
+}
+
+TYPED_TEST(StoreTest, ChargeSinceSumsAKeysOrATeamsRowsFromThatInstantOn) {
+  const std::int64_t run = this->store->begin_run(kT0);
+  auto row = [](const std::string& id, const std::string& key, const std::string& team,
+                std::int64_t at, Money charge) {
+    LedgerRow r = full_row(id, 1, at);
+    r.key_id = key;
+    r.team = team;
+    r.charge = charge;
+    return r;
+  };
+  std::vector<LedgerRow> rows{
+      row("1", "k1", "t1", kT0 - 1, 1'000'000), row("2", "k1", "t1", kT0, 2'000'000),
+      row("3", "k2", "t1", kT0 + kDay, 4'000'000), row("4", "k1", "", kT0 + 2 * kDay, 8'000'000),
+      row("5", "", "t2", kT0 + 2 * kDay, 16'000'000)};
+  this->store->append_ledger(run, rows);
+  EXPECT_EQ(this->store->charge_since(false, "k1", kT0), 10'000'000) << "at since counts";
+  EXPECT_EQ(this->store->charge_since(false, "k1", kT0 + 1), 8'000'000);
+  EXPECT_EQ(this->store->charge_since(false, "k1", 0), 11'000'000);
+  EXPECT_EQ(this->store->charge_since(true, "t1", kT0), 6'000'000);
+  EXPECT_EQ(this->store->charge_since(true, "t2", kT0), 16'000'000);
+  EXPECT_EQ(this->store->charge_since(false, "k3", 0), 0);
+  EXPECT_EQ(this->store->charge_since(true, "k1", 0), 0) << "a key's name is not a team's";
+}
+
+TYPED_TEST(StoreTest, MoneySumsAreExactIntegers) {
+  // Large amounts and single micro-dollars add without a float's rounding.
+  const std::int64_t run = this->store->begin_run(kT0);
+  constexpr int kRows = 2'000;
+  std::vector<LedgerRow> rows;
+  for (int i = 0; i < kRows; ++i) {
+    LedgerRow r = toll_row("r" + std::to_string(i), 0, -1);
+    r.cost = 1;
+    r.charge = i == 0 ? 4'503'599'627'370'496 : 1;  // 2^52: a double would lose the ones
+    rows.push_back(std::move(r));
+  }
+  this->store->append_ledger(run, rows);
+  SpendReport report = this->store->spend(SpendQuery{});
+  EXPECT_EQ(report.total.cost, kRows);
+  EXPECT_EQ(report.total.charge, 4'503'599'627'370'496 + kRows - 1);
+  EXPECT_EQ(this->store->charge_since(false, "key_00000000000000a1", 0),
+            4'503'599'627'370'496 + kRows - 1);
+}
+
+TYPED_TEST(StoreTest, SpendGroupsByEachDimensionOverAHalfOpenWindow) {
+  const std::int64_t run = this->store->begin_run(kT0);
+  auto row = [](const std::string& id, std::uint32_t attempt, std::int64_t at,
+                const std::string& key, const std::string& team, const std::string& provider,
+                const std::string& contract, Money cost) {
+    LedgerRow r = full_row(id, attempt, at);
+    r.key_id = key;
+    r.team = team;
+    r.provider = provider;
+    r.route = provider + "/m";
+    r.contract = contract;
+    r.model = contract.empty() ? "o3" : "gpt-4o";
+    r.usage = Usage{100, 10, 20, 5, 1, true};
+    r.cost = cost;
+    r.charge = cost * 2;
+    r.commitment_burn = contract.empty() ? 0 : cost;
+    return r;
+  };
+  std::vector<LedgerRow> rows{
+      // req a: a fallback, two rows, one request
+      row("a", 1, kT0 + 10, "k1", "t1", "azure", "msft", 100),
+      row("a", 2, kT0 + 10, "k1", "t1", "openai", "", 200),
+      row("b", 1, kT0 + kDay - 1, "k2", "t1", "azure", "msft", 400),   // the last ms of Jan 1
+      row("c", 1, kT0 + kDay, "k2", "", "openai", "", 800),            // Jan 2
+      row("d", 1, kT0 - 1, "k1", "t1", "azure", "msft", 1600),         // before the window
+      row("e", 1, kT0 + 2 * kDay, "k1", "t1", "azure", "msft", 3200),  // at until: outside
+  };
+  rows[2].usage.reported = false;  // estimated
+  rows[3].priced = false;          // unpriced (its figures as given)
+  rows[0].toll_due = 5;
+  this->store->append_ledger(run, rows);
+
+  SpendQuery q;
+  q.since_ms = kT0;
+  q.until_ms = kT0 + 2 * kDay;
+  auto groups = [&](SpendGroup by) {
+    q.by = by;
+    std::vector<std::pair<std::string, Money>> out;
+    for (const auto& g : this->store->spend(q).groups) out.emplace_back(g.group, g.cost);
+    return out;
+  };
+  using G = std::vector<std::pair<std::string, Money>>;
+  EXPECT_EQ(groups(SpendGroup::key), (G{{"k1", 300}, {"k2", 1200}}));
+  EXPECT_EQ(groups(SpendGroup::team), (G{{"", 800}, {"t1", 700}}));
+  EXPECT_EQ(groups(SpendGroup::model), (G{{"gpt-4o", 500}, {"o3", 1000}}));
+  EXPECT_EQ(groups(SpendGroup::provider), (G{{"azure", 500}, {"openai", 1000}}));
+  EXPECT_EQ(groups(SpendGroup::contract), (G{{"", 1000}, {"msft", 500}}));
+  EXPECT_EQ(groups(SpendGroup::route), (G{{"azure/m", 500}, {"openai/m", 1000}}));
+  EXPECT_EQ(groups(SpendGroup::day), (G{{"2027-01-01", 700}, {"2027-01-02", 800}}));
+
+  // Every sum of one group, and the total.
+  q.by = SpendGroup::provider;
+  SpendReport report = this->store->spend(q);
+  ASSERT_EQ(report.groups.size(), 2u);
+  // Usage{100, 10, 20, 5, 1}: input 100, output 10, cached 20, cache write 5, reasoning 1.
+  SpendRow azure{"azure", 2, 2, 200, 40, 10, 20, 2, 500, 1000, 5, 500, 1, 0};
+  EXPECT_EQ(report.groups[0], azure);
+  SpendRow total{"", 3, 4, 400, 80, 20, 40, 4, 1500, 3000, 5, 500, 1, 1};
+  EXPECT_EQ(report.total, total) << "request a is counted once";
+
+  // Filters by key and team, together or alone; "" is the rows without one.
+  q.by = SpendGroup::day;
+  q.key = "k2";
+  EXPECT_EQ(this->store->spend(q).total.cost, 1200);
+  q.team = "t1";
+  EXPECT_EQ(this->store->spend(q).total.cost, 400);
+  q.key.reset();
+  q.team = "";
+  EXPECT_EQ(this->store->spend(q).total.cost, 800);
+  q.team = "nobody";
+  SpendReport empty = this->store->spend(q);
+  EXPECT_TRUE(empty.groups.empty());
+  EXPECT_EQ(empty.total, SpendRow{}) << "an empty selection sums to zeros";
+}
+
+// A database written by the previous version (schema 1, before the ledger) is migrated when
+// opened: its keys and teams are kept, without budgets, and the ledger works at once.
+class FirstSchemaOnly : public store_detail::SqlDb {
+ public:
+  explicit FirstSchemaOnly(std::unique_ptr<store_detail::SqlDb> db) : db_(std::move(db)) {}
+  std::string describe() const override { return db_->describe(); }
+  std::span<const store_detail::Migration> migrations() const override {
+    return db_->migrations().first(1);
+  }
+  void query(std::string_view sql, std::span<const store_detail::SqlParam> params,
+             const std::function<void(const store_detail::SqlRow&)>& on_row) override {
+    db_->query(sql, params, on_row);
+  }
+  void exec_script(const char* sql) override { db_->exec_script(sql); }
+  void begin(bool write) override { db_->begin(write); }
+  void commit() override { db_->commit(); }
+  void rollback() noexcept override { db_->rollback(); }
+  void lock_for_migration() override { db_->lock_for_migration(); }
+  void reconnect() override { db_->reconnect(); }
+
+ private:
+  std::unique_ptr<store_detail::SqlDb> db_;
+};
+
+TYPED_TEST(StoreTest, ADatabaseOfThePreviousSchemaIsMigratedAndKeepsItsRecords) {
+  this->store.reset();
+  this->backend.tear_down();
+  this->backend.set_up();  // a new, empty database
+  // Schema 1, and records as version 1 wrote them (no budget, no markup).
+  store_detail::make_sql_store(std::make_unique<FirstSchemaOnly>(this->backend.open_db())).reset();
+  this->backend.exec(
+      "INSERT INTO keys (id, alias, team, scopes, models, regions, rpm, tpm, max_parallel, "
+      "expires_ms, metadata, created_ms, updated_ms, revoked_ms, from_config) VALUES "
+      "('key_1', 'old', 'team-a', 15, '[\"gpt-4o\"]', '[]', 1, 2, 3, 0, '{}', 10, 20, 0, "
+      "FALSE);"
+      "INSERT INTO key_secrets (key_id, ord, hash, last4, created_ms, valid_until_ms) VALUES "
+      "('key_1', 0, 'h1', 'abcd', 10, 0);"
+      "INSERT INTO teams (id, scopes, models, regions, rpm, tpm, max_parallel, metadata, "
+      "created_ms, updated_ms, from_config) VALUES "
+      "('team-a', 63, '[]', '[\"eu-*\"]', 4, 5, 6, '{}', 1, 2, FALSE)");
+
+  this->store = this->reopen();
+  Key key;
+  key.id = "key_1";
+  key.alias = "old";
+  key.team = "team-a";
+  key.scopes = 15;
+  key.models = {"gpt-4o"};
+  key.limits = {1, 2, 3};
+  key.metadata = "{}";
+  key.created_ms = 10;
+  key.updated_ms = 20;
+  key.secrets = {KeySecret{"h1", "abcd", 10, 0}};
+  EXPECT_EQ(this->store->find_key("key_1"), key) << "no budget";
+  Team team;
+  team.id = "team-a";
+  team.scopes = 63;
+  team.regions = {"eu-*"};
+  team.limits = {4, 5, 6};
+  team.metadata = "{}";
+  team.created_ms = 1;
+  team.updated_ms = 2;
+  team.from_config = false;
+  EXPECT_EQ(this->store->find_team("team-a"), team) << "no budget, no markup";
+
+  // And the new columns and tables work at once.
+  key.budget = {5, access::BudgetPeriod::day, 1};
+  this->store->put_key(key, entry("key.update", "key:key_1"));
+  EXPECT_EQ(this->store->find_key("key_1"), key);
+  const std::int64_t run = this->store->begin_run(kT0);
+  std::vector<LedgerRow> rows{full_row("r1")};
+  this->store->append_ledger(run, rows);
+  EXPECT_EQ(this->store->ledger_rows(0, kT0 + kDay, 10).size(), 1u);
 }
 
 // Several processes starting on a new database at once (the gateway and a CLI command, or

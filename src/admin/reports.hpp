@@ -1,0 +1,46 @@
+#pragma once
+// The admin API's reports, as JSON text: spend (GET /admin/v1/spend, the ledger summed by one
+// dimension) and contracts (GET /admin/v1/contracts, the config's contracts against what they
+// have accrued). Pure: values in, text out. Money is shown twice, as integer micro-dollars
+// (`cost_micros`) and as the same amount in exact decimal dollars (`cost_usd`).
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/date.hpp"
+#include "core/money.hpp"
+#include "store/store.hpp"
+
+namespace tollbooth {
+struct Config;
+}  // namespace tollbooth
+
+namespace tollbooth::admin {
+
+// The name of a commitment's period as the ledger's rows carry it (LedgerRow::
+// commitment_period): "2026-01-01..2026-12-31".
+std::string commitment_period(Days from, Days to);
+
+// Where a commitment of `usd` over [from, to] (inclusive UTC days) should be on `today`, pro
+// rata: usd × days elapsed / days in the period, rounded down to the micro-dollar. Days
+// elapsed count today (the target is the one for the end of today): 0 before the period, all
+// of them from its last day on.
+struct CommitmentSchedule {
+  std::int64_t days_in_period = 0;
+  std::int64_t days_elapsed = 0;
+  Money target = 0;
+};
+CommitmentSchedule commitment_schedule(Money usd, Days from, Days to, Days today);
+
+// {"object":"spend_report","by","since","until","key","team","data":[{"group",...sums}],
+//  "total":{...sums}}; until, key and team null when not given. docs/money.md ("Reports").
+std::string spend_view(const SpendQuery& query, const SpendReport& report);
+
+// {"object":"list","today":"2027-01-15","data":[{"object":"contract","name",...}]}: every
+// contract of the config (by name), then any contract the store has accruals of that the config
+// no longer names ("configured": false). docs/money.md ("Reports").
+std::string contracts_view(const Config& config, const std::vector<ContractAccrual>& accruals,
+                           std::int64_t now_ms);
+
+}  // namespace tollbooth::admin
