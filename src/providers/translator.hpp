@@ -43,8 +43,10 @@ struct FetchedImage;
 // What a stream's usage costs its client, for the `cost` a translator writes into the usage chunk
 // of a stream whose client asked for usage (`stream_options.include_usage`), as OpenRouter
 // does. The gateway implements it (the attempt's price, the key's and team's terms); nullopt
-// when it has no figure (an unpriced route), and then the chunk goes out unchanged. Called at
-// most once per stream, on the event loop: it must not block.
+// when it has no figure (an unpriced route), and then the chunk goes out unchanged. Called for
+// each chunk with a usage object that goes to such a client (OpenAI, Azure and Bedrock send one
+// per stream; a server that sends running totals on every chunk gets each priced), on the
+// event loop: it must not block.
 class UsagePricer {
  public:
   virtual ~UsagePricer() = default;
