@@ -1,5 +1,7 @@
 #include "mock/mock_answer.hpp"
 
+#include <algorithm>
+
 #include "mock/mock_json.hpp"
 #include "mock/mock_text.hpp"
 
@@ -28,15 +30,8 @@ void append_choice_filter_results(std::string& out) {
 }
 
 void append_usage(std::string& out, const Answer& a) {
-  out += R"("usage":{"prompt_tokens":)";
-  append_int(out, a.prompt_tokens);
-  out += R"(,"completion_tokens":)";
-  append_int(out, a.completion_tokens);
-  out += R"(,"total_tokens":)";
-  append_int(out, a.prompt_tokens + a.completion_tokens);
-  out += R"(,"prompt_tokens_details":{"cached_tokens":0,"audio_tokens":0},)"
-         R"("completion_tokens_details":{"reasoning_tokens":0,"audio_tokens":0,)"
-         R"("accepted_prediction_tokens":0,"rejected_prediction_tokens":0}})";
+  out += R"("usage":)";
+  append_usage_object(out, a);
 }
 
 std::vector<std::string> split_pieces(std::string_view text) {
@@ -109,6 +104,20 @@ std::string azure_prelude() {
 
 }  // namespace
 
+void append_usage_object(std::string& out, const Answer& a) {
+  out += R"({"prompt_tokens":)";
+  append_int(out, a.prompt_tokens);
+  out += R"(,"completion_tokens":)";
+  append_int(out, a.completion_tokens);
+  out += R"(,"total_tokens":)";
+  append_int(out, a.prompt_tokens + a.completion_tokens);
+  out += R"(,"prompt_tokens_details":{"cached_tokens":)";
+  append_int(out, a.cached_tokens);
+  out += R"(,"audio_tokens":0},"completion_tokens_details":{"reasoning_tokens":)";
+  append_int(out, a.reasoning_tokens);
+  out += R"(,"audio_tokens":0,"accepted_prediction_tokens":0,"rejected_prediction_tokens":0}})";
+}
+
 Answer make_answer(std::string_view cloud, const ChatInput& input) {
   Answer a;
   std::string full(cloud);
@@ -121,7 +130,15 @@ Answer make_answer(std::string_view cloud, const ChatInput& input) {
   }
   for (const auto& p : a.pieces) a.content += p;
   a.prompt_tokens = input.prompt_tokens;
-  a.completion_tokens = static_cast<std::int64_t>(a.pieces.size());
+  // Usage (docs/mock.md): half the prompt comes from the cache when the request names a cache
+  // key or the prompt is long; reasoning comes on top of the answer's words, within the cap.
+  if (input.prompt_cache_key || a.prompt_tokens >= kCachedPromptTokens)
+    a.cached_tokens = a.prompt_tokens / 2;
+  const auto words = static_cast<std::int64_t>(a.pieces.size());
+  a.reasoning_tokens = reasoning_tokens_for(input.reasoning_effort);
+  if (input.max_tokens >= 0)
+    a.reasoning_tokens = std::min(a.reasoning_tokens, input.max_tokens - words);
+  a.completion_tokens = words + a.reasoning_tokens;
   return a;
 }
 

@@ -22,8 +22,12 @@ struct Answer {
   // so that concatenating the pieces gives `content` exactly.
   std::vector<std::string> pieces;
   std::string_view finish_reason = "stop";  // "length" when max tokens cut the answer
+  // OpenAI's counters: prompt_tokens include the cached ones, completion_tokens the reasoning
+  // ones (docs/mock.md, "Usage").
   std::int64_t prompt_tokens = 0;
+  std::int64_t cached_tokens = 0;
   std::int64_t completion_tokens = 0;
+  std::int64_t reasoning_tokens = 0;
 };
 
 Answer make_answer(std::string_view cloud, const ChatInput& input);
@@ -36,6 +40,9 @@ struct AnswerMeta {
   std::string_view model;  // request model (OpenAI) or the deployment's underlying model (Azure)
   bool include_usage = false;
 };
+
+// Appends the answer's `usage` object, as its body and its usage chunk carry it.
+void append_usage_object(std::string& out, const Answer& answer);
 
 // Appends the non-streaming chat.completion body to `out`.
 void render_completion(const AnswerMeta& meta, const Answer& answer, std::string& out);

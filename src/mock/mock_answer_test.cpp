@@ -199,3 +199,88 @@ TEST(MockAnswer, AzureStreamsStartWithTheEmptyPrelude) {
 
 }  // namespace
 }  // namespace tollbooth::mock
+
+namespace tollbooth::mock {
+namespace {
+
+std::string long_prompt(int words) {
+  std::string text;
+  for (int i = 0; i < words; ++i) text += "word ";
+  return R"({"model":"m","messages":[{"role":"user","content":")" + text + R"("}])";
+}
+
+json::value usage_of(const Answer& a) {
+  std::string out;
+  append_usage_object(out, a);
+  return json::parse(out);
+}
+
+TEST(MockUsage, ShortPromptsWithoutHintsHaveNoCachedOrReasoningTokens) {
+  auto a = make_answer("openai",
+                       parse_ok(R"({"model":"m","messages":[{"role":"user","content":"hi"}]})"));
+  EXPECT_EQ(a.cached_tokens, 0);
+  EXPECT_EQ(a.reasoning_tokens, 0);
+  EXPECT_EQ(a.completion_tokens, 3);
+}
+
+TEST(MockUsage, APromptCacheKeyOrALongPromptServesHalfThePromptFromTheCache) {
+  auto keyed =
+      make_answer("openai", parse_ok(R"({"model":"m","prompt_cache_key":"k",)"
+                                     R"("messages":[{"role":"user","content":"a b c d"}]})"));
+  EXPECT_EQ(keyed.prompt_tokens, 7);
+  EXPECT_EQ(keyed.cached_tokens, 3);
+  auto just_short = make_answer("openai", parse_ok(long_prompt(1020) + "}"));
+  EXPECT_EQ(just_short.prompt_tokens, 1023);
+  EXPECT_EQ(just_short.cached_tokens, 0);
+  auto long_enough = make_answer("openai", parse_ok(long_prompt(1021) + "}"));
+  EXPECT_EQ(long_enough.prompt_tokens, 1024);
+  EXPECT_EQ(long_enough.cached_tokens, 512);
+  auto u = usage_of(long_enough);
+  EXPECT_EQ(u.at_pointer("/prompt_tokens"), 1024) << "prompt_tokens include the cached ones";
+  EXPECT_EQ(u.at_pointer("/prompt_tokens_details/cached_tokens"), 512);
+}
+
+TEST(MockUsage, ReasoningEffortAddsReasoningTokensInsideTheCompletion) {
+  const std::pair<std::string_view, std::int64_t> efforts[] = {
+      {"none", 0}, {"minimal", 8}, {"low", 16}, {"medium", 64}, {"high", 256}, {"xhigh", 64}};
+  for (auto [effort, reasoning] : efforts) {
+    auto a = make_answer("openai",
+                         parse_ok(R"({"model":"m","reasoning_effort":")" + std::string(effort) +
+                                  R"(","messages":[{"role":"user","content":"hi"}]})"));
+    EXPECT_EQ(a.reasoning_tokens, reasoning) << effort;
+    EXPECT_EQ(a.completion_tokens, 3 + reasoning) << effort;
+    auto u = usage_of(a);
+    EXPECT_EQ(u.at_pointer("/completion_tokens_details/reasoning_tokens"), reasoning);
+    EXPECT_EQ(u.at_pointer("/total_tokens"), a.prompt_tokens + 3 + reasoning);
+  }
+}
+
+TEST(MockUsage, ReasoningStaysWithinMaxTokens) {
+  auto a =
+      make_answer("openai", parse_ok(R"({"model":"m","reasoning_effort":"high","max_tokens":10,)"
+                                     R"("messages":[{"role":"user","content":"hi"}]})"));
+  EXPECT_EQ(a.content, "openai says: hi");
+  EXPECT_EQ(a.reasoning_tokens, 7);
+  EXPECT_EQ(a.completion_tokens, 10);
+  auto cut =
+      make_answer("openai", parse_ok(R"({"model":"m","reasoning_effort":"high","max_tokens":2,)"
+                                     R"("messages":[{"role":"user","content":"hi"}]})"));
+  EXPECT_EQ(cut.reasoning_tokens, 0);
+  EXPECT_EQ(cut.completion_tokens, 2);
+}
+
+TEST(MockUsage, TheStreamsUsageChunkCarriesTheSameUsageAsTheWholeAnswer) {
+  auto a = make_answer("azure",
+                       parse_ok(R"({"model":"m","prompt_cache_key":"k","reasoning_effort":"low",)"
+                                R"("messages":[{"role":"user","content":"one two three"}]})"));
+  AnswerMeta meta{Dialect::azure, "chatcmpl-mock-1", "m", true};
+  std::string whole;
+  render_completion(meta, a, whole);
+  auto events = render_stream(meta, a);
+  auto chunk = event_json(events[events.size() - 2]);
+  EXPECT_EQ(chunk.at("usage"), json::parse(whole).at("usage"));
+  EXPECT_EQ(chunk.at("usage"), usage_of(a));
+}
+
+}  // namespace
+}  // namespace tollbooth::mock

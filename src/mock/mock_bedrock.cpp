@@ -253,13 +253,47 @@ void append_tool_use(std::string& out, const ConverseBlock& b) {
 }
 
 void append_usage(std::string& out, const ConverseAnswer& a) {
-  out += R"("usage":{"inputTokens":)";
-  append_int(out, a.input_tokens);
-  out += R"(,"outputTokens":)";
-  append_int(out, a.output_tokens);
-  out += R"(,"totalTokens":)";
-  append_int(out, a.input_tokens + a.output_tokens);
-  out += R"(},"metrics":{"latencyMs":1})";
+  out += R"("usage":)";
+  append_converse_usage(out, a);
+  out += R"(,"metrics":{"latencyMs":1})";
+}
+
+bool is_cache_point(const json::value& v) {
+  return v.is_object() && v.get_object().contains("cachePoint");
+}
+
+// A cachePoint block anywhere Converse takes one: system, a message's content, the tools.
+bool has_cache_point(const json::object& body) {
+  auto any_in = [](const json::value* list) {
+    if (list == nullptr || !list->is_array()) return false;
+    const auto& items = list->get_array();
+    return std::any_of(items.begin(), items.end(), is_cache_point);
+  };
+  if (any_in(body.if_contains("system"))) return true;
+  if (const auto* config = body.if_contains("toolConfig"); config && config->is_object()) {
+    if (any_in(config->get_object().if_contains("tools"))) return true;
+  }
+  if (const auto* messages = body.if_contains("messages"); messages && messages->is_array()) {
+    for (const auto& m : messages->get_array()) {
+      if (m.is_object() && any_in(m.get_object().if_contains("content"))) return true;
+    }
+  }
+  return false;
+}
+
+// What additionalModelRequestFields asks of reasoning: OpenAI models' reasoning_effort, or
+// Anthropic's thinking (counted as "medium").
+std::string reasoning_effort_of(const json::object& body) {
+  const auto* fields = body.if_contains("additionalModelRequestFields");
+  if (fields == nullptr || !fields->is_object()) return {};
+  const auto& f = fields->get_object();
+  if (const auto* effort = f.if_contains("reasoning_effort"); effort && effort->is_string())
+    return std::string(effort->get_string());
+  if (const auto* thinking = f.if_contains("thinking"); thinking && thinking->is_object()) {
+    const auto* type = thinking->get_object().if_contains("type");
+    if (type && type->is_string() && type->get_string() == "enabled") return "medium";
+  }
+  return {};
 }
 
 // Real Bedrock pads each event with a "p" field of varying length; ours is deterministic.
@@ -375,12 +409,32 @@ Result<ConverseInput> parse_converse_input(std::string_view body) {
   if (auto e = read_tool_config(obj, in)) return std::move(*e);
   if (auto e = read_inference(obj, in)) return std::move(*e);
   if (auto e = read_messages(obj, in)) return std::move(*e);
+  in.cache_point = has_cache_point(obj);
+  in.reasoning_effort = reasoning_effort_of(obj);
   return in;
 }
 
-ConverseAnswer make_converse_answer(std::string_view cloud, const ConverseInput& in) {
+void append_converse_usage(std::string& out, const ConverseAnswer& a) {
+  out += R"({"inputTokens":)";
+  append_int(out, a.input_tokens);
+  out += R"(,"outputTokens":)";
+  append_int(out, a.output_tokens);
+  out += R"(,"totalTokens":)";
+  append_int(out, a.input_tokens + a.cache_read_tokens + a.cache_write_tokens + a.output_tokens);
+  if (a.cache_read_tokens > 0 || a.cache_write_tokens > 0) {
+    out += R"(,"cacheReadInputTokens":)";
+    append_int(out, a.cache_read_tokens);
+    out += R"(,"cacheWriteInputTokens":)";
+    append_int(out, a.cache_write_tokens);
+  }
+  out += '}';
+}
+
+namespace {
+
+// The answer's blocks, stop reason and output tokens (its words).
+ConverseAnswer answer_blocks(std::string_view cloud, const ConverseInput& in) {
   ConverseAnswer a;
-  a.input_tokens = in.input_tokens;
   if (!in.tools.empty() && !in.last_user_has_tool_results) {
     const auto w = words(in.last_user_text);
     const auto has_word = [&](std::string_view word) {
@@ -435,6 +489,26 @@ ConverseAnswer make_converse_answer(std::string_view cloud, const ConverseInput&
   }
   if (a.stop_reason != "max_tokens") a.output_tokens = static_cast<std::int64_t>(w.size());
   a.blocks.push_back(ConverseBlock{std::move(text), {}, {}, {}});
+  return a;
+}
+
+}  // namespace
+
+ConverseAnswer make_converse_answer(std::string_view cloud, const ConverseInput& in) {
+  ConverseAnswer a = answer_blocks(cloud, in);
+  // Usage (docs/mock.md): with a cachePoint or a long prompt, half the prompt is read from the
+  // cache and a quarter written to it; Bedrock's inputTokens count only the rest. Reasoning
+  // comes on top of the answer's words, within maxTokens.
+  a.input_tokens = in.input_tokens;
+  if (in.cache_point || in.input_tokens >= kCachedPromptTokens) {
+    a.cache_read_tokens = in.input_tokens / 2;
+    a.cache_write_tokens = in.input_tokens / 4;
+    a.input_tokens -= a.cache_read_tokens + a.cache_write_tokens;
+  }
+  std::int64_t reasoning = reasoning_tokens_for(in.reasoning_effort);
+  if (in.max_tokens >= 0)
+    reasoning = std::min(reasoning, std::max<std::int64_t>(0, in.max_tokens - a.output_tokens));
+  a.output_tokens += reasoning;
   return a;
 }
 

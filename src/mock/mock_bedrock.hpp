@@ -22,7 +22,11 @@ struct ConverseInput {
   std::vector<std::string> tools;  // toolConfig.tools[].toolSpec.name, in order
   std::string tool_choice;         // toolConfig.toolChoice.tool.name; empty when none
   std::int64_t max_tokens = -1;    // inferenceConfig.maxTokens; -1: none
-  std::int64_t input_tokens = 0;   // words in all text + 3 per message
+  std::int64_t input_tokens = 0;   // words in all text + 3 per message: the whole prompt
+  bool cache_point = false;        // a cachePoint block in system, messages or tools
+  // additionalModelRequestFields.reasoning_effort (a string), or "medium" for an enabled
+  // additionalModelRequestFields.thinking; empty when neither asks for reasoning.
+  std::string reasoning_effort;
 };
 
 // Errors are ErrorKind::invalid_request with Bedrock's ValidationException message.
@@ -35,10 +39,15 @@ struct ConverseBlock {
   std::string tool_input;  // toolUse: the input as JSON text
 };
 
+// Bedrock's counters (docs/mock.md, "Usage"): inputTokens leave out the tokens read from and
+// written to the prompt cache; outputTokens include the reasoning ones (Converse does not
+// count those apart).
 struct ConverseAnswer {
   std::vector<ConverseBlock> blocks;
   std::string_view stop_reason = "end_turn";  // tool_use, max_tokens
   std::int64_t input_tokens = 0;
+  std::int64_t cache_read_tokens = 0;
+  std::int64_t cache_write_tokens = 0;
   std::int64_t output_tokens = 0;
 };
 
@@ -46,6 +55,8 @@ ConverseAnswer make_converse_answer(std::string_view cloud, const ConverseInput&
 
 // The Converse response body.
 void render_converse(const ConverseAnswer& answer, std::string& out);
+// The answer's `usage` object, as its body and its stream's metadata event carry it.
+void append_converse_usage(std::string& out, const ConverseAnswer& answer);
 // The ConverseStream body as event-stream frames, one per event, in order.
 std::vector<std::string> render_converse_stream(const ConverseAnswer& answer);
 // A stream exception frame (`:exception-type` = `name`, e.g. throttlingException).

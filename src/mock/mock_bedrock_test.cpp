@@ -337,3 +337,111 @@ TEST(MockBedrock, PercentDecode) {
 
 }  // namespace
 }  // namespace tollbooth::mock
+
+namespace tollbooth::mock {
+namespace {
+
+json::value converse_usage(const ConverseAnswer& a) {
+  std::string out;
+  append_converse_usage(out, a);
+  return json::parse(out);
+}
+
+TEST(MockBedrockUsage, ACachePointReadsHalfThePromptAndWritesAQuarter) {
+  // 2 system words, then 8 words and 3 for the message: 13 prompt tokens in all.
+  const auto a = answer_for(
+      R"({"system":[{"text":"be terse"},{"cachePoint":{"type":"default"}}],)"
+      R"("messages":[{"role":"user","content":[{"text":"one two three four five six seven eight"}]}]})");
+  EXPECT_EQ(a.cache_read_tokens, 6);
+  EXPECT_EQ(a.cache_write_tokens, 3);
+  EXPECT_EQ(a.input_tokens, 13 - 6 - 3) << "Bedrock's inputTokens leave the cache out";
+  auto u = converse_usage(a);
+  EXPECT_EQ(u.at("inputTokens"), 4);
+  EXPECT_EQ(u.at("cacheReadInputTokens"), 6);
+  EXPECT_EQ(u.at("cacheWriteInputTokens"), 3);
+  EXPECT_EQ(u.at("totalTokens"), 13 + a.output_tokens);
+}
+
+TEST(MockBedrockUsage, CachePointsInMessagesOrToolsCountAndLongPromptsAreCachedToo) {
+  EXPECT_GT(
+      answer_for(
+          R"({"messages":[{"role":"user","content":[{"text":"hi"},{"cachePoint":{"type":"default"}}]}]})")
+          .cache_read_tokens,
+      0);
+  EXPECT_GT(
+      answer_for(std::string(R"({"messages":[{"role":"user","content":[{"text":"hi"}]}],)") +
+                 R"("toolConfig":{"tools":[{"toolSpec":{"name":"f","inputSchema":{"json":{}}}},)" +
+                 R"({"cachePoint":{"type":"default"}}]}})")
+          .cache_read_tokens,
+      0);
+  std::string text;
+  for (int i = 0; i < 1021; ++i) text += "w ";
+  const auto long_prompt =
+      answer_for(R"({"messages":[{"role":"user","content":[{"text":")" + text + R"("}]}]})");
+  EXPECT_EQ(long_prompt.cache_read_tokens, 512);
+  EXPECT_EQ(long_prompt.cache_write_tokens, 256);
+  EXPECT_EQ(long_prompt.input_tokens, 1024 - 512 - 256);
+  const auto plain = answer_for(R"({"messages":[{"role":"user","content":[{"text":"hi"}]}]})");
+  EXPECT_EQ(plain.cache_read_tokens + plain.cache_write_tokens, 0);
+  EXPECT_FALSE(converse_usage(plain).as_object().contains("cacheReadInputTokens"));
+}
+
+TEST(MockBedrockUsage, ReasoningIsCountedInsideOutputTokensWithinMaxTokens) {
+  const auto effort = answer_for(R"({"messages":[{"role":"user","content":[{"text":"hi"}]}],)"
+                                 R"("additionalModelRequestFields":{"reasoning_effort":"low"}})");
+  EXPECT_EQ(effort.output_tokens, 3 + 16);
+  const auto thinking = answer_for(
+      R"({"messages":[{"role":"user","content":[{"text":"hi"}]}],"inferenceConfig":{"maxTokens":20},)"
+      R"("additionalModelRequestFields":{"thinking":{"type":"enabled","budget_tokens":1024}}})");
+  EXPECT_EQ(thinking.output_tokens, 20) << "medium's 64 cut to what maxTokens leaves";
+}
+
+TEST(MockBedrockUsage, TheStreamsMetadataCarriesTheSameUsageAsTheWholeAnswer) {
+  const auto a = answer_for(
+      R"({"system":[{"text":"x"},{"cachePoint":{"type":"default"}}],"messages":[{"role":"user",)"
+      R"("content":[{"text":"a b c"}]}],"additionalModelRequestFields":{"reasoning_effort":"high"}})");
+  std::string whole;
+  render_converse(a, whole);
+  const auto frames = render_converse_stream(a);
+  auto metadata = aws::decode_events(frames.back());
+  ASSERT_TRUE(metadata);
+  EXPECT_EQ(json::parse(metadata->front().payload).at("usage"), json::parse(whole).at("usage"));
+  EXPECT_EQ(json::parse(whole).at("usage"), converse_usage(a));
+}
+
+}  // namespace
+}  // namespace tollbooth::mock
+
+namespace tollbooth::mock {
+namespace {
+
+TEST(MockBedrockUsage, TheHandlerRecordsUsageUnlessAnExceptionCutTheStream) {
+  auto env = [](const std::string&) -> std::optional<std::string> { return std::nullopt; };
+  MockHandler h(parse_mock_config("clouds:\n  br: {kind: bedrock, prefix: /br}\n", "t.yaml", env));
+  MockRequest req;
+  req.method = "POST";
+  req.target = "/br/model/us.anthropic.claude-v1%3A0/converse";
+  req.body =
+      R"({"messages":[{"role":"user","content":[{"text":"Hello"},{"cachePoint":{"type":"default"}}]}]})";
+  Reply whole;
+  h.handle(req, whole);
+  ASSERT_EQ(whole.status, 200);
+  EXPECT_EQ(json::parse(whole.usage), json::parse(whole.body).at("usage"));
+  EXPECT_EQ(whole.usage_model, "us.anthropic.claude-v1:0");
+  req.target = "/br/model/us.anthropic.claude-v1%3A0/converse-stream";
+  Reply stream;
+  h.handle(req, stream);
+  ASSERT_EQ(stream.usage_event, static_cast<int>(stream.events.size()) - 1);
+  auto metadata = aws::decode_events(stream.events.back());
+  EXPECT_EQ(json::parse(metadata->front().payload).at("usage"), json::parse(stream.usage));
+  EXPECT_EQ(stream.usage, whole.usage);
+  std::string fault = "exception=throttlingException";
+  req.fault = fault;
+  Reply cut;
+  h.handle(req, cut);
+  EXPECT_TRUE(cut.usage.empty());
+  EXPECT_EQ(cut.usage_event, -1);
+}
+
+}  // namespace
+}  // namespace tollbooth::mock

@@ -91,6 +91,12 @@ std::optional<Error> read_options(const json::object& body, ChatInput& in) {
     const auto* usage = opts->get_object().if_contains("include_usage");
     in.include_usage = usage && usage->is_bool() && usage->get_bool();
   }
+  if (const auto* key = body.if_contains("prompt_cache_key"); key && key->is_string()) {
+    in.prompt_cache_key = true;
+  }
+  if (const auto* effort = body.if_contains("reasoning_effort"); effort && effort->is_string()) {
+    in.reasoning_effort = std::string(effort->get_string());
+  }
   for (const char* name : {"max_tokens", "max_completion_tokens"}) {
     const auto* v = body.if_contains(name);
     if (v == nullptr || v->is_null()) continue;
@@ -119,6 +125,14 @@ std::int64_t count_words(std::string_view text) noexcept {
     in_word = !space;
   }
   return words;
+}
+
+std::int64_t reasoning_tokens_for(std::string_view effort) noexcept {
+  if (effort.empty() || effort == "none") return 0;
+  if (effort == "minimal") return 8;
+  if (effort == "low") return 16;
+  if (effort == "high") return 256;
+  return 64;  // medium, and levels newer than this list
 }
 
 Result<ChatInput> parse_chat_input(std::string_view body, bool model_required) {

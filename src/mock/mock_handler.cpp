@@ -263,6 +263,8 @@ void MockHandler::converse(const Route& route, const MockRequest& req, Reply& re
               exception.substr(1),
           "The request failed (mock fault).");
     }
+    append_converse_usage(reply.usage, answer);
+    reply.usage_model = model_id;
     return render_converse(answer, reply.body);
   }
   reply.stream = true;
@@ -272,7 +274,11 @@ void MockHandler::converse(const Route& route, const MockRequest& req, Reply& re
   if (!exception.empty()) {
     reply.events.resize(1);
     reply.events.push_back(render_stream_exception(exception));
+    return;  // no metadata event: the answer reports no usage
   }
+  append_converse_usage(reply.usage, answer);
+  reply.usage_model = model_id;
+  reply.usage_event = static_cast<int>(reply.events.size()) - 1;  // metadata is the last
 }
 
 void MockHandler::models(const Route& route, Reply& reply) const {
@@ -324,12 +330,17 @@ void MockHandler::chat(const Route& route, const MockRequest& req, std::uint64_t
   const auto answer = make_answer(c.name, *input);
   const AnswerMeta meta{c.kind == CloudKind::azure ? Dialect::azure : Dialect::openai, id, model,
                         input->include_usage};
+  append_usage_object(reply.usage, answer);
+  reply.usage_model = route.endpoint == Endpoint::azure_chat ? route.deployment : input->model;
   if (!input->stream) return render_completion(meta, answer, reply.body);
   reply.stream = true;
   reply.content_type = "text/event-stream";
   reply.add_header("cache-control", "no-cache");
   reply.event_delay_ms = c.stream_delay_ms;
   reply.events = render_stream(meta, answer);
+  // The usage chunk comes just before [DONE], and only when the request asked for it.
+  reply.usage_reported = input->include_usage;
+  if (input->include_usage) reply.usage_event = static_cast<int>(reply.events.size()) - 2;
 }
 
 void MockHandler::handle(const MockRequest& req, Reply& reply) {
@@ -350,6 +361,7 @@ void MockHandler::handle(const MockRequest& req, Reply& reply) {
   const auto& c = *reply.cloud;
   reply.add_header("x-mock-cloud", c.name);
   const auto n = next_id_.fetch_add(1) + 1;
+  reply.seq = n;
   if (c.kind == CloudKind::bedrock) {
     char id[40];
     std::snprintf(id, sizeof id, "00000000-0000-4000-8000-%012llu",

@@ -246,3 +246,57 @@ TEST(MockHandler, FailFirstStopsAfterNRequestsAndResets) {
 
 }  // namespace
 }  // namespace tollbooth::mock
+
+namespace tollbooth::mock {
+namespace {
+
+TEST(MockHandlerUsage, AWholeAnswerCarriesItsUsageForTheRecord) {
+  MockHandler h(demo_config());
+  auto r =
+      run(h, post("/openai/v1/chat/completions")
+                 .bearer("ok-key")
+                 .with_body(R"({"model":"gpt-4o","prompt_cache_key":"k","reasoning_effort":"low",)"
+                            R"("messages":[{"role":"user","content":"hello there"}]})"));
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(json::parse(r.usage), body_of(r).at("usage")) << "the same bytes as the answer's";
+  EXPECT_EQ(json::parse(r.usage).at_pointer("/prompt_tokens_details/cached_tokens"), 2);
+  EXPECT_EQ(r.usage_model, "gpt-4o");
+  EXPECT_TRUE(r.usage_reported);
+  EXPECT_EQ(r.usage_event, -1);
+  EXPECT_GT(r.seq, 0u);
+  EXPECT_NE(r.headers.find("x-request-id: req-mock-" + std::to_string(r.seq)), std::string::npos);
+}
+
+TEST(MockHandlerUsage, AStreamNamesTheEventThatCarriesItsUsage) {
+  MockHandler h(demo_config());
+  const std::string body = R"({"stream":true,"stream_options":{"include_usage":true},)"
+                           R"("messages":[{"role":"user","content":"a b"}]})";
+  auto r = run(h, post("/azure-east/openai/deployments/gpt4o-prod/chat/completions?api-version=1")
+                      .key("sekret")
+                      .with_body(body));
+  ASSERT_TRUE(r.stream);
+  ASSERT_GE(r.usage_event, 0);
+  const std::string& chunk = r.events[static_cast<std::size_t>(r.usage_event)];
+  EXPECT_EQ(json::parse(chunk.substr(6)).at("usage"), json::parse(r.usage));
+  EXPECT_EQ(r.usage_model, "gpt4o-prod") << "the deployment the request named";
+  // Without include_usage the answer carries none, but the cloud still counted it.
+  auto quiet = run(
+      h, post("/openai/v1/chat/completions")
+             .bearer("ok-key")
+             .with_body(
+                 R"({"model":"m","stream":true,"messages":[{"role":"user","content":"a b"}]})"));
+  EXPECT_FALSE(quiet.usage.empty());
+  EXPECT_FALSE(quiet.usage_reported);
+  EXPECT_EQ(quiet.usage_event, -1);
+}
+
+TEST(MockHandlerUsage, ErrorsAndFaultsReportNoUsage) {
+  MockHandler h(demo_config());
+  EXPECT_TRUE(run(h, post("/openai/v1/chat/completions").bearer("wrong")).usage.empty());
+  EXPECT_TRUE(run(h, post("/azure-west/openai/v1/chat/completions").key("k")).usage.empty());
+  EXPECT_TRUE(
+      run(h, post("/openai/v1/chat/completions").bearer("ok-key").with_body("{")).usage.empty());
+}
+
+}  // namespace
+}  // namespace tollbooth::mock

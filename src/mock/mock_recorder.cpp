@@ -34,7 +34,13 @@ std::vector<std::pair<std::string, std::string>> merged_headers(std::string_view
 }
 
 void append_record(std::string& out, const RecordedRequest& r) {
-  out += R"({"cloud":)";
+  out += '{';
+  if (r.seq != 0) {
+    out += R"("seq":)";
+    append_int(out, static_cast<std::int64_t>(r.seq));
+    out += ',';
+  }
+  out += R"("cloud":)";
   append_json_string(out, r.cloud);
   out += R"(,"method":)";
   append_json_string(out, r.method);
@@ -68,6 +74,7 @@ void RecordedRequest::set_body(std::string_view b) {
 RequestLog::RequestLog() : slots_(kCapacity) {}
 
 void RequestLog::reset(RecordedRequest& slot) {
+  slot.seq = 0;
   slot.cloud.clear();
   slot.method.clear();
   slot.target.clear();
@@ -96,6 +103,63 @@ std::size_t RequestLog::clear() {
   std::lock_guard lock(mutex_);
   const auto held = std::min(next_, kCapacity);
   next_ = 0;
+  return held;
+}
+
+std::uint64_t UsageLog::add(UsageRecord record) {
+  std::lock_guard lock(mutex_);
+  if (records_.size() >= kCapacity) {
+    ++dropped_;
+    return 0;
+  }
+  records_.push_back(std::move(record));
+  return first_ticket_ + records_.size() - 1;
+}
+
+void UsageLog::mark_delivered(std::uint64_t ticket) {
+  std::lock_guard lock(mutex_);
+  if (ticket < first_ticket_ || ticket - first_ticket_ >= records_.size()) return;
+  records_[ticket - first_ticket_].delivered = true;
+}
+
+std::string UsageLog::to_json(std::string_view cloud) const {
+  std::string out = R"({"usage":[)";
+  std::lock_guard lock(mutex_);
+  bool first = true;
+  for (const UsageRecord& r : records_) {
+    if (!cloud.empty() && r.cloud != cloud) continue;
+    if (!first) out.push_back(',');
+    first = false;
+    out += R"({"seq":)";
+    append_int(out, static_cast<std::int64_t>(r.seq));
+    out += R"(,"cloud":)";
+    append_json_string(out, r.cloud);
+    out += R"(,"kind":)";
+    append_json_string(out, r.kind);
+    out += R"(,"model":)";
+    append_json_string(out, r.model);
+    out += R"(,"stream":)";
+    out += r.stream ? "true" : "false";
+    out += R"(,"reported":)";
+    out += r.reported ? "true" : "false";
+    out += R"(,"delivered":)";
+    out += r.delivered ? "true" : "false";
+    out += R"(,"usage":)";
+    out += r.usage;
+    out.push_back('}');
+  }
+  out += R"(],"dropped":)";
+  append_int(out, static_cast<std::int64_t>(dropped_));
+  out.push_back('}');
+  return out;
+}
+
+std::size_t UsageLog::clear() {
+  std::lock_guard lock(mutex_);
+  const std::size_t held = records_.size();
+  first_ticket_ += held;  // the tickets handed out so far name no record now
+  records_.clear();
+  dropped_ = 0;
   return held;
 }
 

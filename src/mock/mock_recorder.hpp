@@ -2,7 +2,10 @@
 // The last requests the mock clouds received, for tests to assert exactly what the gateway sent
 // upstream (GET /_mock/requests). A bounded ring behind a mutex: recording is a few string
 // copies into reused slots, small next to the socket work of a request.
+// And the usage every answer reported (GET /_mock/usage), kept whole rather than in a ring, so
+// a test can recompute a ledger from the clouds' side.
 #include <cstddef>
+#include <cstdint>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -11,6 +14,7 @@
 namespace tollbooth::mock {
 
 struct RecordedRequest {
+  std::uint64_t seq = 0;  // the cloud request's number N (req-mock-N); 0 when it had none
   std::string cloud;
   std::string method;
   std::string target;
@@ -55,6 +59,39 @@ class RequestLog {
   mutable std::mutex mutex_;
   std::vector<RecordedRequest> slots_;
   std::size_t next_ = 0;  // total recorded since the last clear
+};
+
+// The usage of one answer, in the cloud's own shape.
+struct UsageRecord {
+  std::uint64_t seq = 0;  // the cloud request's number N (req-mock-N, chatcmpl-mock-N)
+  std::string cloud;      // its name
+  std::string_view kind;  // openai, azure or bedrock
+  std::string model;      // as the request named it: body model, deployment or modelId
+  bool stream = false;
+  bool reported = true;    // the answer carries it (not an OpenAI stream without include_usage)
+  bool delivered = false;  // the bytes carrying it were written to the connection
+  std::string usage;       // the usage object (JSON) as the answer carries or would carry it
+};
+
+class UsageLog {
+ public:
+  // Records beyond this are counted as dropped, not kept.
+  static constexpr std::size_t kCapacity = 100'000;
+
+  // Adds a record; returns its ticket for mark_delivered (0 when it was dropped).
+  std::uint64_t add(UsageRecord record);
+  // The answer's usage went out whole. A ticket from before the last clear is ignored.
+  void mark_delivered(std::uint64_t ticket);
+  // {"usage":[...],"dropped":N} oldest first; `cloud` non-empty keeps only that cloud's.
+  std::string to_json(std::string_view cloud = {}) const;
+  // Forgets everything; returns how many records were held.
+  std::size_t clear();
+
+ private:
+  mutable std::mutex mutex_;
+  std::vector<UsageRecord> records_;
+  std::uint64_t first_ticket_ = 1;  // the ticket of records_[0]
+  std::uint64_t dropped_ = 0;
 };
 
 }  // namespace tollbooth::mock

@@ -56,3 +56,56 @@ TEST(MockRecorder, CutsLargeBodies) {
 
 }  // namespace
 }  // namespace tollbooth::mock
+
+namespace tollbooth::mock {
+namespace {
+
+UsageRecord usage_record(std::uint64_t seq, std::string cloud) {
+  return UsageRecord{seq,   std::move(cloud),        "openai", "gpt-4o", true, true,
+                     false, R"({"prompt_tokens":5})"};
+}
+
+TEST(MockUsageLog, KeepsEveryRecordInOrderWithItsDelivery) {
+  UsageLog log;
+  std::vector<std::uint64_t> tickets;
+  for (std::uint64_t i = 1; i <= 250; ++i)
+    tickets.push_back(log.add(usage_record(i, i % 2 ? "a" : "b")));
+  log.mark_delivered(tickets[0]);
+  log.mark_delivered(tickets[249]);
+  auto v = json::parse(log.to_json()).as_object();
+  auto& all = v.at("usage").as_array();
+  ASSERT_EQ(all.size(), 250u) << "not a ring: a ledger needs every answer";
+  EXPECT_EQ(all[0].at("seq"), 1);
+  EXPECT_EQ(all[0].at("delivered"), true);
+  EXPECT_EQ(all[1].at("delivered"), false);
+  EXPECT_EQ(all[249].at("delivered"), true);
+  EXPECT_EQ(all[0].at("usage").at("prompt_tokens"), 5);
+  EXPECT_EQ(all[0].at("kind"), "openai");
+  EXPECT_EQ(all[0].at("model"), "gpt-4o");
+  EXPECT_EQ(all[0].at("stream"), true);
+  EXPECT_EQ(all[0].at("reported"), true);
+  EXPECT_EQ(v.at("dropped"), 0);
+  EXPECT_EQ(json::parse(log.to_json("b")).at("usage").as_array().size(), 125u);
+}
+
+TEST(MockUsageLog, ATicketFromBeforeAClearMarksNothing) {
+  UsageLog log;
+  const auto old = log.add(usage_record(1, "a"));
+  EXPECT_EQ(log.clear(), 1u);
+  log.add(usage_record(2, "a"));
+  log.mark_delivered(old);
+  auto all = json::parse(log.to_json()).at("usage").as_array();
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_EQ(all[0].at("delivered"), false);
+}
+
+TEST(MockUsageLog, RecordsPastTheCapacityAreCountedAsDropped) {
+  UsageLog log;
+  for (std::size_t i = 0; i < UsageLog::kCapacity; ++i)
+    ASSERT_NE(log.add(usage_record(i + 1, "a")), 0u);
+  EXPECT_EQ(log.add(usage_record(0, "a")), 0u);
+  EXPECT_EQ(json::parse(log.to_json("none")).at("dropped"), 1);
+}
+
+}  // namespace
+}  // namespace tollbooth::mock

@@ -1,6 +1,7 @@
 #pragma once
 // What the mock decided to send for one request, independent of sockets: the server executes
 // it (delays, stalls, drops included), and unit tests inspect it.
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,6 +24,13 @@ struct Reply {
   int event_delay_ms = 0;              // between streamed events
   const CloudConfig* cloud = nullptr;  // the cloud the request was for; null when none matched
   std::string stream_exception;        // Bedrock: the exception fault to raise in the stream
+  std::uint64_t seq = 0;               // the cloud request's number N (req-mock-N); 0: none
+  // The usage the answer reports, for /_mock/usage: the cloud's own usage object (JSON); empty
+  // when the answer has none (an error, a fault, a stream cut by an exception).
+  std::string usage;
+  std::string usage_model;     // the model as the request named it
+  bool usage_reported = true;  // the answer carries it (not a stream without include_usage)
+  int usage_event = -1;        // streams: the event that carries it; -1: none (or the body)
 
   void add_header(std::string_view name, std::string_view value) {
     headers.append(name).append(": ").append(value).append("\r\n");
@@ -39,6 +47,11 @@ struct Reply {
     drop_after = -1;
     cloud = nullptr;
     stream_exception.clear();
+    seq = 0;
+    usage.clear();
+    usage_model.clear();
+    usage_reported = true;
+    usage_event = -1;
   }
 };
 

@@ -41,7 +41,17 @@ constexpr std::string_view kMockPrefix = "/_mock/";
 struct Shared {
   MockHandler handler;
   RequestLog log;
+  UsageLog usage;
 };
+
+std::string_view kind_name(CloudKind kind) {
+  switch (kind) {
+    case CloudKind::openai: return "openai";
+    case CloudKind::azure: return "azure";
+    case CloudKind::bedrock: return "bedrock";
+  }
+  return "openai";
+}
 
 Awaitable<void> sleep_ms(Socket& sock, int ms) {
   if (ms <= 0) co_return;
@@ -49,18 +59,26 @@ Awaitable<void> sleep_ms(Socket& sock, int ms) {
   co_await timer.async_wait(use_nothrow);
 }
 
-void record(Shared& shared, const RequestParser::value_type& req, const Reply& reply) {
-  if (reply.cloud == nullptr || !reply.cloud->record) return;
+// Records the request, and the usage of its answer; returns the usage record's ticket (0 when
+// there is none), for marking it delivered once its bytes are out.
+std::uint64_t record(Shared& shared, const RequestParser::value_type& req, const Reply& reply) {
+  if (reply.cloud == nullptr || !reply.cloud->record) return 0;
   shared.log.record([&](RecordedRequest& r) {
+    r.seq = reply.seq;
     r.cloud = reply.cloud->name;
     r.method = req.method_string();
     r.target = req.target();
     for (const auto& field : req) r.add_header(field.name_string(), field.value());
     r.set_body(req.body());
   });
+  if (reply.usage.empty()) return 0;
+  return shared.usage.add(UsageRecord{reply.seq, reply.cloud->name, kind_name(reply.cloud->kind),
+                                      reply.usage_model, reply.stream, reply.usage_reported, false,
+                                      reply.usage});
 }
 
-// GET/DELETE /_mock/requests[?cloud=NAME], GET /_mock/health.
+// GET/DELETE /_mock/requests[?cloud=NAME], GET/DELETE /_mock/usage[?cloud=NAME],
+// GET /_mock/health.
 void introspect(Shared& shared, const RequestParser::value_type& req, Reply& reply) {
   const std::string_view target = req.target();
   const auto q = target.find('?');
@@ -73,8 +91,13 @@ void introspect(Shared& shared, const RequestParser::value_type& req, Reply& rep
     reply.body = shared.log.to_json(cloud);
   } else if (path == "/_mock/requests" && req.method() == http::verb::delete_) {
     const auto held = shared.log.clear();
+    shared.usage.clear();
     shared.handler.reset_counters();
     reply.body = R"({"cleared":)" + std::to_string(held) + "}";
+  } else if (path == "/_mock/usage" && req.method() == http::verb::get) {
+    reply.body = shared.usage.to_json(cloud);
+  } else if (path == "/_mock/usage" && req.method() == http::verb::delete_) {
+    reply.body = R"({"cleared":)" + std::to_string(shared.usage.clear()) + "}";
   } else if (path == "/_mock/health" && req.method() == http::verb::get) {
     reply.body = R"({"status":"ok"})";
   } else {
@@ -84,9 +107,12 @@ void introspect(Shared& shared, const RequestParser::value_type& req, Reply& rep
   }
 }
 
-void dispatch(Shared& shared, const RequestParser::value_type& req, Reply& reply) {
-  if (req.target().substr(0, kMockPrefix.size()) == kMockPrefix)
-    return introspect(shared, req, reply);
+// Answers the request; returns its usage record's ticket (0: none).
+std::uint64_t dispatch(Shared& shared, const RequestParser::value_type& req, Reply& reply) {
+  if (req.target().substr(0, kMockPrefix.size()) == kMockPrefix) {
+    introspect(shared, req, reply);
+    return 0;
+  }
   MockRequest m;
   m.method = req.method_string();
   m.target = req.target();
@@ -99,7 +125,7 @@ void dispatch(Shared& shared, const RequestParser::value_type& req, Reply& reply
   for (const auto& field : req) headers.push_back({field.name_string(), field.value()});
   m.headers = headers;
   shared.handler.handle(m, reply);
-  record(shared, req, reply);
+  return record(shared, req, reply);
 }
 
 // Writes one SSE event as one HTTP chunk, flushed on its own (TCP_NODELAY is set).
@@ -112,13 +138,24 @@ Awaitable<bool> write_chunk(Socket& sock, std::string_view data) {
   co_return !ec;
 }
 
+// Where a reply's usage record is, and the log to tell once its bytes are out.
+struct UsageTicket {
+  UsageLog& log;
+  std::uint64_t ticket = 0;
+  void delivered() const {
+    if (ticket != 0) log.mark_delivered(ticket);
+  }
+};
+
 // Streams the events; false when the connection must close (a drop fault or a write error).
-Awaitable<bool> send_stream(Socket& sock, const Reply& reply, const std::string& head) {
+Awaitable<bool> send_stream(Socket& sock, const Reply& reply, const std::string& head,
+                            const UsageTicket& usage) {
   auto [ec, n] = co_await asio::async_write(sock, asio::buffer(head), use_nothrow);
   if (ec) co_return false;
   for (std::size_t i = 0; i < reply.events.size(); ++i) {
     if (reply.drop_after >= 0 && i == static_cast<std::size_t>(reply.drop_after)) co_return false;
     if (!co_await write_chunk(sock, reply.events[i])) co_return false;
+    if (static_cast<int>(i) == reply.usage_event) usage.delivered();
     if (i + 1 == reply.events.size()) break;
     co_await sleep_ms(sock, i == 0 && reply.stall_ms > 0 ? reply.stall_ms : reply.event_delay_ms);
   }
@@ -127,12 +164,13 @@ Awaitable<bool> send_stream(Socket& sock, const Reply& reply, const std::string&
 }
 
 // Sends the reply; false when the connection must close afterwards.
-Awaitable<bool> send(Socket& sock, const Reply& reply, bool keep_alive, std::string& head) {
+Awaitable<bool> send(Socket& sock, const Reply& reply, bool keep_alive, std::string& head,
+                     const UsageTicket& usage) {
   co_await sleep_ms(sock, reply.latency_ms);
   if (reply.close_without_reply) co_return false;
   head.clear();
   append_response_head(head, reply, keep_alive);
-  if (reply.stream) co_return co_await send_stream(sock, reply, head) && keep_alive;
+  if (reply.stream) co_return co_await send_stream(sock, reply, head, usage) && keep_alive;
   std::string_view body = reply.body;
   const bool drop = reply.drop_after >= 0;
   if (drop) body = body.substr(0, static_cast<std::size_t>(reply.drop_after));
@@ -144,16 +182,18 @@ Awaitable<bool> send(Socket& sock, const Reply& reply, bool keep_alive, std::str
   }
   const std::array<asio::const_buffer, 2> bufs{asio::buffer(head), asio::buffer(body)};
   auto [ec, n] = co_await asio::async_write(sock, bufs, use_nothrow);
+  if (!ec && body.size() == reply.body.size()) usage.delivered();
   co_return !ec && !drop && keep_alive;
 }
 
-Awaitable<void> reject(Socket& sock, int status, std::string_view message) {
+Awaitable<void> reject(Socket& sock, UsageLog& usage, int status, std::string_view message) {
   Reply reply;
   reply.status = status;
   reply.body = R"({"error":{"message":")" + std::string(message) +
                R"(","type":"invalid_request_error","param":null,"code":null}})";
   std::string head;
-  co_await send(sock, reply, false, head);
+  const UsageTicket none{usage, 0};
+  co_await send(sock, reply, false, head, none);
 }
 
 Awaitable<void> session(Socket sock, Shared& shared) {
@@ -166,18 +206,18 @@ Awaitable<void> session(Socket sock, Shared& shared) {
     parser->body_limit(kBodyLimit);
     auto [ec, n] = co_await http::async_read(sock, buffer, *parser, use_nothrow);
     if (ec == http::error::body_limit) {
-      co_await reject(sock, 413, "request body too large");
+      co_await reject(sock, shared.usage, 413, "request body too large");
     } else if (ec && ec.category() == http::make_error_code(http::error::bad_target).category() &&
                ec != http::error::end_of_stream && ec != http::error::partial_message) {
-      co_await reject(sock, 400, "malformed HTTP request");
+      co_await reject(sock, shared.usage, 400, "malformed HTTP request");
     }
     if (ec) break;
     const auto& req = parser->get();
     reply.clear();
-    dispatch(shared, req, reply);
+    const UsageTicket usage{shared.usage, dispatch(shared, req, reply)};
     // HTTP/1.0 clients (ab -k) keep the connection only when the answer says so.
     if (req.version() == 10 && req.keep_alive()) reply.add_header("connection", "keep-alive");
-    if (!co_await send(sock, reply, req.keep_alive(), head)) break;
+    if (!co_await send(sock, reply, req.keep_alive(), head, usage)) break;
   }
   beast::error_code ignored;
   sock.shutdown(tcp::socket::shutdown_both, ignored);
@@ -230,7 +270,7 @@ int run_mock(const MockOptions& options) {
   try {
     auto config =
         options.config_file.empty() ? default_mock_config() : load_mock_config(options.config_file);
-    Shared shared{MockHandler(std::move(config)), {}};
+    Shared shared{MockHandler(std::move(config)), {}, {}};
     const unsigned threads = std::max(1u, options.threads);
     std::vector<std::unique_ptr<asio::io_context>> loops;
     std::vector<std::unique_ptr<Acceptor>> acceptors;

@@ -28,8 +28,9 @@ Result<Ok> BedrockChat::build(UpstreamRequest& out) {
                                   now_s, in.client_body, in.images, call_);
   if (!built) return std::move(built).error();
   // in.response_id lives as long as the attempt, as this translator does: no copy needed.
-  reply_ = bedrock::ReplyOptions{in.facts.model, in.response_id, now_s, call_.converse.json_tool,
-                                 call_.converse.include_usage};
+  reply_ = bedrock::ReplyOptions{
+      in.facts.model, in.response_id, now_s, call_.converse.json_tool, call_.converse.include_usage,
+      in.pricer};
   out.head.swap(call_.wire.head);
   out.body = call_.wire.body;  // points into call_.converse.body, which lives here
   return Ok{};

@@ -4,6 +4,7 @@
 
 #include <cctype>
 #include <cstring>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -157,9 +158,25 @@ error_code read_output(od::value& v, Answer& a, std::string_view json_tool) {
   return SUCCESS;
 }
 
-// Bedrock usage → Usage. Its inputTokens leaves out the cache reads and writes (LiteLLM's
-// arithmetic, §5.8), while OpenAI's prompt_tokens counts every prompt token.
+// A token count; anything but an integer from 0 to 2^63-1 counts as 0.
+std::int64_t read_count(od::value v) {
+  std::int64_t n = 0;
+  if (v.get_int64().get(n) != SUCCESS || n < 0) return 0;
+  return n;
+}
+
+std::int64_t saturating_add(std::int64_t a, std::int64_t b) {
+  std::int64_t sum = 0;
+  return __builtin_add_overflow(a, b, &sum) ? std::numeric_limits<std::int64_t>::max() : sum;
+}
+
+// Bedrock usage → Usage (detail::usage_from_payload has the mapping). A value that is not an
+// object (null) leaves `usage` unreported rather than spoiling the answer.
 error_code read_usage(od::value& v, Usage& usage) {
+  usage = Usage{};
+  od::json_type t;
+  if (auto ec = v.type().get(t)) return ec;
+  if (t != od::json_type::object) return SUCCESS;
   od::object o;
   if (auto ec = v.get_object().get(o)) return ec;
   std::int64_t input = 0, output = 0, cache_read = 0, cache_write = 0;
@@ -171,10 +188,9 @@ error_code read_usage(od::value& v, Usage& usage) {
                          : key == "cacheReadInputTokens"  ? &cache_read
                          : key == "cacheWriteInputTokens" ? &cache_write
                                                           : nullptr;
-    if (slot && field.value_unsafe().value().get_int64().get(*slot)) *slot = 0;
+    if (slot) *slot = read_count(field.value_unsafe().value());
   }
-  usage = Usage{};
-  usage.input_tokens = input + cache_read + cache_write;
+  usage.input_tokens = saturating_add(saturating_add(input, cache_read), cache_write);
   usage.output_tokens = output;
   usage.cached_input_tokens = cache_read;
   usage.cache_write_input_tokens = cache_write;
@@ -238,18 +254,25 @@ void write_message(std::string& out, const Answer& a) {
 
 namespace detail {
 
-void append_usage(std::string& out, const Usage& usage) {
+void append_usage(std::string& out, const Usage& usage, std::string_view cost) {
   out += R"({"prompt_tokens":)"sv;
   detail::append_int(out, usage.input_tokens);
   out += R"(,"completion_tokens":)"sv;
   detail::append_int(out, usage.output_tokens);
   out += R"(,"total_tokens":)"sv;
-  detail::append_int(out, usage.input_tokens + usage.output_tokens);
+  detail::append_int(out, saturating_add(usage.input_tokens, usage.output_tokens));
   out += R"(,"prompt_tokens_details":{"cached_tokens":)"sv;
   detail::append_int(out, usage.cached_input_tokens);
+  out += R"(,"cache_write_tokens":)"sv;
+  detail::append_int(out, usage.cache_write_input_tokens);
   out += R"(,"audio_tokens":0},"completion_tokens_details":{"reasoning_tokens":)"sv;
   detail::append_int(out, usage.reasoning_tokens);
-  out += R"(,"audio_tokens":0,"accepted_prediction_tokens":0,"rejected_prediction_tokens":0}})"sv;
+  out += R"(,"audio_tokens":0,"accepted_prediction_tokens":0,"rejected_prediction_tokens":0})"sv;
+  if (!cost.empty()) {
+    out += R"(,"cost":)"sv;
+    out += cost;
+  }
+  out += '}';
 }
 
 bool usage_from_payload(std::string_view payload, Usage& usage) {

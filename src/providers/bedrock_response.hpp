@@ -9,20 +9,25 @@
 #include "core/result.hpp"
 #include "core/usage.hpp"
 
+namespace tollbooth {
+class UsagePricer;  // providers/translator.hpp
+}
+
 namespace tollbooth::bedrock {
 
 // What the OpenAI answer says about itself; Bedrock returns no id and no timestamp.
 struct ReplyOptions {
-  std::string_view client_model;  // the model name the client asked for (its alias)
-  std::string_view response_id;   // e.g. "chatcmpl-..."; the gateway makes it
-  std::int64_t created = 0;       // unix seconds, from the gateway's clock
-  std::string_view json_tool;     // ConverseRequest::json_tool: its input is the content
-  bool include_usage = false;     // streams only: send the usage chunk before [DONE]
+  std::string_view client_model;        // the model name the client asked for (its alias)
+  std::string_view response_id;         // e.g. "chatcmpl-..."; the gateway makes it
+  std::int64_t created = 0;             // unix seconds, from the gateway's clock
+  std::string_view json_tool;           // ConverseRequest::json_tool: its input is the content
+  bool include_usage = false;           // streams only: send the usage chunk before [DONE]
+  const UsagePricer* pricer = nullptr;  // streams only: the usage chunk's `cost`, when it has one
 };
 
 struct ChatReply {
-  std::string body;           // the chat.completion JSON
-  Usage usage;                // reported = false when Bedrock sent no usage
+  std::string body;  // the chat.completion JSON
+  Usage usage;       // reported = false when Bedrock sent no usage (see usage_from_payload)
   std::string finish_reason;  // as in the body
 };
 
@@ -50,10 +55,23 @@ Error error_from_bedrock(int http_status, std::string_view error_type_header,
 Error error_from_stream_exception(std::string_view exception_type, std::string_view payload);
 
 namespace detail {
-// OpenAI's usage object for `usage` (prompt_tokens already counting cached tokens).
-void append_usage(std::string& out, const Usage& usage);
+// OpenAI's usage object for `usage`: prompt_tokens counts every prompt token (cache reads and
+// writes included), prompt_tokens_details.cached_tokens and cache_write_tokens say how many
+// were read from and written to the cache, completion_tokens counts every output token. With a
+// `cost` (a JSON number), `"cost":<cost>` is its last member.
+void append_usage(std::string& out, const Usage& usage, std::string_view cost = {});
 // Reads the `usage` member of a JSON object (a Converse answer, a ConverseStream metadata
-// event); false when the payload is not an object. usage.reported tells whether it had one.
+// event); false when the payload is not an object. usage.reported tells whether it had one
+// (an object; `null` or another type counts as none). Bedrock's inputTokens leave out the
+// tokens read from and written to the prompt cache, and Converse reports no reasoning count
+// (reasoning is part of outputTokens), so exactly:
+//   input_tokens             = inputTokens + cacheReadInputTokens + cacheWriteInputTokens
+//   cached_input_tokens      = cacheReadInputTokens
+//   cache_write_input_tokens = cacheWriteInputTokens
+//   output_tokens            = outputTokens
+//   reasoning_tokens         = 0
+// A counter that is missing, null, negative, fractional or too large for 64 bits counts as
+// 0, and the sum saturates at the largest int64 instead of overflowing; totalTokens is not read.
 bool usage_from_payload(std::string_view payload, Usage& usage);
 }  // namespace detail
 

@@ -55,7 +55,7 @@ TEST(OpenAiBedrock, MapsATextAnswerToAChatCompletion) {
       R"("choices":[{"index":0,"message":{"role":"assistant","content":"Hello \"you\"","refusal":null,)"
       R"("annotations":[]},"logprobs":null,"finish_reason":"stop"}],)"
       R"("usage":{"prompt_tokens":9,"completion_tokens":2,"total_tokens":11,)"
-      R"("prompt_tokens_details":{"cached_tokens":0,"audio_tokens":0},)"
+      R"("prompt_tokens_details":{"cached_tokens":0,"cache_write_tokens":0,"audio_tokens":0},)"
       R"("completion_tokens_details":{"reasoning_tokens":0,"audio_tokens":0,)"
       R"("accepted_prediction_tokens":0,"rejected_prediction_tokens":0}}})");
   EXPECT_EQ(r.finish_reason, "stop");
@@ -125,10 +125,38 @@ TEST(OpenAiBedrock, MapsUsageIncludingCacheTokens) {
   EXPECT_EQ(usage.at("completion_tokens"), 20);
   EXPECT_EQ(usage.at("total_tokens"), 1320);
   EXPECT_EQ(usage.at("prompt_tokens_details").at("cached_tokens"), 1000);
+  EXPECT_EQ(usage.at("prompt_tokens_details").at("cache_write_tokens"), 200);
   EXPECT_EQ(r.usage.input_tokens, 1300);
   EXPECT_EQ(r.usage.output_tokens, 20);
   EXPECT_EQ(r.usage.cached_input_tokens, 1000);
+  EXPECT_EQ(r.usage.cache_write_input_tokens, 200);
+  EXPECT_EQ(r.usage.reasoning_tokens, 0);
   EXPECT_TRUE(r.usage.reported);
+}
+
+TEST(OpenAiBedrock, UsageNullLeavesItUnreportedAndTheAnswerReadable) {
+  auto r = reply(
+      R"({"output":{"message":{"role":"assistant","content":[{"text":"ok"}]}},"stopReason":"end_turn",)"
+      R"("usage":null})");
+  EXPECT_FALSE(r.usage.reported);
+  EXPECT_EQ(r.body.find("\"usage\""), std::string::npos);
+}
+
+TEST(OpenAiBedrock, MalformedUsageNumbersCountAsZeroAndTheSumSaturates) {
+  auto r = reply(
+      R"({"output":{"message":{"role":"assistant","content":[{"text":"ok"}]}},"stopReason":"end_turn",)"
+      R"("usage":{"inputTokens":-5,"outputTokens":"7","cacheReadInputTokens":2.5,)"
+      R"("cacheWriteInputTokens":99999999999999999999}})");
+  EXPECT_TRUE(r.usage.reported);
+  EXPECT_EQ(r.usage.input_tokens, 0);
+  EXPECT_EQ(r.usage.output_tokens, 0);
+  EXPECT_EQ(r.usage.cached_input_tokens, 0);
+  EXPECT_EQ(r.usage.cache_write_input_tokens, 0);
+  auto huge = reply(
+      R"({"output":{"message":{"role":"assistant","content":[{"text":"ok"}]}},"stopReason":"end_turn",)"
+      R"("usage":{"inputTokens":9223372036854775807,"cacheReadInputTokens":10,"outputTokens":1}})");
+  EXPECT_EQ(huge.usage.input_tokens, 9223372036854775807) << "saturated, not negative";
+  EXPECT_EQ(huge.usage.cached_input_tokens, 10);
 }
 
 TEST(OpenAiBedrock, ReturnsTheResponseFormatToolInputAsContent) {

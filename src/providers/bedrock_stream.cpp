@@ -5,7 +5,9 @@
 #include <cstring>
 
 #include "api/openai/errors.hpp"
+#include "core/money.hpp"
 #include "providers/bedrock_request.hpp"
+#include "providers/translator.hpp"
 
 // ConverseStream → chat.completion.chunk (PROTOCOLS.md §5.6, §5.8). Each event payload is a
 // small JSON object parsed On-Demand; text and tool-input fragments are copied into the chunk
@@ -82,7 +84,9 @@ error_code read_block_index(od::value& v, std::int64_t& block) {
 }  // namespace
 
 ConverseStreamTranslator::ConverseStreamTranslator(const ReplyOptions& options)
-    : json_tool_(options.json_tool), include_usage_(options.include_usage) {
+    : json_tool_(options.json_tool),
+      include_usage_(options.include_usage),
+      pricer_(options.pricer) {
   head_ = R"(data: {"id":)";
   detail::append_json_string(head_, options.response_id);
   head_ += R"(,"object":"chat.completion.chunk","created":)"sv;
@@ -329,9 +333,15 @@ void ConverseStreamTranslator::metadata(std::string_view payload, std::string& o
 
 void ConverseStreamTranslator::complete(std::string& out) {
   if (include_usage_ && usage_.reported) {
+    // A client that asked for usage gets its cost in the usage object, as OpenRouter sends it.
+    std::string cost;
+    if (pricer_) {
+      if (const std::optional<Money> charge = pricer_->charge(usage_))
+        cost = format_dollars(*charge);
+    }
     out += head_;
     out += R"(,"choices":[],"usage":)"sv;
-    detail::append_usage(out, usage_);
+    detail::append_usage(out, usage_, cost);
     out += "}\n\n"sv;
   }
   out += "data: [DONE]\n\n"sv;

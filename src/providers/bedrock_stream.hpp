@@ -24,7 +24,8 @@ namespace tollbooth::bedrock {
 //   contentBlockDelta toolUse  → delta {tool_calls:[{index, function:{arguments: fragment}}]}
 //   contentBlockStop           → arguments "{}" for a tool block that got no input at all
 //   messageStop                → delta {} with the finish_reason
-//   metadata                   → the usage chunk (choices []) when include_usage, then [DONE]
+//   metadata                   → the usage chunk (choices []) when include_usage, then [DONE];
+//                                with a pricer that has a figure, its usage ends in "cost"
 // The response_format tool's input fragments are streamed as content, and its call ends with
 // finish_reason "stop". reasoningContent text is streamed as delta.reasoning_content.
 // While that tool is offered (json_tool set), text is held back instead of streamed: a model
@@ -94,6 +95,7 @@ class ConverseStreamTranslator {
   std::string head_;  // `data: {"id":...,"object":...,"created":...,"model":...`
   std::string json_tool_;
   bool include_usage_ = false;
+  const UsagePricer* pricer_ = nullptr;
   bool started_ = false;   // the role chunk is out
   bool stopped_ = false;   // messageStop came
   bool metadata_ = false;  // metadata came

@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -12,6 +13,7 @@
 
 #include "aws/eventstream.hpp"
 #include "providers/bedrock_response.hpp"
+#include "providers/translator.hpp"
 #include "testing/test_files.hpp"
 
 namespace tb = tollbooth;
@@ -539,4 +541,90 @@ TEST(OpenAiBedrock, StreamsTextAtOnceWithoutAResponseTool) {
   t.on_event("messageStart", R"({"role":"assistant"})", out);
   t.on_event("contentBlockDelta", R"({"contentBlockIndex":0,"delta":{"text":"Hi"}})", out);
   EXPECT_EQ(assemble(out).content, "Hi");
+}
+
+namespace {
+
+class FixedPricer final : public tb::UsagePricer {
+ public:
+  explicit FixedPricer(std::optional<tb::Money> figure) : figure_(figure) {}
+  std::optional<tb::Money> charge(const tb::Usage& usage) const noexcept override {
+    ++calls;
+    seen = usage;
+    return figure_;
+  }
+  mutable int calls = 0;
+  mutable tb::Usage seen;
+
+ private:
+  std::optional<tb::Money> figure_;
+};
+
+std::string usage_stream(bd::ConverseStreamTranslator& t) {
+  std::string out;
+  t.on_event("messageStart", R"({"role":"assistant"})", out);
+  t.on_event("contentBlockDelta", R"({"contentBlockIndex":0,"delta":{"text":"Hi"}})", out);
+  t.on_event("messageStop", R"({"stopReason":"end_turn"})", out);
+  t.on_event(
+      "metadata",
+      R"({"usage":{"inputTokens":10,"outputTokens":4,"totalTokens":2014,)"
+      R"("cacheReadInputTokens":1500,"cacheWriteInputTokens":500},"metrics":{"latencyMs":9}})",
+      out);
+  return out;
+}
+
+}  // namespace
+
+TEST(OpenAiBedrock, TheUsageChunkEndsInTheCostWhenThePricerHasAFigure) {
+  FixedPricer pricer(1'234);
+  bd::ReplyOptions o = options(true);
+  o.pricer = &pricer;
+  bd::ConverseStreamTranslator t(o);
+  std::string out = usage_stream(t);
+  EXPECT_NE(out.find(R"("usage":{"prompt_tokens":2010,"completion_tokens":4,"total_tokens":2014,)"
+                     R"("prompt_tokens_details":{"cached_tokens":1500,"cache_write_tokens":500,)"
+                     R"("audio_tokens":0},"completion_tokens_details":{"reasoning_tokens":0,)"
+                     R"("audio_tokens":0,"accepted_prediction_tokens":0,)"
+                     R"("rejected_prediction_tokens":0},"cost":0.001234}}
+
+data: [DONE]
+
+)"),
+            std::string::npos)
+      << out;
+  EXPECT_EQ(pricer.calls, 1);
+  EXPECT_EQ(pricer.seen.input_tokens, 2010) << "priced on the normalised usage";
+  EXPECT_EQ(pricer.seen.cached_input_tokens, 1500);
+  EXPECT_EQ(pricer.seen.cache_write_input_tokens, 500);
+}
+
+TEST(OpenAiBedrock, NoFigureOrNoPricerOrNoUsageChunkMeansNoCost) {
+  FixedPricer none(std::nullopt);
+  bd::ReplyOptions o = options(true);
+  o.pricer = &none;
+  bd::ConverseStreamTranslator unpriced(o);
+  const std::string without_figure = usage_stream(unpriced);
+  bd::ConverseStreamTranslator plain(options(true));
+  EXPECT_EQ(without_figure, usage_stream(plain));
+  EXPECT_EQ(without_figure.find("cost"), std::string::npos);
+  FixedPricer pricer(5);
+  bd::ReplyOptions hidden = options(false);
+  hidden.pricer = &pricer;
+  bd::ConverseStreamTranslator not_asked(hidden);
+  EXPECT_EQ(usage_stream(not_asked).find("usage"), std::string::npos);
+  EXPECT_EQ(pricer.calls, 0);
+  EXPECT_EQ(not_asked.usage().input_tokens, 2010) << "metered all the same";
+}
+
+TEST(OpenAiBedrock, MetadataWithUsageNullEndsTheStreamUnreported) {
+  bd::ConverseStreamTranslator t(options(true));
+  std::string out;
+  t.on_event("messageStart", R"({"role":"assistant"})", out);
+  t.on_event("messageStop", R"({"stopReason":"end_turn"})", out);
+  t.on_event("metadata", R"({"usage":null,"metrics":{"latencyMs":9}})", out);
+  EXPECT_TRUE(t.done());
+  EXPECT_FALSE(t.error());
+  EXPECT_FALSE(t.usage().reported);
+  EXPECT_TRUE(out.ends_with("data: [DONE]\n\n"));
+  EXPECT_EQ(out.find("\"prompt_tokens\""), std::string::npos);
 }

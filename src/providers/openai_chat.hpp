@@ -3,7 +3,9 @@
 // compatible server): the client's bytes forwarded with only the model and include_usage
 // spliced (openai_openai / openai_azure build the head), the answer passed back as it is. A
 // stream is relayed event by event: Azure's empty prompt-filter prelude is dropped, and the
-// usage chunk the gateway asked for is read and hidden from a client that did not ask for it.
+// usage chunk the gateway asked for is read and hidden from a client that did not ask for it;
+// a client that asked for it gets it with `"cost"` spliced into its usage object when the
+// input has a pricer (every other byte of the chunk as the upstream sent it).
 #include <optional>
 
 #include "api/openai/sse.hpp"

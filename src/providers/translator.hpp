@@ -25,6 +25,7 @@
 #include <string_view>
 
 #include "core/error.hpp"
+#include "core/money.hpp"
 #include "core/result.hpp"
 #include "core/usage.hpp"
 #include "providers/upstream_request.hpp"
@@ -39,6 +40,19 @@ namespace bedrock {
 struct FetchedImage;
 }
 
+// What a stream's usage costs its client, for the `cost` a translator writes into the usage chunk
+// of a stream whose client asked for usage (`stream_options.include_usage`), as OpenRouter
+// does. The gateway implements it (the attempt's price, the key's and team's terms); nullopt
+// when it has no figure (an unpriced route), and then the chunk goes out unchanged. Called for
+// each chunk with a usage object that goes to such a client (OpenAI, Azure and Bedrock send one
+// per stream; a server that sends running totals on every chunk gets each priced), on the
+// event loop: it must not block.
+class UsagePricer {
+ public:
+  virtual ~UsagePricer() = default;
+  virtual std::optional<Money> charge(const Usage& usage) const noexcept = 0;
+};
+
 // What a chat translator is made with: the client's request and the attempt's route. The
 // references live as long as the attempt.
 struct ChatInput {
@@ -52,6 +66,7 @@ struct ChatInput {
   aws::Signer* signer = nullptr;        // bedrock: the worker's SigV4 signer
   const aws::Auth* aws_auth = nullptr;  // bedrock: the provider's credentials
   std::span<const bedrock::FetchedImage> images;  // bedrock with fetch_images: downloaded images
+  const UsagePricer* pricer = nullptr;  // the usage chunk's `cost`; none: no cost is written
 };
 
 // The upstream response head, as far as translators need it.
@@ -100,6 +115,9 @@ class Translator {
   // The stream's error, when it has one: before the first client byte, a retryable one lets the
   // next route try, another one becomes the HTTP answer; after it, it was sent in-band.
   virtual const Error* error() const noexcept = 0;
+  // The usage the upstream reported, normalised (core/usage.hpp: input counts the cached and
+  // cache-write tokens, output the reasoning ones); reported = false until it came. A stream's
+  // is read even when its client did not ask for the usage chunk.
   virtual Usage usage() const noexcept = 0;
   // Bytes of an unfinished event held back, for the per-event limit.
   virtual std::size_t pending_bytes() const noexcept = 0;

@@ -46,8 +46,15 @@ error_code read_count(od::value v, std::int64_t& out) {
   return simdjson::SUCCESS;
 }
 
-// Reads `field_name` out of a `*_tokens_details` object; other shapes are ignored.
-error_code read_detail(od::value v, std::string_view field_name, std::int64_t& out) {
+// One counter of a `*_tokens_details` object: its name and where it goes.
+struct Detail {
+  std::string_view name;
+  std::int64_t* out;
+};
+
+// Reads the named counters out of a `*_tokens_details` object; other shapes are ignored.
+template <std::size_t N>
+error_code read_details(od::value v, const std::array<Detail, N>& details) {
   od::json_type t;
   if (auto ec = v.type().get(t)) return ec;
   if (t != od::json_type::object) return simdjson::SUCCESS;
@@ -55,30 +62,80 @@ error_code read_detail(od::value v, std::string_view field_name, std::int64_t& o
   if (auto ec = v.get_object().get(obj)) return ec;
   for (auto field : obj) {
     if (auto ec = field.error()) return ec;
-    if (field.value_unsafe().key() != field_name) continue;
-    if (auto ec = read_count(field.value_unsafe().value(), out)) return ec;
+    od::raw_json_string key = field.value_unsafe().key();
+    for (const Detail& d : details) {
+      if (key != d.name) continue;
+      if (auto ec = read_count(field.value_unsafe().value(), *d.out)) return ec;
+      break;
+    }
   }
   return simdjson::SUCCESS;
 }
 
-// OpenAI's `usage` object. prompt_tokens already includes the cached tokens, and
-// completion_tokens the reasoning tokens; the details are kept as the subsets they are.
-error_code read_usage(od::object obj, Usage& usage) {
+std::string_view trim_end(std::string_view s) {
+  while (!s.empty() &&
+         (s.back() == ' ' || s.back() == '\n' || s.back() == '\r' || s.back() == '\t')) {
+    s.remove_suffix(1);
+  }
+  return s;
+}
+
+// The text of a value, for the `cost` member's span: a scalar's token, a container whole.
+error_code value_text(od::value& v, std::string_view& text) {
+  od::json_type t;
+  if (auto ec = v.type().get(t)) return ec;
+  if (t == od::json_type::object) {
+    od::object o;
+    if (auto ec = v.get_object().get(o)) return ec;
+    if (auto ec = o.raw_json().get(text)) return ec;
+  } else if (t == od::json_type::array) {
+    od::array a;
+    if (auto ec = v.get_array().get(a)) return ec;
+    if (auto ec = a.raw_json().get(text)) return ec;
+  } else {
+    text = v.raw_json_token();
+  }
+  text = trim_end(text);
+  return simdjson::SUCCESS;
+}
+
+// Where the parse reads from: the chunk's padded copy, whose offsets are the chunk's. Null
+// when nobody needs the usage object's place (a whole answer).
+struct Origin {
+  const char* base = nullptr;
+  UsageSpot* spot = nullptr;
+};
+
+// OpenAI's `usage` object (see usage_from_completion for the mapping).
+error_code read_usage(od::object obj, Usage& usage, const Origin& origin) {
   usage = Usage{};
   usage.reported = true;
+  const std::array<Detail, 2> prompt_details{
+      Detail{"cached_tokens", &usage.cached_input_tokens},
+      Detail{"cache_write_tokens", &usage.cache_write_input_tokens}};
+  const std::array<Detail, 1> completion_details{
+      Detail{"reasoning_tokens", &usage.reasoning_tokens}};
   for (auto field : obj) {
     if (auto ec = field.error()) return ec;
     od::raw_json_string key = field.value_unsafe().key();
     od::value& v = field.value_unsafe().value();
+    if (origin.spot) origin.spot->empty = false;
     error_code ec = simdjson::SUCCESS;
     if (key == "prompt_tokens") {
       ec = read_count(v, usage.input_tokens);
     } else if (key == "completion_tokens") {
       ec = read_count(v, usage.output_tokens);
     } else if (key == "prompt_tokens_details") {
-      ec = read_detail(v, "cached_tokens", usage.cached_input_tokens);
+      ec = read_details(v, prompt_details);
     } else if (key == "completion_tokens_details") {
-      ec = read_detail(v, "reasoning_tokens", usage.reasoning_tokens);
+      ec = read_details(v, completion_details);
+    } else if (key == "cost" && origin.spot) {
+      std::string_view text;
+      ec = value_text(v, text);
+      if (!ec) {
+        origin.spot->cost_begin = static_cast<std::size_t>(text.data() - origin.base);
+        origin.spot->cost_end = origin.spot->cost_begin + text.size();
+      }
     }
     if (ec) return ec;
   }
@@ -87,15 +144,26 @@ error_code read_usage(od::object obj, Usage& usage) {
 
 // A `usage` value: an object fills `out`; null (every chunk but the last carries
 // `"usage":null`) or any other type leaves it empty.
-error_code read_usage_value(od::value v, std::optional<Usage>& out) {
+error_code read_usage_value(od::value v, std::optional<Usage>& out, const Origin& origin) {
   out.reset();
   od::json_type t;
   if (auto ec = v.type().get(t)) return ec;
   if (t != od::json_type::object) return simdjson::SUCCESS;
   od::object obj;
   if (auto ec = v.get_object().get(obj)) return ec;
+  if (origin.spot) {
+    // The object's text first (which reads it to its end), then back to its start for the
+    // counters.
+    *origin.spot = UsageSpot{};
+    std::string_view text;
+    if (auto ec = obj.raw_json().get(text)) return ec;
+    text = trim_end(text);
+    origin.spot->close = static_cast<std::size_t>(text.data() - origin.base) + text.size() - 1;
+    bool rewound = false;
+    if (auto ec = obj.reset().get(rewound)) return ec;
+  }
   Usage usage;
-  if (auto ec = read_usage(obj, usage)) return ec;
+  if (auto ec = read_usage(obj, usage, origin)) return ec;
   out = usage;
   return simdjson::SUCCESS;
 }
@@ -106,6 +174,8 @@ struct ChunkScan {
   bool saw_choices = false;  // `choices` is an array
   bool has_choices = false;
   std::optional<Usage> usage;
+  UsageSpot spot;
+  const char* base = nullptr;  // the padded copy being parsed
 };
 
 error_code scan_member(od::raw_json_string key, od::value& v, ChunkScan& scan) {
@@ -120,7 +190,7 @@ error_code scan_member(od::raw_json_string key, od::value& v, ChunkScan& scan) {
     scan.has_choices = !empty;
     return simdjson::SUCCESS;
   }
-  if (key == "usage") return read_usage_value(v, scan.usage);
+  if (key == "usage") return read_usage_value(v, scan.usage, Origin{scan.base, &scan.spot});
   if (key == "error") {
     bool is_null = false;
     if (auto ec = v.is_null().get(is_null)) return ec;
@@ -317,12 +387,14 @@ bool plainly_content(std::string_view data) {
 namespace detail {
 
 ChunkInfo classify_chunk_by_parsing(std::string_view data) {
-  if (data == "[DONE]") return ChunkInfo{ChunkKind::done, std::nullopt};
+  if (data == "[DONE]") return ChunkInfo{ChunkKind::done, std::nullopt, UsageSpot{}};
   od::parser& parser = thread_parser(data.size());
   od::document doc;
   od::object obj;
-  if (parser.iterate(padded_copy(data)).get(doc) || doc.get_object().get(obj)) return {};
+  const simdjson::padded_string_view padded = padded_copy(data);
+  if (parser.iterate(padded).get(doc) || doc.get_object().get(obj)) return {};
   ChunkScan scan;
+  scan.base = padded.data();
   for (auto field : obj) {
     if (field.error()) return {};
     if (scan_member(field.value_unsafe().key(), field.value_unsafe().value(), scan)) return {};
@@ -330,7 +402,8 @@ ChunkInfo classify_chunk_by_parsing(std::string_view data) {
     // end unless it has one; ordinary content chunks, most of a stream, do not come here.
     if (scan.error) break;
   }
-  return ChunkInfo{kind_of(scan), std::move(scan.usage)};
+  if (!scan.usage) scan.spot = UsageSpot{};
+  return ChunkInfo{kind_of(scan), std::move(scan.usage), scan.spot};
 }
 
 }  // namespace detail
@@ -345,14 +418,32 @@ std::optional<Usage> usage_from_completion(std::string_view body) {
   for (auto field : obj) {
     if (field.error()) return std::nullopt;
     if (field.value_unsafe().key() != "usage") continue;
-    if (read_usage_value(field.value_unsafe().value(), usage)) return std::nullopt;
+    if (read_usage_value(field.value_unsafe().value(), usage, Origin{})) return std::nullopt;
   }
   return usage;
 }
 
 ChunkInfo classify_chunk(std::string_view data) {
-  if (plainly_content(data)) return ChunkInfo{ChunkKind::content, std::nullopt};
+  if (plainly_content(data)) return ChunkInfo{ChunkKind::content, std::nullopt, UsageSpot{}};
   return detail::classify_chunk_by_parsing(data);
+}
+
+void append_with_usage_cost(std::string& out, std::string_view data, const UsageSpot& spot,
+                            std::string_view cost) {
+  if (spot.close >= data.size() || data[spot.close] != '}') {  // not this chunk's spot
+    out.append(data);
+    return;
+  }
+  if (spot.cost_end > spot.cost_begin && spot.cost_end <= spot.close) {
+    out.append(data.substr(0, spot.cost_begin));
+    out.append(cost);
+    out.append(data.substr(spot.cost_end));
+    return;
+  }
+  out.append(data.substr(0, spot.close));
+  out.append(spot.empty ? "\"cost\":" : ",\"cost\":");
+  out.append(cost);
+  out.append(data.substr(spot.close));
 }
 
 }  // namespace tollbooth::openai

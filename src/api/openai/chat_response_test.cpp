@@ -494,3 +494,100 @@ TEST(OpenAiChunk, UsageNullIsNoUsageEvenWithAQuotedUsageInContent) {
       R"({"choices":[{"message":{"content":"x\",\"usage\":{\"prompt_tokens\":5}"}}],"usage":null})";
   EXPECT_FALSE(tollbooth::openai::usage_from_completion(body).has_value());
 }
+
+namespace tollbooth::openai {
+namespace {
+
+TEST(OpenAiUsage, CacheWriteTokensAreTheirOwnSubsetOfThePrompt) {
+  auto u = usage_from_completion(
+      R"({"usage":{"prompt_tokens":5000,"completion_tokens":40,"total_tokens":5040,)"
+      R"("prompt_tokens_details":{"cached_tokens":1024,"cache_write_tokens":3000,"audio_tokens":0}}})");
+  ASSERT_TRUE(u.has_value());
+  EXPECT_EQ(u->input_tokens, 5000) << "prompt_tokens already count cached and written tokens";
+  EXPECT_EQ(u->cached_input_tokens, 1024);
+  EXPECT_EQ(u->cache_write_input_tokens, 3000);
+  EXPECT_EQ(u->output_tokens, 40);
+}
+
+TEST(OpenAiUsage, NumbersTooLargeFractionalOrNegativeCountAsZeroNeverNegative) {
+  auto u = usage_from_completion(
+      R"({"usage":{"prompt_tokens":99999999999999999999,"completion_tokens":1e3,)"
+      R"("prompt_tokens_details":{"cached_tokens":-5,"cache_write_tokens":2.5},)"
+      R"("completion_tokens_details":{"reasoning_tokens":9223372036854775807}}})");
+  ASSERT_TRUE(u.has_value());
+  EXPECT_EQ(u->input_tokens, 0);
+  EXPECT_EQ(u->output_tokens, 0);
+  EXPECT_EQ(u->cached_input_tokens, 0);
+  EXPECT_EQ(u->cache_write_input_tokens, 0);
+  EXPECT_EQ(u->reasoning_tokens, 9223372036854775807);
+  EXPECT_TRUE(u->reported);
+}
+
+TEST(OpenAiUsage, DetailsOfOtherShapesAreIgnored) {
+  auto u = usage_from_completion(
+      R"({"usage":{"prompt_tokens":10,"completion_tokens":4,"prompt_tokens_details":[1,2],)"
+      R"("completion_tokens_details":"x"}})");
+  ASSERT_TRUE(u.has_value());
+  EXPECT_EQ(u->input_tokens, 10);
+  EXPECT_EQ(u->cached_input_tokens, 0);
+  EXPECT_EQ(u->reasoning_tokens, 0);
+}
+
+std::string with_cost(std::string_view data, std::string_view cost = "0.001234") {
+  ChunkInfo info = classify_chunk(data);
+  EXPECT_TRUE(info.usage.has_value()) << data;
+  std::string out;
+  append_with_usage_cost(out, data, info.spot, cost);
+  return out;
+}
+
+TEST(OpenAiUsageCost, IsTheUsageObjectsLastMemberAndNothingElseMoves) {
+  constexpr std::string_view chunk =
+      R"({"id":"c","object":"chat.completion.chunk","choices":[],"usage":{"prompt_tokens":9,)"
+      R"("completion_tokens":2,"total_tokens":11,"prompt_tokens_details":{"cached_tokens":0}},)"
+      R"("obfuscation":"x}"})";
+  EXPECT_EQ(with_cost(chunk),
+            R"({"id":"c","object":"chat.completion.chunk","choices":[],"usage":{"prompt_tokens":9,)"
+            R"("completion_tokens":2,"total_tokens":11,"prompt_tokens_details":{"cached_tokens":0})"
+            R"(,"cost":0.001234},"obfuscation":"x}"})");
+}
+
+TEST(OpenAiUsageCost, WhitespaceAndTheLastMemberPlaceAreKept) {
+  constexpr std::string_view chunk =
+      "{ \"choices\" : [ ] , \"usage\" : {\n \"prompt_tokens\" : 9 \n} }";
+  EXPECT_EQ(with_cost(chunk),
+            "{ \"choices\" : [ ] , \"usage\" : {\n \"prompt_tokens\" : 9 \n,\"cost\":0.001234} }");
+}
+
+TEST(OpenAiUsageCost, AnEmptyUsageObjectGetsTheCostAlone) {
+  EXPECT_EQ(with_cost(R"({"choices":[],"usage":{}})"),
+            R"({"choices":[],"usage":{"cost":0.001234}})");
+  EXPECT_EQ(with_cost(R"({"choices":[],"usage":{ }})"),
+            R"({"choices":[],"usage":{ "cost":0.001234}})");
+}
+
+TEST(OpenAiUsageCost, AnUpstreamsOwnCostIsReplacedNotRepeated) {
+  EXPECT_EQ(with_cost(R"({"choices":[],"usage":{"prompt_tokens":9,"cost":0.5,"x":1}})"),
+            R"({"choices":[],"usage":{"prompt_tokens":9,"cost":0.001234,"x":1}})");
+  EXPECT_EQ(with_cost(R"({"choices":[],"usage":{"cost" : {"a":[1]} ,"prompt_tokens":9}})"),
+            R"({"choices":[],"usage":{"cost" : 0.001234 ,"prompt_tokens":9}})");
+  EXPECT_EQ(with_cost(R"({"choices":[],"usage":{"prompt_tokens":9,"cost":"1.00"}})"),
+            R"({"choices":[],"usage":{"prompt_tokens":9,"cost":0.001234}})");
+}
+
+TEST(OpenAiUsageCost, UsageOnAContentChunkAndBeforeChoicesIsFound) {
+  EXPECT_EQ(
+      with_cost(R"({"usage":{"prompt_tokens":9},"choices":[{"delta":{"content":"}"}}]})"),
+      R"({"usage":{"prompt_tokens":9,"cost":0.001234},"choices":[{"delta":{"content":"}"}}]})");
+}
+
+TEST(OpenAiUsageCost, ASpotOfAnotherChunkChangesNothing) {
+  std::string out;
+  UsageSpot spot;
+  spot.close = 3;
+  append_with_usage_cost(out, R"({"a":1})", spot, "1");
+  EXPECT_EQ(out, R"({"a":1})");
+}
+
+}  // namespace
+}  // namespace tollbooth::openai
