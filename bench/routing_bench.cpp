@@ -54,7 +54,7 @@ std::string catalog_yaml(tb::Strategy strategy) {
 
 void plan_bench(benchmark::State& state, tb::Strategy strategy) {
   auto config = tb::load_config_string(catalog_yaml(strategy), "bench.yaml");
-  tr::PriceBook prices(config->prices);
+  tr::PriceBook prices(*config);
   tr::Catalog catalog(*config, prices);
   tb::BreakerConfig breaker;
   breaker.failures = 1;

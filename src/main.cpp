@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -14,6 +15,7 @@
 #include "config/config.hpp"
 #include "limits/redis_url.hpp"
 #include "mock/mock_server.hpp"
+#include "prices/price_book.hpp"
 
 namespace tb = tollbooth;
 
@@ -37,6 +39,16 @@ int check_config(const std::string& path) {
         std::cerr << path << ": store.redis: " << url.error().message << "\n";
         return 1;
       }
+    }
+    // The price file is read by prices/, which config/ may not include: checked here too.
+    tb::prices::PriceBook prices(*config);
+    if (config->billing.unpriced == tb::Unpriced::refuse) {
+      auto today = tb::days_from_unix_ms(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                             std::chrono::system_clock::now().time_since_epoch())
+                                             .count());
+      for (const auto& route : tb::prices::unpriced_routes(*config, prices, today))
+        std::cerr << path << ": warning: " << route
+                  << "; it is not used (billing.unpriced: refuse)\n";
     }
     std::size_t routes = 0;
     for (const auto& m : config->models) routes += m.routes.size();

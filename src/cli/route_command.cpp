@@ -8,6 +8,7 @@
 #include <fstream>
 #include <iostream>
 #include <iterator>
+#include <memory>
 #include <random>
 #include <sstream>
 #include <vector>
@@ -51,6 +52,17 @@ std::shared_ptr<const Config> load(const std::string& path, bool read_env = fals
     // env:DATABASE_URL): the variables that are set are read; the rest stay placeholders.
     if (read_env) return load_config_file(path, &env_or_not_read);
     return load_config_file(path, [](const char*) -> const char* { return kSecretNotRead; });
+  } catch (const ConfigError& e) {
+    std::cerr << format_problems(e.problems());
+    return nullptr;
+  }
+}
+
+// The config's prices over its price file (billing.price_catalog or the bundled one); null
+// after printing the file's problems.
+std::unique_ptr<routing::PriceBook> load_prices(const Config& config) {
+  try {
+    return std::make_unique<routing::PriceBook>(config);
   } catch (const ConfigError& e) {
     std::cerr << format_problems(e.problems());
     return nullptr;
@@ -146,8 +158,9 @@ int run_route(const RouteOptions& options) {
     }
     needs.needs.add(*capability);
   }
-  routing::PriceBook prices(config->prices);
-  routing::Catalog catalog(*config, prices);
+  auto prices = load_prices(*config);
+  if (!prices) return kExitProblem;
+  routing::Catalog catalog(*config, *prices);
   const routing::CatalogModel* model = catalog.find(needs.model);
   if (!model) {
     std::cerr << fmt::format("model {:?} is not in {} (clients would get 404)\n", needs.model,
@@ -226,8 +239,9 @@ int run_models(const ModelsOptions& options) {
   if (!today) return kExitUsage;
   auto config = load(options.config_path);
   if (!config) return kExitProblem;
-  routing::PriceBook prices(config->prices);
-  routing::Catalog catalog(*config, prices);
+  auto prices = load_prices(*config);
+  if (!prices) return kExitProblem;
+  routing::Catalog catalog(*config, *prices);
   if (!options.json) {
     std::cout << routing::catalog_text(catalog, *today);
     return 0;

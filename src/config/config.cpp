@@ -91,7 +91,7 @@ using config_detail::Reader;
 
 void read_root(Reader& r, const Field& root, Config& config) {
   std::optional<Field> server, providers, models, contracts, prices, routing, auth, store, limits,
-      teams, keys;
+      teams, keys, billing;
   auto seen = r.read_map(root, {
                                    {"server", [&](const Field& v) { server = v; }},
                                    {"providers", [&](const Field& v) { providers = v; }},
@@ -104,6 +104,7 @@ void read_root(Reader& r, const Field& root, Config& config) {
                                    {"limits", [&](const Field& v) { limits = v; }},
                                    {"teams", [&](const Field& v) { teams = v; }},
                                    {"keys", [&](const Field& v) { keys = v; }},
+                                   {"billing", [&](const Field& v) { billing = v; }},
                                });
   if (!seen) return;
   // Providers before models, whatever the file order: routes are checked against them.
@@ -117,6 +118,7 @@ void read_root(Reader& r, const Field& root, Config& config) {
   if (contracts) config_detail::read_contracts(r, *contracts, config, declared);
   if (prices) config_detail::read_prices(r, *prices, config, declared);
   if (routing) config_detail::read_routing(r, *routing, config.routing);
+  if (billing) config_detail::read_billing(r, *billing, config.billing);
   if (auth) config_detail::read_auth(r, *auth, config.auth);
   config.store.sqlite_path = (r.base_dir() / "tollbooth.db").string();
   if (store) config_detail::read_store(r, *store, config.store);

@@ -152,7 +152,11 @@ struct RouteConfig {
   Days available_from = kNoStartDate;  // inclusive, UTC
   Days until = kNoEndDate;             // inclusive, UTC
   // First-byte timeout for this route; overrides the provider's first_byte_timeout.
-  std::optional<std::chrono::milliseconds> timeout{};
+  std::optional<std::chrono::milliseconds>
+      timeout{};  // azure only: `model:`, the OpenAI model the deployment runs (prices are looked
+                  // up by it);
+  // empty: the public model name.
+  std::string deployed_model;
 };
 
 // How a model orders the routes that remain after the rules (docs/routing.md).
@@ -202,13 +206,17 @@ struct ContractConfig {
   std::optional<RevenueShareConfig> revenue_share;  // stored for a later issue
 };
 
-// USD per million tokens as integer micro-dollars (1.25 -> 1'250'000).
+// USD per million tokens as integer micro-dollars (1.25 -> 1'250'000). Several entries for one
+// (provider, model) pair, each from a different day, are its price history.
 struct PriceConfig {
   std::string provider;
   std::string model;  // public model name
   Money input_per_mtok = 0;
   Money output_per_mtok = 0;
   std::optional<Money> cached_input_per_mtok;
+  std::optional<Money> cache_write_per_mtok;
+  Days effective_from = kNoStartDate;  // kNoStartDate: in force from the beginning
+  int line = 0;                        // YAML line of the entry, for messages and sources
 };
 
 struct BreakerConfig {

@@ -1,10 +1,12 @@
 // The commercial and resilience sections: contracts (which providers they cover, what they
 // refuse, their windows and money terms), prices (USD per million tokens, kept as exact
-// integers) and the routing defaults (attempts, backoff, deadline, circuit breaker).
+// integers, optionally dated) and the routing defaults (attempts, backoff, deadline, circuit
+// breaker).
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <set>
+#include <map>
+#include <tuple>
 
 #include "config/config_sections.hpp"
 
@@ -174,22 +176,27 @@ void check_price_target(Reader& r, const Field& f, const SeenKeys& seen, const C
 
 PriceConfig read_price(Reader& r, const Field& f, const Config& config, const Declared& declared) {
   PriceConfig p;
+  p.line = f.mark.line + 1;
   auto usd = [&](Money& out) {
     return [&r, &out](const Field& v) {
       r.decimal(v, kMicrosDigits, kMaxUsdMicros, out, "USD per million tokens like 1.25");
     };
   };
   Money cached = 0;
+  Money cache_write = 0;
   auto seen = r.read_map(
       f, {
              {"provider", [&](const Field& v) { r.text(v, p.provider, "a provider name"); }},
              {"model", [&](const Field& v) { r.text(v, p.model, "a public model name"); }},
+             {"effective_from", [&](const Field& v) { r.date(v, p.effective_from); }},
              {"input_per_mtok", usd(p.input_per_mtok)},
-             {"output_per_mtok", usd(p.output_per_mtok)},
              {"cached_input_per_mtok", usd(cached)},
+             {"cache_write_per_mtok", usd(cache_write)},
+             {"output_per_mtok", usd(p.output_per_mtok)},
          });
   if (!seen) return p;
   if (seen->contains("cached_input_per_mtok")) p.cached_input_per_mtok = cached;
+  if (seen->contains("cache_write_per_mtok")) p.cache_write_per_mtok = cache_write;
   check_price_target(r, f, *seen, config, declared, p);
   return p;
 }
@@ -205,15 +212,23 @@ void read_contracts(Reader& r, const Field& f, Config& config, const Declared& d
 }
 
 void read_prices(Reader& r, const Field& f, Config& config, const Declared& declared) {
-  std::set<std::pair<std::string, std::string>> priced;
+  // (provider, model, effective_from) -> the line of its first entry: a pair may have a price
+  // history, but one price per day.
+  std::map<std::tuple<std::string, std::string, Days>, int> priced;
   for (const Field& item : r.items(f,
                                    "a list of {provider, model, input_per_mtok, "
                                    "output_per_mtok}")) {
     PriceConfig price = read_price(r, item, config, declared);
     if (price.provider.empty() || price.model.empty()) continue;
-    if (!priced.emplace(price.provider, price.model).second) {
-      r.problem(item, fmt::format("a second price for provider {} and model {}; keep one",
-                                  price.provider, price.model));
+    auto [first, inserted] =
+        priced.emplace(std::tuple(price.provider, price.model, price.effective_from), price.line);
+    if (!inserted) {
+      std::string from = price.effective_from == kNoStartDate
+                             ? std::string("without effective_from")
+                             : "from " + format_date(price.effective_from);
+      r.problem(item, fmt::format("a second price for provider {} and model {} {} (the first is "
+                                  "at line {}); keep one, or give each its own effective_from",
+                                  price.provider, price.model, from, first->second));
       continue;
     }
     config.prices.push_back(std::move(price));

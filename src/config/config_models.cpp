@@ -39,8 +39,9 @@ void read_model_id(Reader& r, const Field& f, std::string& out) {
   out = std::move(text);
 }
 
-// The kind-specific half of a route: azure routes name a deployment, openai routes a model,
-// bedrock routes a model_id (and only they take the Bedrock translation settings).
+// The kind-specific half of a route: azure routes name a deployment (and may name the model it
+// runs, for prices), openai routes a model, bedrock routes a model_id (and only they take the
+// Bedrock translation settings).
 void check_route_kind(Reader& r, const Field& f, const SeenKeys& seen, ProviderKind kind,
                       RouteConfig& route) {
   auto reject = [&](std::string_view key, std::string_view message) {
@@ -68,14 +69,9 @@ void check_route_kind(Reader& r, const Field& f, const SeenKeys& seen, ProviderK
                                                      : "name the upstream model with model:")
                                               : "remove it"));
   }
-  auto model = seen.find("model");
   auto deployment = seen.find("deployment");
   if (kind == ProviderKind::azure) {
-    if (model != seen.end()) {
-      r.problem_at_key(model->second, fmt::format("is not used with {} (kind: azure); name the "
-                                                  "Azure deployment with deployment:",
-                                                  route.provider));
-    }
+    // `model:` is allowed: it names the model the deployment runs, for prices.
     if (deployment == seen.end()) {
       r.missing(f, "deployment",
                 fmt::format("the Azure deployment name ({} is kind: azure)", route.provider));
@@ -158,7 +154,10 @@ RouteConfig read_route(Reader& r, const Field& f, const std::string& model_name,
   check_route_kind(r, f, *seen, *kind->second, route);
   switch (*kind->second) {
     case ProviderKind::openai: route.upstream_model = std::move(model); break;
-    case ProviderKind::azure: route.upstream_model = std::move(deployment); break;
+    case ProviderKind::azure:
+      route.upstream_model = std::move(deployment);
+      if (seen->contains("model")) route.deployed_model = std::move(model);
+      break;
     case ProviderKind::bedrock: route.upstream_model = std::move(model_id); break;
   }
   return route;

@@ -324,15 +324,100 @@ prices:
                                   "million tokens like 1.25")));
 }
 
-TEST(ConfigRouting, OnePricePerProviderAndModel) {
+TEST(ConfigRouting, OnePricePerProviderModelAndDay) {
   auto problems = problems_in(with(R"(
 prices:
   - {provider: azure, model: gpt-5, input_per_mtok: 1, output_per_mtok: 2}
   - {provider: azure, model: gpt-5, input_per_mtok: 3, output_per_mtok: 4}
+  - {provider: bedrock, model: gpt-5, effective_from: 2027-01-01, input_per_mtok: 1, output_per_mtok: 2}
+  - {provider: bedrock, model: gpt-5, effective_from: 2027-01-01, input_per_mtok: 3, output_per_mtok: 4}
 )"));
-  EXPECT_THAT(problems, ElementsAre(problem(11, 5,
-                                            "prices[1]: a second price for provider azure "
-                                            "and model gpt-5; keep one")));
+  EXPECT_THAT(problems,
+              ElementsAre(problem(11, 5,
+                                  "prices[1]: a second price for provider azure and model gpt-5 "
+                                  "without effective_from (the first is at line 10); keep one, "
+                                  "or give each its own effective_from"),
+                          problem(13, 5,
+                                  "prices[3]: a second price for provider bedrock and model gpt-5 "
+                                  "from 2027-01-01 (the first is at line 12); keep one, or give "
+                                  "each its own effective_from")));
+}
+
+TEST(ConfigRouting, PricesMayBeDatedAndPriceCacheWrites) {
+  auto config = load_ok(with(R"(
+prices:
+  - {provider: bedrock, model: gpt-5, input_per_mtok: 1.25, output_per_mtok: 10}
+  - provider: bedrock
+    model: gpt-5
+    effective_from: 2027-06-01
+    input_per_mtok: 1
+    cached_input_per_mtok: 0.1
+    cache_write_per_mtok: 1.25
+    output_per_mtok: 8
+)"));
+  ASSERT_EQ(config->prices.size(), 2u);
+  EXPECT_EQ(config->prices[0].effective_from, kNoStartDate);  // in force from the beginning
+  EXPECT_FALSE(config->prices[0].cache_write_per_mtok.has_value());
+  EXPECT_EQ(config->prices[0].line, 10);
+  EXPECT_EQ(config->prices[1].effective_from, day("2027-06-01"));
+  EXPECT_EQ(config->prices[1].cached_input_per_mtok, 100'000);
+  EXPECT_EQ(config->prices[1].cache_write_per_mtok, 1'250'000);
+  EXPECT_EQ(config->prices[1].line, 11);
+}
+
+TEST(ConfigRouting, BillingIsReadWithItsDefaults) {
+  auto defaults = load_ok(yaml(kBase));
+  EXPECT_EQ(defaults->billing.unpriced, Unpriced::refuse);
+  EXPECT_EQ(defaults->billing.on_client_abort, OnClientAbort::finish);
+  EXPECT_EQ(defaults->billing.abort_timeout, milliseconds(30'000));
+  EXPECT_EQ(defaults->billing.price_catalog, "");
+  EXPECT_EQ(defaults->billing.ledger_flush, milliseconds(100));
+  EXPECT_EQ(defaults->billing.ledger_queue, 100'000u);
+
+  auto config = load_ok(with(R"(
+billing:
+  unpriced: allow
+  on_client_abort: cancel
+  abort_timeout: 5s
+  price_catalog: )" TOLLBOOTH_SOURCE_DIR R"(/prices/catalog.yaml
+  ledger: {flush_interval: 250ms, queue_rows: 5000}
+)"));
+  EXPECT_EQ(config->billing.unpriced, Unpriced::allow);
+  EXPECT_EQ(config->billing.on_client_abort, OnClientAbort::cancel);
+  EXPECT_EQ(config->billing.abort_timeout, milliseconds(5'000));
+  EXPECT_EQ(config->billing.price_catalog, TOLLBOOTH_SOURCE_DIR "/prices/catalog.yaml");
+  EXPECT_EQ(config->billing.ledger_flush, milliseconds(250));
+  EXPECT_EQ(config->billing.ledger_queue, 5'000u);
+}
+
+TEST(ConfigRouting, BillingProblemsAreReportedWhereTheyAre) {
+  auto problems = problems_in(with(R"(
+billing:
+  unpriced: free
+  abort_timeout: 0s
+  price_catalog: no-such-prices.yaml
+  ledger: {flush_interval: 100, queue_rows: 0, batch: 5}
+  on_abort: cancel
+)"));
+  EXPECT_THAT(
+      problems,
+      ElementsAre(problem(10, 13,
+                          "billing.unpriced: unknown value \"free\"; expected one of: refuse, "
+                          "allow"),
+                  problem_at_line(11, HasSubstr("billing.abort_timeout: must be more than 0")),
+                  problem(12, 18,
+                          "billing.price_catalog: \"no-such-prices.yaml\" does not exist (looked "
+                          "at no-such-prices.yaml); expected a path to a price file (see "
+                          "prices/README.md)"),
+                  problem_at_line(13, HasSubstr("billing.ledger.flush_interval: \"100\" has no "
+                                                "unit")),
+                  problem_at_line(13, HasSubstr("billing.ledger.queue_rows: \"0\" is out of "
+                                                "range")),
+                  problem_at_line(13, HasSubstr("billing.ledger.batch: unknown key; expected one "
+                                                "of: flush_interval, queue_rows")),
+                  problem_at_line(14, HasSubstr("billing.on_abort: unknown key; expected one of: "
+                                                "unpriced, on_client_abort, abort_timeout, "
+                                                "price_catalog, ledger"))));
 }
 
 TEST(ConfigRouting, RoutingDefaultsAreChecked) {

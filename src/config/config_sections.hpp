@@ -22,6 +22,8 @@ void read_models(Reader& r, const Field& f, Config& config, const Declared& decl
 void read_contracts(Reader& r, const Field& f, Config& config, const Declared& declared);
 void read_prices(Reader& r, const Field& f, Config& config, const Declared& declared);
 void read_routing(Reader& r, const Field& f, RoutingConfig& routing);
+// billing: (config_billing.cpp).
+void read_billing(Reader& r, const Field& f, BillingConfig& billing);
 // auth:, store:, limits:, teams: and keys: (config_access.cpp); teams before keys, which name
 // them.
 void read_auth(Reader& r, const Field& f, AuthMode& auth);

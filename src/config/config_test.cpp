@@ -242,7 +242,7 @@ TEST(Config, UnknownTopLevelKeyListsTheKnownOnes) {
   EXPECT_THAT(problems, ElementsAre(problem(10, 1,
                                             "budgets: unknown key; expected one of: server, "
                                             "providers, models, contracts, prices, routing, "
-                                            "auth, store, limits, teams, keys")));
+                                            "auth, store, limits, teams, keys, billing")));
 }
 
 TEST(Config, RouteToUndeclaredProviderListsDeclaredOnes) {
@@ -490,8 +490,8 @@ models:
                                   "expected a date like 2024-10-21 (or 2025-04-01-preview)")));
 }
 
-TEST(Config, AzureRoutesNeedDeploymentNotModel) {
-  auto problems = problems_in(yaml(R"(
+TEST(Config, AzureRoutesNeedADeploymentAndMayNameTheModelItRuns) {
+  constexpr const char* kAzure = R"(
 providers:
   azure-east:
     kind: azure
@@ -502,15 +502,16 @@ models:
   gpt-4o:
     routes:
       - provider: azure-east
-        model: gpt-4o
-)"));
-  EXPECT_THAT(problems,
+        model: gpt-4o-2024-08-06
+)";
+  EXPECT_THAT(problems_in(yaml(kAzure)),
               ElementsAre(problem(10, 9,
                                   "models.gpt-4o.routes[0].deployment: missing; expected the "
-                                  "Azure deployment name (azure-east is kind: azure)"),
-                          problem(11, 9,
-                                  "models.gpt-4o.routes[0].model: is not used with azure-east "
-                                  "(kind: azure); name the Azure deployment with deployment:")));
+                                  "Azure deployment name (azure-east is kind: azure)")));
+  auto config = load_ok(yaml(kAzure) + "        deployment: gpt4o-prod\n");
+  const RouteConfig& route = config->models[0].routes[0];
+  EXPECT_EQ(route.upstream_model, "gpt4o-prod");
+  EXPECT_EQ(route.deployed_model, "gpt-4o-2024-08-06");  // for prices only
 }
 
 TEST(Config, OpenAiRoutesRejectDeployment) {

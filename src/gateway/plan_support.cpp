@@ -30,6 +30,14 @@ Error no_eligible_route(const routing::Catalog& catalog, const routing::Plan& pl
                           "` is unavailable: its routes' circuit breakers are open (" + list + ")",
                       {}, "circuit_open");
   }
+  if (plan.refused_for_price()) {
+    return make_error(ErrorKind::unavailable,
+                      "model `" + model +
+                          "` has no route with a price in force, and billing.unpriced is refuse: "
+                          "a route without a price is not used (" +
+                          list + ")",
+                      {}, "no_priced_route");
+  }
   if (request_problem) {
     return make_error(ErrorKind::invalid_request,
                       "model `" + model +

@@ -24,7 +24,7 @@ aws::AuthConfig auth_config(const AwsAuthConfig& c) {
 
 RouteTable::RouteTable(std::shared_ptr<const Config> config, const aws::Lookups* lookups)
     : config_(std::move(config)),
-      prices_(config_->prices),
+      prices_(*config_),
       catalog_(*config_, prices_),
       health_(std::make_unique<routing::Health>(catalog_.route_count(), config_->routing.breaker)) {
   std::unordered_map<std::string, std::shared_ptr<const UpstreamTarget>> targets;

@@ -41,9 +41,10 @@ struct ResolvedModel {
 
 class RouteTable {
  public:
-  // Throws std::runtime_error when a provider's URL or CA file is unusable, or when a bedrock
+  // Throws std::runtime_error when a provider's URL or CA file is unusable, when a bedrock
   // provider has no usable credentials (the message names the provider and the sources tried,
-  // never a secret). `lookups` defaults to the process environment and file system.
+  // never a secret), or when the price file (billing.price_catalog) cannot be read or has
+  // problems (ConfigError). `lookups` defaults to the process environment and file system.
   explicit RouteTable(std::shared_ptr<const Config> config, const aws::Lookups* lookups = nullptr);
   const ResolvedModel* find(std::string_view model) const;
   const Config& config() const { return *config_; }

@@ -6,13 +6,6 @@
 namespace tollbooth::routing {
 namespace {
 
-std::string price_key(std::string_view provider, std::string_view model) {
-  std::string key(provider);
-  key += '\n';  // neither name can hold a newline, so keys cannot collide
-  key += model;
-  return key;
-}
-
 // The route's window narrowed by its contract's, remembering which rule set each bound.
 void narrow_window(CatalogRoute& r, const RouteConfig& route, const ContractConfig* contract) {
   auto later_start = [&](Days from, WindowBound bound) {
@@ -50,27 +43,23 @@ std::string route_label(const ModelConfig& model, const RouteConfig& route) {
 
 }  // namespace
 
-Money discounted(Money price, BasisPoints discount) {
+Money discounted(Money price, BasisPoints discount) noexcept {
   return (price * (kWholePercent - discount) + kWholePercent / 2) / kWholePercent;
 }
 
-PriceBook::PriceBook(std::span<const PriceConfig> prices) {
-  for (const auto& p : prices) {
-    entries_.emplace_back(price_key(p.provider, p.model),
-                          Price{p.input_per_mtok, p.output_per_mtok, p.cached_input_per_mtok});
-  }
-  std::sort(entries_.begin(), entries_.end(),
-            [](const auto& a, const auto& b) { return a.first < b.first; });
+TokenPrices net_prices(const TokenPrices& list, BasisPoints discount) noexcept {
+  // -1 ("the input price") stays -1: it then follows the discounted input price.
+  auto net = [&](Money p) { return p < 0 ? p : discounted(p, discount); };
+  return TokenPrices{net(list.input_per_mtok), net(list.output_per_mtok),
+                     net(list.cached_input_per_mtok), net(list.cache_write_per_mtok)};
 }
 
-const Price* PriceBook::find(std::string_view provider, std::string_view model) const {
-  std::string key = price_key(provider, model);
-  auto it = std::lower_bound(entries_.begin(), entries_.end(), key,
-                             [](const auto& e, const std::string& k) { return e.first < k; });
-  return it != entries_.end() && it->first == key ? &it->second : nullptr;
+const DatedPrice* price_at(const CatalogRoute& route, Days day) noexcept {
+  return prices::price_in_force(route.prices, day);
 }
 
-Catalog::Catalog(const Config& config, const PriceBook& prices) {
+Catalog::Catalog(const Config& config, const PriceBook& prices)
+    : unpriced_(config.billing.unpriced) {
   std::map<std::string, int, std::less<>> contract_index;
   for (const auto& [name, contract] : config.contracts) {
     contract_index.emplace(name, static_cast<int>(contracts_.size()));
@@ -103,7 +92,6 @@ Catalog::Catalog(const Config& config, const PriceBook& prices) {
       if (route.timeout) r.first_byte_timeout = *route.timeout;
       const ContractConfig* contract = config.contract_of(route.provider);
       narrow_window(r, route, contract);
-      BasisPoints discount = 0;
       if (contract) {
         r.contract = contract_index.at(contract->name);
         r.first_refusal = contract->first_refusal;
@@ -111,15 +99,11 @@ Catalog::Catalog(const Config& config, const PriceBook& prices) {
         r.declines_model =
             std::find(contract->declined_models.begin(), contract->declined_models.end(),
                       model.name) != contract->declined_models.end();
-        discount = contract->discount;
+        r.discount = contract->discount;
       }
-      if (const Price* p = prices.find(route.provider, model.name)) {
-        Price net{discounted(p->input_per_mtok, discount), discounted(p->output_per_mtok, discount),
-                  std::nullopt};
-        if (p->cached_input_per_mtok) {
-          net.cached_input_per_mtok = discounted(*p->cached_input_per_mtok, discount);
-        }
-        r.price = net;
+      if (r.provider_config) {
+        r.prices = prices.history(*r.provider_config, route, model.name);
+        r.price_model = prices::price_model_id(*r.provider_config, route, model.name);
       }
       routes_.push_back(std::move(r));
     }

@@ -1,8 +1,8 @@
 #pragma once
 // The routing catalog: the config's models and routes resolved once into the facts the planner
-// compares per request (effective capabilities, effective date window, contract terms,
-// effective price, weight, region), with every route numbered densely so per-route health is a
-// plain array. Immutable after build; shared by all workers.
+// compares per request (effective capabilities, effective date window, contract terms, price
+// history, weight, region), with every route numbered densely so per-route health is a plain
+// array. Immutable after build; shared by all workers.
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -13,30 +13,18 @@
 
 #include "config/config.hpp"
 #include "core/capability.hpp"
+#include "core/cost.hpp"
 #include "core/date.hpp"
 #include "core/money.hpp"
+#include "prices/price_book.hpp"
 
 namespace tollbooth::routing {
 
 using RouteId = std::uint32_t;  // dense: 0 .. Catalog::route_count() - 1
 
-// USD per million tokens, integer micro-dollars.
-struct Price {
-  Money input_per_mtok = 0;
-  Money output_per_mtok = 0;
-  std::optional<Money> cached_input_per_mtok;
-};
-
-// The one place prices come from. Today: the config's prices: block. A dated catalog (and
-// tolls) will implement the same lookup later.
-class PriceBook {
- public:
-  explicit PriceBook(std::span<const PriceConfig> prices);
-  const Price* find(std::string_view provider, std::string_view model) const;
-
- private:
-  std::vector<std::pair<std::string, Price>> entries_;  // key "provider\nmodel", sorted
-};
+// Where prices come from (prices/price_book.hpp): each route's history, resolved once.
+using prices::DatedPrice;
+using prices::PriceBook;
 
 // Which rule set a window's bound, so an explanation can name it.
 enum class WindowBound : std::uint8_t { none, route, contract, license };
@@ -61,7 +49,11 @@ struct CatalogRoute {
   bool first_refusal = false;
   CapabilitySet declines;       // the contract's declined capabilities
   bool declines_model = false;  // the contract declines this route's model
-  std::optional<Price> price;   // after the contract's discount; nullopt = not priced
+  // List prices, oldest first, each in force from its day until the next one's (empty: never
+  // priced); see price_at. The model id the price file knows the route by, for explanations.
+  std::vector<DatedPrice> prices;
+  std::string price_model;
+  BasisPoints discount = 0;  // the contract's, off every price of the route
   std::uint32_t weight = 1;
   std::string region;
   std::string residency;
@@ -87,6 +79,9 @@ class Catalog {
   // `config` must outlive the catalog (routes point into it).
   Catalog(const Config& config, const PriceBook& prices);
 
+  // billing.unpriced: whether the planner keeps out a route with no price in force.
+  Unpriced unpriced() const { return unpriced_; }
+
   const CatalogModel* find(std::string_view model) const;
   std::span<const CatalogModel> models() const { return models_; }
   std::span<const CatalogRoute> routes(const CatalogModel& model) const {
@@ -106,10 +101,17 @@ class Catalog {
   std::vector<CatalogModel> models_;
   std::vector<CatalogRoute> routes_;
   std::vector<CatalogContract> contracts_;
+  Unpriced unpriced_ = Unpriced::refuse;
   std::unordered_map<std::string, std::uint32_t, Hash, std::equal_to<>> index_;
 };
 
-// Price after a discount in basis points, rounded to the nearest micro-dollar.
-Money discounted(Money price, BasisPoints discount);
+// The price of `route` in force on `day` (a UTC day), list prices before the discount;
+// nullptr when the route has no price that day. The one lookup the request path makes.
+const DatedPrice* price_at(const CatalogRoute& route, Days day) noexcept;
+
+// Price after a discount in basis points, rounded half up to a whole micro-dollar.
+Money discounted(Money price, BasisPoints discount) noexcept;
+// Every class of `list` after the route's discount (a class priced as input stays so).
+TokenPrices net_prices(const TokenPrices& list, BasisPoints discount) noexcept;
 
 }  // namespace tollbooth::routing

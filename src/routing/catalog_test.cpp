@@ -60,7 +60,7 @@ contracts:
   EXPECT_EQ(r.until_bound, WindowBound::license);
 }
 
-TEST(Catalog, PriceIsTheConfigPriceLessTheContractDiscount) {
+TEST(Catalog, RoutesKeepTheirListPriceHistoryAndTheContractDiscount) {
   World w(R"(
 providers:
   bedrock: {kind: openai, base_url: https://bedrock.example/v1}
@@ -71,24 +71,67 @@ models:
 contracts:
   aws: {providers: [bedrock], discount_percent: 12.5}
 prices:
+  - {provider: bedrock, model: m, effective_from: 2027-01-01, input_per_mtok: 1, output_per_mtok: 8}
   - {provider: bedrock, model: m, input_per_mtok: 1.25, output_per_mtok: 10, cached_input_per_mtok: 0.125}
 )");
   auto routes = w.catalog.routes(*w.catalog.find("m"));
-  ASSERT_TRUE(routes[0].price.has_value());
-  EXPECT_EQ(routes[0].price->input_per_mtok, 1'093'750);  // 1.25 × 0.875
-  EXPECT_EQ(routes[0].price->output_per_mtok, 8'750'000);
-  EXPECT_EQ(routes[0].price->cached_input_per_mtok, 109'375);
-  EXPECT_FALSE(routes[1].price.has_value());  // not priced
+  ASSERT_EQ(routes[0].prices.size(), 2u);  // oldest first, whatever the file order
+  EXPECT_EQ(routes[0].prices[0].from, kNoStartDate);
+  EXPECT_EQ(routes[0].prices[0].prices.input_per_mtok, 1'250'000);  // list, before the discount
+  EXPECT_EQ(routes[0].prices[0].source, "config test.yaml:11");
+  EXPECT_EQ(routes[0].prices[1].from, day("2027-01-01"));
+  EXPECT_EQ(routes[0].discount, 1'250);
+  TokenPrices net = net_prices(routes[0].prices[0].prices, routes[0].discount);
+  EXPECT_EQ(net.input_per_mtok, 1'093'750);  // 1.25 × 0.875
+  EXPECT_EQ(net.output_per_mtok, 8'750'000);
+  EXPECT_EQ(net.cached_input_per_mtok, 109'375);
+  EXPECT_EQ(net.cache_write_per_mtok, -1);  // still "the input price"
+  EXPECT_TRUE(routes[1].prices.empty());    // not priced
   EXPECT_EQ(w.catalog.contracts()[routes[0].contract].name, "aws");
 }
 
-TEST(Catalog, PriceBookFindsByProviderAndModel) {
-  std::vector<PriceConfig> prices = {{"a", "m", 1, 2, std::nullopt}, {"b", "m", 3, 4, 5}};
-  PriceBook book(prices);
-  ASSERT_NE(book.find("b", "m"), nullptr);
-  EXPECT_EQ(book.find("b", "m")->input_per_mtok, 3);
-  EXPECT_EQ(book.find("a", "x"), nullptr);
-  EXPECT_EQ(book.find("c", "m"), nullptr);
+TEST(Catalog, PriceAtIsThePriceInForceThatDay) {
+  World w(R"(
+providers:
+  openai: {kind: openai, base_url: https://api.openai.com/v1}
+models:
+  m: {routes: [{provider: openai}]}
+prices:
+  - {provider: openai, model: m, effective_from: 2025-04-16, input_per_mtok: 10, output_per_mtok: 40}
+  - {provider: openai, model: m, effective_from: 2025-06-10, input_per_mtok: 2, output_per_mtok: 8}
+)");
+  const CatalogRoute& route = w.catalog.routes(*w.catalog.find("m"))[0];
+  EXPECT_EQ(price_at(route, day("2025-04-15")), nullptr);  // before the first price
+  EXPECT_EQ(price_at(route, day("2025-04-16"))->prices.input_per_mtok, 10'000'000);
+  EXPECT_EQ(price_at(route, day("2025-06-09"))->prices.input_per_mtok, 10'000'000);
+  EXPECT_EQ(price_at(route, day("2025-06-10"))->prices.input_per_mtok, 2'000'000);  // the day of
+  EXPECT_EQ(price_at(route, day("2025-06-11"))->prices.input_per_mtok, 2'000'000);
+  EXPECT_EQ(price_at(route, day("2031-01-01"))->from, day("2025-06-10"));
+}
+
+TEST(Catalog, RoutesArePricedByTheFileUnderTheConfig) {
+  auto file = std::make_shared<prices::PriceFile>(prices::parse_price_file(R"(
+version: 2026-12-01
+prices:
+  - {kind: openai, model: gpt-5, effective_from: 2025-08-07, input_per_mtok: 1.25, output_per_mtok: 10, source: test}
+  - {kind: azure, model: gpt-5, effective_from: 2025-08-07, input_per_mtok: 1.30, output_per_mtok: 11, source: test}
+)",
+                                                                           "prices.yaml"));
+  World w(R"(
+providers:
+  openai: {kind: openai, base_url: https://api.openai.com/v1}
+  azure: {kind: azure, endpoint: https://a.example, api_key: k, api_version: 2024-10-21}
+models:
+  gpt-5: {routes: [{provider: openai}, {provider: azure, deployment: prod}]}
+)",
+          file);
+  auto routes = w.catalog.routes(*w.catalog.find("gpt-5"));
+  ASSERT_EQ(routes[0].prices.size(), 1u);
+  EXPECT_EQ(routes[0].prices[0].prices.output_per_mtok, 10'000'000);
+  ASSERT_EQ(routes[1].prices.size(), 1u);  // azure: by the public name, for want of model:
+  EXPECT_EQ(routes[1].prices[0].prices.output_per_mtok, 11'000'000);
+  EXPECT_EQ(routes[1].price_model, "gpt-5");
+  EXPECT_EQ(w.catalog.unpriced(), Unpriced::refuse);  // the default
 }
 
 TEST(Catalog, DiscountRoundsToTheNearestMicroDollar) {

@@ -49,9 +49,33 @@ std::string rule_detail(const Catalog& catalog, const Rejection& r, std::int64_t
     case Rule::declined_capability:
       return fmt::format("{}:{}", contract_name(catalog, r.contract),
                          capability_tokens(r.capabilities));
+    case Rule::unpriced: return catalog.route(r.route).price_model;
     case Rule::breaker_open: return fmt::format("{}s", seconds_left(r.open_until_ms, now_ms));
   }
   return {};
+}
+
+std::string_view kind_name(const CatalogRoute& route) {
+  if (!route.provider_config) return "?";
+  switch (route.provider_config->kind) {
+    case ProviderKind::openai: return "openai";
+    case ProviderKind::azure: return "azure";
+    case ProviderKind::bedrock: return "bedrock";
+  }
+  return "?";
+}
+
+// Why a route has no price on `day`: nothing prices it, or its first price is still to come.
+std::string unpriced_text(const CatalogRoute& route, Days day) {
+  std::string why;
+  if (route.prices.empty()) {
+    why =
+        fmt::format("neither prices: nor the price file has a price for {} {}{}", kind_name(route),
+                    route.price_model, route.region.empty() ? "" : " in " + route.region);
+  } else {
+    why = fmt::format("its first price takes effect on {}", format_date(route.prices.front().from));
+  }
+  return fmt::format("unpriced on {}: {} (billing.unpriced: refuse)", format_date(day), why);
 }
 
 std::string_view bound_name(WindowBound b) {
@@ -65,6 +89,25 @@ std::string_view bound_name(WindowBound b) {
 }
 
 }  // namespace
+
+std::string price_text(const CatalogRoute& route, Days day) {
+  const DatedPrice* price = price_at(route, day);
+  if (!price) return "unpriced";
+  TokenPrices net = net_prices(price->prices, route.discount);
+  std::string out = fmt::format("${}/${} per Mtok in/out", format_usd(net.input_per_mtok),
+                                format_usd(net.output_per_mtok));
+  if (route.discount != 0) {
+    out += fmt::format(" ({}% off ${}/${})", format_percent(route.discount),
+                       format_usd(price->prices.input_per_mtok),
+                       format_usd(price->prices.output_per_mtok));
+  }
+  if (price->from != kNoStartDate) out += " from " + format_date(price->from);
+  return out;
+}
+
+std::string format_percent(BasisPoints bp) {
+  return format_usd(Money{bp} * (kMicrosPerDollar / 100));
+}
 
 std::string format_usd(Money micros) {
   std::string sign = micros < 0 ? "-" : "";
@@ -96,6 +139,7 @@ std::string_view rule_name(Rule r) noexcept {
     case Rule::over_context_window: return "over_context_window";
     case Rule::declined_model: return "declined_model";
     case Rule::declined_capability: return "declined_capability";
+    case Rule::unpriced: return "unpriced";
     case Rule::breaker_open: return "breaker_open";
   }
   return "unknown";
@@ -125,6 +169,7 @@ std::string rejection_text(const Catalog& catalog, const Rejection& r, std::int6
     case Rule::declined_capability:
       return fmt::format("contract {} declines capability {}", contract,
                          capability_list(r.capabilities));
+    case Rule::unpriced: return unpriced_text(route, r.date);
     case Rule::breaker_open:
       return fmt::format("breaker open for {}s more", seconds_left(r.open_until_ms, now_ms));
   }
@@ -142,10 +187,15 @@ std::vector<std::string> explain_lines(const Catalog& catalog, const Plan& plan,
   lines.push_back(fmt::format("needs: {}", capability_list(plan.needs())));
   std::size_t width = 0;
   for (const auto& r : catalog.routes(model)) width = std::max(width, r.label.size());
+  std::size_t placed_width = 0;
+  for (const Candidate& c : plan.candidates())
+    placed_width = std::max(placed_width, placement_name(c.placed_by).size());
   int rank = 0;
   for (const Candidate& c : plan.candidates()) {
-    lines.push_back(fmt::format("  {:>2}. {:<{}}  eligible  {}", ++rank,
-                                catalog.route(c.route).label, width, placement_name(c.placed_by)));
+    const CatalogRoute& route = catalog.route(c.route);
+    lines.push_back(fmt::format("  {:>2}. {:<{}}  eligible  {:<{}}  {}", ++rank, route.label, width,
+                                placement_name(c.placed_by), placed_width,
+                                price_text(route, plan.today())));
   }
   for (const Rejection& r : plan.rejected()) {
     lines.push_back(fmt::format("   -  {:<{}}  skipped   {}", catalog.route(r.route).label, width,
@@ -155,7 +205,10 @@ std::vector<std::string> explain_lines(const Catalog& catalog, const Plan& plan,
     std::int64_t retry_at = plan.retry_at_ms();
     lines.push_back(retry_at ? fmt::format("no eligible route: 503, Retry-After {}s",
                                            seconds_left(retry_at, now_ms))
-                             : "no eligible route");
+                    : plan.refused_for_price()
+                        ? "no eligible route: 503 no_priced_route (price a route, or set "
+                          "billing.unpriced: allow)"
+                        : "no eligible route");
   }
   return lines;
 }

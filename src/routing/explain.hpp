@@ -17,11 +17,13 @@ std::string_view placement_name(Placement p) noexcept;
 std::string_view rule_name(Rule r) noexcept;
 
 // Human text for one rejection: "lacks capability vision",
-// "after license_until 2032-12-31 (contract microsoft)", "breaker open for 12s more".
+// "after license_until 2032-12-31 (contract microsoft)", "breaker open for 12s more",
+// "unpriced on 2027-01-15: its first price takes effect on 2027-02-01 (billing.unpriced: ...)".
 std::string rejection_text(const Catalog& catalog, const Rejection& r, std::int64_t now_ms);
 
-// One line per route: the eligible ones in plan order (numbered), then the others with the
-// rule that kept them out, after a heading naming the model, its strategy and the needs.
+// One line per route: the eligible ones in plan order (numbered, with the price in force on
+// the plan's day), then the others with the rule that kept them out, after a heading naming
+// the model, its strategy and the needs.
 std::vector<std::string> explain_lines(const Catalog& catalog, const Plan& plan,
                                        std::int64_t now_ms);
 
@@ -41,14 +43,22 @@ void append_plan_log_line(std::string& out, const Catalog& catalog, const Plan& 
 
 // One model's routing facts as a JSON object (the `tollbooth` field of GET /v1/models/{id}):
 // context_window, capabilities, strategy and per route its capabilities, window (and whether
-// `today` is inside it), contract and effective price (USD per million tokens, as decimal
-// strings so no precision is lost).
+// `today` is inside it), contract, the price in force on `today` after the discount
+// (`price_usd`, with its effective_from and source; null when unpriced) and every dated list
+// price (`price_history`); USD per million tokens as decimal strings so no precision is lost.
 std::string model_facts_json(const Catalog& catalog, const CatalogModel& model, Days today);
 
-// `tollbooth models`: per public model, the routes that sell it.
+// `tollbooth models`: per public model, the routes that sell it, each with the price in force
+// on `today` and the prices still to come.
 std::string catalog_text(const Catalog& catalog, Days today);
 
 // 1'250'000 -> "1.25"; 10'000'000 -> "10"; -5 -> "-0.000005".
 std::string format_usd(Money micros);
+// Basis points as a percentage: 1'250 -> "12.5".
+std::string format_percent(BasisPoints bp);
+
+// The price of `route` in force on `day`, after its contract's discount:
+// "$1.125/$9 per Mtok in/out (10% off $1.25/$10) from 2025-08-07"; "unpriced" when none.
+std::string price_text(const CatalogRoute& route, Days day);
 
 }  // namespace tollbooth::routing

@@ -36,18 +36,44 @@ boost::json::value contract_json(const Catalog& catalog, const CatalogRoute& r) 
       {"name", c.name},
       {"first_refusal", c.config->first_refusal},
       {"declines", std::move(declines)},
-      {"discount_percent", format_usd(Money{c.config->discount} * 100)},
+      {"discount_percent", format_percent(c.config->discount)},
   };
 }
 
-boost::json::value price_json(const CatalogRoute& r) {
-  if (!r.price) return nullptr;
-  boost::json::object price{{"input_per_mtok", format_usd(r.price->input_per_mtok)},
-                            {"output_per_mtok", format_usd(r.price->output_per_mtok)}};
-  if (r.price->cached_input_per_mtok) {
-    price["cached_input_per_mtok"] = format_usd(*r.price->cached_input_per_mtok);
-  }
+boost::json::object prices_json(const TokenPrices& p) {
+  boost::json::object out{{"input_per_mtok", format_usd(p.input_per_mtok)},
+                          {"output_per_mtok", format_usd(p.output_per_mtok)}};
+  if (p.cached_input_per_mtok >= 0)
+    out["cached_input_per_mtok"] = format_usd(p.cached_input_per_mtok);
+  if (p.cache_write_per_mtok >= 0) out["cache_write_per_mtok"] = format_usd(p.cache_write_per_mtok);
+  return out;
+}
+
+boost::json::value from_json(Days from) {
+  return date_or_null(from, from == kNoStartDate);
+}
+
+// The price in force on `today` after the contract's discount, with the day it took effect and
+// where it comes from; null when the route has none that day.
+boost::json::value price_json(const CatalogRoute& r, Days today) {
+  const DatedPrice* p = price_at(r, today);
+  if (!p) return nullptr;
+  boost::json::object price = prices_json(net_prices(p->prices, r.discount));
+  price["effective_from"] = from_json(p->from);
+  price["source"] = p->source;
   return price;
+}
+
+// Every price of the route, list prices (before the discount), oldest first.
+boost::json::array history_json(const CatalogRoute& r) {
+  boost::json::array out;
+  for (const DatedPrice& p : r.prices) {
+    boost::json::object entry = prices_json(p.prices);
+    entry["effective_from"] = from_json(p.from);
+    entry["source"] = p.source;
+    out.push_back(std::move(entry));
+  }
+  return out;
 }
 
 bool in_window(const CatalogRoute& r, Days today) {
@@ -66,11 +92,28 @@ boost::json::object route_json(const Catalog& catalog, const CatalogRoute& r, Da
                                            : boost::json::value(until_rule(r.until_bound))},
       {"in_window", in_window(r, today)},
       {"contract", contract_json(catalog, r)},
-      {"price_usd", price_json(r)},
+      {"price_model", r.price_model},
+      {"price_usd", price_json(r, today)},
+      {"price_history", history_json(r)},
       {"weight", r.weight},
       {"region", r.region},
       {"residency", r.residency},
   };
+}
+
+// "      price: <in force on today>" and its source, then each price still to come.
+std::string price_lines(const CatalogRoute& r, Days today) {
+  const DatedPrice* now = price_at(r, today);
+  std::string out = fmt::format("      price: {}\n", price_text(r, today));
+  if (now) out += fmt::format("        source: {}\n", now->source);
+  for (const DatedPrice& p : r.prices) {
+    if (p.from <= today) continue;
+    TokenPrices net = net_prices(p.prices, r.discount);
+    out += fmt::format("      then from {}: ${}/${} per Mtok in/out\n        source: {}\n",
+                       format_date(p.from), format_usd(net.input_per_mtok),
+                       format_usd(net.output_per_mtok), p.source);
+  }
+  return out;
 }
 
 std::string window_text(const CatalogRoute& r) {
@@ -112,18 +155,14 @@ std::string catalog_text(const Catalog& catalog, Days today) {
         const CatalogContract& c = catalog.contracts()[r.contract];
         contract = c.name + (c.config->first_refusal ? " (first refusal)" : "");
       }
-      std::string price =
-          r.price ? fmt::format("${}/${} per Mtok in/out", format_usd(r.price->input_per_mtok),
-                                format_usd(r.price->output_per_mtok))
-                  : "unpriced";
       out += fmt::format(
           "  {}{}\n", r.label,
           in_window(r, today) ? "" : "  [outside its window on " + format_date(today) + "]");
       out += fmt::format("      serves: {}\n", capability_list(r.serves));
-      out +=
-          fmt::format("      window: {}  contract: {}  price: {}  weight: {}  region: {}{}\n",
-                      window_text(r), contract, price, r.weight, r.region.empty() ? "-" : r.region,
-                      r.residency.empty() ? "" : " (" + r.residency + ")");
+      out += fmt::format("      window: {}  contract: {}  weight: {}  region: {}{}\n",
+                         window_text(r), contract, r.weight, r.region.empty() ? "-" : r.region,
+                         r.residency.empty() ? "" : " (" + r.residency + ")");
+      out += price_lines(r, today);
     }
   }
   return out;

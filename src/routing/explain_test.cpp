@@ -50,13 +50,55 @@ TEST(Explain, HeaderDetailsForCapabilitiesContractsAndBreakers) {
 TEST(Explain, LinesListEligibleRoutesInOrderThenTheSkippedOnes) {
   World w(kTwoClouds);
   Plan plan = w.plan_for("gpt-5", on("2033-02-01", caps({Capability::vision})));
-  EXPECT_THAT(
-      explain_lines(w.catalog, plan, 0),
-      ElementsAre("model gpt-5 (strategy ordered, context window 400000)", "needs: vision",
-                  "   1. bedrock-us  eligible  ordered", "   2. bedrock-eu  eligible  ordered",
-                  "   3. openai      eligible  ordered",
-                  "   -  azure-east  skipped   after license_until 2032-12-31 (contract "
-                  "microsoft)"));
+  EXPECT_THAT(explain_lines(w.catalog, plan, 0),
+              ElementsAre("model gpt-5 (strategy ordered, context window 400000)", "needs: vision",
+                          "   1. bedrock-us  eligible  ordered  unpriced",
+                          "   2. bedrock-eu  eligible  ordered  unpriced",
+                          "   3. openai      eligible  ordered  unpriced",
+                          "   -  azure-east  skipped   after license_until 2032-12-31 (contract "
+                          "microsoft)"));
+}
+
+// gpt-5 on Bedrock priced from 2027-01-01 with a 10% contract discount; OpenAI never.
+constexpr const char* kPricedLater = R"(
+providers:
+  bedrock-us: {kind: bedrock, region: us-east-1}
+  openai: {kind: openai, base_url: https://api.openai.com/v1}
+models:
+  gpt-5:
+    routes:
+      - {provider: bedrock-us, model_id: "us.openai.gpt-5-v1:0"}
+      - {provider: openai}
+contracts:
+  aws: {providers: [bedrock-us], discount_percent: 10}
+prices:
+  - {provider: bedrock-us, model: gpt-5, effective_from: 2027-01-01, input_per_mtok: 1.25, output_per_mtok: 10}
+)";
+
+TEST(Explain, EligibleLinesShowThePriceInForceAfterTheDiscount) {
+  World w(kPricedLater);
+  Plan plan = w.plan_for("gpt-5", on("2027-01-01"));
+  EXPECT_THAT(explain_lines(w.catalog, plan, 0),
+              ElementsAre("model gpt-5 (strategy ordered)", "needs: none",
+                          "   1. bedrock-us  eligible  ordered  $1.125/$9 per Mtok in/out (10% "
+                          "off $1.25/$10) from 2027-01-01",
+                          "   -  openai      skipped   unpriced on 2027-01-01: neither prices: "
+                          "nor the price file has a price for openai gpt-5 (billing.unpriced: "
+                          "refuse)"));
+}
+
+TEST(Explain, UnpricedRoutesSayWhyInTheHeaderTheLinesAndTheEnd) {
+  World w(kPricedLater);
+  Plan plan = w.plan_for("gpt-5", on("2026-12-31"));
+  EXPECT_EQ(plan_header(w.catalog, plan, 0),
+            "bedrock-us=skip:unpriced(openai.gpt-5-v1:0);openai=skip:unpriced(gpt-5)");
+  auto lines = explain_lines(w.catalog, plan, 0);
+  EXPECT_THAT(lines, ElementsAre(HasSubstr("model gpt-5"), "needs: none",
+                                 "   -  bedrock-us  skipped   unpriced on 2026-12-31: its first "
+                                 "price takes effect on 2027-01-01 (billing.unpriced: refuse)",
+                                 HasSubstr("openai      skipped   unpriced on 2026-12-31"),
+                                 "no eligible route: 503 no_priced_route (price a route, or set "
+                                 "billing.unpriced: allow)"));
 }
 
 TEST(Explain, LogLineCarriesNeedsAndPlan) {
@@ -88,11 +130,35 @@ TEST(Explain, ModelFactsJsonHasRoutesWindowsContractsAndPrices) {
   EXPECT_EQ(azure.at("contract").at("first_refusal"), true);
   EXPECT_EQ(azure.at("contract").at("declines").as_array()[0], "responses_api");
   EXPECT_TRUE(azure.at("price_usd").is_null());
+  EXPECT_TRUE(azure.at("price_history").as_array().empty());
+  EXPECT_EQ(azure.at("price_model"), "gpt-5");
   const auto& bedrock = routes[1].as_object();
   EXPECT_EQ(bedrock.at("available_from"), "2026-12-01");
   EXPECT_EQ(bedrock.at("in_window"), false);
   EXPECT_EQ(bedrock.at("price_usd").at("input_per_mtok"), "1.25");
   EXPECT_EQ(bedrock.at("price_usd").at("output_per_mtok"), "10");
+  EXPECT_TRUE(bedrock.at("price_usd").at("effective_from").is_null());  // always in force
+  EXPECT_EQ(bedrock.at("price_usd").at("source"), "config test.yaml:46");
+  EXPECT_FALSE(bedrock.at("price_usd").as_object().contains("cached_input_per_mtok"));
+}
+
+TEST(Explain, ModelFactsJsonShowsThePriceInForceAfterTheDiscountAndTheHistory) {
+  std::string yaml = std::string(kPricedLater) +
+                     "  - {provider: bedrock-us, model: gpt-5, effective_from: 2027-06-01, "
+                     "input_per_mtok: 1, output_per_mtok: 8, cached_input_per_mtok: 0.1}\n";
+  World w(yaml);
+  auto facts = boost::json::parse(
+      model_facts_json(w.catalog, *w.catalog.find("gpt-5"), testing::day("2027-06-01")));
+  const auto& bedrock = facts.at("routes").as_array()[0];
+  EXPECT_EQ(bedrock.at("price_usd").at("input_per_mtok"), "0.9");  // 10% off
+  EXPECT_EQ(bedrock.at("price_usd").at("cached_input_per_mtok"), "0.09");
+  EXPECT_EQ(bedrock.at("price_usd").at("effective_from"), "2027-06-01");
+  EXPECT_EQ(bedrock.at("contract").at("discount_percent"), "10");
+  const auto& history = bedrock.at("price_history").as_array();
+  ASSERT_EQ(history.size(), 2u);
+  EXPECT_EQ(history[0].at("effective_from"), "2027-01-01");
+  EXPECT_EQ(history[0].at("input_per_mtok"), "1.25");  // list prices
+  EXPECT_EQ(history[1].at("input_per_mtok"), "1");
 }
 
 TEST(Explain, CatalogTextShowsEachRouteWithItsFacts) {
@@ -101,7 +167,20 @@ TEST(Explain, CatalogTextShowsEachRouteWithItsFacts) {
   EXPECT_THAT(text, HasSubstr("gpt-5  strategy ordered, context window 400000"));
   EXPECT_THAT(text, HasSubstr("  bedrock-us  [outside its window on 2026-06-01]\n"));
   EXPECT_THAT(text, HasSubstr("window: ..2032-12-31 (license)  contract: microsoft (first "
-                              "refusal)  price: unpriced"));
+                              "refusal)  weight: 1  region: eastus (us)\n      price: unpriced\n"));
+}
+
+TEST(Explain, CatalogTextShowsThePriceInForceItsSourceAndTheNextOne) {
+  std::string yaml = std::string(kPricedLater) +
+                     "  - {provider: bedrock-us, model: gpt-5, effective_from: 2027-06-01, "
+                     "input_per_mtok: 1, output_per_mtok: 8}\n";
+  World w(yaml);
+  EXPECT_THAT(catalog_text(w.catalog, testing::day("2027-02-01")),
+              HasSubstr("      price: $1.125/$9 per Mtok in/out (10% off $1.25/$10) from "
+                        "2027-01-01\n"
+                        "        source: config test.yaml:12\n"
+                        "      then from 2027-06-01: $0.9/$7.2 per Mtok in/out\n"
+                        "        source: config test.yaml:13\n"));
 }
 
 TEST(Explain, UsdIsPrintedExactly) {
@@ -119,6 +198,7 @@ namespace {
 
 TEST(Explain, HeaderStaysOneVisibleAsciiFieldWhateverTheConfigNames) {
   World w(R"(
+billing: {unpriced: allow}
 providers:
   p:
     kind: openai

@@ -19,7 +19,7 @@ bool region_allowed(const CatalogRoute& route, std::span<const std::string> allo
 
 // The first rule (in the documented order) that keeps `route` out, or nullopt-like false.
 bool reject(const CatalogRoute& route, const PlanInput& in, CapabilitySet needs,
-            std::uint64_t tokens, const RouteStatus& status, Rejection& out) noexcept {
+            std::uint64_t tokens, bool priced, const RouteStatus& status, Rejection& out) noexcept {
   out = Rejection{route.id, Rule::lacks_capability, {}, 0, 0, tokens, route.contract};
   if (in.today < route.available_from) {
     out.rule = Rule::before_available_from;
@@ -38,6 +38,9 @@ bool reject(const CatalogRoute& route, const PlanInput& in, CapabilitySet needs,
   } else if (CapabilitySet declined = needs & route.declines; !declined.empty()) {
     out.rule = Rule::declined_capability;
     out.capabilities = declined;
+  } else if (!priced) {
+    out.rule = Rule::unpriced;
+    out.date = in.today;
   } else if (!status.admits) {
     out.rule = Rule::breaker_open;
     out.open_until_ms = status.open_until_ms;
@@ -76,6 +79,13 @@ void order(Strategy s, std::span<Position> group, const Keys& keys, std::size_t 
 
 }  // namespace
 
+bool Plan::refused_for_price() const noexcept {
+  if (n_cand_ != 0) return false;
+  for (const Rejection& r : rejected())
+    if (r.rule == Rule::unpriced) return true;
+  return false;
+}
+
 std::int64_t Plan::retry_at_ms() const noexcept {
   if (n_cand_ != 0) return 0;
   std::int64_t earliest = 0;
@@ -89,6 +99,7 @@ std::int64_t Plan::retry_at_ms() const noexcept {
 void plan(const Catalog& catalog, const CatalogModel& model, const PlanInput& in,
           const Health* health, Plan& out) noexcept {
   out.model_ = &model;
+  out.today_ = in.today;
   out.n_cand_ = out.n_rej_ = 0;
   std::uint64_t tokens = std::uint64_t{in.estimated_input_tokens} + in.max_output_tokens;
   CapabilitySet needs = in.needs;
@@ -98,22 +109,25 @@ void plan(const Catalog& catalog, const CatalogModel& model, const PlanInput& in
 
   std::span<const CatalogRoute> routes = catalog.routes(model);
   std::size_t n = routes.size() < kMaxRoutesPerModel ? routes.size() : kMaxRoutesPerModel;
+  const bool refuse_unpriced = catalog.unpriced() == Unpriced::refuse;
   Keys keys;
   std::array<Position, kMaxRoutesPerModel> first{}, rest{};
   std::size_t n_first = 0, n_rest = 0;
   for (std::size_t i = 0; i < n; ++i) {
     const CatalogRoute& route = routes[i];
     RouteStatus status = health ? health->status(route.id, in.now_ms) : RouteStatus{};
-    if (reject(route, in, needs, tokens, status,
+    const DatedPrice* price = price_at(route, in.today);
+    if (reject(route, in, needs, tokens, price || !refuse_unpriced, status,
                *::new (out.rejected_ + out.n_rej_ * sizeof(Rejection)) Rejection)) {
       ++out.n_rej_;
       continue;
     }
     keys.weight[i] = route.weight;
     keys.ttfb[i] = status.ttfb_ewma_us;
-    keys.cost[i] =
-        route.price ? estimated_cost(*route.price, in.estimated_input_tokens, in.max_output_tokens)
-                    : kUnpriced;
+    // The price in force today, after the contract's discount.
+    keys.cost[i] = price ? estimated_cost(net_prices(price->prices, route.discount),
+                                          in.estimated_input_tokens, in.max_output_tokens)
+                         : kUnpriced;
     if (route.first_refusal) {
       first[n_first++] = static_cast<Position>(i);
     } else {

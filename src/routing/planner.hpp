@@ -8,7 +8,8 @@
 //   2. region:   the caller's allowed regions do not match the provider's region or residency
 //   3. cannot:   the route lacks a needed capability (or the request exceeds the context window)
 //   4. declines: the route's contract declines this model, or a needed capability
-//   5. health:   the route's circuit breaker is open
+//   5. unpriced: no price is in force today and billing.unpriced is refuse
+//   6. health:   the route's circuit breaker is open
 // Then the eligible routes are ordered: first-refusal contract routes first, then the rest,
 // each group by the model's strategy.
 #include <array>
@@ -28,7 +29,7 @@ struct PlanInput {
   CapabilitySet needs;
   std::uint32_t estimated_input_tokens = 0;
   std::uint32_t max_output_tokens = 0;  // 0 = not given
-  Days today = 0;                       // the UTC day (windows)
+  Days today = 0;                       // the UTC day (windows, prices)
   std::int64_t now_ms = 0;              // Unix ms (breakers)
   std::uint64_t random = 0;             // for strategy: weighted
   // Glob patterns ("us-*", "eu"); a route is allowed when one matches its provider's region or
@@ -55,6 +56,7 @@ enum class Rule : std::uint8_t {
   over_context_window,  // tokens = input + output, model's context_window exceeded
   declined_model,       // contract = who declines
   declined_capability,  // capabilities = what is declined, contract = who declines
+  unpriced,             // date = the day without a price in force (billing.unpriced: refuse)
   breaker_open,         // open_until_ms = when a probe may go
 };
 
@@ -77,6 +79,7 @@ class Plan {
  public:
   const CatalogModel* model() const noexcept { return model_; }
   CapabilitySet needs() const noexcept { return needs_; }  // long_context added when over window
+  Days today() const noexcept { return today_; }           // the UTC day it was made for
   std::span<const Candidate> candidates() const noexcept {
     return {std::launder(reinterpret_cast<const Candidate*>(candidates_)), n_cand_};
   }
@@ -87,12 +90,16 @@ class Plan {
   // When no route is eligible and some were refused only by an open breaker: the earliest time
   // one of them admits a request again (answer 503 with Retry-After). 0 otherwise.
   std::int64_t retry_at_ms() const noexcept;
+  // When no route is eligible and some route was kept out only for want of a price (it passed
+  // every rule before; billing.unpriced: refuse): pricing it would serve the request.
+  bool refused_for_price() const noexcept;
 
  private:
   friend void plan(const Catalog&, const CatalogModel&, const PlanInput&, const Health*,
                    Plan&) noexcept;
   const CatalogModel* model_ = nullptr;
   CapabilitySet needs_;
+  Days today_ = 0;
   std::size_t n_cand_ = 0;
   std::size_t n_rej_ = 0;
   // Storage for the entries, which plan() constructs as it writes them (n_cand_ and n_rej_ say

@@ -110,6 +110,7 @@ TEST(Planner, PrimaryBreakerOpenGoesToSecondCloudThenBackAfterTheProbeSucceeds) 
 
 TEST(Planner, SingleRouteModelWithOpenBreakerFailsFastWithRetryAfter) {
   World w(R"(
+billing: {unpriced: allow}
 providers:
   openai: {kind: openai, base_url: https://api.openai.com/v1}
 models:
@@ -157,6 +158,7 @@ TEST(Planner, RequestOverTheContextWindowNeedsLongContext) {
 
 TEST(Planner, ModelWithoutDeclaredCapabilitiesSkipsTheCheckButHonoursLacks) {
   World w(R"(
+billing: {unpriced: allow}
 providers:
   a: {kind: openai, base_url: https://a.example/v1}
   b: {kind: openai, base_url: https://b.example/v1}
@@ -236,8 +238,71 @@ TEST(Planner, LeastCostCountsTheContractDiscount) {
   EXPECT_THAT(w.order(w.plan_for("gpt-5", in)), ElementsAre("bedrock", "openai"));
 }
 
+TEST(Planner, LeastCostComparesThePriceInForceOnTheRequestsDay) {
+  // Bedrock's price drops below OpenAI's on 2027-06-01.
+  std::string yaml = priced("1.40") +
+                     "  - {provider: bedrock, model: gpt-5, effective_from: 2027-06-01, "
+                     "input_per_mtok: 1.10, output_per_mtok: 10}\n";
+  World w(yaml);
+  PlanInput in = on("2027-05-31");
+  in.estimated_input_tokens = 10'000;
+  EXPECT_THAT(w.order(w.plan_for("gpt-5", in)), ElementsAre("openai", "bedrock"));
+  in.today = day("2027-06-01");
+  EXPECT_THAT(w.order(w.plan_for("gpt-5", in)), ElementsAre("bedrock", "openai"));
+}
+
+constexpr const char* kHalfPriced = R"(
+providers:
+  azure: {kind: openai, base_url: https://azure.example/v1}
+  openai: {kind: openai, base_url: https://api.openai.com/v1}
+models:
+  m:
+    strategy: least_cost
+    routes:
+      - {provider: azure}
+      - {provider: openai}
+prices:
+  - {provider: openai, model: m, effective_from: 2027-01-01, input_per_mtok: 1, output_per_mtok: 2}
+)";
+
+TEST(Planner, WithUnpricedRefuseARouteWithoutAPriceInForceIsNotEligible) {
+  World w(kHalfPriced);  // billing.unpriced: refuse is the default
+  Plan plan = w.plan_for("m", on("2027-01-01"));
+  EXPECT_THAT(w.order(plan), ElementsAre("openai"));
+  const Rejection* azure = w.rejection(plan, "azure");
+  ASSERT_NE(azure, nullptr);
+  EXPECT_EQ(azure->rule, Rule::unpriced);
+  EXPECT_EQ(azure->date, day("2027-01-01"));
+  EXPECT_FALSE(plan.refused_for_price());  // a route is left
+
+  // The day before openai's first price: nothing is priced, and that alone empties the plan.
+  plan = w.plan_for("m", on("2026-12-31"));
+  EXPECT_TRUE(plan.empty());
+  EXPECT_EQ(w.rejection(plan, "openai")->rule, Rule::unpriced);
+  EXPECT_TRUE(plan.refused_for_price());
+  EXPECT_EQ(plan.retry_at_ms(), 0);
+}
+
+TEST(Planner, EarlierRulesWinOverUnpriced) {
+  std::string yaml = kHalfPriced;
+  yaml.replace(yaml.find("{provider: azure}"), 17, "{provider: azure, lacks: [vision]}");
+  World w(yaml);
+  Plan plan = w.plan_for("m", on("2027-01-01", caps({Capability::vision})));
+  EXPECT_EQ(w.rejection(plan, "azure")->rule, Rule::lacks_capability);
+}
+
+TEST(Planner, WithUnpricedAllowARouteWithoutAPriceIsServedAfterThePricedOnes) {
+  World w("billing: {unpriced: allow}\n" + std::string(kHalfPriced));
+  Plan plan = w.plan_for("m", on("2027-01-01"));
+  EXPECT_THAT(w.order(plan), ElementsAre("openai", "azure"));  // least_cost: unpriced last
+  EXPECT_TRUE(plan.rejected().empty());
+  plan = w.plan_for("m", on("2026-12-31"));
+  EXPECT_THAT(w.order(plan), ElementsAre("azure", "openai"));  // neither priced: file order
+}
+
 TEST(Planner, WeightedOrderFollowsTheRandomValueAndKeepsEveryRoute) {
   World w(R"(
+billing: {unpriced: allow}
 providers:
   a: {kind: openai, base_url: https://a.example/v1}
   b: {kind: openai, base_url: https://b.example/v1}

@@ -72,7 +72,7 @@ void order_least_cost(std::span<Position> positions, std::span<const std::uint64
   stable_order(positions, [&](Position a, Position b) { return cost[a] < cost[b]; });
 }
 
-std::uint64_t estimated_cost(const Price& price, std::uint32_t input_tokens,
+std::uint64_t estimated_cost(const TokenPrices& price, std::uint32_t input_tokens,
                              std::uint32_t output_tokens) noexcept {
   if (input_tokens == 0 && output_tokens == 0) input_tokens = output_tokens = 1;
   auto in = static_cast<std::uint64_t>(price.input_per_mtok < 0 ? 0 : price.input_per_mtok);

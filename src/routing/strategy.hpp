@@ -31,10 +31,10 @@ void order_least_latency(std::span<Position> positions,
 // Ascending estimated cost; unpriced routes (kUnpriced) last; ties keep config order.
 void order_least_cost(std::span<Position> positions, std::span<const std::uint64_t> cost) noexcept;
 
-// What this request would cost on a route, in 1e-12 USD (micro-dollars per million tokens ×
-// tokens), saturating. With no token counts at all, input + output price per million, so
-// routes still compare by price.
-std::uint64_t estimated_cost(const Price& price, std::uint32_t input_tokens,
+// What this request would cost on a route at `price` (after the route's discount), in 1e-12
+// USD (micro-dollars per million tokens × tokens), saturating. With no token counts at all,
+// input + output price per million, so routes still compare by price.
+std::uint64_t estimated_cost(const TokenPrices& price, std::uint32_t input_tokens,
                              std::uint32_t output_tokens) noexcept;
 
 }  // namespace tollbooth::routing

@@ -53,7 +53,7 @@ TEST(Strategy, WeightedOverASubsetUsesOnlyThoseWeights) {
 }
 
 TEST(Strategy, EstimatedCostWeighsInputAndOutputTokens) {
-  Price price{1'250'000, 10'000'000, std::nullopt};  // $1.25 in, $10 out per Mtok
+  TokenPrices price{1'250'000, 10'000'000, -1, -1};  // $1.25 in, $10 out per Mtok
   EXPECT_EQ(estimated_cost(price, 1'000, 100), 1'250'000'000u + 1'000'000'000u);
   // No counts: still compares by price.
   EXPECT_EQ(estimated_cost(price, 0, 0), 11'250'000u);

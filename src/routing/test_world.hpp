@@ -12,8 +12,10 @@
 namespace tollbooth::routing::testing {
 
 // Two clouds selling gpt-5 as in CONFIG.md: Azure has first refusal but lacks vision and
-// declines responses_api; Bedrock opens on 2026-12-01; OpenAI is the last resort.
+// declines responses_api; Bedrock opens on 2026-12-01; OpenAI is the last resort. Unpriced
+// routes are allowed: these tests are not about prices.
 inline constexpr const char* kTwoClouds = R"(
+billing: {unpriced: allow}
 providers:
   azure-east:
     kind: azure
@@ -59,10 +61,18 @@ contracts:
     revenue_share: {percent: 20, of: charge, cap_usd: 250000, until: 2030-12-31}
 )";
 
+// An empty price file: routing tests price routes in their config only, so they do not depend on
+// the bundled file's figures.
+inline std::shared_ptr<const prices::PriceFile> no_price_file() {
+  return std::make_shared<const prices::PriceFile>();
+}
+
 struct World {
-  explicit World(const std::string& yaml)
+  // `price_file`: the price file under the config's prices (default: none).
+  explicit World(const std::string& yaml,
+                 std::shared_ptr<const prices::PriceFile> price_file = no_price_file())
       : config(load_config_string(yaml[0] == '\n' ? yaml.substr(1) : yaml, "test.yaml")),
-        prices(config->prices),
+        prices(*config, std::move(price_file)),
         catalog(*config, prices) {}
 
   Plan plan_for(std::string_view model, const PlanInput& input,

@@ -153,6 +153,7 @@ server:
   workers: 2
   max_body_bytes: 64KiB
 auth: none
+billing: { unpriced: allow }  # these tests are not about prices
 providers:
   openai:
     kind: openai

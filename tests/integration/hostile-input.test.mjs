@@ -19,6 +19,7 @@ server:
 ${server}
   admin_key: test-admin
 auth: none
+billing: { unpriced: allow }  # these tests are not about prices
 providers:
   openai:
     kind: openai

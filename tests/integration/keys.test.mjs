@@ -25,6 +25,7 @@ function keysConfig(dir, { workers = 2, extra = '', store = '' } = {}) {
 server: { listen: 127.0.0.1:0, workers: ${workers}, admin_key: ${ADMIN}, drain_timeout: 1s }
 auth: keys
 store: { sqlite: ${join(dir, 'keys.db')}, refresh: 200ms ${store} }
+billing: { unpriced: allow }  # these tests are not about prices
 providers:
   openai: { kind: openai, base_url: ${m}/openai/v1, api_key: env:MOCK_OPENAI_KEY, region: us-east-1 }
   # Fails every request: a request it is tried for fails (attempts: 1), so a 200 through

@@ -24,6 +24,7 @@ server:
   workers: 1
 ${server}
 auth: none
+billing: { unpriced: allow }  # these tests are not about prices
 providers:
   ok:
     kind: openai

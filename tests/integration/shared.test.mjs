@@ -55,6 +55,7 @@ function config({ redis = 'env:TB_REDIS_URL', failure = '' } = {}) {
 server: { listen: 127.0.0.1:0, workers: 2, admin_key: ${ADMIN}, drain_timeout: 1s }
 auth: keys
 store: { postgres: env:TB_PG_URL, refresh: 250ms ${redis ? `, redis: ${redis}` : ''} ${failure} }
+billing: { unpriced: allow }  # these tests are not about prices
 providers:
   openai: { kind: openai, base_url: ${m}/openai/v1, api_key: env:MOCK_OPENAI_KEY }
 models:

@@ -64,6 +64,7 @@ http {
   gw = await startProcess(['serve', '-c', tempFile('gw.yaml', `
 server: { listen: 127.0.0.1:0, workers: 1 }
 auth: none
+billing: { unpriced: allow }  # these tests are not about prices
 providers:
   trusted:
     kind: openai
