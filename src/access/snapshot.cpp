@@ -156,6 +156,14 @@ Snapshot::Snapshot(std::vector<Key> keys, std::vector<Team> teams)
   }
 }
 
+std::size_t Principal::budget_subjects(std::array<BudgetSubject, 2>& out) const noexcept {
+  std::size_t n = 0;
+  if (entry_->key->budget.limit_micros > 0) out[n++] = {entry_->key_subject, entry_->key->budget};
+  if (entry_->team && entry_->team->budget.limit_micros > 0)
+    out[n++] = {entry_->team_subject, entry_->team->budget};
+  return n;
+}
+
 AuthResult Snapshot::authenticate(std::string_view presented, std::int64_t now_ms) const {
   if (presented.empty()) return AuthResult(AuthRefusal::missing, nullptr);
   if (!looks_like_secret(presented)) return AuthResult(AuthRefusal::malformed, nullptr);

@@ -16,6 +16,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "access/budget.hpp"
 #include "access/limiter.hpp"
 #include "access/records.hpp"
 #include "access/secret.hpp"
@@ -80,6 +81,10 @@ class Principal {
   std::span<const LimitSubject> limit_subjects() const noexcept {
     return {entry_->subjects.data(), entry_->subject_count};
   }
+
+  // The key's and the team's budgets, those that are set (limit > 0), named as the limiter's
+  // subjects are: what BudgetBook::admit takes. Returns how many were written to `out`.
+  std::size_t budget_subjects(std::array<BudgetSubject, 2>& out) const noexcept;
 
   Denied check_scope(Scope s) const noexcept;
   bool may_use_scope(Scope s) const noexcept { return check_scope(s) == Denied::no; }

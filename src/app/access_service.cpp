@@ -7,6 +7,7 @@
 #include "admin/admin.hpp"
 #include "config/config.hpp"
 #include "core/clock.hpp"
+#include "core/date.hpp"
 #include "store/store.hpp"
 
 namespace tollbooth {
@@ -76,11 +77,46 @@ void AccessService::reload() {
     for (access::Team& t : store_->load_teams()) teams.push_back(std::move(t));
   }
   auto next = std::make_shared<const access::Snapshot>(std::move(keys), std::move(teams));
+  load_budgets(*next);
   {
     std::lock_guard lock(snapshot_mutex_);
     snapshot_ = std::move(next);
   }
   generation_.fetch_add(1, std::memory_order_release);
+}
+
+void AccessService::load_budgets(const access::Snapshot& snapshot) {
+  if (!store_) return;
+  const std::int64_t now = clock_.unix_ms();
+  auto load = [&](bool team, const std::string& id, const access::Budget& budget) {
+    if (budget.limit_micros <= 0) return;
+    const std::int64_t start = access::period_start_ms(budget.per, now);
+    budgets_.load((team ? "team:" : "key:") + id, start, store_->charge_since(team, id, start));
+  };
+  for (const access::Key& k : snapshot.keys()) load(false, k.id, k.budget);
+  for (const access::Team& t : snapshot.teams()) load(true, t.id, t.budget);
+}
+
+// GET /admin/v1/budgets: this process's budget book (spent and reserved per budgeted subject in
+// its current period). Subjects are "key:<id>"/"team:<id>", whose ids hold no character JSON
+// must escape.
+gateway::AdminResponse AccessService::budgets_response(const std::string& method) const {
+  if (method != "GET")
+    return {405,
+            R"({"error":{"message":"this endpoint accepts GET","type":"invalid_request_error",)"
+            R"("param":null,"code":"method_not_allowed"}})",
+            "GET"};
+  std::string body = R"({"object":"list","data":[)";
+  bool first = true;
+  for (const access::BudgetState& b : budgets_.snapshot()) {
+    if (!first) body += ',';
+    first = false;
+    body += R"({"subject":")" + b.subject + R"(","period_start":")" +
+            format_instant(b.period_start_ms) + R"(","spent_micros":)" + std::to_string(b.spent) +
+            R"(,"reserved_micros":)" + std::to_string(b.reserved) + "}";
+  }
+  body += "]}";
+  return {200, std::move(body), {}};
 }
 
 void AccessService::admin(gateway::AdminRequest request,
@@ -125,7 +161,9 @@ void AccessService::run() {
       jobs_.pop_front();
       lock.unlock();
       gateway::AdminResponse response;
-      if (!store_) {
+      if (request.path == "/budgets" || request.path == "/budgets/") {
+        response = budgets_response(request.method);
+      } else if (!store_) {
         response = {503,
                     "{\"error\":{\"message\":\"the admin API needs a store (auth: keys, or a "
                     "store: section)\",\"type\":\"service_unavailable_error\",\"param\":null,"
@@ -164,6 +202,7 @@ void AccessService::run() {
     }
     if (now - last_sweep >= kSweepEveryMs) {
       limiter_.sweep(now);
+      budgets_.sweep(now);
       last_sweep = now;
     }
     lock.lock();

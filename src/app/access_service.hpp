@@ -32,6 +32,7 @@ class AccessService final : public gateway::AccessSource {
   }
   std::shared_ptr<const access::Snapshot> snapshot() const override;
   access::Limiter& limiter() noexcept override { return limiter_; }
+  access::BudgetBook& budgets() noexcept override { return budgets_; }
   void admin(gateway::AdminRequest request,
              std::function<void(gateway::AdminResponse)> done) override;
 
@@ -46,11 +47,16 @@ class AccessService final : public gateway::AccessSource {
  private:
   void run();
   void reload();  // on the thread (or in the constructor): store + config -> a new snapshot
+  // Seeds the budget book with what each budgeted key and team has spent in its current
+  // period, from the ledger (the book keeps the larger of that and what it counted itself).
+  void load_budgets(const access::Snapshot& snapshot);
+  gateway::AdminResponse budgets_response(const std::string& method) const;
 
   const Config& config_;
   const Clock& clock_;
   std::unique_ptr<Store> store_;
   access::Limiter limiter_;
+  access::BudgetBook budgets_;
   std::atomic<std::uint64_t> generation_{0};
   mutable std::mutex snapshot_mutex_;
   std::shared_ptr<const access::Snapshot> snapshot_;

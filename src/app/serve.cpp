@@ -7,6 +7,8 @@
 #include <vector>
 
 #include "app/access_service.hpp"
+#include "app/ledger_store.hpp"
+#include "app/ledger_writer.hpp"
 #include "app/log_writer.hpp"
 #include "config/config.hpp"
 #include "core/clock.hpp"
@@ -59,6 +61,22 @@ int run_serve(std::shared_ptr<const Config> config) {
         "create a key with `tollbooth keys create -c {}`",
         config->source_file);
   }
+  // The ledger: with a store, every attempt's usage is priced and written there.
+  std::unique_ptr<LedgerStore> ledger_store;
+  std::unique_ptr<LedgerWriter> ledger;
+  if (!access->store_description().empty()) {
+    try {
+      ledger_store = std::make_unique<LedgerStore>(*config, clock);
+    } catch (const std::exception& e) {
+      std::cerr << "tollbooth: the ledger's store: " << e.what() << "\n";
+      return 1;
+    }
+    ledger = std::make_unique<LedgerWriter>(*ledger_store, config->billing.ledger_flush,
+                                            config->billing.ledger_queue);
+  } else {
+    spdlog::warn(
+        "no store (auth: none and no store: section): requests are not written to a ledger");
+  }
   LogWriter log_writer(STDERR_FILENO);
   const bool access_log = spdlog::should_log(spdlog::level::info);
 
@@ -66,7 +84,7 @@ int run_serve(std::shared_ptr<const Config> config) {
   try {
     server.listen([&](Worker& w) -> std::unique_ptr<RequestHandler> {
       return std::make_unique<gateway::Gateway>(w, *routes, access_log ? &log_writer : nullptr,
-                                                *access);
+                                                *access, ledger.get());
     });
   } catch (const std::exception& e) {
     std::cerr << "tollbooth: " << e.what() << "\n";
@@ -78,6 +96,11 @@ int run_serve(std::shared_ptr<const Config> config) {
   // when run() returns, and each gateway has handed over what its observers buffered. Then
   // the writer writes it and stops.
   server.run();
+  if (ledger) {
+    ledger->stop();  // every row of every answered request is written
+    ledger_store->finish();
+    spdlog::info("ledger: {} rows written", ledger->rows_written());
+  }
   access->stop();  // queued admin calls finish; the rate-limit windows are saved
   log_writer.stop();
   spdlog::info("stopped");

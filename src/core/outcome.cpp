@@ -37,6 +37,7 @@ void RequestOutcome::reset() noexcept {
   front = Front::none;
   key_id.clear();
   team.clear();
+  markup_bp = 0;
   model.clear();
   stream = false;
   needs = CapabilitySet{};

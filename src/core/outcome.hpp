@@ -52,7 +52,10 @@ struct AttemptRecord {
   ErrorKind error = ErrorKind::internal;  // when it did not serve
   std::string message;                    // when it did not serve: what went wrong, with the detail
   std::int64_t ttfb_us = 0;               // request sent → response head
-  Usage usage;                            // when the upstream reported usage
+  std::int64_t latency_ms = 0;            // request arrival → this attempt's end
+  // What the upstream reported (usage.reported), or, for a stream the client left, an
+  // estimate of what was delivered (usage.reported false, tokens set); all 0 when neither.
+  Usage usage;
 };
 
 struct RequestOutcome {
@@ -73,9 +76,10 @@ struct RequestOutcome {
 
   // The gateway's part.
   Front front = Front::none;
-  std::string key_id;  // the caller's virtual key, when it presented one (never the secret)
-  std::string team;    // that key's team, if any
-  std::string model;   // as the client named it (client text)
+  std::string key_id;          // the caller's virtual key, when it presented one (never the secret)
+  std::string team;            // that key's team, if any
+  std::int32_t markup_bp = 0;  // that team's markup on cost, basis points
+  std::string model;           // as the client named it (client text)
   bool stream = false;
   CapabilitySet needs{};
   std::uint32_t estimated_input_tokens = 0;

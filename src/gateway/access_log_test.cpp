@@ -52,10 +52,10 @@ TEST(AccessLog, OneLinePerRequestWithTheClocksTimeAndTheOutcome) {
 TEST(AccessLog, FailedAttemptsAndThePlanFollowTheLine) {
   Logged l;
   RequestOutcome o = served_request();
+  o.attempts.push_back(AttemptRecord{
+      0, "down", AttemptEnd::failed, 503, ErrorKind::bad_gateway, "HTTP 503", 0, 0, {}});
   o.attempts.push_back(
-      AttemptRecord{0, "down", AttemptEnd::failed, 503, ErrorKind::bad_gateway, "HTTP 503", 0, {}});
-  o.attempts.push_back(
-      AttemptRecord{1, "azure-east", AttemptEnd::served, 200, ErrorKind::internal, {}, 0, {}});
+      AttemptRecord{1, "azure-east", AttemptEnd::served, 200, ErrorKind::internal, {}, 0, 0, {}});
   o.plan = "needs=none plan=down=ordered;azure-east=ordered";
   l.log.on_outcome(o);
   l.log.flush();

@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "access/budget.hpp"
 #include "access/limiter.hpp"
 
 namespace tollbooth {
@@ -41,6 +42,8 @@ class AccessSource {
 
   // The limiter every worker of this process shares (the local one; Redis comes beside it).
   virtual access::Limiter& limiter() noexcept = 0;
+  // The budgets every worker of this process shares, their spent seeded from the ledger.
+  virtual access::BudgetBook& budgets() noexcept = 0;
 
   // Runs an admin API call on the store's thread and calls `done` there, with the snapshot
   // already reloaded when the call changed keys or teams.

@@ -3,6 +3,7 @@
 // may show. Every endpoint but the health checks passes through identify(); every front checks
 // models and admits through the flow, so no path skips a rule.
 #include <openssl/crypto.h>
+#include <spdlog/spdlog.h>
 
 #include <charconv>
 
@@ -10,11 +11,14 @@
 
 #include "access/snapshot.hpp"
 #include "config/config.hpp"
+#include "core/date.hpp"
 #include "core/text.hpp"
 #include "gateway/access_source.hpp"
+#include "gateway/billing.hpp"
 #include "gateway/caller.hpp"
 #include "gateway/endpoints.hpp"
 #include "gateway/gateway.hpp"
+#include "gateway/route_table.hpp"
 #include "server/client_conn.hpp"
 
 namespace tollbooth::gateway {
@@ -213,7 +217,59 @@ Awaitable<std::optional<Error>> admit_shared(Gateway& g, ClientConn& c, Caller& 
   co_return refusal_error(d.refusal, extra_headers);
 }
 
+std::optional<Error> admit_budget(Gateway& g, ClientConn& c, Caller& caller,
+                                  const routing::Plan& plan, std::int64_t input_tokens,
+                                  std::int64_t output_tokens, std::string& extra_headers) {
+  if (!caller.principal) return std::nullopt;
+  std::array<access::BudgetSubject, 2> subjects;
+  const std::size_t n = caller.principal->budget_subjects(subjects);
+  if (n == 0) return std::nullopt;
+  const std::int64_t now = g.clock.unix_ms();
+  const Money worst = worst_charge(g.routes.catalog(), plan, days_from_unix_ms(now), input_tokens,
+                                   output_tokens, c.outcome.markup_bp);
+  access::BudgetAdmission a = g.access_source.budgets().admit({subjects.data(), n}, worst, now);
+  if (a.admitted) {
+    caller.budget = std::move(a.ticket);
+    return std::nullopt;
+  }
+  const access::BudgetRefusal& r = a.refusal;
+  if (!r.never && r.resets_at_ms > now)
+    extra_headers = "Retry-After: " + std::to_string((r.resets_at_ms - now + 999) / 1000) + "\r\n";
+  return make_error(ErrorKind::rate_limited, access::describe(r), {}, "budget_exceeded");
+}
+
+namespace {
+
+// What the request is charged: every attempt that has usage, billed (the ledger's rows).
+Money request_charge(Gateway& g, const RequestOutcome& o) noexcept {
+  Money total = 0;
+  for (const AttemptRecord& a : o.attempts)
+    if (has_usage(a.usage)) total += bill_attempt(g.routes.catalog(), o, a.route, a.usage).charge;
+  return total;
+}
+
+void settle_budget(Gateway& g, ClientConn& c, Caller& caller) noexcept {
+  const Money charge = request_charge(g, c.outcome);
+  std::vector<access::SoftCrossing> crossed;
+  try {
+    crossed = caller.budget.settle(charge, g.clock.unix_ms());
+  } catch (...) {
+    return;  // the ticket's destructor releases the reservation
+  }
+  for (const access::SoftCrossing& x : crossed) {
+    // The soft limit's event: one line per subject, threshold and period.
+    spdlog::warn(
+        "budget.soft_limit subject={} spent={} limit={} per {} threshold={}.{:02}% period_start={}",
+        x.subject, access::format_dollars(x.spent), access::format_dollars(x.budget.limit_micros),
+        access::budget_period_name(x.budget.per), x.budget.soft_bp / 100, x.budget.soft_bp % 100,
+        format_instant(x.period_start_ms));
+  }
+}
+
+}  // namespace
+
 void settle(Gateway& g, ClientConn& c, Caller& caller) noexcept {
+  if (caller.budget) settle_budget(g, c, caller);
   if (!caller.ticket && !caller.redis) return;
   const RequestOutcome& o = c.outcome;
   // Reported usage is what the tokens were; an answer without usage keeps its reservation (it

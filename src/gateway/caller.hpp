@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "access/budget.hpp"
 #include "access/limiter.hpp"
 #include "access/records.hpp"
 #include "access/snapshot.hpp"
@@ -77,6 +78,8 @@ struct Caller {
   // The rate-limit admission, settled when the request ends: the local limiter's, or Redis's.
   access::Ticket ticket;
   RedisAdmission redis;
+  // The budget reservation (the process's BudgetBook), settled with the request's charge.
+  access::BudgetTicket budget;
 
   bool may(access::Scope s) const noexcept { return (scopes & access::scope_bit(s)) != 0; }
   // Who made an admin call, for the audit log: "admin_key" or "key:<id>".

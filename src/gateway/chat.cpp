@@ -7,6 +7,7 @@
 #include "api/openai/chat_request.hpp"
 #include "config/config.hpp"
 #include "core/text.hpp"
+#include "gateway/billing.hpp"
 #include "gateway/endpoints.hpp"
 #include "gateway/flow.hpp"
 #include "gateway/gateway.hpp"
@@ -50,9 +51,12 @@ class ChatFront final : public FrontRequest {
   Result<Translator*> translator_for(const ResolvedRoute& r) override {
     storage_.emplace<std::monostate>();           // the last attempt's translator refers to input_
     if (!r.route->fetch_images) images_.clear();  // prepare() fetched them for this route
+    // The usage chunk's `cost`: the same bill as x-tollbooth-cost, the budget and the ledger.
+    pricer_.emplace(g_.routes.catalog(), r.id, days_from_unix_ms(c_.outcome.received_unix_ms),
+                    c_.outcome.markup_bp);
     input_.emplace(ChatInput{*r.provider, r.target->endpoint, *r.route, body_, facts_,
                              g_.clock.unix_ms(), std::string_view(response_id_, response_id_size_),
-                             &g_.signer, r.aws_auth.get(), images_});
+                             &g_.signer, r.aws_auth.get(), images_, &*pricer_});
     return &make_chat_translator(*input_, g_.config.server, storage_);
   }
 
@@ -64,6 +68,7 @@ class ChatFront final : public FrontRequest {
   char response_id_[64];  // the request id is at most 47 bytes (ClientConn::request_id)
   std::size_t response_id_size_ = 0;
   std::vector<bedrock::FetchedImage> images_;
+  std::optional<AttemptPricer> pricer_;
   std::optional<ChatInput> input_;
   AnyChatTranslator storage_;
 };

@@ -11,6 +11,9 @@
 
 namespace tollbooth {
 class ClientConn;
+namespace routing {
+class Plan;
+}
 namespace gateway {
 class Gateway;
 struct Caller;
@@ -47,8 +50,16 @@ bool counts_in_redis(Gateway& g, const Caller& caller) noexcept;
 Awaitable<std::optional<Error>> admit_shared(Gateway& g, ClientConn& c, Caller& caller,
                                              std::int64_t tokens, std::string& extra_headers);
 
+// Reserves the request's worst case (`input_tokens` and `output_tokens` at the most expensive
+// candidate of `plan`, after discount and markup) against its key's and team's budgets; a 429
+// `budget_exceeded` naming the budget, what is spent and reserved, the limit and when it resets.
+std::optional<Error> admit_budget(Gateway& g, ClientConn& c, Caller& caller,
+                                  const routing::Plan& plan, std::int64_t input_tokens,
+                                  std::int64_t output_tokens, std::string& extra_headers);
+
 // After the endpoint: corrects the tpm reservation with the usage the upstream reported and
-// frees the max_parallel slot.
+// frees the max_parallel slot; settles the budget reservation to the request's charge (the sum
+// of its attempts' bills: a fallback after a partial answer pays both).
 void settle(Gateway& g, ClientConn& c, Caller& caller) noexcept;
 
 // The error as this caller may see it: callers without routing:explain get the message without

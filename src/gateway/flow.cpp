@@ -93,8 +93,9 @@ Awaitable<void> sleep_for(ClientConn& c, std::int64_t ms) {
 // One attempt, as the request's outcome keeps it. The message carries the detail (a socket
 // error, what the upstream sent): what an operator needs to see why.
 void record_attempt(RequestOutcome& o, routing::RouteId route, const ResolvedRoute& r,
-                    const Attempt& a) {
+                    const Attempt& a, RequestOutcome::Steady now) {
   AttemptRecord& rec = o.attempts.emplace_back();
+  rec.latency_ms = std::chrono::duration_cast<std::chrono::milliseconds>(now - o.received).count();
   rec.route = route;
   rec.provider = r.provider->name;
   rec.end = a.end;
@@ -158,9 +159,13 @@ Awaitable<std::vector<Tried>> run_plan(Gateway& g, ClientConn& c, const Resolved
         a = refused(std::move(tr).error());
       else
         a = co_await relay(g, c, r, *tr.value(), ureq, std::chrono::milliseconds(timeout), insides);
-      if (a.end == AttemptEnd::aborted) co_return tried;  // says nothing about the route
+      if (a.end == AttemptEnd::aborted) {  // says nothing about the route
+        // A stream the client left is billed (its usage, or an estimate of what it got).
+        if (a.usage) record_attempt(c.outcome, candidate.route, r, a, g.clock.steady());
+        co_return tried;
+      }
       record_health(health, candidate.route, a, g.clock.unix_ms());
-      record_attempt(c.outcome, candidate.route, r, a);
+      record_attempt(c.outcome, candidate.route, r, a, g.clock.steady());
       if (a.end == AttemptEnd::served) {
         if (a.usage) c.outcome.usage = *a.usage;
         co_return tried;
@@ -245,6 +250,28 @@ Awaitable<void> run_flow(Gateway& g, ClientConn& c, const HttpRequest& req,
     if (retry_after_s) extra = "Retry-After: " + std::to_string(retry_after_s) + "\r\n";
     Error shown = for_caller(caller, std::move(e));
     co_await c.respond_error(shown, extra);
+    co_return;
+  }
+  // The budgets: the worst case this plan can cost, reserved against the key's and team's.
+  {
+    std::string extra;
+    const std::int64_t output =
+        input.max_output_tokens ? input.max_output_tokens : g.config.limits.default_output_tokens;
+    std::optional<Error> refused =
+        admit_budget(g, c, caller, plan, input.estimated_input_tokens, output, extra);
+    if (refused) {
+      co_await c.respond_error(*refused, extra);
+      co_return;
+    }
+  }
+  // Billing must keep up: a ledger writer that has fallen a whole queue behind turns new
+  // requests away rather than serve what it could not record.
+  if (LedgerSink* ledger = g.ledger(); ledger && ledger->backlogged()) {
+    Error e = make_error(ErrorKind::unavailable,
+                         "the gateway's ledger is behind (billing.ledger.queue_rows rows wait to "
+                         "be written); retry shortly",
+                         {}, "ledger_backlog");
+    co_await c.respond_error(e, "Retry-After: 1\r\n");
     co_return;
   }
   c.watch_for_disconnect();

@@ -210,6 +210,7 @@ class ConfigAccess final : public AccessSource {
   std::uint64_t generation() const noexcept override { return 1; }
   std::shared_ptr<const access::Snapshot> snapshot() const override { return snapshot_; }
   access::Limiter& limiter() noexcept override { return limiter_; }
+  access::BudgetBook& budgets() noexcept override { return budgets_; }
   void admin(AdminRequest, std::function<void(AdminResponse)> done) override {
     done(AdminResponse{503, "{}", {}});
   }
@@ -217,6 +218,7 @@ class ConfigAccess final : public AccessSource {
  private:
   std::shared_ptr<const access::Snapshot> snapshot_;
   access::Limiter limiter_;
+  access::BudgetBook budgets_;
 };
 
 // 2027-01-15 00:00 UTC.

@@ -8,6 +8,7 @@
 #include "core/text.hpp"
 #include "gateway/access_log.hpp"
 #include "gateway/access_source.hpp"
+#include "gateway/billing.hpp"
 #include "gateway/caller.hpp"
 #include "gateway/endpoints.hpp"
 #include "gateway/route_table.hpp"
@@ -69,7 +70,8 @@ bool matches(const Endpoint& e, std::string_view path) noexcept {
 
 }  // namespace
 
-Gateway::Gateway(Worker& w, const RouteTable& r, BatchSink* access_log, AccessSource& a)
+Gateway::Gateway(Worker& w, const RouteTable& r, BatchSink* access_log, AccessSource& a,
+                 LedgerSink* ledger)
     : worker(w),
       routes(r),
       config(r.config()),
@@ -77,10 +79,15 @@ Gateway::Gateway(Worker& w, const RouteTable& r, BatchSink* access_log, AccessSo
       access_source(a),
       pool(w.io.get_executor(), w.clock),
       plan_in_words(access_log != nullptr),
+      ledger_(ledger),
       random_state_(std::random_device{}() ^ (static_cast<std::uint64_t>(w.index) << 32)) {
   if (access_log) {
     access_log_ = std::make_unique<AccessLog>(*access_log, w.io.get_executor(), clock);
     observers_.push_back(access_log_.get());
+  }
+  if (ledger) {
+    ledger_observer_ = std::make_unique<LedgerObserver>(r.catalog(), *ledger);
+    observers_.push_back(ledger_observer_.get());
   }
   if (!config.store.redis_url.empty()) {
     // Checked at start-up (app/serve.cpp), so it parses here.
@@ -156,6 +163,8 @@ Awaitable<void> Gateway::handle(ClientConn& c, const HttpRequest& req) {
       if (caller.principal) {
         c.outcome.key_id = caller.key_id();
         c.outcome.team = caller.team_id();
+        if (const access::Team* team = caller.principal->team())
+          c.outcome.markup_bp = team->markup_bp;
       }
     }
     co_await e.handle(*this, c, req, path, caller);

@@ -12,6 +12,7 @@
 #include "aws/sigv4.hpp"
 #include "core/batch_sink.hpp"
 #include "core/clock.hpp"
+#include "core/ledger.hpp"
 #include "core/outcome.hpp"
 #include "server/handler.hpp"
 #include "upstream/pool.hpp"
@@ -38,8 +39,9 @@ class Gateway final : public RequestHandler {
  public:
   // `access_log`: where this worker's access-log lines go; null for no access log. `access_source`:
   // the keys, teams and limiter of the process (app/); it outlives every gateway.
+  // `ledger`: where every attempt's ledger row goes (app/ledger_writer); null for none.
   Gateway(Worker& worker, const RouteTable& routes, BatchSink* access_log,
-          AccessSource& access_source);
+          AccessSource& access_source, LedgerSink* ledger = nullptr);
   ~Gateway() override;
 
   Awaitable<void> handle(ClientConn& c, const HttpRequest& req) override;
@@ -62,6 +64,9 @@ class Gateway final : public RequestHandler {
   // For an admission that must not outlive the limiter (gateway/caller.hpp).
   std::weak_ptr<limits::RedisLimiter> redis_handle() noexcept { return redis_; }
 
+  // The ledger's writer, or null.
+  LedgerSink* ledger() noexcept { return ledger_; }
+
   // A fresh pseudo-random 64-bit value (weighted routing, jitter; not for secrets).
   std::uint64_t random() noexcept;
 
@@ -79,6 +84,8 @@ class Gateway final : public RequestHandler {
 
  private:
   std::unique_ptr<AccessLog> access_log_;
+  LedgerSink* ledger_ = nullptr;
+  std::unique_ptr<OutcomeObserver> ledger_observer_;
   std::vector<OutcomeObserver*> observers_;
   std::unique_ptr<limits::RedisClient> redis_client_;
   std::shared_ptr<limits::RedisLimiter> redis_;  // destroyed before the client it uses

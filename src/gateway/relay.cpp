@@ -4,6 +4,8 @@
 
 #include "api/openai/errors.hpp"
 #include "config/config.hpp"
+#include "core/money.hpp"
+#include "gateway/billing.hpp"
 #include "gateway/gateway.hpp"
 #include "gateway/route_table.hpp"
 #include "providers/translator.hpp"
@@ -138,6 +140,63 @@ Awaitable<Attempt> stop_aborted(ClientConn& c, std::unique_ptr<UpstreamConn> con
   if (c.aborted() == Abort::shutdown && c.head_sent)
     co_await c.end_stream(openai::error_event(shutdown_error()));
   co_return aborted();
+}
+
+// Events in a stretch of client stream bytes (each ends with a blank line).
+std::uint32_t count_events(std::string_view bytes) noexcept {
+  std::uint32_t n = 0;
+  for (std::size_t at = bytes.find("\n\n"); at != std::string_view::npos;
+       at = bytes.find("\n\n", at + 2))
+    ++n;
+  return n;
+}
+
+// What an attempt whose client left mid-stream is billed. The cloud bills the whole answer
+// whether or not anyone reads it, so by default (billing.on_client_abort: finish) the upstream
+// is read on, into nothing, until it reports its usage or billing.abort_timeout passes, and that
+// is billed. With `cancel`, or when the upstream does not get that far, the connection is closed
+// and what was delivered is billed as an estimate (usage.reported false): the request's input
+// estimate and one output token per event delivered.
+Awaitable<Attempt> after_client_left(Gateway& g, ClientConn& c, const ResolvedRoute& r,
+                                     Translator& tr, std::unique_ptr<UpstreamConn> conn,
+                                     beast::error_code ec, std::uint32_t events) {
+  const BillingConfig& billing = g.config.billing;
+  // The disconnect watch cancels the read it interrupts; the connection itself is still good.
+  if (ec == asio::error::operation_aborted) ec = {};
+  if (billing.on_client_abort == OnClientAbort::finish && !ec) {
+    const auto until = g.clock.steady() + billing.abort_timeout;
+    UpstreamResponse& res = conn->response();
+    std::string discard;
+    while (!tr.usage().reported && !tr.done() && c.aborted() != Abort::shutdown) {
+      const auto left = until - g.clock.steady();
+      if (left <= std::chrono::steady_clock::duration::zero()) break;
+      beast::error_code rec_ec;
+      if (conn->needs_read(rec_ec)) {
+        conn->expires_after(std::min(std::chrono::duration_cast<std::chrono::milliseconds>(left),
+                                     r.target->idle_timeout));
+        auto [rec, got] = co_await conn->read();
+        rec_ec = conn->parse_read(rec, got);
+      }
+      discard.clear();
+      tr.feed(res.body, discard);
+      res.body.clear();
+      if (rec_ec) break;
+      if (conn->parser().is_done()) {
+        tr.end(discard);
+        break;
+      }
+    }
+  }
+  conn->close();
+  Attempt a = aborted();
+  a.upstream_status = 200;
+  Usage u = tr.usage();
+  if (!u.reported) {
+    u.input_tokens = c.outcome.estimated_input_tokens;
+    u.output_tokens = events;
+  }
+  a.usage = u;
+  co_return a;
 }
 
 Awaitable<Attempt> relay_whole(Gateway& g, ClientConn& c, const ResolvedRoute& r, Translator& tr,
@@ -320,8 +379,16 @@ Awaitable<Attempt> relay_whole(Gateway& g, ClientConn& c, const ResolvedRoute& r
   }
   if (!body_in) co_return body;  // an answer that is not a refusal needs its body
   c.outcome.route = r.provider->name;
-  co_await c.respond(reply.status, reply.content_type, reply.body,
-                     route_header(c, r, head.request_id));
+  std::string_view headers = route_header(c, r, head.request_id);
+  if (reply.usage && reply.usage->reported) {
+    // The answer's charge, the same figure the budget settles and the ledger keeps.
+    Bill bill = bill_attempt(g.routes.catalog(), c.outcome, r.id, *reply.usage);
+    if (bill.priced) {
+      c.scratch.append("x-tollbooth-cost: ").append(format_dollars(bill.charge)).append("\r\n");
+      headers = c.scratch;
+    }
+  }
+  co_await c.respond(reply.status, reply.content_type, reply.body, headers);
   give_back(g, t, std::move(conn));
   Attempt a = served(reply.status);
   a.usage = reply.usage;
@@ -354,6 +421,7 @@ Awaitable<Attempt> relay_stream(Gateway& g, ClientConn& c, const ResolvedRoute& 
   std::string& out = c.stream_out;  // reused by the connection's streams: no allocation
   out.clear();
   bool transport_failed = false;
+  std::uint32_t events = 0;  // events delivered to the client (the estimate's output tokens)
   UpstreamWait wait{conn.get()};
   InterruptHook hook(c, wait);
   for (;;) {
@@ -363,7 +431,11 @@ Awaitable<Attempt> relay_stream(Gateway& g, ClientConn& c, const ResolvedRoute& 
       auto [rec, got] = co_await conn->read();
       ec = conn->parse_read(rec, got);
     }
-    if (c.aborted() != Abort::none) co_return co_await stop_aborted(c, std::move(conn));
+    if (c.aborted() != Abort::none) {
+      if (c.aborted() == Abort::client_gone && c.head_sent)
+        co_return co_await after_client_left(g, c, r, tr, std::move(conn), ec, events);
+      co_return co_await stop_aborted(c, std::move(conn));
+    }
     out.clear();
     tr.feed(res.body, out);
     res.body.clear();
@@ -403,12 +475,13 @@ Awaitable<Attempt> relay_stream(Gateway& g, ClientConn& c, const ResolvedRoute& 
     }
     if (tr.done()) break;
     if (!out.empty()) {
+      events += count_events(out);
       const bool ok = c.head_sent ? co_await c.write_chunk(out)
                                   : co_await c.begin_stream("text/event-stream", headers, out);
       c.outcome.route = r.provider->name;
-      if (!ok) {  // the client went away: stop paying for tokens
-        conn->close();
-        co_return served(200);
+      if (!ok) {  // the client went away mid-stream: billed as billing.on_client_abort says
+        beast::error_code none;
+        co_return co_await after_client_left(g, c, r, tr, std::move(conn), none, events);
       }
     }
   }
@@ -428,6 +501,7 @@ Awaitable<Attempt> relay_stream(Gateway& g, ClientConn& c, const ResolvedRoute& 
     Attempt a;
     a.end = AttemptEnd::failed_in_band;
     a.error() = *e;
+    if (tr.usage().reported) a.usage = tr.usage();  // it reported usage before it broke
     co_return a;
   }
   // The last event is out. The body's end usually comes with it or just after; finishing the
@@ -443,7 +517,9 @@ Awaitable<Attempt> relay_stream(Gateway& g, ClientConn& c, const ResolvedRoute& 
     res.body.clear();
     if (ec || c.aborted() != Abort::none || extra > 64 * 1024) {
       conn->close();
-      co_return served(200);
+      Attempt a = served(200);
+      a.usage = tr.usage();
+      co_return a;
     }
   }
   give_back(g, t, std::move(conn));

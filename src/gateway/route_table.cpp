@@ -54,7 +54,9 @@ RouteTable::RouteTable(std::shared_ptr<const Config> config, const aws::Lookups*
       const ProviderConfig* provider = config_->find_provider(route.provider);
       if (!provider) throw std::runtime_error("route names unknown provider " + route.provider);
       auto auth = auths.find(route.provider);
-      resolved.routes.push_back(ResolvedRoute{provider, &route, targets.at(route.provider),
+      const auto id =
+          static_cast<routing::RouteId>(resolved.catalog->first_route + resolved.routes.size());
+      resolved.routes.push_back(ResolvedRoute{id, provider, &route, targets.at(route.provider),
                                               auth == auths.end() ? nullptr : auth->second});
     }
     // The planner names routes by catalog id; the gateway maps them back by position.

@@ -22,6 +22,7 @@ struct RouteConfig;
 struct UpstreamTarget;
 
 struct ResolvedRoute {
+  routing::RouteId id = 0;  // in the routing catalog
   const ProviderConfig* provider = nullptr;
   const RouteConfig* route = nullptr;
   std::shared_ptr<const UpstreamTarget> target;

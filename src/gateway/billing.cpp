@@ -1,0 +1,135 @@
+#include "gateway/billing.hpp"
+
+#include <algorithm>
+
+namespace tollbooth::gateway {
+
+Bill bill_usage(const routing::CatalogRoute& route, const ContractConfig* contract, Days day,
+                const Usage& usage, std::int32_t markup_bp) noexcept {
+  Bill b;
+  b.markup_bp = markup_bp;
+  const routing::DatedPrice* price = routing::price_at(route, day);
+  if (!price) return b;
+  b.priced = true;
+  b.prices = price->prices;
+  b.discount_bp = route.discount;
+  const Money gross = token_cost(usage, b.prices);
+  b.cost = gross - percent_of(gross, b.discount_bp);
+  b.charge = b.cost + percent_of(b.cost, markup_bp);
+  if (!contract) return b;
+  if (const auto& share = contract->revenue_share; share && day <= share->until) {
+    b.toll_due = percent_of(share->of == ShareBase::charge ? b.charge : b.cost, share->percent);
+    if (share->cap_usd) b.toll_cap_micros = *share->cap_usd;
+  }
+  if (const auto& c = contract->commitment; c && day >= c->from && day <= c->to) {
+    b.commitment_burn = b.cost;
+    b.commitment = &*c;
+  }
+  return b;
+}
+
+const ContractConfig* contract_of(const routing::Catalog& catalog,
+                                  const routing::CatalogRoute& route) noexcept {
+  return route.contract >= 0 ? catalog.contracts()[route.contract].config : nullptr;
+}
+
+Bill bill_attempt(const routing::Catalog& catalog, const RequestOutcome& outcome,
+                  routing::RouteId id, const Usage& usage) noexcept {
+  const routing::CatalogRoute& route = catalog.route(id);
+  return bill_usage(route, contract_of(catalog, route), days_from_unix_ms(outcome.received_unix_ms),
+                    usage, outcome.markup_bp);
+}
+
+Money worst_charge(const routing::Catalog& catalog, const routing::Plan& plan, Days day,
+                   std::int64_t input_tokens, std::int64_t output_tokens,
+                   std::int32_t markup_bp) noexcept {
+  Usage worst;
+  worst.input_tokens = input_tokens;
+  worst.output_tokens = output_tokens;
+  worst.reported = true;
+  Money most = 0;
+  for (const auto& candidate : plan.candidates()) {
+    const routing::CatalogRoute& route = catalog.route(candidate.route);
+    const routing::DatedPrice* price = routing::price_at(route, day);
+    if (!price) continue;
+    // The worst case pays full input price for every token: cached and cache-write prices
+    // are left out on purpose (a cache write can cost more than input; count it as input at
+    // the higher of the two).
+    TokenPrices p = price->prices;
+    if (p.cache_write_per_mtok > p.input_per_mtok) p.input_per_mtok = p.cache_write_per_mtok;
+    p.cached_input_per_mtok = -1;
+    p.cache_write_per_mtok = -1;
+    const Money gross = token_cost(worst, p);
+    const Money cost = gross - percent_of(gross, route.discount);
+    most = std::max(most, cost + percent_of(cost, markup_bp));
+  }
+  return most;
+}
+
+std::string commitment_period(const CommitmentConfig& c) {
+  return format_date(c.from) + ".." + format_date(c.to);
+}
+
+LedgerRow ledger_row(const RequestOutcome& o, std::uint32_t attempt_index,
+                     const routing::CatalogRoute& route, const ContractConfig* contract,
+                     const Bill& bill) {
+  const AttemptRecord& a = o.attempts[attempt_index];
+  LedgerRow row;
+  row.request_id = std::string(o.request_id);
+  row.attempt = attempt_index + 1;
+  row.at_ms = o.received_unix_ms;
+  row.key_id = o.key_id;
+  row.team = o.team;
+  row.model = o.model;
+  row.route = route.label;
+  row.provider = route.provider;
+  if (contract) row.contract = contract->name;
+  row.region = route.region;
+  row.usage = a.usage;
+  row.priced = bill.priced;
+  row.prices = bill.prices;
+  row.discount_bp = bill.discount_bp;
+  row.markup_bp = bill.markup_bp;
+  row.cost = bill.cost;
+  row.charge = bill.charge;
+  row.toll_due = bill.toll_due;
+  row.toll_cap_micros = bill.toll_cap_micros;
+  row.commitment_burn = bill.commitment_burn;
+  if (bill.commitment) row.commitment_period = commitment_period(*bill.commitment);
+  row.latency_ms = a.latency_ms;
+  row.status = a.upstream_status;
+  row.end = std::string(attempt_end_name(a.end));
+  return row;
+}
+
+void LedgerObserver::on_outcome(const RequestOutcome& outcome) noexcept {
+  for (std::uint32_t i = 0; i < outcome.attempts.size(); ++i) {
+    const AttemptRecord& a = outcome.attempts[i];
+    if (!has_usage(a.usage)) continue;
+    try {
+      const routing::CatalogRoute& route = catalog_.route(a.route);
+      const ContractConfig* contract = contract_of(catalog_, route);
+      Bill bill = bill_usage(route, contract, days_from_unix_ms(outcome.received_unix_ms), a.usage,
+                             outcome.markup_bp);
+      sink_.push(ledger_row(outcome, i, route, contract, bill));
+    } catch (...) {
+      // Out of memory making the row: the writer's push logs its own failures; nothing here
+      // may throw into the worker.
+    }
+  }
+}
+
+AttemptPricer::AttemptPricer(const routing::Catalog& catalog, routing::RouteId id, Days day,
+                             std::int32_t markup_bp) noexcept
+    : route_(catalog.route(id)),
+      contract_(contract_of(catalog, route_)),
+      day_(day),
+      markup_bp_(markup_bp) {}
+
+std::optional<Money> AttemptPricer::charge(const Usage& usage) const noexcept {
+  Bill b = bill_usage(route_, contract_, day_, usage, markup_bp_);
+  if (!b.priced) return std::nullopt;
+  return b.charge;
+}
+
+}  // namespace tollbooth::gateway
