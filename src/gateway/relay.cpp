@@ -167,6 +167,7 @@ Awaitable<Attempt> after_client_left(Gateway& g, ClientConn& c, const ResolvedRo
     const auto until = g.clock.steady() + billing.abort_timeout;
     UpstreamResponse& res = conn->response();
     std::string discard;
+    int cancels = 0;
     while (!tr.usage().reported && !tr.done() && c.aborted() != Abort::shutdown) {
       const auto left = until - g.clock.steady();
       if (left <= std::chrono::steady_clock::duration::zero()) break;
@@ -180,6 +181,9 @@ Awaitable<Attempt> after_client_left(Gateway& g, ClientConn& c, const ResolvedRo
       discard.clear();
       tr.feed(res.body, discard);
       res.body.clear();
+      // The disconnect watch may fire now, cancelling this read once: read again. A second
+      // cancel is the drain cutting the request (the abort's reason stays client_gone).
+      if (rec_ec == asio::error::operation_aborted && ++cancels == 1) continue;
       if (rec_ec) break;
       if (conn->parser().is_done()) {
         tr.end(discard);
