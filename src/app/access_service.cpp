@@ -119,6 +119,28 @@ gateway::AdminResponse AccessService::budgets_response(const std::string& method
   return {200, std::move(body), {}};
 }
 
+void AccessService::charge_since(bool team, std::string id, std::int64_t since_ms,
+                                 std::function<void(std::optional<std::int64_t>)> done) {
+  constexpr std::size_t kMaxQueuedReads = 4096;
+  {
+    std::lock_guard lock(mutex_);
+    if (store_ && !stopping_ && reads_.size() < kMaxQueuedReads) {
+      reads_.emplace_back([this, team, id = std::move(id), since_ms, done]() {
+        std::optional<std::int64_t> spent;
+        try {
+          spent = store_->charge_since(team, id, since_ms);
+        } catch (const std::exception& e) {
+          spdlog::warn("a budget's spend could not be read from the store: {}", e.what());
+        }
+        done(spent);
+      });
+      wake_.notify_one();
+      return;
+    }
+  }
+  done(std::nullopt);
+}
+
 void AccessService::admin(gateway::AdminRequest request,
                           std::function<void(gateway::AdminResponse)> done) {
   // A store that hangs must not grow the queue without end: past kMaxQueuedAdminCalls the
@@ -155,7 +177,15 @@ void AccessService::run() {
   std::int64_t last_warning = 0;
   std::unique_lock lock(mutex_);
   for (;;) {
-    wake_.wait_for(lock, config_.store.refresh, [&] { return stopping_ || !jobs_.empty(); });
+    wake_.wait_for(lock, config_.store.refresh,
+                   [&] { return stopping_ || !jobs_.empty() || !reads_.empty(); });
+    while (!reads_.empty()) {
+      auto read = std::move(reads_.front());
+      reads_.pop_front();
+      lock.unlock();
+      read();
+      lock.lock();
+    }
     while (!jobs_.empty()) {
       auto [request, done] = std::move(jobs_.front());
       jobs_.pop_front();

@@ -33,6 +33,8 @@ class AccessService final : public gateway::AccessSource {
   std::shared_ptr<const access::Snapshot> snapshot() const override;
   access::Limiter& limiter() noexcept override { return limiter_; }
   access::BudgetBook& budgets() noexcept override { return budgets_; }
+  void charge_since(bool team, std::string id, std::int64_t since_ms,
+                    std::function<void(std::optional<std::int64_t>)> done) override;
   void admin(gateway::AdminRequest request,
              std::function<void(gateway::AdminResponse)> done) override;
 
@@ -65,6 +67,7 @@ class AccessService final : public gateway::AccessSource {
   std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<std::pair<gateway::AdminRequest, std::function<void(gateway::AdminResponse)>>> jobs_;
+  std::deque<std::function<void()>> reads_;  // charge_since calls, run before admin calls
   bool stopping_ = false;
   std::thread thread_;
 };

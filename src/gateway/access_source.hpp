@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "access/budget.hpp"
@@ -44,6 +45,12 @@ class AccessSource {
   virtual access::Limiter& limiter() noexcept = 0;
   // The budgets every worker of this process shares, their spent seeded from the ledger.
   virtual access::BudgetBook& budgets() noexcept = 0;
+
+  // Sums a key's (team false) or team's charge in the ledger since `since_ms`, on the store's
+  // thread, and calls `done` there with it (nullopt when the store cannot be read, or there is
+  // none): what a shared budget's period starts from in Redis.
+  virtual void charge_since(bool team, std::string id, std::int64_t since_ms,
+                            std::function<void(std::optional<std::int64_t>)> done) = 0;
 
   // Runs an admin API call on the store's thread and calls `done` there, with the snapshot
   // already reloaded when the call changed keys or teams.

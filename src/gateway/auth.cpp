@@ -217,6 +217,16 @@ Awaitable<std::optional<Error>> admit_shared(Gateway& g, ClientConn& c, Caller& 
   co_return refusal_error(d.refusal, extra_headers);
 }
 
+namespace {
+
+Error budget_refusal(const access::BudgetRefusal& r, std::int64_t now, std::string& extra_headers) {
+  if (!r.never && r.resets_at_ms > now)
+    extra_headers = "Retry-After: " + std::to_string((r.resets_at_ms - now + 999) / 1000) + "\r\n";
+  return make_error(ErrorKind::rate_limited, access::describe(r), {}, "budget_exceeded");
+}
+
+}  // namespace
+
 std::optional<Error> admit_budget(Gateway& g, ClientConn& c, Caller& caller,
                                   const routing::Plan& plan, std::int64_t input_tokens,
                                   std::int64_t output_tokens, std::string& extra_headers) {
@@ -232,10 +242,45 @@ std::optional<Error> admit_budget(Gateway& g, ClientConn& c, Caller& caller,
     caller.budget = std::move(a.ticket);
     return std::nullopt;
   }
-  const access::BudgetRefusal& r = a.refusal;
-  if (!r.never && r.resets_at_ms > now)
-    extra_headers = "Retry-After: " + std::to_string((r.resets_at_ms - now + 999) / 1000) + "\r\n";
-  return make_error(ErrorKind::rate_limited, access::describe(r), {}, "budget_exceeded");
+  return budget_refusal(a.refusal, now, extra_headers);
+}
+
+Awaitable<std::optional<Error>> admit_budget_shared(Gateway& g, ClientConn& c, Caller& caller,
+                                                    const routing::Plan& plan,
+                                                    std::int64_t input_tokens,
+                                                    std::int64_t output_tokens,
+                                                    std::string& extra_headers) {
+  if (!caller.principal) co_return std::nullopt;
+  std::array<access::BudgetSubject, 2> subjects;
+  const std::size_t n = caller.principal->budget_subjects(subjects);
+  if (n == 0) co_return std::nullopt;
+  const std::int64_t now = g.clock.unix_ms();
+  const Money worst = worst_charge(g.routes.catalog(), plan, days_from_unix_ms(now), input_tokens,
+                                   output_tokens, c.outcome.markup_bp);
+  std::span<const access::BudgetSubject> asked(subjects.data(), n);
+  limits::BudgetDecision d = co_await g.redis_budgets()->admit(asked, worst, now);
+  if (d.admitted) {
+    caller.redis_budget =
+        RedisBudgetAdmission(g.redis_budgets_handle(), subjects, n, d.ticket, now);
+    co_return std::nullopt;
+  }
+  if (d.unavailable) {
+    if (g.config.store.redis_failure == LimitFailure::fail_open) co_return std::nullopt;
+    extra_headers = "Retry-After: 1\r\n";
+    co_return make_error(ErrorKind::unavailable,
+                         "budgets cannot be checked right now (the shared counters are "
+                         "unreachable); try again shortly",
+                         {}, "budget_unavailable");
+  }
+  co_return budget_refusal(d.refusal, now, extra_headers);
+}
+
+void log_soft_crossing(const access::SoftCrossing& x) {
+  spdlog::warn(
+      "budget.soft_limit subject={} spent={} limit={} per {} threshold={}.{:02}% period_start={}",
+      x.subject, access::format_dollars(x.spent), access::format_dollars(x.budget.limit_micros),
+      access::budget_period_name(x.budget.per), x.budget.soft_bp / 100, x.budget.soft_bp % 100,
+      format_instant(x.period_start_ms));
 }
 
 namespace {
@@ -250,26 +295,22 @@ Money request_charge(Gateway& g, const RequestOutcome& o) noexcept {
 
 void settle_budget(Gateway& g, ClientConn& c, Caller& caller) noexcept {
   const Money charge = request_charge(g, c.outcome);
-  std::vector<access::SoftCrossing> crossed;
   try {
-    crossed = caller.budget.settle(charge, g.clock.unix_ms());
+    if (caller.redis_budget) {
+      caller.redis_budget.settle(charge, g.clock.unix_ms());  // its hook logs crossings
+      return;
+    }
+    for (const access::SoftCrossing& x : caller.budget.settle(charge, g.clock.unix_ms()))
+      log_soft_crossing(x);
   } catch (...) {
-    return;  // the ticket's destructor releases the reservation
-  }
-  for (const access::SoftCrossing& x : crossed) {
-    // The soft limit's event: one line per subject, threshold and period.
-    spdlog::warn(
-        "budget.soft_limit subject={} spent={} limit={} per {} threshold={}.{:02}% period_start={}",
-        x.subject, access::format_dollars(x.spent), access::format_dollars(x.budget.limit_micros),
-        access::budget_period_name(x.budget.per), x.budget.soft_bp / 100, x.budget.soft_bp % 100,
-        format_instant(x.period_start_ms));
+    // Out of memory: the ticket's destructor releases the reservation.
   }
 }
 
 }  // namespace
 
 void settle(Gateway& g, ClientConn& c, Caller& caller) noexcept {
-  if (caller.budget) settle_budget(g, c, caller);
+  if (caller.budget || caller.redis_budget) settle_budget(g, c, caller);
   if (!caller.ticket && !caller.redis) return;
   const RequestOutcome& o = c.outcome;
   // Reported usage is what the tokens were; an answer without usage keeps its reservation (it

@@ -14,6 +14,7 @@
 #include "access/limiter.hpp"
 #include "access/records.hpp"
 #include "access/snapshot.hpp"
+#include "limits/redis_budgets.hpp"
 #include "limits/redis_limiter.hpp"
 
 namespace tollbooth::gateway {
@@ -64,6 +65,55 @@ class RedisAdmission {
   bool held_ = false;
 };
 
+// A budget reservation held in Redis (store.redis): settled with the request's charge when it
+// ends, or with 0 if it ends without settling (an exception), so nothing stays reserved.
+class RedisBudgetAdmission {
+ public:
+  RedisBudgetAdmission() = default;
+  RedisBudgetAdmission(std::weak_ptr<limits::RedisBudgets> budgets,
+                       const std::array<access::BudgetSubject, 2>& subjects, std::size_t n,
+                       const limits::RedisBudgetTicket& ticket, std::int64_t now_ms) noexcept
+      : budgets_(std::move(budgets)),
+        subjects_(subjects),
+        n_(n),
+        ticket_(ticket),
+        admitted_ms_(now_ms),
+        held_(true) {}
+  RedisBudgetAdmission(const RedisBudgetAdmission&) = delete;
+  RedisBudgetAdmission& operator=(const RedisBudgetAdmission&) = delete;
+  RedisBudgetAdmission& operator=(RedisBudgetAdmission&& other) noexcept {
+    std::swap(budgets_, other.budgets_);
+    std::swap(subjects_, other.subjects_);
+    std::swap(n_, other.n_);
+    std::swap(ticket_, other.ticket_);
+    std::swap(admitted_ms_, other.admitted_ms_);
+    std::swap(held_, other.held_);
+    return *this;
+  }
+  ~RedisBudgetAdmission() {
+    try {
+      settle(0, admitted_ms_);
+    } catch (...) {
+      // Out of memory queueing the command: the reservation lapses (limits::kReservationTtlMs).
+    }
+  }
+  explicit operator bool() const noexcept { return held_; }
+  void settle(Money actual_micros, std::int64_t now_ms) {
+    if (!held_) return;
+    held_ = false;
+    if (auto budgets = budgets_.lock())
+      budgets->settle({subjects_.data(), n_}, ticket_, actual_micros, now_ms);
+  }
+
+ private:
+  std::weak_ptr<limits::RedisBudgets> budgets_;
+  std::array<access::BudgetSubject, 2> subjects_{};
+  std::size_t n_ = 0;
+  limits::RedisBudgetTicket ticket_;
+  std::int64_t admitted_ms_ = 0;
+  bool held_ = false;
+};
+
 struct Caller {
   // Keeps the key and team the principal points into alive for the request's whole life.
   std::shared_ptr<const access::Snapshot> snapshot;
@@ -78,8 +128,10 @@ struct Caller {
   // The rate-limit admission, settled when the request ends: the local limiter's, or Redis's.
   access::Ticket ticket;
   RedisAdmission redis;
-  // The budget reservation (the process's BudgetBook), settled with the request's charge.
+  // The budget reservation (the process's BudgetBook, or Redis's with store.redis), settled
+  // with the request's charge.
   access::BudgetTicket budget;
+  RedisBudgetAdmission redis_budget;
 
   bool may(access::Scope s) const noexcept { return (scopes & access::scope_bit(s)) != 0; }
   // Who made an admin call, for the audit log: "admin_key" or "key:<id>".

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string_view>
 
+#include "access/budget.hpp"
 #include "access/records.hpp"
 #include "core/error.hpp"
 #include "server/handler.hpp"
@@ -56,6 +57,17 @@ Awaitable<std::optional<Error>> admit_shared(Gateway& g, ClientConn& c, Caller& 
 std::optional<Error> admit_budget(Gateway& g, ClientConn& c, Caller& caller,
                                   const routing::Plan& plan, std::int64_t input_tokens,
                                   std::int64_t output_tokens, std::string& extra_headers);
+
+// With store.redis, budgets are Redis's: the same reservation, asked of the shared counters;
+// while Redis cannot be reached, store.redis_failure decides (fail_closed: a 503 naming it).
+Awaitable<std::optional<Error>> admit_budget_shared(Gateway& g, ClientConn& c, Caller& caller,
+                                                    const routing::Plan& plan,
+                                                    std::int64_t input_tokens,
+                                                    std::int64_t output_tokens,
+                                                    std::string& extra_headers);
+
+// The soft limit's event (a log line): a budget's spend reached its soft_percent.
+void log_soft_crossing(const access::SoftCrossing& crossing);
 
 // After the endpoint: corrects the tpm reservation with the usage the upstream reported and
 // frees the max_parallel slot; settles the budget reservation to the request's charge (the sum

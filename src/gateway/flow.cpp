@@ -257,8 +257,12 @@ Awaitable<void> run_flow(Gateway& g, ClientConn& c, const HttpRequest& req,
     std::string extra;
     const std::int64_t output =
         input.max_output_tokens ? input.max_output_tokens : g.config.limits.default_output_tokens;
-    std::optional<Error> refused =
-        admit_budget(g, c, caller, plan, input.estimated_input_tokens, output, extra);
+    std::optional<Error> refused;
+    if (g.redis_budgets())
+      refused = co_await admit_budget_shared(g, c, caller, plan, input.estimated_input_tokens,
+                                             output, extra);
+    else
+      refused = admit_budget(g, c, caller, plan, input.estimated_input_tokens, output, extra);
     if (refused) {
       co_await c.respond_error(*refused, extra);
       co_return;

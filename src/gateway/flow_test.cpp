@@ -211,6 +211,10 @@ class ConfigAccess final : public AccessSource {
   std::shared_ptr<const access::Snapshot> snapshot() const override { return snapshot_; }
   access::Limiter& limiter() noexcept override { return limiter_; }
   access::BudgetBook& budgets() noexcept override { return budgets_; }
+  void charge_since(bool, std::string, std::int64_t,
+                    std::function<void(std::optional<std::int64_t>)> done) override {
+    done(0);
+  }
   void admin(AdminRequest, std::function<void(AdminResponse)> done) override {
     done(AdminResponse{503, "{}", {}});
   }

@@ -1,5 +1,6 @@
 #include "gateway/gateway.hpp"
 
+#include <boost/asio/post.hpp>
 #include <random>
 
 #include "access/snapshot.hpp"
@@ -12,6 +13,7 @@
 #include "gateway/caller.hpp"
 #include "gateway/endpoints.hpp"
 #include "gateway/route_table.hpp"
+#include "limits/redis_budgets.hpp"
 #include "limits/redis_client.hpp"
 #include "limits/redis_limiter.hpp"
 #include "server/client_conn.hpp"
@@ -70,6 +72,29 @@ bool matches(const Endpoint& e, std::string_view path) noexcept {
 
 }  // namespace
 
+namespace {
+
+// Sums a subject's charge in the ledger on the store's thread; completes on this worker's loop.
+template <class Token>
+auto async_charge_since(Gateway& g, bool team, std::string id, std::int64_t since, Token&& token) {
+  return asio::async_initiate<Token, void(std::optional<std::int64_t>)>(
+      [&g, team, since](auto handler, std::string id) {
+        auto shared = std::make_shared<decltype(handler)>(std::move(handler));
+        auto work =
+            std::make_shared<asio::executor_work_guard<Executor>>(g.worker.io.get_executor());
+        g.access_source.charge_since(
+            team, std::move(id), since, [shared, work](std::optional<std::int64_t> spent) {
+              asio::post(work->get_executor(), [shared, work, spent]() mutable {
+                (*shared)(spent);
+                work->reset();
+              });
+            });
+      },
+      token, std::move(id));
+}
+
+}  // namespace
+
 Gateway::Gateway(Worker& w, const RouteTable& r, BatchSink* access_log, AccessSource& a,
                  LedgerSink* ledger)
     : worker(w),
@@ -94,6 +119,18 @@ Gateway::Gateway(Worker& w, const RouteTable& r, BatchSink* access_log, AccessSo
     auto url = limits::parse_redis_url(config.store.redis_url);
     redis_client_ = std::make_unique<limits::RedisClient>(w.io.get_executor(), url.value());
     redis_ = std::make_shared<limits::RedisLimiter>(*redis_client_);
+    // A budget's period Redis does not know yet starts from the ledger's figure.
+    redis_budgets_ = std::make_shared<limits::RedisBudgets>(
+        *redis_client_,
+        [this](std::string subject, std::int64_t start,
+               std::int64_t) -> Awaitable<std::optional<Money>> {
+          const bool team = subject.starts_with("team:");
+          std::string id = subject.substr(team ? 5 : 4);
+          std::optional<std::int64_t> spent = co_await async_charge_since(
+              *this, team, std::move(id), start, asio::use_awaitable_t<Executor>{});
+          co_return spent;
+        });
+    redis_budgets_->on_soft_crossing(log_soft_crossing);
     redis_client_->start();
   }
 }

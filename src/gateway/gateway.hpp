@@ -23,6 +23,7 @@ namespace access {
 class Snapshot;
 }
 namespace limits {
+class RedisBudgets;
 class RedisClient;
 class RedisLimiter;
 }  // namespace limits
@@ -67,6 +68,10 @@ class Gateway final : public RequestHandler {
   // The ledger's writer, or null.
   LedgerSink* ledger() noexcept { return ledger_; }
 
+  // Budgets shared through Redis (store.redis), on this worker's connection; null without.
+  limits::RedisBudgets* redis_budgets() noexcept { return redis_budgets_.get(); }
+  std::weak_ptr<limits::RedisBudgets> redis_budgets_handle() noexcept { return redis_budgets_; }
+
   // A fresh pseudo-random 64-bit value (weighted routing, jitter; not for secrets).
   std::uint64_t random() noexcept;
 
@@ -88,7 +93,8 @@ class Gateway final : public RequestHandler {
   std::unique_ptr<OutcomeObserver> ledger_observer_;
   std::vector<OutcomeObserver*> observers_;
   std::unique_ptr<limits::RedisClient> redis_client_;
-  std::shared_ptr<limits::RedisLimiter> redis_;  // destroyed before the client it uses
+  std::shared_ptr<limits::RedisLimiter> redis_;          // destroyed before the client it uses
+  std::shared_ptr<limits::RedisBudgets> redis_budgets_;  // likewise
   std::shared_ptr<const access::Snapshot> snapshot_;
   std::uint64_t snapshot_generation_ = 0;
   std::uint64_t random_state_;

@@ -60,6 +60,9 @@ providers:
   openai: { kind: openai, base_url: ${m}/openai/v1, api_key: env:MOCK_OPENAI_KEY }
 models:
   direct: { routes: [ { provider: openai } ] }
+  dear: { routes: [ { provider: openai, model: gpt-4o } ] }
+prices:
+  - { provider: openai, model: dear, input_per_mtok: 400, output_per_mtok: 800 }
 `;
 }
 
@@ -177,4 +180,38 @@ test('Redis unreachable: fail_closed refuses limited keys with a 503 naming it, 
   }
   assert.match(closed.stderr(), /redis/i);
   assert.match(open.stderr(), /redis/i);
+});
+
+test('a team budget held in Redis is shared: two gateways together never settle past it', async () => {
+  const a = await gateway();
+  const b = await gateway();
+  try {
+    const team = `budget-${Date.now().toString(36)}`;
+    assert.equal((await admin(a, 'POST', '/teams', { id: team, budget: { usd: '0.50', per: 'month' } })).status, 201);
+    const made = await admin(a, 'POST', '/keys', { team });
+    assert.equal(made.status, 201);
+    const secret = made.body.secret;
+    await new Promise((r) => setTimeout(r, 600));  // b's snapshot picks up the key and team
+    const statuses = await Promise.all(Array.from({ length: 40 }, async (_, i) => {
+      const res = await fetch(`${(i % 2 ? a : b).url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'dear', max_tokens: 40, messages: [{ role: 'user', content: 'Please explain briefly how a toll bridge decides what each crossing costs.' }] }),
+      });
+      const body = await res.json();
+      if (res.status === 429) assert.equal(body.error.code, 'budget_exceeded');
+      return res.status;
+    }));
+    const ok = statuses.filter((s) => s === 200).length;
+    assert.ok(ok > 0 && ok < 40, `${ok} of 40 fit the budget`);
+    assert.equal(statuses.filter((s) => s === 429).length, 40 - ok);
+    await new Promise((r) => setTimeout(r, 500));  // the ledger writers' last batches
+    const report = await admin(a, 'GET', `/spend?by=team&team=${team}&since=2020-01-01`);
+    assert.equal(report.status, 200);
+    assert.equal(report.body.total.rows, ok);
+    assert.ok(report.body.total.charge_micros <= 500_000, `${report.body.total.charge_micros} <= $0.50`);
+  } finally {
+    await stop(a);
+    await stop(b);
+  }
 });
