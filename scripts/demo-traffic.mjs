@@ -49,7 +49,9 @@ async function chat(title, body, key = ADMIN) {
   }
   if (plan) console.log(`   plan: ${plan}`);
   const ms = (performance.now() - started).toFixed(1);
-  rows.push({ request: title, status: res.status, route, in: usage?.prompt_tokens ?? '-', out: usage?.completion_tokens ?? '-', ms });
+  // The charge: x-tollbooth-cost on a whole answer, usage.cost in a stream's usage chunk.
+  const cost = res.headers.get('x-tollbooth-cost') ?? (usage?.cost !== undefined ? String(usage.cost) : '-');
+  rows.push({ request: title, status: res.status, route, in: usage?.prompt_tokens ?? '-', out: usage?.completion_tokens ?? '-', 'cost $': cost, ms });
 }
 
 const user = (content) => [{ role: 'user', content }];

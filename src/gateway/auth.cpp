@@ -343,7 +343,13 @@ Error for_caller(const Caller& caller, Error e) {
       e.message = "the model's upstream did not answer in time; try again later";
       break;
     case ErrorKind::unavailable:
-      e.message = "the model cannot be served right now; try again later";
+      // A missing price is the operator's to fix: waiting will not help.
+      if (e.code == "no_priced_route")
+        e.message =
+            "the model has no price in force and this gateway does not serve unpriced routes "
+            "(billing.unpriced: refuse); ask its operator to add one";
+      else if (e.code != "budget_unavailable" && e.code != "ledger_backlog")
+        e.message = "the model cannot be served right now; try again later";
       break;
     case ErrorKind::invalid_request:
       if (e.code == "capability_not_available")

@@ -138,6 +138,7 @@ Gateway::Gateway(Worker& w, const RouteTable& r, BatchSink* access_log, AccessSo
 Gateway::~Gateway() = default;
 
 void Gateway::drain_started() noexcept {
+  pool.close_idle();
   if (!redis_client_) return;
   // The connection keeps the loop busy: close it once the last session has ended (requests in
   // flight still settle and release through it until then).

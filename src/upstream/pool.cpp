@@ -316,8 +316,13 @@ Awaitable<Result<std::unique_ptr<UpstreamConn>>> UpstreamPool::connect(const Ups
   co_return conn;
 }
 
+void UpstreamPool::close_idle() noexcept {
+  closed_ = true;
+  idle_.clear();  // each connection's destructor cancels its timer; its socket closes
+}
+
 void UpstreamPool::release(const UpstreamTarget& t, std::unique_ptr<UpstreamConn> conn) {
-  if (!conn->reusable()) {
+  if (closed_ || !conn->reusable()) {
     conn->close();
     return;
   }

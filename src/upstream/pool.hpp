@@ -183,6 +183,10 @@ class UpstreamPool {
                                                            UpstreamConn** connecting = nullptr);
   // Pools the connection when reusable(), closes it otherwise.
   void release(const UpstreamTarget& target, std::unique_ptr<UpstreamConn> conn);
+  // The drain: closes the idle connections, and from now on every released one. An idle
+  // connection's timer would otherwise keep the worker's loop running for up to its period
+  // after the last request (the process took 5 s to exit after a chat request).
+  void close_idle() noexcept;
 
  private:
   Awaitable<Result<tcp::resolver::results_type>> resolve(const UpstreamTarget& target);
@@ -196,6 +200,7 @@ class UpstreamPool {
   asio::ip::basic_resolver<tcp, Executor> resolver_;
   std::unordered_map<std::string, std::vector<std::unique_ptr<UpstreamConn>>> idle_;
   std::unordered_map<std::string, CachedAddresses> dns_;
+  bool closed_ = false;
 };
 
 }  // namespace tollbooth
