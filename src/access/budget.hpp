@@ -1,6 +1,6 @@
 #pragma once
 // Spending budgets of keys and teams: their periods on the UTC calendar, and the local book of
-// what each subject has spent and has reserved by requests in flight (docs/money-budgets.md).
+// what each subject has spent and has reserved by requests in flight (docs/money.md, Budgets).
 //
 // The rules (the shared book in limits/redis_budgets.hpp keeps exactly these):
 // - A subject is "key:<id>" or "team:<id>", each with its own Budget; a request is admitted for

@@ -3,7 +3,7 @@
 // team budget spend $800, not $2,400. One RedisBudgets per worker, beside its RedisLimiter, on
 // the same RedisClient (one connection each).
 //
-// The rules are the local book's (access/budget.hpp; docs/money-budgets.md), kept exactly, and
+// The rules are the local book's (access/budget.hpp; docs/money.md, Budgets), kept exactly, and
 // so are the types: the same subjects, refusals and soft crossings, so the gateway answers the
 // same whichever book counted. In short: per subject and calendar period, `spent` (settled
 // charge) and `reserved` (worst cases in flight); a request is admitted when spent + reserved +
