@@ -37,7 +37,11 @@ async function wholeAndStreamed(body) {
   assert.equal(streamed.status, 200);
   const events = await sseEvents(streamed);
   assert.equal(events.at(-1), '[DONE]');
-  return { wholeUsage, streamUsage: events.at(-2).usage };
+  // A priced route adds its charge: the same figure streamed (usage.cost) and whole (the header).
+  const { cost, ...streamUsage } = events.at(-2).usage;
+  const header = whole.headers.get('x-tollbooth-cost');
+  assert.equal(cost === undefined ? null : String(cost), header, 'the same cost streamed and whole');
+  return { wholeUsage, streamUsage };
 }
 
 test('OpenAI and Azure report cached and reasoning tokens, the same streamed and whole, and record them', async () => {

@@ -430,6 +430,8 @@ test('a price change at T leaves every report of usage before T unchanged', asyn
   for (let i = 0; i < 5; i++) await (await ask(gw, key.secret, 'gpt-o')).text();
   await stop(gw);
   const before = spend(gw);
+  // T to the second, after every row so far (rows carry milliseconds), before any that follow.
+  await new Promise((r) => setTimeout(r, 1100));
   const T = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
   await new Promise((r) => setTimeout(r, 1100));
   // The same pair gets a new price from today: requests from now on pay it.

@@ -17,7 +17,7 @@ after(async () => { await up.close(); });
 
 // A gateway whose models each route to one hostile scenario (and, where named, fall back to a
 // well-behaved `ok` route). One worker, so every request shares one upstream pool.
-function config(serverExtra = '', routingExtra = '') {
+function config(serverExtra = '', routingExtra = '', billingExtra = '') {
   const scenarios = ['ok', 'early-hints', 'early-hints-2', 'continue', 'switching', 'long-body',
     'long-body-100', 'garbage', 'short-body', 'stall-body', 'stall-head', 'stall-stream', 'reset',
     'bad-chunked', 'huge-512k', 'huge-2m', 'huge-chunked-2m', 'huge-8m', 'huge-event-2m',
@@ -41,7 +41,7 @@ server:
   max_stream_event_bytes: 1MiB
 ${serverExtra}
 auth: none
-billing: { unpriced: allow }  # these tests are not about prices
+billing: { unpriced: allow ${billingExtra} }  # these tests are not about prices
 providers:
 ${providers}
 routing:
@@ -53,8 +53,8 @@ ${withFallback}
 `;
 }
 
-async function gateway(serverExtra, routingExtra) {
-  return startProcess(['serve', '-c', tempFile('gw.yaml', config(serverExtra, routingExtra))],
+async function gateway(serverExtra, routingExtra, billingExtra) {
+  return startProcess(['serve', '-c', tempFile('gw.yaml', config(serverExtra, routingExtra, billingExtra))],
     { prefix: 'tollbooth', env: { TOLLBOOTH_LOG: 'info' } });
 }
 
@@ -286,8 +286,8 @@ test('client gone: no fallback after the client leaves, and the stalled upstream
   } finally { await stop(gw); }
 });
 
-test('client gone: a stream stalled mid-way releases its upstream connection once the client leaves', async () => {
-  const gw = await gateway();
+test('client gone, on_client_abort: cancel: a stream stalled mid-way releases its upstream connection at once', async () => {
+  const gw = await gateway('', '', ', on_client_abort: cancel');
   try {
     up.clear();
     const call = leavingChat(gw.url, { model: 'stall-stream', messages: ask('a b c'), stream: true });
@@ -298,6 +298,23 @@ test('client gone: a stream stalled mid-way releases its upstream connection onc
     const left = call.leave();
     const took = await closedWithin(sent('stall-stream')[0].conn, left, 1000);
     assert.ok(took < 500, `released ${took} ms after the client left`);
+  } finally { await stop(gw); }
+});
+
+test('client gone, on_client_abort: finish (the default): the stalled upstream is read on for its usage, then released at abort_timeout', async () => {
+  const gw = await gateway('', '', ', abort_timeout: 1s');
+  try {
+    up.clear();
+    const call = leavingChat(gw.url, { model: 'stall-stream', messages: ask('a b c'), stream: true });
+    const res = await call.res;
+    assert.equal(res.status, 200);
+    const reader = res.body.getReader();
+    await reader.read();
+    const left = call.leave();
+    await sleep(500);
+    assert.equal(up.closedAt(sent('stall-stream')[0].conn), undefined, 'still read for its usage');
+    const took = await closedWithin(sent('stall-stream')[0].conn, left, 3000);
+    assert.ok(took >= 900, `released ${took} ms after the client left, at abort_timeout`);
   } finally { await stop(gw); }
 });
 
