@@ -116,7 +116,7 @@ std::int64_t period_end_ms(BudgetPeriod per, std::int64_t now_ms) noexcept {
   return kNoPeriodEnd;
 }
 
-std::string format_dollars(Money micros) {
+std::string dollars_text(Money micros) {
   std::string out = micros < 0 ? "-$" : "$";
   std::uint64_t v =
       micros < 0 ? 0 - static_cast<std::uint64_t>(micros) : static_cast<std::uint64_t>(micros);
@@ -131,15 +131,15 @@ std::string format_dollars(Money micros) {
 std::string describe(const BudgetRefusal& r) {
   std::string who = subject_words(r.subject);
   std::string budget =
-      format_dollars(r.budget.limit_micros) + " " + std::string(per_words(r.budget.per));
+      dollars_text(r.budget.limit_micros) + " " + std::string(per_words(r.budget.per));
   if (r.never) {
-    return "this request may cost up to " + format_dollars(r.requested) + ", more than " + who +
+    return "this request may cost up to " + dollars_text(r.requested) + ", more than " + who +
            "'s whole budget of " + budget;
   }
-  std::string out = who + " has used its budget of " + budget + ": " + format_dollars(r.spent) +
-                    " spent and " + format_dollars(r.reserved) +
+  std::string out = who + " has used its budget of " + budget + ": " + dollars_text(r.spent) +
+                    " spent and " + dollars_text(r.reserved) +
                     " reserved by requests in flight, and this request may cost up to " +
-                    format_dollars(r.requested);
+                    dollars_text(r.requested);
   if (r.resets_at_ms > 0) {
     out += "; it resets at " + format_instant(r.resets_at_ms);
   } else {

@@ -45,7 +45,7 @@ std::int64_t period_start_ms(BudgetPeriod per, std::int64_t now_ms) noexcept;
 std::int64_t period_end_ms(BudgetPeriod per, std::int64_t now_ms) noexcept;
 
 // "$800.00", "$0.000125", "-$3.50": exact, at least two decimals, no trailing zeros after them.
-std::string format_dollars(Money micros);
+std::string dollars_text(Money micros);
 
 // One subject of an admission. `name` is "key:<id>" or "team:<id>" and must stay valid during
 // the call.

@@ -100,12 +100,12 @@ TEST(BudgetPeriods, TotalIsOnePeriodThatNeverEnds) {
 }
 
 TEST(BudgetWords, DollarsAreExact) {
-  EXPECT_EQ(format_dollars(800'000'000), "$800.00");
-  EXPECT_EQ(format_dollars(812'500'000), "$812.50");
-  EXPECT_EQ(format_dollars(125), "$0.000125");
-  EXPECT_EQ(format_dollars(1'000'010), "$1.00001");
-  EXPECT_EQ(format_dollars(0), "$0.00");
-  EXPECT_EQ(format_dollars(-3'500'000), "-$3.50");
+  EXPECT_EQ(dollars_text(800'000'000), "$800.00");
+  EXPECT_EQ(dollars_text(812'500'000), "$812.50");
+  EXPECT_EQ(dollars_text(125), "$0.000125");
+  EXPECT_EQ(dollars_text(1'000'010), "$1.00001");
+  EXPECT_EQ(dollars_text(0), "$0.00");
+  EXPECT_EQ(dollars_text(-3'500'000), "-$3.50");
 }
 
 // ---- admission ----

@@ -1,4 +1,5 @@
 #include "admin/admin.hpp"
+#include "core/money.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -936,7 +937,8 @@ TEST_F(AdminLedgerTest, ContractsReportTollsAgainstTheCapAndBurnAgainstItsSchedu
   crossing.request_id = "t2";
   LedgerRow burn = row("b1", kJan1, "key_a", "", "microsoft", 12'345'678'901);
   burn.commitment_burn = 12'345'678'901;
-  burn.commitment_period = commitment_period(*parse_date("2027-01-01"), *parse_date("2027-12-31"));
+  burn.commitment_period =
+      commitment_period(CommitmentConfig{0, *parse_date("2027-01-01"), *parse_date("2027-12-31")});
   LedgerRow gone = row("g1", kJan1, "key_a", "", "old-deal", 7);
   gone.toll_due = 7;
   append({toll, crossing, burn, gone});
@@ -1005,17 +1007,17 @@ TEST(CommitmentSchedule, IsProRataByWholeDaysRoundedDown) {
   EXPECT_EQ(at(to).days_in_period, 365);
   EXPECT_EQ(commitment_schedule(7, from, from, from).target, 7) << "a one-day period";
   EXPECT_EQ(commitment_schedule(10, from, from + 2, from).target, 3) << "10/3 rounds down";
-  EXPECT_EQ(commitment_period(from, to), "2027-01-01..2027-12-31");
+  EXPECT_EQ(commitment_period(CommitmentConfig{0, from, to}), "2027-01-01..2027-12-31");
 }
 
 TEST(MoneyText, DollarsAndPercentsAreExactDecimals) {
-  EXPECT_EQ(format_usd(0), "0");
-  EXPECT_EQ(format_usd(1), "0.000001");
-  EXPECT_EQ(format_usd(50'000'000), "50");
-  EXPECT_EQ(format_usd(1'250'000), "1.25");
-  EXPECT_EQ(format_usd(-2'500'000), "-2.5");
-  EXPECT_EQ(format_usd(std::numeric_limits<std::int64_t>::max()), "9223372036854.775807");
-  EXPECT_EQ(format_usd(std::numeric_limits<std::int64_t>::min()), "-9223372036854.775808");
+  EXPECT_EQ(format_dollars(0), "0");
+  EXPECT_EQ(format_dollars(1), "0.000001");
+  EXPECT_EQ(format_dollars(50'000'000), "50");
+  EXPECT_EQ(format_dollars(1'250'000), "1.25");
+  EXPECT_EQ(format_dollars(-2'500'000), "-2.5");
+  EXPECT_EQ(format_dollars(std::numeric_limits<std::int64_t>::max()), "9223372036854.775807");
+  EXPECT_EQ(format_dollars(std::numeric_limits<std::int64_t>::min()), "-9223372036854.775808");
   EXPECT_EQ(format_percent(8'000), "80");
   EXPECT_EQ(format_percent(1'250), "12.5");
   EXPECT_EQ(format_percent(5), "0.05");

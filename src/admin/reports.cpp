@@ -1,4 +1,5 @@
 #include "admin/reports.hpp"
+#include "core/money.hpp"
 
 #include <algorithm>
 #include <boost/json.hpp>
@@ -16,7 +17,7 @@ namespace json = boost::json;
 // "name_micros": n and "name_usd": "n as dollars".
 void put_money(json::object& o, std::string_view name, Money micros) {
   o.emplace(std::string(name) + "_micros", micros);
-  o.emplace(std::string(name) + "_usd", format_usd(micros));
+  o.emplace(std::string(name) + "_usd", format_dollars(micros));
 }
 
 void put_money_or_null(json::object& o, std::string_view name, std::optional<Money> micros) {
@@ -103,14 +104,14 @@ json::object contract_object(const std::string& name, const ContractConfig* conf
 
   if (config && config->commitment) {
     const CommitmentConfig& cm = *config->commitment;
-    const std::string period = commitment_period(cm.from, cm.to);
+    const std::string period = tollbooth::commitment_period(cm);
     Money burned = 0;
     if (accrual)
       for (const auto& b : accrual->burn)
         if (b.period == period) burned = b.burn;
     const CommitmentSchedule schedule = commitment_schedule(cm.usd, cm.from, cm.to, today);
     json::object c;
-    c.emplace("usd", format_usd(cm.usd));
+    c.emplace("usd", format_dollars(cm.usd));
     c.emplace("usd_micros", cm.usd);
     c.emplace("from", format_date(cm.from));
     c.emplace("to", format_date(cm.to));
@@ -140,10 +141,6 @@ json::object contract_object(const std::string& name, const ContractConfig* conf
 }
 
 }  // namespace
-
-std::string commitment_period(Days from, Days to) {
-  return format_date(from) + ".." + format_date(to);
-}
 
 CommitmentSchedule commitment_schedule(Money usd, Days from, Days to, Days today) {
   CommitmentSchedule s;

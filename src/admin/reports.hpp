@@ -18,10 +18,6 @@ struct Config;
 
 namespace tollbooth::admin {
 
-// The name of a commitment's period as the ledger's rows carry it (LedgerRow::
-// commitment_period): "2026-01-01..2026-12-31".
-std::string commitment_period(Days from, Days to);
-
 // Where a commitment of `usd` over [from, to] (inclusive UTC days) should be on `today`, pro
 // rata: usd × days elapsed / days in the period, rounded down to the micro-dollar. Days
 // elapsed count today (the target is the one for the end of today): 0 before the period, all

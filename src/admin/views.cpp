@@ -65,7 +65,7 @@ json::value percent_value(std::int64_t basis_points) {
 json::value budget_value(const access::Budget& b) {
   if (b.limit_micros <= 0) return nullptr;
   json::object o;
-  o.emplace("usd", format_usd(b.limit_micros));
+  o.emplace("usd", format_dollars(b.limit_micros));
   o.emplace("limit_micros", b.limit_micros);
   o.emplace("per", access::budget_period_name(b.per));
   o.emplace("soft_percent", b.soft_bp > 0 ? percent_value(b.soft_bp) : json::value(nullptr));
@@ -135,16 +135,6 @@ std::string list_of(json::array data) {
 }
 
 }  // namespace
-
-std::string format_usd(std::int64_t micros) {
-  const bool negative = micros < 0;
-  const std::uint64_t v =
-      negative ? 0 - static_cast<std::uint64_t>(micros) : static_cast<std::uint64_t>(micros);
-  std::string fraction = fmt::format("{:06}", v % kMicrosPerDollar);
-  while (!fraction.empty() && fraction.back() == '0') fraction.pop_back();
-  return fmt::format("{}{}{}{}", negative ? "-" : "", v / kMicrosPerDollar,
-                     fraction.empty() ? "" : ".", fraction);
-}
 
 std::string format_percent(std::int64_t basis_points) {
   const bool negative = basis_points < 0;

@@ -11,9 +11,6 @@
 
 namespace tollbooth::admin {
 
-// Micro-dollars as an exact decimal of dollars: 50000000 -> "50", 1250000 -> "1.25",
-// 1 -> "0.000001", -2500000 -> "-2.5".
-std::string format_usd(std::int64_t micros);
 // Basis points as the percent they are: 8000 -> "80", 1250 -> "12.5", 5 -> "0.05".
 std::string format_percent(std::int64_t basis_points);
 

@@ -31,15 +31,19 @@ std::vector<access::Key> declared_keys(const Config& config) {
 
 }  // namespace
 
+std::unique_ptr<Store> open_config_store(const Config& config) {
+  StoreConfig sc;
+  if (!config.store.postgres_url.empty())
+    sc.postgres_url = config.store.postgres_url;
+  else
+    sc.sqlite_path = config.store.sqlite_path;
+  return open_store(sc);
+}
+
 AccessService::AccessService(const Config& config, const Clock& clock)
     : config_(config), clock_(clock) {
   if (config.auth == AuthMode::keys || config.store.declared) {
-    StoreConfig sc;
-    if (!config.store.postgres_url.empty())
-      sc.postgres_url = config.store.postgres_url;
-    else
-      sc.sqlite_path = config.store.sqlite_path;
-    store_ = open_store(sc);
+    store_ = open_config_store(config);
     std::vector<access::LimiterWindow> saved;
     for (WindowState& w : store_->load_windows(clock_.unix_ms()))
       saved.push_back({std::move(w.subject), std::move(w.kind), w.start_ms, w.used});

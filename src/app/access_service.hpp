@@ -19,6 +19,10 @@ struct Config;
 class Clock;
 class Store;
 
+// Opens the store the config names (PostgreSQL when store.postgres is set, else the SQLite
+// file): the access service and the ledger's writer each open their own connection.
+std::unique_ptr<Store> open_config_store(const Config& config);
+
 class AccessService final : public gateway::AccessSource {
  public:
   // Opens the configured store when auth is on or a store is declared (throws StoreError or

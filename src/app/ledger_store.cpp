@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "app/access_service.hpp"
 #include "config/config.hpp"
 #include "core/date.hpp"
 #include "store/store.hpp"
@@ -9,12 +10,7 @@
 namespace tollbooth {
 
 LedgerStore::LedgerStore(const Config& config, const Clock& clock) : clock_(clock) {
-  StoreConfig sc;
-  if (!config.store.postgres_url.empty())
-    sc.postgres_url = config.store.postgres_url;
-  else
-    sc.sqlite_path = config.store.sqlite_path;
-  store_ = open_store(sc);
+  store_ = open_config_store(config);
   run_ = store_->begin_run(clock_.unix_ms());
   if (auto previous = store_->unfinished_run_before(run_)) {
     // What the previous run left: rows are written every billing.ledger.flush_interval, so a

@@ -126,7 +126,7 @@ bool money_body(const RecordFlags& f, bool create, json::object& body) {
                      "1000/total, or none\n";
         return false;
       }
-      budget.emplace("usd", admin::format_usd(*micros));
+      budget.emplace("usd", format_dollars(*micros));
       if (!period.empty() || f.budget->find('/') != std::string::npos) {
         if (!access::parse_budget_period(period)) {
           std::cerr << "--budget " << *f.budget << ": \"" << period

@@ -15,6 +15,7 @@
 
 #include "config/config_sections.hpp"
 #include "config/config_values.hpp"
+#include "core/date.hpp"
 
 namespace tollbooth {
 namespace config_detail {
@@ -221,6 +222,10 @@ std::shared_ptr<const Config> load_config_string(const std::string& yaml,
                                                  const std::string& name_for_messages,
                                                  EnvLookup env) {
   return load(yaml, name_for_messages, env, {});
+}
+
+std::string commitment_period(const CommitmentConfig& c) {
+  return format_date(c.from) + ".." + format_date(c.to);
 }
 
 }  // namespace tollbooth

@@ -183,6 +183,10 @@ struct CommitmentConfig {
   Days to = 0;
 };
 
+// The name a commitment's period has in the ledger and the reports: "2026-01-01..2026-12-31"
+// (the ledger's burn is kept per period, so a renewed commitment starts from 0).
+std::string commitment_period(const CommitmentConfig& c);
+
 enum class ShareBase { charge, cost };
 
 struct RevenueShareConfig {

@@ -219,6 +219,25 @@ Awaitable<std::optional<Error>> admit_shared(Gateway& g, ClientConn& c, Caller& 
 
 namespace {
 
+// What a request asks of its budgets: the key's and team's that are set, and its worst case
+// (input estimate and max output at the dearest candidate's price, discount and markup).
+struct BudgetAsk {
+  std::array<access::BudgetSubject, 2> subjects{};
+  std::size_t n = 0;
+  std::int64_t now = 0;
+  Money worst = 0;
+
+  BudgetAsk(Gateway& g, ClientConn& c, const Caller& caller, const routing::Plan& plan,
+            std::int64_t input_tokens, std::int64_t output_tokens) {
+    if (!caller.principal) return;
+    n = caller.principal->budget_subjects(subjects);
+    if (n == 0) return;
+    now = g.clock.unix_ms();
+    worst = worst_charge(g.routes.catalog(), plan, days_from_unix_ms(now), input_tokens,
+                         output_tokens, c.outcome.markup_bp);
+  }
+};
+
 Error budget_refusal(const access::BudgetRefusal& r, std::int64_t now, std::string& extra_headers) {
   if (!r.never && r.resets_at_ms > now)
     extra_headers = "Retry-After: " + std::to_string((r.resets_at_ms - now + 999) / 1000) + "\r\n";
@@ -230,13 +249,9 @@ Error budget_refusal(const access::BudgetRefusal& r, std::int64_t now, std::stri
 std::optional<Error> admit_budget(Gateway& g, ClientConn& c, Caller& caller,
                                   const routing::Plan& plan, std::int64_t input_tokens,
                                   std::int64_t output_tokens, std::string& extra_headers) {
-  if (!caller.principal) return std::nullopt;
-  std::array<access::BudgetSubject, 2> subjects;
-  const std::size_t n = caller.principal->budget_subjects(subjects);
-  if (n == 0) return std::nullopt;
-  const std::int64_t now = g.clock.unix_ms();
-  const Money worst = worst_charge(g.routes.catalog(), plan, days_from_unix_ms(now), input_tokens,
-                                   output_tokens, c.outcome.markup_bp);
+  BudgetAsk ask(g, c, caller, plan, input_tokens, output_tokens);
+  if (ask.n == 0) return std::nullopt;
+  const auto& [subjects, n, now, worst] = ask;
   access::BudgetAdmission a = g.access_source.budgets().admit({subjects.data(), n}, worst, now);
   if (a.admitted) {
     caller.budget = std::move(a.ticket);
@@ -250,13 +265,12 @@ Awaitable<std::optional<Error>> admit_budget_shared(Gateway& g, ClientConn& c, C
                                                     std::int64_t input_tokens,
                                                     std::int64_t output_tokens,
                                                     std::string& extra_headers) {
-  if (!caller.principal) co_return std::nullopt;
-  std::array<access::BudgetSubject, 2> subjects;
-  const std::size_t n = caller.principal->budget_subjects(subjects);
-  if (n == 0) co_return std::nullopt;
-  const std::int64_t now = g.clock.unix_ms();
-  const Money worst = worst_charge(g.routes.catalog(), plan, days_from_unix_ms(now), input_tokens,
-                                   output_tokens, c.outcome.markup_bp);
+  BudgetAsk ask(g, c, caller, plan, input_tokens, output_tokens);
+  if (ask.n == 0) co_return std::nullopt;
+  const auto& subjects = ask.subjects;
+  const std::size_t n = ask.n;
+  const std::int64_t now = ask.now;
+  const Money worst = ask.worst;
   std::span<const access::BudgetSubject> asked(subjects.data(), n);
   limits::BudgetDecision d = co_await g.redis_budgets()->admit(asked, worst, now);
   if (d.admitted) {
@@ -278,7 +292,7 @@ Awaitable<std::optional<Error>> admit_budget_shared(Gateway& g, ClientConn& c, C
 void log_soft_crossing(const access::SoftCrossing& x) {
   spdlog::warn(
       "budget.soft_limit subject={} spent={} limit={} per {} threshold={}.{:02}% period_start={}",
-      x.subject, access::format_dollars(x.spent), access::format_dollars(x.budget.limit_micros),
+      x.subject, access::dollars_text(x.spent), access::dollars_text(x.budget.limit_micros),
       access::budget_period_name(x.budget.per), x.budget.soft_bp / 100, x.budget.soft_bp % 100,
       format_instant(x.period_start_ms));
 }

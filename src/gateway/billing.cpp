@@ -66,10 +66,6 @@ Money worst_charge(const routing::Catalog& catalog, const routing::Plan& plan, D
   return most;
 }
 
-std::string commitment_period(const CommitmentConfig& c) {
-  return format_date(c.from) + ".." + format_date(c.to);
-}
-
 LedgerRow ledger_row(const RequestOutcome& o, std::uint32_t attempt_index,
                      const routing::CatalogRoute& route, const ContractConfig* contract,
                      const Bill& bill) {

@@ -59,9 +59,6 @@ Money worst_charge(const routing::Catalog& catalog, const routing::Plan& plan, D
                    std::int64_t input_tokens, std::int64_t output_tokens,
                    std::int32_t markup_bp) noexcept;
 
-// "2026-01-01..2026-12-31": the commitment period a burn counts in.
-std::string commitment_period(const CommitmentConfig& c);
-
 // The ledger row of one attempt of `outcome` (which has usage), with its bill.
 LedgerRow ledger_row(const RequestOutcome& outcome, std::uint32_t attempt_index,
                      const routing::CatalogRoute& route, const ContractConfig* contract,

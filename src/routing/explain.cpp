@@ -1,4 +1,5 @@
 #include "routing/explain.hpp"
+#include "core/money.hpp"
 
 #include <fmt/format.h>
 
@@ -94,28 +95,19 @@ std::string price_text(const CatalogRoute& route, Days day) {
   const DatedPrice* price = price_at(route, day);
   if (!price) return "unpriced";
   TokenPrices net = net_prices(price->prices, route.discount);
-  std::string out = fmt::format("${}/${} per Mtok in/out", format_usd(net.input_per_mtok),
-                                format_usd(net.output_per_mtok));
+  std::string out = fmt::format("${}/${} per Mtok in/out", format_dollars(net.input_per_mtok),
+                                format_dollars(net.output_per_mtok));
   if (route.discount != 0) {
     out += fmt::format(" ({}% off ${}/${})", format_percent(route.discount),
-                       format_usd(price->prices.input_per_mtok),
-                       format_usd(price->prices.output_per_mtok));
+                       format_dollars(price->prices.input_per_mtok),
+                       format_dollars(price->prices.output_per_mtok));
   }
   if (price->from != kNoStartDate) out += " from " + format_date(price->from);
   return out;
 }
 
 std::string format_percent(BasisPoints bp) {
-  return format_usd(Money{bp} * (kMicrosPerDollar / 100));
-}
-
-std::string format_usd(Money micros) {
-  std::string sign = micros < 0 ? "-" : "";
-  std::uint64_t v =
-      micros < 0 ? 0 - static_cast<std::uint64_t>(micros) : static_cast<std::uint64_t>(micros);
-  std::string fraction = fmt::format("{:06}", v % kMicrosPerDollar);
-  while (!fraction.empty() && fraction.back() == '0') fraction.pop_back();
-  return fmt::format("{}{}{}{}", sign, v / kMicrosPerDollar, fraction.empty() ? "" : ".", fraction);
+  return format_dollars(Money{bp} * (kMicrosPerDollar / 100));
 }
 
 std::string_view placement_name(Placement p) noexcept {

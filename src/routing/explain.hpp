@@ -52,8 +52,6 @@ std::string model_facts_json(const Catalog& catalog, const CatalogModel& model, 
 // on `today` and the prices still to come.
 std::string catalog_text(const Catalog& catalog, Days today);
 
-// 1'250'000 -> "1.25"; 10'000'000 -> "10"; -5 -> "-0.000005".
-std::string format_usd(Money micros);
 // Basis points as a percentage: 1'250 -> "12.5".
 std::string format_percent(BasisPoints bp);
 

@@ -4,6 +4,7 @@
 
 #include <boost/json.hpp>
 
+#include "core/money.hpp"
 #include "routing/explain.hpp"
 #include "routing/strategy.hpp"
 
@@ -41,11 +42,12 @@ boost::json::value contract_json(const Catalog& catalog, const CatalogRoute& r) 
 }
 
 boost::json::object prices_json(const TokenPrices& p) {
-  boost::json::object out{{"input_per_mtok", format_usd(p.input_per_mtok)},
-                          {"output_per_mtok", format_usd(p.output_per_mtok)}};
+  boost::json::object out{{"input_per_mtok", format_dollars(p.input_per_mtok)},
+                          {"output_per_mtok", format_dollars(p.output_per_mtok)}};
   if (p.cached_input_per_mtok >= 0)
-    out["cached_input_per_mtok"] = format_usd(p.cached_input_per_mtok);
-  if (p.cache_write_per_mtok >= 0) out["cache_write_per_mtok"] = format_usd(p.cache_write_per_mtok);
+    out["cached_input_per_mtok"] = format_dollars(p.cached_input_per_mtok);
+  if (p.cache_write_per_mtok >= 0)
+    out["cache_write_per_mtok"] = format_dollars(p.cache_write_per_mtok);
   return out;
 }
 
@@ -110,8 +112,8 @@ std::string price_lines(const CatalogRoute& r, Days today) {
     if (p.from <= today) continue;
     TokenPrices net = net_prices(p.prices, r.discount);
     out += fmt::format("      then from {}: ${}/${} per Mtok in/out\n        source: {}\n",
-                       format_date(p.from), format_usd(net.input_per_mtok),
-                       format_usd(net.output_per_mtok), p.source);
+                       format_date(p.from), format_dollars(net.input_per_mtok),
+                       format_dollars(net.output_per_mtok), p.source);
   }
   return out;
 }

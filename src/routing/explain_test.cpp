@@ -1,4 +1,5 @@
 #include "routing/explain.hpp"
+#include "core/money.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -184,10 +185,10 @@ TEST(Explain, CatalogTextShowsThePriceInForceItsSourceAndTheNextOne) {
 }
 
 TEST(Explain, UsdIsPrintedExactly) {
-  EXPECT_EQ(format_usd(1'250'000), "1.25");
-  EXPECT_EQ(format_usd(10'000'000), "10");
-  EXPECT_EQ(format_usd(1), "0.000001");
-  EXPECT_EQ(format_usd(-5), "-0.000005");
+  EXPECT_EQ(format_dollars(1'250'000), "1.25");
+  EXPECT_EQ(format_dollars(10'000'000), "10");
+  EXPECT_EQ(format_dollars(1), "0.000001");
+  EXPECT_EQ(format_dollars(-5), "-0.000005");
 }
 
 }  // namespace
