@@ -7,8 +7,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <libpq-fe.h>
+#include <spawn.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -48,6 +50,26 @@ StoreConfig postgres_config(const std::string& url) {
   c.postgres_url = url;
   return c;
 }
+
+// Run with this variable naming an SQLite file, the test binary only counts that file's ledger
+// rows and exits with the count (255: it could not), before any test runs: the other process of
+// RowsWrittenWhileOtherProcessesReadStayVisibleToThem.
+constexpr const char* kCountLedgerRows = "TOLLBOOTH_TEST_COUNT_LEDGER_ROWS";
+const int count_ledger_rows_and_exit = [] {
+  const char* path = std::getenv(kCountLedgerRows);
+  if (!path) return 0;
+  sqlite3* db = nullptr;
+  int n = -1;
+  if (sqlite3_open(path, &db) == SQLITE_OK) {
+    sqlite3_stmt* stmt = nullptr;
+    if (sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM ledger", -1, &stmt, nullptr) == SQLITE_OK &&
+        sqlite3_step(stmt) == SQLITE_ROW)
+      n = sqlite3_column_int(stmt, 0);
+    sqlite3_finalize(stmt);
+  }
+  sqlite3_close(db);
+  std::_Exit(n < 0 || n > 254 ? 255 : n);
+}();
 
 fs::path make_temp_dir() {
   std::string tmpl = (fs::temp_directory_path() / "tollbooth-store-test.XXXXXX").string();
@@ -1234,6 +1256,43 @@ TEST_F(SqliteStore, UsesWriteAheadLogging) {
   EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0)), "wal");
   sqlite3_finalize(stmt);
   sqlite3_close(db);
+}
+
+// The gateway opens the file twice (the keys' store and the ledger's), while the CLI reads it
+// from other processes. A row written after such a read must be seen by the next one: a second
+// store opening the file must not drop the first one's locks, or the reader's close would take
+// the file for unused and delete the write-ahead log the gateway goes on writing into. The
+// reader is a process that never opened the file (a fork would inherit SQLite's record of this
+// process's connections): this test binary run again, as kCountLedgerRows below.
+TEST_F(SqliteStore, RowsWrittenWhileOtherProcessesReadStayVisibleToThem) {
+  auto store = open_store(backend.config());
+  const std::int64_t run = store->begin_run(1'000);
+  auto second = open_store(backend.config());  // as the ledger's writer opens its own
+  auto rows_seen_elsewhere = [&]() -> int {
+    std::vector<std::string> env;
+    for (char** e = environ; *e; ++e) env.emplace_back(*e);
+    env.push_back(std::string(kCountLedgerRows) + "=" + backend.path().string());
+    std::vector<char*> envp;
+    for (auto& e : env) envp.push_back(e.data());
+    envp.push_back(nullptr);
+    char self[] = "/proc/self/exe";
+    char* argv[] = {self, nullptr};
+    pid_t child = 0;
+    if (::posix_spawn(&child, self, nullptr, nullptr, argv, envp.data()) != 0) return -1;
+    int status = 0;
+    if (::waitpid(child, &status, 0) != child || !WIFEXITED(status)) return -1;
+    return WEXITSTATUS(status);
+  };
+  auto append = [&](const std::string& request_id) {
+    std::vector<LedgerRow> rows(1);
+    rows[0].request_id = request_id;
+    rows[0].at_ms = 1'000;
+    second->append_ledger(run, rows);
+  };
+  append("req_1");
+  EXPECT_EQ(rows_seen_elsewhere(), 1);
+  append("req_2");
+  EXPECT_EQ(rows_seen_elsewhere(), 2);
 }
 
 TEST_F(SqliteStore, AFileThatIsNotADatabaseIsAClearError) {
