@@ -8,9 +8,11 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 #include <chrono>
+#include <functional>
 #include <limits>
 #include <map>
 #include <mutex>
+#include <span>
 #include <unordered_map>
 #include <utility>
 
@@ -135,6 +137,83 @@ constexpr const char* kLedgerColumns =
     "cache_write_per_mtok, output_per_mtok, discount_bp, markup_bp, cost_micros, charge_micros, "
     "toll_due_micros, toll_cap_micros, toll_micros, commitment_burn_micros, commitment_period, "
     "latency_ms, status, outcome";
+
+constexpr std::size_t kLedgerParams = 34;  // values per row: run_id, then kLedgerColumns
+
+// A batch's rows without a toll to pay go in by statements of up to this many rows (a power of
+// two; the rest of a batch by statements of the smaller powers of two, so that only five texts
+// are ever prepared): one statement and one RETURNING result for many rows. A statement per row
+// made the database's per-statement work (SQLite's RETURNING builds a temporary table per
+// statement) and, on PostgreSQL, a round trip per row the ledger's cost: bench/ledger_bench.cpp
+// measures it. More rows per statement save little more (64: 7 % of SQLite's instructions a
+// row), and SQLite's preparing, once per connection, grows with the square of the parameters
+// (544 here: 17 million instructions for the five texts; 260 million with 64 rows).
+constexpr std::size_t kLedgerChunkRows = 16;
+
+// "INSERT INTO ledger (...) VALUES ($1, ..., $34), ($35, ...), ... ON CONFLICT DO NOTHING
+// RETURNING request_id, attempt" for `rows` rows (1 to kLedgerChunkRows, a power of two): the
+// rows it returns are the ones it inserted; a row already there is left as it is.
+const std::string& ledger_insert_sql(std::size_t rows) {
+  static const auto texts = [] {
+    std::map<std::size_t, std::string> out;
+    for (std::size_t n = 1; n <= kLedgerChunkRows; n *= 2) {
+      std::string sql = std::string("INSERT INTO ledger (run_id, ") + kLedgerColumns + ") VALUES ";
+      std::size_t p = 1;
+      for (std::size_t row = 0; row < n; ++row) {
+        sql += row ? ", (" : "(";
+        for (std::size_t col = 0; col < kLedgerParams; ++col, ++p) {
+          if (col) sql += ", ";
+          sql += "$" + std::to_string(p);
+        }
+        sql += ")";
+      }
+      sql += " ON CONFLICT (run_id, request_id, attempt) DO NOTHING RETURNING request_id, attempt";
+      out.emplace(n, std::move(sql));
+    }
+    return out;
+  }();
+  return texts.at(rows);
+}
+
+// Appends `run_id` and row `r`'s values in kLedgerColumns' order, with `toll` paid. Strings are
+// views of `r`, which must outlive the statement.
+void ledger_params(std::vector<SqlParam>& out, std::int64_t run_id, const LedgerRow& r,
+                   Money toll) {
+  out.insert(out.end(), {run_id,
+                         r.request_id,
+                         std::int64_t{r.attempt},
+                         r.at_ms,
+                         r.key_id,
+                         r.team,
+                         r.model,
+                         r.route,
+                         r.provider,
+                         r.contract,
+                         r.region,
+                         r.usage.input_tokens,
+                         r.usage.cached_input_tokens,
+                         r.usage.cache_write_input_tokens,
+                         r.usage.output_tokens,
+                         r.usage.reasoning_tokens,
+                         r.usage.reported,
+                         r.priced,
+                         r.prices.input_per_mtok,
+                         r.prices.cached_input_per_mtok,
+                         r.prices.cache_write_per_mtok,
+                         r.prices.output_per_mtok,
+                         std::int64_t{r.discount_bp},
+                         std::int64_t{r.markup_bp},
+                         r.cost,
+                         r.charge,
+                         r.toll_due,
+                         r.toll_cap_micros,
+                         toll,
+                         r.commitment_burn,
+                         r.commitment_period,
+                         r.latency_ms,
+                         std::int64_t{r.status},
+                         r.end});
+}
 
 LedgerRow read_ledger_row(const SqlRow& r) {
   LedgerRow row;
@@ -520,30 +599,51 @@ class SqlStore final : public Store {
       std::map<std::pair<std::string, std::string>, Money> burn;
       std::int64_t written = 0;
       std::int64_t last_row_ms = 0;
-      for (LedgerRow& r : rows) {
-        Money toll = 0;
-        if (!r.contract.empty() && r.toll_due > 0) {
-          const Money so_far = paid[r.contract];
-          toll = r.toll_due;
-          // Both are >= 0 here (a cap lowered below what was paid leaves nothing).
-          if (r.toll_cap_micros >= 0) toll = std::clamp(r.toll_cap_micros - so_far, Money{0}, toll);
-        }
-        if (insert_ledger_row(run_id, r, toll)) {
-          r.toll = toll;
-          if (toll > 0) paid[r.contract] = add_saturating(paid[r.contract], toll);
-          if (!r.contract.empty() && r.commitment_burn != 0) {
-            Money& b = burn[{r.contract, r.commitment_period}];
-            b = add_saturating(b, r.commitment_burn);
-          }
-          ++written;
-          last_row_ms = std::max(last_row_ms, r.at_ms);
-        } else {
+      // What a row inserted (`toll` paid) or found there already changes.
+      auto account = [&](LedgerRow& r, bool inserted, Money toll) {
+        if (!inserted) {
           // Appended before (a batch sent again): it keeps what it was given then.
           r.toll = scalar(
               "SELECT toll_micros FROM ledger WHERE run_id = $1 AND request_id = $2 AND "
               "attempt = $3",
               {run_id, r.request_id, std::int64_t{r.attempt}});
+          return;
         }
+        r.toll = toll;
+        if (toll > 0) paid[r.contract] = add_saturating(paid[r.contract], toll);
+        if (!r.contract.empty() && r.commitment_burn != 0) {
+          Money& b = burn[{r.contract, r.commitment_period}];
+          b = add_saturating(b, r.commitment_burn);
+        }
+        ++written;
+        last_row_ms = std::max(last_row_ms, r.at_ms);
+      };
+      // A row with a toll due pays what its contract has left under the cap once the rows
+      // before it have paid: those go in one at a time, in order. The others pay none and
+      // change no other row's toll: they go in together, many to a statement.
+      std::vector<LedgerRow*> plain;
+      plain.reserve(rows.size());
+      for (LedgerRow& r : rows) {
+        if (r.contract.empty() || r.toll_due <= 0) {
+          plain.push_back(&r);
+          continue;
+        }
+        const Money so_far = paid[r.contract];
+        Money toll = r.toll_due;
+        // Both are >= 0 here (a cap lowered below what was paid leaves nothing).
+        if (r.toll_cap_micros >= 0) toll = std::clamp(r.toll_cap_micros - so_far, Money{0}, toll);
+        LedgerRow* one[] = {&r};
+        const Money tolls[] = {toll};
+        insert_ledger_rows(run_id, one, tolls,
+                           [&](std::size_t, bool inserted) { account(r, inserted, toll); });
+      }
+      for (std::size_t at = 0; at < plain.size();) {
+        std::size_t n = kLedgerChunkRows;
+        while (n > plain.size() - at) n /= 2;
+        const std::span<LedgerRow* const> chunk(plain.data() + at, n);
+        insert_ledger_rows(run_id, chunk, {},
+                           [&](std::size_t i, bool inserted) { account(*chunk[i], inserted, 0); });
+        at += n;
       }
       for (const auto& [contract, amount] : paid) {
         if (amount == paid_before.at(contract)) continue;
@@ -691,56 +791,34 @@ class SqlStore final : public Store {
     return *v;
   }
 
-  // Inserts one ledger row with its toll; false when the row (run, request, attempt) is there
-  // already.
-  bool insert_ledger_row(std::int64_t run_id, const LedgerRow& r, Money toll) {
-    bool inserted = false;
-    query(
-        "INSERT INTO ledger (run_id, request_id, attempt, at_ms, key_id, team, model, route, "
-        "provider, contract, region, input_tokens, cached_input_tokens, "
-        "cache_write_input_tokens, output_tokens, reasoning_tokens, reported, priced, "
-        "input_per_mtok, cached_input_per_mtok, cache_write_per_mtok, output_per_mtok, "
-        "discount_bp, markup_bp, cost_micros, charge_micros, toll_due_micros, toll_cap_micros, "
-        "toll_micros, commitment_burn_micros, commitment_period, latency_ms, status, outcome) "
-        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, "
-        "$18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34) "
-        "ON CONFLICT (run_id, request_id, attempt) DO NOTHING RETURNING 1",
-        {run_id,
-         r.request_id,
-         std::int64_t{r.attempt},
-         r.at_ms,
-         r.key_id,
-         r.team,
-         r.model,
-         r.route,
-         r.provider,
-         r.contract,
-         r.region,
-         r.usage.input_tokens,
-         r.usage.cached_input_tokens,
-         r.usage.cache_write_input_tokens,
-         r.usage.output_tokens,
-         r.usage.reasoning_tokens,
-         r.usage.reported,
-         r.priced,
-         r.prices.input_per_mtok,
-         r.prices.cached_input_per_mtok,
-         r.prices.cache_write_per_mtok,
-         r.prices.output_per_mtok,
-         std::int64_t{r.discount_bp},
-         std::int64_t{r.markup_bp},
-         r.cost,
-         r.charge,
-         r.toll_due,
-         r.toll_cap_micros,
-         toll,
-         r.commitment_burn,
-         r.commitment_period,
-         r.latency_ms,
-         std::int64_t{r.status},
-         r.end},
-        [&](const SqlRow&) { inserted = true; });
-    return inserted;
+  // Inserts `chunk` (1 to kLedgerChunkRows rows, a power of two) in one statement, each row
+  // with its toll from `tolls` (empty: 0 for all), then calls done(i, inserted) for each row i
+  // in order: inserted false when the row (run, request, attempt) was there already (or
+  // appears twice in the chunk: the first is inserted).
+  void insert_ledger_rows(std::int64_t run_id, std::span<LedgerRow* const> chunk,
+                          std::span<const Money> tolls,
+                          const std::function<void(std::size_t, bool)>& done) {
+    std::vector<SqlParam> params;
+    params.reserve(chunk.size() * kLedgerParams);
+    for (std::size_t i = 0; i < chunk.size(); ++i)
+      ledger_params(params, run_id, *chunk[i], tolls.empty() ? 0 : tolls[i]);
+    std::vector<char> inserted(chunk.size(), 0);
+    std::size_t next = 0;  // rows usually come back in the order they were given
+    db_->query(ledger_insert_sql(chunk.size()), params, [&](const SqlRow& row) {
+      const std::string request_id = row.text(0);
+      const std::int64_t attempt = row.int64(1);
+      for (std::size_t k = 0; k < chunk.size(); ++k) {
+        const std::size_t i = (next + k) % chunk.size();
+        if (!inserted[i] && chunk[i]->request_id == request_id &&
+            std::int64_t{chunk[i]->attempt} == attempt) {
+          inserted[i] = 1;
+          next = i + 1;
+          return;
+        }
+      }
+      throw DbError("the ledger's insert returned a row it was not given");
+    });
+    for (std::size_t i = 0; i < chunk.size(); ++i) done(i, inserted[i] != 0);
   }
 
   // First in every write transaction. Besides telling other processes that keys or teams

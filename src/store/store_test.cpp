@@ -7,8 +7,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <libpq-fe.h>
+#include <spawn.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -48,6 +50,26 @@ StoreConfig postgres_config(const std::string& url) {
   c.postgres_url = url;
   return c;
 }
+
+// Run with this variable naming an SQLite file, the test binary only counts that file's ledger
+// rows and exits with the count (255: it could not), before any test runs: the other process of
+// RowsWrittenWhileOtherProcessesReadStayVisibleToThem.
+constexpr const char* kCountLedgerRows = "TOLLBOOTH_TEST_COUNT_LEDGER_ROWS";
+const int count_ledger_rows_and_exit = [] {
+  const char* path = std::getenv(kCountLedgerRows);
+  if (!path) return 0;
+  sqlite3* db = nullptr;
+  int n = -1;
+  if (sqlite3_open(path, &db) == SQLITE_OK) {
+    sqlite3_stmt* stmt = nullptr;
+    if (sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM ledger", -1, &stmt, nullptr) == SQLITE_OK &&
+        sqlite3_step(stmt) == SQLITE_ROW)
+      n = sqlite3_column_int(stmt, 0);
+    sqlite3_finalize(stmt);
+  }
+  sqlite3_close(db);
+  std::_Exit(n < 0 || n > 254 ? 255 : n);
+}();
 
 fs::path make_temp_dir() {
   std::string tmpl = (fs::temp_directory_path() / "tollbooth-store-test.XXXXXX").string();
@@ -945,6 +967,60 @@ TYPED_TEST(StoreTest, ARowAppendedAgainIsKeptOnceAndAccruesOnce) {
   EXPECT_EQ(this->store->spend(SpendQuery{}).total.requests, 4);
 }
 
+// A batch as big as the writer's (rows without a toll are written many to a statement, those
+// with one one at a time, in order): every row lands once with every field, the tolls are paid
+// in the batch's order, and a row twice in the batch or sent again counts once.
+TYPED_TEST(StoreTest, ABatchOfManyRowsLandsWholeAndOnce) {
+  const std::int64_t run = this->store->begin_run(kT0);
+  constexpr Money kBurn = 3'456'789;  // full_row's commitment burn
+  std::vector<LedgerRow> batch;
+  for (int i = 0; i < 150; ++i) {
+    const std::string id = "p" + std::to_string(i);
+    LedgerRow r = i % 10 == 3 ? toll_row(id, 7, 50) : full_row(id, 1 + i % 2, kT0 + i);
+    r.route = "route-" + std::to_string(i);  // a field that differs row by row
+    batch.push_back(std::move(r));
+  }
+  batch[149] = batch[0];  // the same row twice in one batch
+  batch[149].route = "the second copy";
+  this->store->append_ledger(run, batch);
+
+  // 15 rows owe 7 each under a cap of 50: seven pay 7, the eighth the 1 left, the rest 0.
+  std::vector<Money> tolls;
+  for (int i = 3; i < 150; i += 10) tolls.push_back(batch[i].toll);
+  EXPECT_EQ(tolls, (std::vector<Money>{7, 7, 7, 7, 7, 7, 7, 1, 0, 0, 0, 0, 0, 0, 0}));
+  EXPECT_EQ(tolls_paid(*this->store, "market"), 50);
+  EXPECT_EQ(batch[149].toll, 0);
+
+  auto got = this->reopen()->ledger_rows(0, std::numeric_limits<std::int64_t>::max(), 1000);
+  ASSERT_EQ(got.size(), 149u);
+  std::map<std::string, const LedgerRow*> want;
+  for (int i = 0; i < 149; ++i) want[batch[i].request_id] = &batch[i];
+  for (const LedgerRow& row : got) {
+    ASSERT_TRUE(want.count(row.request_id)) << row.request_id;
+    expect_same_row(row, *want[row.request_id]);
+    want.erase(row.request_id);
+  }
+  auto burn = [&] {
+    for (const auto& a : this->store->contract_accruals())
+      if (a.contract == "msft-ea" && a.burn.size() == 1) return a.burn[0].burn;
+    return Money{-1};
+  };
+  EXPECT_EQ(burn(), 134 * kBurn) << "150 rows, 15 of the toll contract, one twice";
+  EXPECT_EQ(this->store->unfinished_run_before(std::numeric_limits<std::int64_t>::max()),
+            (LedgerRun{run, kT0, 0, 149, kT0 + 1234}))
+      << "the latest at_ms: the toll rows'";
+
+  // The batch sent again with 10 more rows: only those are new, and the stored tolls come back.
+  std::vector<LedgerRow> again(batch.begin(), batch.end());
+  for (auto& r : again) r.toll = -1;
+  for (int i = 150; i < 160; ++i) again.push_back(full_row("p" + std::to_string(i), 1, kT0 + i));
+  this->store->append_ledger(run, again);
+  for (int i = 0; i < 150; ++i) EXPECT_EQ(again[i].toll, batch[i].toll) << i;
+  EXPECT_EQ(this->store->spend(SpendQuery{}).total.rows, 159);
+  EXPECT_EQ(tolls_paid(*this->store, "market"), 50);
+  EXPECT_EQ(burn(), 144 * kBurn);
+}
+
 TYPED_TEST(StoreTest, AppendingToAnUnknownRunWritesNothing) {
   std::vector<LedgerRow> rows{toll_row("r1", 10, 100)};
   try {
@@ -1234,6 +1310,43 @@ TEST_F(SqliteStore, UsesWriteAheadLogging) {
   EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0)), "wal");
   sqlite3_finalize(stmt);
   sqlite3_close(db);
+}
+
+// The gateway opens the file twice (the keys' store and the ledger's), while the CLI reads it
+// from other processes. A row written after such a read must be seen by the next one: a second
+// store opening the file must not drop the first one's locks, or the reader's close would take
+// the file for unused and delete the write-ahead log the gateway goes on writing into. The
+// reader is a process that never opened the file (a fork would inherit SQLite's record of this
+// process's connections): this test binary run again, as kCountLedgerRows below.
+TEST_F(SqliteStore, RowsWrittenWhileOtherProcessesReadStayVisibleToThem) {
+  auto store = open_store(backend.config());
+  const std::int64_t run = store->begin_run(1'000);
+  auto second = open_store(backend.config());  // as the ledger's writer opens its own
+  auto rows_seen_elsewhere = [&]() -> int {
+    std::vector<std::string> env;
+    for (char** e = environ; *e; ++e) env.emplace_back(*e);
+    env.push_back(std::string(kCountLedgerRows) + "=" + backend.path().string());
+    std::vector<char*> envp;
+    for (auto& e : env) envp.push_back(e.data());
+    envp.push_back(nullptr);
+    char self[] = "/proc/self/exe";
+    char* argv[] = {self, nullptr};
+    pid_t child = 0;
+    if (::posix_spawn(&child, self, nullptr, nullptr, argv, envp.data()) != 0) return -1;
+    int status = 0;
+    if (::waitpid(child, &status, 0) != child || !WIFEXITED(status)) return -1;
+    return WEXITSTATUS(status);
+  };
+  auto append = [&](const std::string& request_id) {
+    std::vector<LedgerRow> rows(1);
+    rows[0].request_id = request_id;
+    rows[0].at_ms = 1'000;
+    second->append_ledger(run, rows);
+  };
+  append("req_1");
+  EXPECT_EQ(rows_seen_elsewhere(), 1);
+  append("req_2");
+  EXPECT_EQ(rows_seen_elsewhere(), 2);
 }
 
 TEST_F(SqliteStore, AFileThatIsNotADatabaseIsAClearError) {
