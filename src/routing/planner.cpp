@@ -56,6 +56,7 @@ Placement placement_of(Strategy s) noexcept {
     case Strategy::weighted: return Placement::weighted;
     case Strategy::least_cost: return Placement::least_cost;
     case Strategy::least_latency: return Placement::least_latency;
+    case Strategy::commitment_burn: return Placement::commitment_burn;
   }
   return Placement::ordered;
 }
@@ -65,6 +66,9 @@ struct Keys {
   std::array<std::uint32_t, kMaxRoutesPerModel> weight{};
   std::array<std::int64_t, kMaxRoutesPerModel> ttfb{};
   std::array<std::uint64_t, kMaxRoutesPerModel> cost{};
+  // commitment_burn only (filled for eligible routes): micro-dollars behind, and the burn read.
+  std::array<std::int64_t, kMaxRoutesPerModel> behind;
+  std::array<Money, kMaxRoutesPerModel> burned;
 };
 
 void order(Strategy s, std::span<Position> group, const Keys& keys, std::size_t n,
@@ -74,6 +78,8 @@ void order(Strategy s, std::span<Position> group, const Keys& keys, std::size_t 
     case Strategy::weighted: return order_weighted(group, std::span(keys.weight.data(), n), random);
     case Strategy::least_cost: return order_least_cost(group, std::span(keys.cost.data(), n));
     case Strategy::least_latency: return order_least_latency(group, std::span(keys.ttfb.data(), n));
+    case Strategy::commitment_burn:
+      return order_commitment_burn(group, std::span(keys.behind.data(), n));
   }
 }
 
@@ -110,6 +116,8 @@ void plan(const Catalog& catalog, const CatalogModel& model, const PlanInput& in
   std::span<const CatalogRoute> routes = catalog.routes(model);
   std::size_t n = routes.size() < kMaxRoutesPerModel ? routes.size() : kMaxRoutesPerModel;
   const bool refuse_unpriced = catalog.unpriced() == Unpriced::refuse;
+  const bool by_burn = model.strategy == Strategy::commitment_burn;
+  const BurnTable& burn = catalog.burn();
   Keys keys;
   std::array<Position, kMaxRoutesPerModel> first{}, rest{};
   std::size_t n_first = 0, n_rest = 0;
@@ -128,6 +136,10 @@ void plan(const Catalog& catalog, const CatalogModel& model, const PlanInput& in
     keys.cost[i] = price ? estimated_cost(net_prices(price->prices, route.discount),
                                           in.estimated_input_tokens, in.max_output_tokens)
                          : kUnpriced;
+    if (by_burn) {
+      keys.burned[i] = route.contract >= 0 ? burn.burned(route.contract) : kBurnUnknown;
+      keys.behind[i] = standing(route.commitment, in.today, keys.burned[i]).behind;
+    }
     if (route.first_refusal) {
       first[n_first++] = static_cast<Position>(i);
     } else {
@@ -138,13 +150,14 @@ void plan(const Catalog& catalog, const CatalogModel& model, const PlanInput& in
   // A different stream for the second group, so its draw does not mirror the first.
   order(model.strategy, std::span(rest.data(), n_rest), keys, n, in.random ^ 0xd1b54a32d192ed03ull);
   Placement by_strategy = placement_of(model.strategy);
+  auto burned = [&](Position p) { return by_burn ? keys.burned[p] : kBurnUnknown; };
   for (std::size_t i = 0; i < n_first; ++i) {
     ::new (out.candidates_ + out.n_cand_++ * sizeof(Candidate))
-        Candidate{routes[first[i]].id, Placement::first_refusal};
+        Candidate{routes[first[i]].id, Placement::first_refusal, burned(first[i])};
   }
   for (std::size_t i = 0; i < n_rest; ++i) {
     ::new (out.candidates_ + out.n_cand_++ * sizeof(Candidate))
-        Candidate{routes[rest[i]].id, by_strategy};
+        Candidate{routes[rest[i]].id, by_strategy, burned(rest[i])};
   }
 }
 

@@ -11,7 +11,8 @@
 //   5. unpriced: no price is in force today and billing.unpriced is refuse
 //   6. health:   the route's circuit breaker is open
 // Then the eligible routes are ordered: first-refusal contract routes first, then the rest,
-// each group by the model's strategy.
+// each group by the model's strategy. For commitment_burn the planner reads the catalog's burn
+// table (atomics, routing/burn.hpp) as it finds it; each candidate records what it read.
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -20,6 +21,7 @@
 #include <string>
 #include <type_traits>
 
+#include "routing/burn.hpp"
 #include "routing/catalog.hpp"
 #include "routing/health.hpp"
 
@@ -44,6 +46,7 @@ enum class Placement : std::uint8_t {
   weighted,
   least_cost,
   least_latency,
+  commitment_burn,
 };
 
 // Why a route was not eligible.
@@ -63,6 +66,10 @@ enum class Rule : std::uint8_t {
 struct Candidate {
   RouteId route = 0;
   Placement placed_by = Placement::ordered;
+  // strategy commitment_burn: what the route's contract had burned of its commitment when the
+  // plan was made (its standing follows from the contract and the plan's day); kBurnUnknown when
+  // no store was read, and for the other strategies.
+  Money burned = kBurnUnknown;
 };
 
 struct Rejection {
