@@ -55,10 +55,17 @@ TEST(Burn, OutsideItsPeriodOrWithoutACommitmentAContractIsNotBehind) {
 }
 
 TEST(Burn, TheLargestCommitmentOverTheLongestPeriodIsExact) {
-  // $1e9 over a year: no overflow, and the last day's target is the whole commitment.
+  // $1e9 over a year, and over 8,000 years (usd × days elapsed passes 2^63): exact, and the last
+  // day's target is the whole commitment.
   CommitmentConfig c = commitment(1'000'000'000 * kDollar, "2027-01-01", "2027-12-31");
   EXPECT_EQ(standing(&c, day("2027-12-31"), 0).target, 1'000'000'000 * kDollar);
   EXPECT_EQ(standing(&c, day("2027-01-01"), 0).target, 1'000'000'000 * kDollar / 365);
+  CommitmentConfig ages = commitment(1'000'000'000 * kDollar, "2000-01-01", "9999-12-31");
+  const std::int64_t days = day("9999-12-31") - day("2000-01-01") + 1;
+  const std::int64_t elapsed = day("9000-01-01") - day("2000-01-01") + 1;
+  EXPECT_EQ(standing(&ages, day("9999-12-31"), 0).target, 1'000'000'000 * kDollar);
+  EXPECT_EQ(standing(&ages, day("9000-01-01"), 0).target,
+            static_cast<Money>(static_cast<__int128>(1'000'000'000 * kDollar) * elapsed / days));
 }
 
 TEST(Burn, TableIsUnknownUntilTheStoreIsReadThenHoldsEachContractsPeriod) {

@@ -1,5 +1,7 @@
 #include "routing/planner.hpp"
 
+#include <cstring>
+
 #include "core/glob.hpp"
 #include "routing/strategy.hpp"
 
@@ -66,9 +68,6 @@ struct Keys {
   std::array<std::uint32_t, kMaxRoutesPerModel> weight{};
   std::array<std::int64_t, kMaxRoutesPerModel> ttfb{};
   std::array<std::uint64_t, kMaxRoutesPerModel> cost{};
-  // commitment_burn only (filled for eligible routes): micro-dollars behind, and the burn read.
-  std::array<std::int64_t, kMaxRoutesPerModel> behind;
-  std::array<Money, kMaxRoutesPerModel> burned;
 };
 
 void order(Strategy s, std::span<Position> group, const Keys& keys, std::size_t n,
@@ -78,8 +77,30 @@ void order(Strategy s, std::span<Position> group, const Keys& keys, std::size_t 
     case Strategy::weighted: return order_weighted(group, std::span(keys.weight.data(), n), random);
     case Strategy::least_cost: return order_least_cost(group, std::span(keys.cost.data(), n));
     case Strategy::least_latency: return order_least_latency(group, std::span(keys.ttfb.data(), n));
-    case Strategy::commitment_burn:
-      return order_commitment_burn(group, std::span(keys.behind.data(), n));
+    case Strategy::commitment_burn: return;  // order_by_burn
+  }
+}
+
+// strategy commitment_burn, out of line so that the other strategies' code is as it was: reads
+// the burn of each eligible route's contract, orders each group by how far behind it is, and
+// keeps what it read, in candidate order, in `kept` (Plan::burned_).
+[[gnu::noinline]] void order_by_burn(const Catalog& catalog, std::span<const CatalogRoute> routes,
+                                     Days today, std::span<Position> first,
+                                     std::span<Position> rest, std::byte* kept) noexcept {
+  std::array<Money, kMaxRoutesPerModel> burned;
+  std::array<std::int64_t, kMaxRoutesPerModel> behind;
+  const BurnTable& table = catalog.burn();
+  for (std::span<Position> group : {first, rest}) {
+    for (Position p : group) {
+      const CatalogRoute& route = routes[p];
+      burned[p] = route.contract >= 0 ? table.burned(route.contract) : kBurnUnknown;
+      behind[p] = standing(route.commitment, today, burned[p]).behind;
+    }
+    order_commitment_burn(group, behind);
+  }
+  std::size_t at = 0;
+  for (std::span<Position> group : {first, rest}) {
+    for (Position p : group) std::memcpy(kept + at++ * sizeof(Money), &burned[p], sizeof(Money));
   }
 }
 
@@ -116,8 +137,6 @@ void plan(const Catalog& catalog, const CatalogModel& model, const PlanInput& in
   std::span<const CatalogRoute> routes = catalog.routes(model);
   std::size_t n = routes.size() < kMaxRoutesPerModel ? routes.size() : kMaxRoutesPerModel;
   const bool refuse_unpriced = catalog.unpriced() == Unpriced::refuse;
-  const bool by_burn = model.strategy == Strategy::commitment_burn;
-  const BurnTable& burn = catalog.burn();
   Keys keys;
   std::array<Position, kMaxRoutesPerModel> first{}, rest{};
   std::size_t n_first = 0, n_rest = 0;
@@ -136,29 +155,32 @@ void plan(const Catalog& catalog, const CatalogModel& model, const PlanInput& in
     keys.cost[i] = price ? estimated_cost(net_prices(price->prices, route.discount),
                                           in.estimated_input_tokens, in.max_output_tokens)
                          : kUnpriced;
-    if (by_burn) {
-      keys.burned[i] = route.contract >= 0 ? burn.burned(route.contract) : kBurnUnknown;
-      keys.behind[i] = standing(route.commitment, in.today, keys.burned[i]).behind;
-    }
     if (route.first_refusal) {
       first[n_first++] = static_cast<Position>(i);
     } else {
       rest[n_rest++] = static_cast<Position>(i);
     }
   }
-  order(model.strategy, std::span(first.data(), n_first), keys, n, in.random);
-  // A different stream for the second group, so its draw does not mirror the first.
-  order(model.strategy, std::span(rest.data(), n_rest), keys, n, in.random ^ 0xd1b54a32d192ed03ull);
+  const bool by_burn = model.strategy == Strategy::commitment_burn;
+  if (by_burn) {
+    order_by_burn(catalog, routes, in.today, std::span(first.data(), n_first),
+                  std::span(rest.data(), n_rest), out.burned_);
+  } else {
+    order(model.strategy, std::span(first.data(), n_first), keys, n, in.random);
+    // A different stream for the second group, so its draw does not mirror the first.
+    order(model.strategy, std::span(rest.data(), n_rest), keys, n,
+          in.random ^ 0xd1b54a32d192ed03ull);
+  }
   Placement by_strategy = placement_of(model.strategy);
-  auto burned = [&](Position p) { return by_burn ? keys.burned[p] : kBurnUnknown; };
   for (std::size_t i = 0; i < n_first; ++i) {
     ::new (out.candidates_ + out.n_cand_++ * sizeof(Candidate))
-        Candidate{routes[first[i]].id, Placement::first_refusal, burned(first[i])};
+        Candidate{routes[first[i]].id, Placement::first_refusal};
   }
   for (std::size_t i = 0; i < n_rest; ++i) {
     ::new (out.candidates_ + out.n_cand_++ * sizeof(Candidate))
-        Candidate{routes[rest[i]].id, by_strategy, burned(rest[i])};
+        Candidate{routes[rest[i]].id, by_strategy};
   }
+  out.by_burn_ = by_burn;
 }
 
 }  // namespace tollbooth::routing

@@ -12,10 +12,11 @@
 //   6. health:   the route's circuit breaker is open
 // Then the eligible routes are ordered: first-refusal contract routes first, then the rest,
 // each group by the model's strategy. For commitment_burn the planner reads the catalog's burn
-// table (atomics, routing/burn.hpp) as it finds it; each candidate records what it read.
+// table (atomics, routing/burn.hpp) as it finds it, and the plan keeps what it read.
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <new>
 #include <span>
 #include <string>
@@ -66,10 +67,6 @@ enum class Rule : std::uint8_t {
 struct Candidate {
   RouteId route = 0;
   Placement placed_by = Placement::ordered;
-  // strategy commitment_burn: what the route's contract had burned of its commitment when the
-  // plan was made (its standing follows from the contract and the plan's day); kBurnUnknown when
-  // no store was read, and for the other strategies.
-  Money burned = kBurnUnknown;
 };
 
 struct Rejection {
@@ -94,6 +91,15 @@ class Plan {
     return {std::launder(reinterpret_cast<const Rejection*>(rejected_)), n_rej_};
   }
   bool empty() const noexcept { return n_cand_ == 0; }
+  // strategy commitment_burn: what candidate `i`'s contract had burned of its commitment when
+  // the plan was made (its standing follows from the contract and the plan's day), as the order
+  // used it. kBurnUnknown when no store was read, and for the other strategies.
+  Money burned(std::size_t i) const noexcept {
+    if (!by_burn_) return kBurnUnknown;
+    Money m;
+    std::memcpy(&m, burned_ + i * sizeof(Money), sizeof(Money));
+    return m;
+  }
   // When no route is eligible and some were refused only by an open breaker: the earliest time
   // one of them admits a request again (answer 503 with Retry-After). 0 otherwise.
   std::int64_t retry_at_ms() const noexcept;
@@ -109,6 +115,7 @@ class Plan {
   Days today_ = 0;
   std::size_t n_cand_ = 0;
   std::size_t n_rej_ = 0;
+  bool by_burn_ = false;  // burned_ holds n_cand_ figures
   // Storage for the entries, which plan() constructs as it writes them (n_cand_ and n_rej_ say
   // how many): a Plan is made for every request, and value-initializing all of them up front
   // (std::array<...>{}) cost about as much as planning itself.
@@ -117,6 +124,7 @@ class Plan {
                 std::is_trivially_destructible_v<Rejection>);
   alignas(Candidate) std::byte candidates_[sizeof(Candidate) * kMaxRoutesPerModel];
   alignas(Rejection) std::byte rejected_[sizeof(Rejection) * kMaxRoutesPerModel];
+  alignas(Money) std::byte burned_[sizeof(Money) * kMaxRoutesPerModel];  // see burned()
 };
 
 // Fills `out` (overwriting it). `health` may be null: every breaker closed, no latency samples.

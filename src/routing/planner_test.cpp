@@ -343,13 +343,16 @@ TEST(Planner, CommitmentBurnSendsTrafficToTheContractFurthestBehind) {
   // schedule) in file order.
   EXPECT_THAT(w.order(plan), ElementsAre("bedrock-us", "azure-east", "openai", "elsewhere"));
   for (const Candidate& c : plan.candidates()) EXPECT_EQ(c.placed_by, Placement::commitment_burn);
-  EXPECT_EQ(plan.candidates()[0].burned, 20 * kDollar);  // what the planner read, kept
-  EXPECT_EQ(plan.candidates()[1].burned, 350 * kDollar);
+  EXPECT_EQ(plan.burned(0), 20 * kDollar);  // what the planner read, kept
+  EXPECT_EQ(plan.burned(1), 350 * kDollar);
+  EXPECT_EQ(plan.burned(2), kBurnUnknown);  // openai: no contract
 
   // microsoft falls further behind than bedrock: it takes the traffic.
   w.burn({{"microsoft", 100 * kDollar}, {"bedrock-marketplace", 20 * kDollar}});
   EXPECT_THAT(w.order(w.plan_for("gpt-5", on(kDay4))),
               ElementsAre("azure-east", "bedrock-us", "openai", "elsewhere"));
+  // A plan keeps the figures that decided it, whatever the table says since.
+  EXPECT_EQ(plan.burned(1), 350 * kDollar);
 }
 
 TEST(Planner, CommitmentBurnPutsAContractAheadOfScheduleAfterRoutesWithoutOne) {
@@ -382,7 +385,7 @@ TEST(Planner, CommitmentBurnWithTheBurnUnknownOrdersAsIfNothingWasBurned) {
   Plan plan = w.plan_for("gpt-5", on(kDay4));
   // Targets $400 and $200: microsoft is the furthest behind.
   EXPECT_THAT(w.order(plan), ElementsAre("azure-east", "bedrock-us", "openai", "elsewhere"));
-  EXPECT_EQ(plan.candidates()[0].burned, kBurnUnknown);
+  EXPECT_EQ(plan.burned(0), kBurnUnknown);
 }
 
 TEST(Planner, CommitmentBurnTiesKeepFileOrder) {
