@@ -4,14 +4,11 @@
 
 namespace tollbooth::routing {
 
-std::string commitment_period(const CommitmentConfig& commitment) {
-  return format_date(commitment.from) + ".." + format_date(commitment.to);
-}
-
 BurnTable::BurnTable(std::span<const ContractConfig* const> contracts, bool wanted)
     : burned_(std::make_unique<std::atomic<Money>[]>(contracts.size())), wanted_(wanted) {
   for (const ContractConfig* c : contracts) {
     names_.push_back(c->name);
+    // The period's name as the ledger and the store give it (config.hpp).
     periods_.push_back(c->commitment ? commitment_period(*c->commitment) : std::string());
   }
 }

@@ -44,9 +44,6 @@ class BurnTable final : public CommitmentBurnSink {
   bool wanted_ = false;
 };
 
-// "2026-01-01..2026-12-31": the name the ledger and the store give a commitment's period.
-std::string commitment_period(const CommitmentConfig& commitment);
-
 // Where a contract stands against its commitment on `day`, having burned `burned`
 // (kBurnUnknown counts as nothing burned). Exact integer arithmetic.
 struct Standing {

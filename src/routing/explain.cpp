@@ -98,7 +98,8 @@ std::string burn_detail(const Catalog& catalog, RouteId id, Money burned, Days d
   Standing s = standing(route.commitment, day, burned);
   if (!s.committed) return "-";
   return fmt::format("{}:{}/{}", contract_name(catalog, route.contract),
-                     burned == kBurnUnknown ? "?" : format_usd(burned), format_usd(s.target));
+                     burned == kBurnUnknown ? "?" : format_dollars(burned),
+                     format_dollars(s.target));
 }
 
 // The lines' text for a candidate of a commitment_burn model: its contract's burn against the
@@ -116,11 +117,11 @@ std::string burn_text(const Catalog& catalog, RouteId id, Money burned, Days day
   }
   if (burned == kBurnUnknown) {
     return fmt::format("{} burn unknown, ${} due by {}: counted as ${} behind", contract,
-                       format_usd(s.target), format_date(day), format_usd(s.behind));
+                       format_dollars(s.target), format_date(day), format_dollars(s.behind));
   }
-  return fmt::format("{} burned ${} of ${} due by {}: ${} {}", contract, format_usd(burned),
-                     format_usd(s.target), format_date(day),
-                     format_usd(s.behind < 0 ? -s.behind : s.behind),
+  return fmt::format("{} burned ${} of ${} due by {}: ${} {}", contract, format_dollars(burned),
+                     format_dollars(s.target), format_date(day),
+                     format_dollars(s.behind < 0 ? -s.behind : s.behind),
                      s.behind < 0 ? "ahead" : "behind");
 }
 }  // namespace
