@@ -124,6 +124,7 @@ std::string burn_text(const Catalog& catalog, RouteId id, Money burned, Days day
                      format_dollars(s.behind < 0 ? -s.behind : s.behind),
                      s.behind < 0 ? "ahead" : "behind");
 }
+
 }  // namespace
 
 std::string price_text(const CatalogRoute& route, Days day) {
