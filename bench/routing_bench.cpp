@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include "routing/burn.hpp"
 #include "routing/catalog.hpp"
 #include "routing/health.hpp"
 #include "routing/planner.hpp"
@@ -21,7 +22,8 @@ constexpr int kModels = 100;
 constexpr int kRoutes = 5;
 
 std::string catalog_yaml(tb::Strategy strategy) {
-  constexpr std::string_view kStrategies[] = {"ordered", "weighted", "least_cost", "least_latency"};
+  constexpr std::string_view kStrategies[] = {"ordered", "weighted", "least_cost", "least_latency",
+                                              "commitment_burn"};
   std::string y = "providers:\n";
   for (int p = 0; p < kRoutes; ++p) {
     y += fmt::format("  p{}: {{kind: openai, base_url: https://p{}.example/v1, region: {}}}\n", p,
@@ -39,7 +41,9 @@ std::string catalog_yaml(tb::Strategy strategy) {
     }
   }
   y += "contracts:\n  primary: {providers: [p0], first_refusal: true, declines: [reasoning], "
-       "license_until: 2032-12-31}\n  other: {providers: [p1, p2], discount_percent: 10}\n";
+       "license_until: 2032-12-31}\n  other: {providers: [p1, p2], discount_percent: 10, "
+       "commitment: {usd: 500000, from: 2029-01-01, to: 2029-12-31}}\n  third: {providers: [p4], "
+       "commitment: {usd: 100000, from: 2029-01-01, to: 2029-12-31}}\n";
   y += "prices:\n";
   for (int m = 0; m < kModels; ++m) {
     for (int p = 0; p < kRoutes; ++p) {
@@ -65,6 +69,10 @@ void plan_bench(benchmark::State& state, tb::Strategy strategy) {
     else
       health.record_success(id, 1'000, 100'000 + id * 37);
   }
+  // commitment_burn: some burn read from the store.
+  const tb::CommitmentBurn burn[] = {{"other", "2029-01-01..2029-12-31", 200'000'000'000},
+                                     {"third", "2029-01-01..2029-12-31", 30'000'000'000}};
+  catalog.burn().set_burn(burn);
   std::mt19937_64 rng(42);
   std::vector<const tr::CatalogModel*> models(4096);
   std::vector<tb::CapabilitySet> needs(4096);
@@ -95,3 +103,4 @@ BENCHMARK_CAPTURE(plan_bench, ordered, tb::Strategy::ordered);
 BENCHMARK_CAPTURE(plan_bench, weighted, tb::Strategy::weighted);
 BENCHMARK_CAPTURE(plan_bench, least_cost, tb::Strategy::least_cost);
 BENCHMARK_CAPTURE(plan_bench, least_latency, tb::Strategy::least_latency);
+BENCHMARK_CAPTURE(plan_bench, commitment_burn, tb::Strategy::commitment_burn);

@@ -9,7 +9,8 @@
 
 namespace tollbooth {
 
-LedgerStore::LedgerStore(const Config& config, const Clock& clock) : clock_(clock) {
+LedgerStore::LedgerStore(const Config& config, const Clock& clock, CommitmentBurnSink* burn)
+    : clock_(clock), burn_(burn && burn->wants_burn() ? burn : nullptr) {
   store_ = open_config_store(config);
   run_ = store_->begin_run(clock_.unix_ms());
   if (auto previous = store_->unfinished_run_before(run_)) {
@@ -24,12 +25,33 @@ LedgerStore::LedgerStore(const Config& config, const Clock& clock) : clock_(cloc
         previous->last_row_ms ? format_instant(previous->last_row_ms) : std::string("(none)"),
         config.billing.ledger_flush.count());
   }
+  read_burn();  // strategy commitment_burn starts from what every run has burned
 }
 
 LedgerStore::~LedgerStore() = default;
 
 void LedgerStore::write(std::vector<LedgerRow>& rows) {
   store_->append_ledger(run_, rows);
+  read_burn();  // after the batch is in: a failure here must not make the writer repeat it
+}
+
+void LedgerStore::read_burn() noexcept {
+  if (!burn_) return;
+  try {
+    // Every contract's accruals, all gateways on this store together: a few rows.
+    const std::vector<ContractAccrual> accruals = store_->contract_accruals();
+    std::vector<CommitmentBurn> burn;
+    for (const auto& contract : accruals) {
+      for (const auto& period : contract.burn)
+        burn.push_back(CommitmentBurn{contract.contract, period.period, period.burn});
+    }
+    burn_->set_burn(burn);
+  } catch (const std::exception& e) {
+    spdlog::warn(
+        "ledger: the contracts' commitment burn could not be read (routing keeps the "
+        "last figures): {}",
+        e.what());
+  }
 }
 
 void LedgerStore::finish() noexcept {

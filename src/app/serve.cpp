@@ -66,7 +66,8 @@ int run_serve(std::shared_ptr<const Config> config) {
   std::unique_ptr<LedgerWriter> ledger;
   if (!access->store_description().empty()) {
     try {
-      ledger_store = std::make_unique<LedgerStore>(*config, clock);
+      // It also feeds strategy commitment_burn the store's burn: at start, after each batch.
+      ledger_store = std::make_unique<LedgerStore>(*config, clock, &routes->commitment_burn());
     } catch (const std::exception& e) {
       std::cerr << "tollbooth: the ledger's store: " << e.what() << "\n";
       return 1;
@@ -76,6 +77,11 @@ int run_serve(std::shared_ptr<const Config> config) {
   } else {
     spdlog::warn(
         "no store (auth: none and no store: section): requests are not written to a ledger");
+    if (routes->commitment_burn().wants_burn()) {
+      spdlog::warn(
+          "strategy commitment_burn without a ledger: the burn is unknown, so routes are ordered "
+          "by their commitments' pro-rata targets alone");
+    }
   }
   LogWriter log_writer(STDERR_FILENO);
   const bool access_log = spdlog::should_log(spdlog::level::info);

@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -17,8 +18,10 @@
 #include "api/openai/chat_request.hpp"
 #include "cli/config_store.hpp"
 #include "config/config.hpp"
+#include "core/commitment_burn.hpp"
 #include "core/date.hpp"
 #include "core/glob.hpp"
+#include "routing/burn.hpp"
 #include "routing/catalog.hpp"
 #include "routing/explain.hpp"
 #include "routing/planner.hpp"
@@ -122,6 +125,40 @@ std::optional<KeyView> find_key(const Config& config, const std::string& id) {
   return view;
 }
 
+// strategy commitment_burn: what the config's store says each contract has burned, into the
+// catalog's burn table (as the gateway seeds it at start). Returns the "burn:" line: where the
+// figures come from, or why they are unknown (then the plan orders as if nothing was burned).
+std::string load_burn(const std::string& path, std::shared_ptr<const Config> config,
+                      const routing::CatalogModel& model, routing::Catalog& catalog) {
+  bool committed = false;
+  for (const auto& route : catalog.routes(model)) committed = committed || route.commitment;
+  if (!committed) return "no route of this model has a commitment: file order";
+  constexpr std::string_view kUnknown = "; ordered as if nothing was burned";
+  if (config->auth != AuthMode::keys && !config->store.declared)
+    return fmt::format("unknown (no store: section, so no ledger){}", kUnknown);
+  if (config->store.postgres_url.empty() && !std::filesystem::exists(config->store.sqlite_path)) {
+    // Opening it would create it: a gateway has never written a ledger there.
+    return fmt::format("unknown (no ledger at {} yet){}", config->store.sqlite_path, kUnknown);
+  }
+  try {
+    // Planning reads no secret, but the store's address may be a variable: read the ones set.
+    if (config->store.postgres_url == kSecretNotRead) config = load(path, true);
+    if (!config)
+      return fmt::format("unknown (the config's variables could not be read){}", kUnknown);
+    auto store = open_config_store(*config);
+    const auto accruals = store->contract_accruals();
+    std::vector<CommitmentBurn> burn;
+    for (const auto& contract : accruals) {
+      for (const auto& period : contract.burn)
+        burn.push_back(CommitmentBurn{contract.contract, period.period, period.burn});
+    }
+    catalog.burn().set_burn(burn);
+    return "from the ledger in " + store->describe();
+  } catch (const std::exception& e) {
+    return fmt::format("unknown ({}){}", e.what(), kUnknown);
+  }
+}
+
 }  // namespace
 
 int run_route(const RouteOptions& options) {
@@ -216,6 +253,9 @@ int run_route(const RouteOptions& options) {
   } else if (!regions.empty()) {
     who = ", regions: " + options.regions;
   }
+  std::string burn;
+  if (model->strategy == Strategy::commitment_burn)
+    burn = load_burn(options.config_path, config, *model, catalog);
   routing::PlanInput input;
   input.needs = needs.needs;
   input.estimated_input_tokens = needs.estimated_input_tokens;
@@ -227,6 +267,7 @@ int run_route(const RouteOptions& options) {
   routing::Plan plan;
   routing::plan(catalog, *model, input, nullptr, plan);
   std::cout << fmt::format("date: {} (UTC){}\n", format_date(*today), who);
+  if (!burn.empty()) std::cout << "burn: " << burn << "\n";
   for (const auto& line : routing::explain_lines(catalog, plan, input.now_ms)) {
     std::cout << line << "\n";
   }

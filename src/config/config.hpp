@@ -160,7 +160,7 @@ struct RouteConfig {
 };
 
 // How a model orders the routes that remain after the rules (docs/routing.md).
-enum class Strategy { ordered, weighted, least_cost, least_latency };
+enum class Strategy { ordered, weighted, least_cost, least_latency, commitment_burn };
 inline constexpr std::size_t kMaxRoutesPerModel = 16;  // the planner uses fixed arrays
 
 struct ModelConfig {
@@ -206,7 +206,7 @@ struct ContractConfig {
   Days until = kNoEndDate;
   Days license_until = kNoEndDate;
   BasisPoints discount = 0;                         // off the price of its routes, 0..10000
-  std::optional<CommitmentConfig> commitment;       // stored for a later issue
+  std::optional<CommitmentConfig> commitment;       // burn: the ledger; strategy commitment_burn
   std::optional<RevenueShareConfig> revenue_share;  // stored for a later issue
 };
 

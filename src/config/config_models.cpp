@@ -94,16 +94,12 @@ void read_timeout(Reader& r, const Field& f, std::optional<std::chrono::millisec
   if (r.duration(f, value)) out = value;
 }
 
-const std::vector<std::string_view> kStrategies = {"ordered", "weighted", "least_cost",
-                                                   "least_latency"};  // Strategy order
+const std::vector<std::string_view> kStrategies = {
+    "ordered", "weighted", "least_cost", "least_latency", "commitment_burn"};  // Strategy order
 
+// commitment_burn is accepted whether or not the model's routes have a commitment: without
+// one, every route counts as on schedule and the order is the file's (docs/routing.md).
 void read_strategy(Reader& r, const Field& f, Strategy& out) {
-  // Named in the design but not built yet: say so instead of "unknown value".
-  if (f.node.IsScalar() && f.node.Scalar() == "commitment_burn") {
-    r.problem(f, "commitment_burn is not available in this version; expected one of: " +
-                     join(kStrategies));
-    return;
-  }
   std::size_t i = 0;
   if (r.choice(f, kStrategies, i)) out = static_cast<Strategy>(i);
 }

@@ -166,14 +166,22 @@ TEST(ConfigRouting, UnknownCapabilitySuggestsTheNearestName) {
                                   "mean vision?)")));
 }
 
-TEST(ConfigRouting, CommitmentBurnIsNotAvailableYet) {
+TEST(ConfigRouting, CommitmentBurnIsAStrategyWithOrWithoutCommitments) {
   std::string text = yaml(kBase);
   text.insert(text.find("    routes:"), "    strategy: commitment_burn\n");
+  // No contract has a commitment: still accepted (the routes keep file order).
+  EXPECT_EQ(load_ok(text)->models[0].strategy, Strategy::commitment_burn);
+  auto config = load_ok(text + yaml(R"(
+contracts:
+  ms: {providers: [azure], commitment: {usd: 1000, from: 2027-01-01, to: 2027-12-31}}
+)"));
+  EXPECT_EQ(config->models[0].strategy, Strategy::commitment_burn);
+  text.replace(text.find("commitment_burn"), 15, "commitment_burm");
   EXPECT_THAT(problems_in(text),
               ElementsAre(problem(6, 15,
-                                  "models.gpt-5.strategy: commitment_burn is not available in "
-                                  "this version; expected one of: ordered, weighted, least_cost, "
-                                  "least_latency")));
+                                  "models.gpt-5.strategy: unknown value \"commitment_burm\"; "
+                                  "expected one of: ordered, weighted, least_cost, least_latency, "
+                                  "commitment_burn (did you mean commitment_burn?)")));
 }
 
 TEST(ConfigRouting, RouteKeysAreChecked) {

@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "config/config.hpp"
+#include "routing/burn.hpp"
 #include "upstream/pool.hpp"
 
 namespace tollbooth {
@@ -64,6 +65,10 @@ RouteTable::RouteTable(std::shared_ptr<const Config> config, const aws::Lookups*
       throw std::runtime_error("model " + model.name + ": routing catalog out of step");
     models_.emplace(model.name, std::move(resolved));
   }
+}
+
+CommitmentBurnSink& RouteTable::commitment_burn() {
+  return catalog_.burn();
 }
 
 const ResolvedModel* RouteTable::find(std::string_view model) const {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "aws/credentials.hpp"
+#include "core/commitment_burn.hpp"
 #include "routing/catalog.hpp"
 #include "routing/health.hpp"
 
@@ -52,6 +53,9 @@ class RouteTable {
   const routing::Catalog& catalog() const { return catalog_; }
   // Breakers and latency of every route, shared by all workers (thread-safe).
   routing::Health& health() const { return *health_; }
+  // Where the store's commitment burn goes (strategy commitment_burn): the composition root
+  // fills it from the ledger; the planner reads it through catalog(). Thread-safe.
+  CommitmentBurnSink& commitment_burn();
   // "bedrock-us: <where its credentials came from>" per bedrock provider, for the start-up log.
   const std::vector<std::string>& credential_sources() const { return credential_sources_; }
 

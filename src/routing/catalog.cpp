@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <map>
 
+#include "routing/burn.hpp"
+
 namespace tollbooth::routing {
 namespace {
 
@@ -100,6 +102,7 @@ Catalog::Catalog(const Config& config, const PriceBook& prices)
             std::find(contract->declined_models.begin(), contract->declined_models.end(),
                       model.name) != contract->declined_models.end();
         r.discount = contract->discount;
+        if (contract->commitment) r.commitment = &*contract->commitment;
       }
       if (r.provider_config) {
         r.prices = prices.history(*r.provider_config, route, model.name);
@@ -110,7 +113,21 @@ Catalog::Catalog(const Config& config, const PriceBook& prices)
     index_.emplace(model.name, static_cast<std::uint32_t>(models_.size()));
     models_.push_back(std::move(m));
   }
+  // The store's burn is wanted only when some model orders routes by it and one of its routes
+  // has a commitment.
+  bool wanted = false;
+  for (const auto& route : routes_) {
+    wanted = wanted || (models_[route.model].strategy == Strategy::commitment_burn &&
+                        route.commitment != nullptr);
+  }
+  std::vector<const ContractConfig*> contracts;
+  for (const auto& c : contracts_) contracts.push_back(c.config);
+  burn_ = std::make_unique<BurnTable>(contracts, wanted);
 }
+
+Catalog::~Catalog() = default;
+Catalog::Catalog(Catalog&&) noexcept = default;
+Catalog& Catalog::operator=(Catalog&&) noexcept = default;
 
 const CatalogModel* Catalog::find(std::string_view model) const {
   auto it = index_.find(model);

@@ -2,8 +2,10 @@
 // The routing catalog: the config's models and routes resolved once into the facts the planner
 // compares per request (effective capabilities, effective date window, contract terms, price
 // history, weight, region), with every route numbered densely so per-route health is a plain
-// array. Immutable after build; shared by all workers.
+// array. Immutable after build, except for its contracts' commitment burn (routing/burn.hpp:
+// atomics, read by the planner, replaced from the store by app/); shared by all workers.
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -21,6 +23,8 @@
 namespace tollbooth::routing {
 
 using RouteId = std::uint32_t;  // dense: 0 .. Catalog::route_count() - 1
+
+class BurnTable;
 
 // Where prices come from (prices/price_book.hpp): each route's history, resolved once.
 using prices::DatedPrice;
@@ -53,7 +57,8 @@ struct CatalogRoute {
   // priced); see price_at. The model id the price file knows the route by, for explanations.
   std::vector<DatedPrice> prices;
   std::string price_model;
-  BasisPoints discount = 0;  // the contract's, off every price of the route
+  BasisPoints discount = 0;                      // the contract's, off every price of the route
+  const CommitmentConfig* commitment = nullptr;  // the contract's; nullptr: none
   std::uint32_t weight = 1;
   std::string region;
   std::string residency;
@@ -78,6 +83,9 @@ class Catalog {
  public:
   // `config` must outlive the catalog (routes point into it).
   Catalog(const Config& config, const PriceBook& prices);
+  ~Catalog();
+  Catalog(Catalog&&) noexcept;
+  Catalog& operator=(Catalog&&) noexcept;
 
   // billing.unpriced: whether the planner keeps out a route with no price in force.
   Unpriced unpriced() const { return unpriced_; }
@@ -91,6 +99,12 @@ class Catalog {
   std::size_t route_count() const { return routes_.size(); }
   std::span<const CatalogContract> contracts() const { return contracts_; }
 
+  // Each contract's commitment burn, for strategy commitment_burn. Read-only through a const
+  // catalog (the planner, the explanations); the owner of the catalog updates it through the
+  // mutable one (BurnTable is a CommitmentBurnSink).
+  const BurnTable& burn() const { return *burn_; }
+  BurnTable& burn() { return *burn_; }
+
  private:
   struct Hash {
     using is_transparent = void;
@@ -101,6 +115,7 @@ class Catalog {
   std::vector<CatalogModel> models_;
   std::vector<CatalogRoute> routes_;
   std::vector<CatalogContract> contracts_;
+  std::unique_ptr<BurnTable> burn_;
   Unpriced unpriced_ = Unpriced::refuse;
   std::unordered_map<std::string, std::uint32_t, Hash, std::equal_to<>> index_;
 };

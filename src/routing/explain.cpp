@@ -5,6 +5,7 @@
 
 #include <boost/json.hpp>
 
+#include "routing/burn.hpp"
 #include "routing/strategy.hpp"
 
 namespace tollbooth::routing {
@@ -89,6 +90,41 @@ std::string_view bound_name(WindowBound b) {
   return "none";
 }
 
+// The header's detail for a route placed by commitment_burn, its contract having burned
+// `burned` when the plan was made: "contract:burned/target" in USD ("?" for a burn not known),
+// or "-" for a route without a commitment in force.
+std::string burn_detail(const Catalog& catalog, RouteId id, Money burned, Days day) {
+  const CatalogRoute& route = catalog.route(id);
+  Standing s = standing(route.commitment, day, burned);
+  if (!s.committed) return "-";
+  return fmt::format("{}:{}/{}", contract_name(catalog, route.contract),
+                     burned == kBurnUnknown ? "?" : format_dollars(burned),
+                     format_dollars(s.target));
+}
+
+// The lines' text for a candidate of a commitment_burn model: its contract's burn against the
+// pro-rata target for the plan's day.
+std::string burn_text(const Catalog& catalog, RouteId id, Money burned, Days day) {
+  const CatalogRoute& route = catalog.route(id);
+  std::string_view contract = contract_name(catalog, route.contract);
+  Standing s = standing(route.commitment, day, burned);
+  if (!s.committed) {
+    if (route.contract < 0) return "no contract: counts as on schedule";
+    if (!route.commitment)
+      return fmt::format("contract {} has no commitment: counts as on schedule", contract);
+    return fmt::format("contract {}'s commitment runs {}: outside it, counts as on schedule",
+                       contract, commitment_period(*route.commitment));
+  }
+  if (burned == kBurnUnknown) {
+    return fmt::format("{} burn unknown, ${} due by {}: counted as ${} behind", contract,
+                       format_dollars(s.target), format_date(day), format_dollars(s.behind));
+  }
+  return fmt::format("{} burned ${} of ${} due by {}: ${} {}", contract, format_dollars(burned),
+                     format_dollars(s.target), format_date(day),
+                     format_dollars(s.behind < 0 ? -s.behind : s.behind),
+                     s.behind < 0 ? "ahead" : "behind");
+}
+
 }  // namespace
 
 std::string price_text(const CatalogRoute& route, Days day) {
@@ -117,6 +153,7 @@ std::string_view placement_name(Placement p) noexcept {
     case Placement::weighted: return "weighted";
     case Placement::least_cost: return "least_cost";
     case Placement::least_latency: return "least_latency";
+    case Placement::commitment_burn: return "commitment_burn";
   }
   return "ordered";
 }
@@ -182,12 +219,17 @@ std::vector<std::string> explain_lines(const Catalog& catalog, const Plan& plan,
   std::size_t placed_width = 0;
   for (const Candidate& c : plan.candidates())
     placed_width = std::max(placed_width, placement_name(c.placed_by).size());
+  const bool by_burn = model.strategy == Strategy::commitment_burn;
   int rank = 0;
-  for (const Candidate& c : plan.candidates()) {
+  for (std::size_t i = 0; i < plan.candidates().size(); ++i) {
+    const Candidate& c = plan.candidates()[i];
     const CatalogRoute& route = catalog.route(c.route);
     lines.push_back(fmt::format("  {:>2}. {:<{}}  eligible  {:<{}}  {}", ++rank, route.label, width,
                                 placement_name(c.placed_by), placed_width,
                                 price_text(route, plan.today())));
+    // commitment_burn: why this order, on a line of its own under the route.
+    if (by_burn)
+      lines.push_back("      " + burn_text(catalog, c.route, plan.burned(i), plan.today()));
   }
   for (const Rejection& r : plan.rejected()) {
     lines.push_back(fmt::format("   -  {:<{}}  skipped   {}", catalog.route(r.route).label, width,
@@ -208,9 +250,14 @@ std::vector<std::string> explain_lines(const Catalog& catalog, const Plan& plan,
 void append_plan_header(std::string& out, const Catalog& catalog, const Plan& plan,
                         std::int64_t now_ms) {
   const std::size_t start = out.size();
-  for (const Candidate& c : plan.candidates()) {
+  for (std::size_t i = 0; i < plan.candidates().size(); ++i) {
+    const Candidate& c = plan.candidates()[i];
     if (out.size() > start) out += ';';
     out.append(catalog.route(c.route).label).append("=").append(placement_name(c.placed_by));
+    if (c.placed_by == Placement::commitment_burn) {
+      out.append("(").append(burn_detail(catalog, c.route, plan.burned(i), plan.today()));
+      out.append(")");
+    }
   }
   for (const Rejection& r : plan.rejected()) {
     if (out.size() > start) out += ';';

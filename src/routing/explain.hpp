@@ -22,13 +22,18 @@ std::string_view rule_name(Rule r) noexcept;
 std::string rejection_text(const Catalog& catalog, const Rejection& r, std::int64_t now_ms);
 
 // One line per route: the eligible ones in plan order (numbered, with the price in force on
-// the plan's day), then the others with the rule that kept them out, after a heading naming
-// the model, its strategy and the needs.
+// the plan's day; for strategy commitment_burn followed by a line with the contract's burn
+// against its pro-rata target: "microsoft burned $12.5 of $40 due by 2027-01-15: $27.5 behind"),
+// then the others with the rule that kept them out, after a heading naming the model, its
+// strategy and the needs.
 std::vector<std::string> explain_lines(const Catalog& catalog, const Plan& plan,
                                        std::int64_t now_ms);
 
 // The x-tollbooth-plan value: label=placement;... then label=skip:rule(detail);...
-// e.g. "azure-east=first_refusal;bedrock-us=skip:before_available_from(2026-12-01)".
+// e.g. "azure-east=first_refusal;bedrock-us=skip:before_available_from(2026-12-01)". A route
+// placed by commitment_burn carries its contract's burn and target in USD:
+// "azure-east=commitment_burn(microsoft:12.5/40)" ("?" when the burn is not known), or
+// "openai=commitment_burn(-)" without a commitment in force.
 // Visible ASCII only, no commas, so it is one header field.
 std::string plan_header(const Catalog& catalog, const Plan& plan, std::int64_t now_ms);
 // The same, appended to `out` (the request path reuses its buffers).

@@ -14,6 +14,7 @@ namespace {
 using testing::caps;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using testing::kCommitments;
 using testing::kTwoClouds;
 using testing::on;
 using testing::World;
@@ -100,6 +101,49 @@ TEST(Explain, UnpricedRoutesSayWhyInTheHeaderTheLinesAndTheEnd) {
                                  HasSubstr("openai      skipped   unpriced on 2026-12-31"),
                                  "no eligible route: 503 no_priced_route (price a route, or set "
                                  "billing.unpriced: allow)"));
+}
+
+TEST(Explain, CommitmentBurnSaysEachContractsBurnAgainstItsTarget) {
+  World w(kCommitments);
+  w.burn({{"microsoft", 350'000'000}, {"bedrock-marketplace", 20'500'000}});
+  Plan plan = w.plan_for("gpt-5", on("2027-01-04"));
+  EXPECT_THAT(
+      explain_lines(w.catalog, plan, 0),
+      ElementsAre("model gpt-5 (strategy commitment_burn)", "needs: none",
+                  "   1. bedrock-us  eligible  commitment_burn  unpriced",
+                  "      bedrock-marketplace burned $20.5 of $200 due by 2027-01-04: $179.5 behind",
+                  "   2. azure-east  eligible  commitment_burn  unpriced",
+                  "      microsoft burned $350 of $400 due by 2027-01-04: $50 behind",
+                  "   3. openai      eligible  commitment_burn  unpriced",
+                  "      no contract: counts as on schedule",
+                  "   4. elsewhere   eligible  commitment_burn  unpriced",
+                  "      contract other has no commitment: counts as on schedule"));
+  EXPECT_EQ(plan_header(w.catalog, plan, 0),
+            "bedrock-us=commitment_burn(bedrock-marketplace:20.5/200);"
+            "azure-east=commitment_burn(microsoft:350/400);"
+            "openai=commitment_burn(-);elsewhere=commitment_burn(-)");
+
+  w.burn({{"microsoft", 410'000'000}});
+  EXPECT_THAT(
+      explain_lines(w.catalog, w.plan_for("gpt-5", on("2027-01-04")), 0),
+      ::testing::Contains("      microsoft burned $410 of $400 due by 2027-01-04: $10 ahead"));
+}
+
+TEST(Explain, CommitmentBurnSaysWhenTheBurnIsUnknownOrThePeriodIsOver) {
+  World w(kCommitments);  // no store read
+  Plan plan = w.plan_for("gpt-5", on("2027-01-04"));
+  auto lines = explain_lines(w.catalog, plan, 0);
+  EXPECT_EQ(lines[3],
+            "      microsoft burn unknown, $400 due by 2027-01-04: counted as $400 behind");
+  EXPECT_THAT(plan_header(w.catalog, plan, 0),
+              ::testing::StartsWith("azure-east=commitment_burn(microsoft:?/400);"
+                                    "bedrock-us=commitment_burn(bedrock-marketplace:?/200);"));
+  plan = w.plan_for("gpt-5", on("2027-01-11"));
+  EXPECT_THAT(explain_lines(w.catalog, plan, 0),
+              ::testing::Contains("      contract microsoft's commitment runs "
+                                  "2027-01-01..2027-01-10: outside it, counts as on schedule"));
+  EXPECT_THAT(plan_header(w.catalog, plan, 0),
+              HasSubstr("azure-east=commitment_burn(-);bedrock-us=commitment_burn(-)"));
 }
 
 TEST(Explain, LogLineCarriesNeedsAndPlan) {

@@ -1,5 +1,7 @@
 #include "routing/planner.hpp"
 
+#include <cstring>
+
 #include "core/glob.hpp"
 #include "routing/strategy.hpp"
 
@@ -56,6 +58,7 @@ Placement placement_of(Strategy s) noexcept {
     case Strategy::weighted: return Placement::weighted;
     case Strategy::least_cost: return Placement::least_cost;
     case Strategy::least_latency: return Placement::least_latency;
+    case Strategy::commitment_burn: return Placement::commitment_burn;
   }
   return Placement::ordered;
 }
@@ -74,6 +77,30 @@ void order(Strategy s, std::span<Position> group, const Keys& keys, std::size_t 
     case Strategy::weighted: return order_weighted(group, std::span(keys.weight.data(), n), random);
     case Strategy::least_cost: return order_least_cost(group, std::span(keys.cost.data(), n));
     case Strategy::least_latency: return order_least_latency(group, std::span(keys.ttfb.data(), n));
+    case Strategy::commitment_burn: return;  // order_by_burn
+  }
+}
+
+// strategy commitment_burn, out of line so that the other strategies' code is as it was: reads
+// the burn of each eligible route's contract, orders each group by how far behind it is, and
+// keeps what it read, in candidate order, in `kept` (Plan::burned_).
+[[gnu::noinline]] void order_by_burn(const Catalog& catalog, std::span<const CatalogRoute> routes,
+                                     Days today, std::span<Position> first,
+                                     std::span<Position> rest, std::byte* kept) noexcept {
+  std::array<Money, kMaxRoutesPerModel> burned;
+  std::array<std::int64_t, kMaxRoutesPerModel> behind;
+  const BurnTable& table = catalog.burn();
+  for (std::span<Position> group : {first, rest}) {
+    for (Position p : group) {
+      const CatalogRoute& route = routes[p];
+      burned[p] = route.contract >= 0 ? table.burned(route.contract) : kBurnUnknown;
+      behind[p] = standing(route.commitment, today, burned[p]).behind;
+    }
+    order_commitment_burn(group, behind);
+  }
+  std::size_t at = 0;
+  for (std::span<Position> group : {first, rest}) {
+    for (Position p : group) std::memcpy(kept + at++ * sizeof(Money), &burned[p], sizeof(Money));
   }
 }
 
@@ -134,9 +161,16 @@ void plan(const Catalog& catalog, const CatalogModel& model, const PlanInput& in
       rest[n_rest++] = static_cast<Position>(i);
     }
   }
-  order(model.strategy, std::span(first.data(), n_first), keys, n, in.random);
-  // A different stream for the second group, so its draw does not mirror the first.
-  order(model.strategy, std::span(rest.data(), n_rest), keys, n, in.random ^ 0xd1b54a32d192ed03ull);
+  const bool by_burn = model.strategy == Strategy::commitment_burn;
+  if (by_burn) {
+    order_by_burn(catalog, routes, in.today, std::span(first.data(), n_first),
+                  std::span(rest.data(), n_rest), out.burned_);
+  } else {
+    order(model.strategy, std::span(first.data(), n_first), keys, n, in.random);
+    // A different stream for the second group, so its draw does not mirror the first.
+    order(model.strategy, std::span(rest.data(), n_rest), keys, n,
+          in.random ^ 0xd1b54a32d192ed03ull);
+  }
   Placement by_strategy = placement_of(model.strategy);
   for (std::size_t i = 0; i < n_first; ++i) {
     ::new (out.candidates_ + out.n_cand_++ * sizeof(Candidate))
@@ -146,6 +180,7 @@ void plan(const Catalog& catalog, const CatalogModel& model, const PlanInput& in
     ::new (out.candidates_ + out.n_cand_++ * sizeof(Candidate))
         Candidate{routes[rest[i]].id, by_strategy};
   }
+  out.by_burn_ = by_burn;
 }
 
 }  // namespace tollbooth::routing

@@ -11,15 +11,18 @@
 //   5. unpriced: no price is in force today and billing.unpriced is refuse
 //   6. health:   the route's circuit breaker is open
 // Then the eligible routes are ordered: first-refusal contract routes first, then the rest,
-// each group by the model's strategy.
+// each group by the model's strategy. For commitment_burn the planner reads the catalog's burn
+// table (atomics, routing/burn.hpp) as it finds it, and the plan keeps what it read.
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <new>
 #include <span>
 #include <string>
 #include <type_traits>
 
+#include "routing/burn.hpp"
 #include "routing/catalog.hpp"
 #include "routing/health.hpp"
 
@@ -44,6 +47,7 @@ enum class Placement : std::uint8_t {
   weighted,
   least_cost,
   least_latency,
+  commitment_burn,
 };
 
 // Why a route was not eligible.
@@ -87,6 +91,15 @@ class Plan {
     return {std::launder(reinterpret_cast<const Rejection*>(rejected_)), n_rej_};
   }
   bool empty() const noexcept { return n_cand_ == 0; }
+  // strategy commitment_burn: what candidate `i`'s contract had burned of its commitment when
+  // the plan was made (its standing follows from the contract and the plan's day), as the order
+  // used it. kBurnUnknown when no store was read, and for the other strategies.
+  Money burned(std::size_t i) const noexcept {
+    if (!by_burn_) return kBurnUnknown;
+    Money m;
+    std::memcpy(&m, burned_ + i * sizeof(Money), sizeof(Money));
+    return m;
+  }
   // When no route is eligible and some were refused only by an open breaker: the earliest time
   // one of them admits a request again (answer 503 with Retry-After). 0 otherwise.
   std::int64_t retry_at_ms() const noexcept;
@@ -102,6 +115,7 @@ class Plan {
   Days today_ = 0;
   std::size_t n_cand_ = 0;
   std::size_t n_rej_ = 0;
+  bool by_burn_ = false;  // burned_ holds n_cand_ figures
   // Storage for the entries, which plan() constructs as it writes them (n_cand_ and n_rej_ say
   // how many): a Plan is made for every request, and value-initializing all of them up front
   // (std::array<...>{}) cost about as much as planning itself.
@@ -110,6 +124,7 @@ class Plan {
                 std::is_trivially_destructible_v<Rejection>);
   alignas(Candidate) std::byte candidates_[sizeof(Candidate) * kMaxRoutesPerModel];
   alignas(Rejection) std::byte rejected_[sizeof(Rejection) * kMaxRoutesPerModel];
+  alignas(Money) std::byte burned_[sizeof(Money) * kMaxRoutesPerModel];  // see burned()
 };
 
 // Fills `out` (overwriting it). `health` may be null: every breaker closed, no latency samples.

@@ -11,6 +11,7 @@ namespace {
 using testing::caps;
 using testing::day;
 using ::testing::ElementsAre;
+using testing::kCommitments;
 using testing::kTwoClouds;
 using testing::on;
 using testing::World;
@@ -323,6 +324,112 @@ models:
     if (w.order(plan)[0] == "a") ++a_first;
   }
   EXPECT_NEAR(a_first / 4000.0, 0.75, 0.04);
+}
+
+// kCommitments on 2027-01-04: targets microsoft $400, bedrock-marketplace $200.
+constexpr const char* kDay4 = "2027-01-04";
+constexpr Money kDollar = 1'000'000;
+
+// `yaml` with its first `from` replaced by `to`.
+std::string edited(std::string yaml, std::string_view from, std::string_view to) {
+  return yaml.replace(yaml.find(from), from.size(), to);
+}
+
+TEST(Planner, CommitmentBurnSendsTrafficToTheContractFurthestBehind) {
+  World w(kCommitments);
+  w.burn({{"microsoft", 350 * kDollar}, {"bedrock-marketplace", 20 * kDollar}});
+  Plan plan = w.plan_for("gpt-5", on(kDay4));
+  // bedrock $180 behind, microsoft $50 behind, then the routes without a commitment (on
+  // schedule) in file order.
+  EXPECT_THAT(w.order(plan), ElementsAre("bedrock-us", "azure-east", "openai", "elsewhere"));
+  for (const Candidate& c : plan.candidates()) EXPECT_EQ(c.placed_by, Placement::commitment_burn);
+  EXPECT_EQ(plan.burned(0), 20 * kDollar);  // what the planner read, kept
+  EXPECT_EQ(plan.burned(1), 350 * kDollar);
+  EXPECT_EQ(plan.burned(2), kBurnUnknown);  // openai: no contract
+
+  // microsoft falls further behind than bedrock: it takes the traffic.
+  w.burn({{"microsoft", 100 * kDollar}, {"bedrock-marketplace", 20 * kDollar}});
+  EXPECT_THAT(w.order(w.plan_for("gpt-5", on(kDay4))),
+              ElementsAre("azure-east", "bedrock-us", "openai", "elsewhere"));
+  // A plan keeps the figures that decided it, whatever the table says since.
+  EXPECT_EQ(plan.burned(1), 350 * kDollar);
+}
+
+TEST(Planner, CommitmentBurnPutsAContractAheadOfScheduleAfterRoutesWithoutOne) {
+  World w(kCommitments);
+  w.burn({{"microsoft", 401 * kDollar}, {"bedrock-marketplace", 200 * kDollar}});
+  // microsoft is $1 ahead; bedrock exactly on schedule ties with the uncommitted routes.
+  EXPECT_THAT(w.order(w.plan_for("gpt-5", on(kDay4))),
+              ElementsAre("openai", "elsewhere", "bedrock-us", "azure-east"));
+}
+
+TEST(Planner, CommitmentBurnCountsAContractPastItsPeriodAsNotBehind) {
+  World w(kCommitments);
+  w.burn({{"microsoft", 0}, {"bedrock-marketplace", 0}});
+  // The last day of the period: both far behind, microsoft the furthest.
+  EXPECT_THAT(w.order(w.plan_for("gpt-5", on("2027-01-10"))),
+              ElementsAre("azure-east", "bedrock-us", "openai", "elsewhere"));
+  // The day after: no commitment in force, so file order.
+  EXPECT_THAT(w.order(w.plan_for("gpt-5", on("2027-01-11"))),
+              ElementsAre("openai", "elsewhere", "azure-east", "bedrock-us"));
+  // Only bedrock's period still runs: it alone is behind.
+  World later(edited(kCommitments, "{usd: 500, from: 2027-01-01, to: 2027-01-10}",
+                     "{usd: 500, from: 2027-01-01, to: 2027-01-20}"));
+  later.burn({});
+  EXPECT_THAT(later.order(later.plan_for("gpt-5", on("2027-01-11"))),
+              ElementsAre("bedrock-us", "openai", "elsewhere", "azure-east"));
+}
+
+TEST(Planner, CommitmentBurnWithTheBurnUnknownOrdersAsIfNothingWasBurned) {
+  World w(kCommitments);  // no store read
+  Plan plan = w.plan_for("gpt-5", on(kDay4));
+  // Targets $400 and $200: microsoft is the furthest behind.
+  EXPECT_THAT(w.order(plan), ElementsAre("azure-east", "bedrock-us", "openai", "elsewhere"));
+  EXPECT_EQ(plan.burned(0), kBurnUnknown);
+}
+
+TEST(Planner, CommitmentBurnTiesKeepFileOrder) {
+  World w(edited(kCommitments, "usd: 1000", "usd: 500"));  // the same as bedrock's
+  w.burn({{"microsoft", 30 * kDollar}, {"bedrock-marketplace", 30 * kDollar}});
+  EXPECT_THAT(w.order(w.plan_for("gpt-5", on(kDay4))),
+              ElementsAre("azure-east", "bedrock-us", "openai", "elsewhere"));
+}
+
+TEST(Planner, CommitmentBurnWithoutAnyCommitmentIsFileOrder) {
+  World w(R"(
+billing: {unpriced: allow}
+providers:
+  a: {kind: openai, base_url: https://a.example/v1}
+  b: {kind: openai, base_url: https://b.example/v1}
+models:
+  m:
+    strategy: commitment_burn
+    routes:
+      - {provider: b}
+      - {provider: a}
+contracts:
+  plain: {providers: [a], discount_percent: 5}
+)");
+  EXPECT_THAT(w.order(w.plan_for("m", on(kDay4))), ElementsAre("b", "a"));
+}
+
+TEST(Planner, CommitmentBurnStillPutsFirstRefusalFirst) {
+  std::string yaml = edited(kCommitments, "    providers: [azure-east]\n",
+                            "    providers: [azure-east]\n    first_refusal: true\n");
+  World w(yaml);
+  w.burn({{"microsoft", 399 * kDollar}, {"bedrock-marketplace", 0}});
+  Plan plan = w.plan_for("gpt-5", on(kDay4));
+  // microsoft is $1 behind, bedrock $200: first refusal wins all the same.
+  EXPECT_THAT(w.order(plan), ElementsAre("azure-east", "bedrock-us", "openai", "elsewhere"));
+  EXPECT_EQ(plan.candidates()[0].placed_by, Placement::first_refusal);
+  EXPECT_EQ(plan.candidates()[1].placed_by, Placement::commitment_burn);
+  // The rules still come before the strategy: a contract far behind but out of its licence is
+  // not eligible.
+  World out(edited(yaml, "    first_refusal: true\n", "    until: 2027-01-03\n"));
+  out.burn({});
+  plan = out.plan_for("gpt-5", on(kDay4));
+  EXPECT_THAT(out.order(plan), ElementsAre("bedrock-us", "openai", "elsewhere"));
+  EXPECT_EQ(out.rejection(plan, "azure-east")->rule, Rule::after_until);
 }
 
 TEST(Planner, ReusedPlanIsOverwritten) {

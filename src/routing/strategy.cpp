@@ -41,6 +41,7 @@ std::string_view strategy_name(Strategy s) noexcept {
     case Strategy::weighted: return "weighted";
     case Strategy::least_cost: return "least_cost";
     case Strategy::least_latency: return "least_latency";
+    case Strategy::commitment_burn: return "commitment_burn";
   }
   return "ordered";
 }
@@ -70,6 +71,11 @@ void order_least_latency(std::span<Position> positions,
 
 void order_least_cost(std::span<Position> positions, std::span<const std::uint64_t> cost) noexcept {
   stable_order(positions, [&](Position a, Position b) { return cost[a] < cost[b]; });
+}
+
+void order_commitment_burn(std::span<Position> positions,
+                           std::span<const std::int64_t> behind) noexcept {
+  stable_order(positions, [&](Position a, Position b) { return behind[a] > behind[b]; });
 }
 
 std::uint64_t estimated_cost(const TokenPrices& price, std::uint32_t input_tokens,

@@ -15,7 +15,7 @@ namespace tollbooth::routing {
 using Position = std::uint8_t;  // index into a model's routes (at most kMaxRoutesPerModel)
 inline constexpr std::uint64_t kUnpriced = std::numeric_limits<std::uint64_t>::max();
 
-// "ordered", "weighted", "least_cost", "least_latency"
+// "ordered", "weighted", "least_cost", "least_latency", "commitment_burn"
 std::string_view strategy_name(Strategy s) noexcept;
 
 // Random order without replacement, each next pick with probability weight / remaining weight.
@@ -30,6 +30,13 @@ void order_least_latency(std::span<Position> positions,
 
 // Ascending estimated cost; unpriced routes (kUnpriced) last; ties keep config order.
 void order_least_cost(std::span<Position> positions, std::span<const std::uint64_t> cost) noexcept;
+
+// Descending `behind`: micro-dollars each route's contract is behind its pro-rata commitment
+// target today (routing/burn.hpp `standing`; negative when ahead, 0 for a route without a
+// commitment in force, which so comes after every contract behind and before every one ahead);
+// ties keep config order.
+void order_commitment_burn(std::span<Position> positions,
+                           std::span<const std::int64_t> behind) noexcept;
 
 // What this request would cost on a route at `price` (after the route's discount), in 1e-12
 // USD (micro-dollars per million tokens × tokens), saturating. With no token counts at all,

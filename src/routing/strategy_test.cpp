@@ -26,6 +26,35 @@ TEST(Strategy, LeastLatencyMeasuresUnsampledRoutesFirstThenFastest) {
   EXPECT_THAT(order, ElementsAre(2, 1, 3, 0));
 }
 
+TEST(Strategy, CommitmentBurnPutsTheContractFurthestBehindFirst) {
+  std::array<Position, 4> order = {0, 1, 2, 3};
+  std::array<std::int64_t, 4> behind = {50, 300, 120, 7};
+  order_commitment_burn(order, behind);
+  EXPECT_THAT(order, ElementsAre(1, 2, 0, 3));
+}
+
+TEST(Strategy, CommitmentBurnPutsRoutesNotBehindAfterThoseBehindAndBeforeThoseAhead) {
+  // 0: no commitment in force (or exactly on schedule); negative: ahead of schedule.
+  std::array<Position, 5> order = {0, 1, 2, 3, 4};
+  std::array<std::int64_t, 5> behind = {0, -40, 10, 0, -1};
+  order_commitment_burn(order, behind);
+  EXPECT_THAT(order, ElementsAre(2, 0, 3, 4, 1));
+}
+
+TEST(Strategy, CommitmentBurnKeepsConfigOrderOnTies) {
+  std::array<Position, 4> order = {0, 1, 2, 3};
+  std::array<std::int64_t, 4> behind = {5, 9, 5, 9};
+  order_commitment_burn(order, behind);
+  EXPECT_THAT(order, ElementsAre(1, 3, 0, 2));
+}
+
+TEST(Strategy, CommitmentBurnOverASubsetReadsOnlyItsKeys) {
+  std::array<std::int64_t, 4> behind = {1, 1'000, 2, 3};
+  std::array<Position, 3> order = {0, 2, 3};  // route 1 was not eligible
+  order_commitment_burn(order, behind);
+  EXPECT_THAT(order, ElementsAre(3, 2, 0));
+}
+
 TEST(Strategy, WeightedIsARepeatablePermutationDrawnByWeight) {
   std::array<std::uint32_t, 3> weights = {1, 1, 8};
   std::array<int, 3> first{};
@@ -62,6 +91,7 @@ TEST(Strategy, EstimatedCostWeighsInputAndOutputTokens) {
 TEST(Strategy, NamesAreTheConfigSpelling) {
   EXPECT_EQ(strategy_name(Strategy::least_latency), "least_latency");
   EXPECT_EQ(strategy_name(Strategy::weighted), "weighted");
+  EXPECT_EQ(strategy_name(Strategy::commitment_burn), "commitment_burn");
 }
 
 }  // namespace

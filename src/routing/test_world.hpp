@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include "routing/burn.hpp"
 #include "routing/catalog.hpp"
 #include "routing/planner.hpp"
 
@@ -61,6 +62,36 @@ contracts:
     revenue_share: {percent: 20, of: charge, cap_usd: 250000, until: 2030-12-31}
 )";
 
+// Three clouds selling gpt-5 under strategy commitment_burn: microsoft has committed $1000 and
+// bedrock-marketplace $500 over the same ten days (2027-01-01..2027-01-10, so on 2027-01-04
+// their pro-rata targets are $400 and $200); openai has no contract, and elsewhere's contract
+// has no commitment.
+inline constexpr const char* kCommitments = R"(
+billing: {unpriced: allow}
+providers:
+  azure-east: {kind: openai, base_url: https://azure.example/v1}
+  bedrock-us: {kind: openai, base_url: https://bedrock.example/v1}
+  openai: {kind: openai, base_url: https://api.openai.com/v1}
+  elsewhere: {kind: openai, base_url: https://elsewhere.example/v1}
+models:
+  gpt-5:
+    strategy: commitment_burn
+    routes:
+      - {provider: openai}
+      - {provider: elsewhere}
+      - {provider: azure-east}
+      - {provider: bedrock-us}
+contracts:
+  microsoft:
+    providers: [azure-east]
+    commitment: {usd: 1000, from: 2027-01-01, to: 2027-01-10}
+  bedrock-marketplace:
+    providers: [bedrock-us]
+    commitment: {usd: 500, from: 2027-01-01, to: 2027-01-10}
+  other:
+    providers: [elsewhere]
+)";
+
 // An empty price file: routing tests price routes in their config only, so they do not depend on
 // the bundled file's figures.
 inline std::shared_ptr<const prices::PriceFile> no_price_file() {
@@ -99,6 +130,22 @@ struct World {
     for (const auto& r : plan.rejected())
       if (catalog.route(r.route).label == label) return &r;
     return nullptr;
+  }
+
+  // What the store would report: each named contract's burn in its commitment's period (the
+  // others: nothing).
+  void burn(std::initializer_list<std::pair<const char*, Money>> figures) {
+    std::vector<std::string> periods;
+    periods.reserve(figures.size());
+    std::vector<CommitmentBurn> list;
+    for (const auto& [name, burned] : figures) {
+      for (const auto& c : catalog.contracts()) {
+        if (c.name != name) continue;
+        periods.push_back(commitment_period(*c.config->commitment));
+        list.push_back(CommitmentBurn{c.name, periods.back(), burned});
+      }
+    }
+    catalog.burn().set_burn(list);
   }
 
   std::shared_ptr<const Config> config;
