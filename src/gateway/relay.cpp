@@ -181,6 +181,9 @@ Awaitable<Attempt> after_client_left(Gateway& g, ClientConn& c, const ResolvedRo
       discard.clear();
       tr.feed(res.body, discard);
       res.body.clear();
+      // The same bound as while the client listened: nobody reads this stream any more, but an
+      // upstream sending one endless event must not grow the gateway until abort_timeout.
+      if (tr.pending_bytes() > g.config.server.max_stream_event_bytes) break;
       // The disconnect watch may fire now, cancelling this read once: read again. A second
       // cancel is the drain cutting the request (the abort's reason stays client_gone).
       if (rec_ec == asio::error::operation_aborted && ++cancels == 1) continue;
