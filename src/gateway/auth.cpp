@@ -197,18 +197,29 @@ std::optional<Error> admit(Gateway& g, ClientConn& c, Caller& caller, std::int64
   return refusal_error(a.refusal, extra_headers);
 }
 
+namespace {
+
+// Redis could not be asked: store.redis_failure decides. fail_open lets the request through
+// uncounted (nullopt); fail_closed is a 503 naming what could not be checked.
+std::optional<Error> redis_unreachable(Gateway& g, std::string_view what, std::string_view code,
+                                       std::string& extra_headers) {
+  if (g.config.store.redis_failure == LimitFailure::fail_open) return std::nullopt;
+  extra_headers = "Retry-After: 1\r\n";
+  return make_error(ErrorKind::unavailable,
+                    std::string(what) +
+                        " cannot be checked right now (the shared counters are unreachable); "
+                        "try again shortly",
+                    {}, std::string(code));
+}
+
+}  // namespace
+
 Awaitable<std::optional<Error>> admit_shared(Gateway& g, ClientConn& c, Caller& caller,
                                              std::int64_t tokens, std::string& extra_headers) {
   auto subjects = caller.principal->limit_subjects();
   limits::Decision d = co_await g.redis()->admit(subjects, tokens);
-  if (d.unavailable) {
-    if (g.config.store.redis_failure == LimitFailure::fail_open) co_return std::nullopt;
-    extra_headers = "Retry-After: 1\r\n";
-    co_return make_error(ErrorKind::unavailable,
-                         "rate limits cannot be checked right now (the shared counters are "
-                         "unreachable); try again shortly",
-                         {}, "rate_limit_unavailable");
-  }
+  if (d.unavailable)
+    co_return redis_unreachable(g, "rate limits", "rate_limit_unavailable", extra_headers);
   append_rate_headers(c.response_headers, d.headers);
   if (d.admitted) {
     caller.redis = RedisAdmission(g.redis_handle(), subjects, d.ticket);
@@ -278,14 +289,7 @@ Awaitable<std::optional<Error>> admit_budget_shared(Gateway& g, ClientConn& c, C
         RedisBudgetAdmission(g.redis_budgets_handle(), subjects, n, d.ticket, now);
     co_return std::nullopt;
   }
-  if (d.unavailable) {
-    if (g.config.store.redis_failure == LimitFailure::fail_open) co_return std::nullopt;
-    extra_headers = "Retry-After: 1\r\n";
-    co_return make_error(ErrorKind::unavailable,
-                         "budgets cannot be checked right now (the shared counters are "
-                         "unreachable); try again shortly",
-                         {}, "budget_unavailable");
-  }
+  if (d.unavailable) co_return redis_unreachable(g, "budgets", "budget_unavailable", extra_headers);
   co_return budget_refusal(d.refusal, now, extra_headers);
 }
 

@@ -352,33 +352,41 @@ test('a toll cap crossed mid-run pays exactly the cap, with two gateways on one 
   }
 });
 
-test('SIGTERM under load: every answer given has its ledger row', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'tollbooth-money-'));
-  const gw = await startGateway(dir);
-  const key = await makeKey(gw, {});
-  let answers = 0;
+// 20 clients asking the slow model until `stopping()` or the gateway refuses them; the time of
+// each answer given.
+function underLoad(gw, secret) {
+  const answeredAt = [];
   let stopping = false;
   const worker = async () => {
     while (!stopping) {
       try {
-        const res = await ask(gw, key.secret, 'slow');
+        const res = await ask(gw, secret, 'slow');
         if (res.status === 200) {
           await res.json();
-          answers++;
+          answeredAt.push(Date.now());
         } else {
           await res.text();
         }
       } catch {
-        return;  // refused: the gateway is draining
+        return;  // refused: the gateway is draining, or gone
       }
     }
   };
   const running = Promise.all(Array.from({ length: 20 }, worker));
+  return { answeredAt, async stop() { stopping = true; await running; } };
+}
+
+test('SIGTERM under load: every answer given has its ledger row', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tollbooth-money-'));
+  const gw = await startGateway(dir);
+  const key = await makeKey(gw, {});
+  const load = underLoad(gw, key.secret);
   await new Promise((r) => setTimeout(r, 1000));
   const exited = stop(gw);
-  stopping = true;
+  const stopped = load.stop();
   assert.equal(await exited, 0);
-  await running;
+  await stopped;
+  const answers = load.answeredAt.length;
   assert.ok(answers > 20, `${answers} answers`);
   assert.equal(spend(gw).total.rows, answers);
 });
@@ -387,27 +395,12 @@ test('kill -9 under load loses at most the last flush interval, and the next sta
   const dir = mkdtempSync(join(tmpdir(), 'tollbooth-money-'));
   const gw = await startGateway(dir);
   const key = await makeKey(gw, {});
-  const answeredAt = [];
-  let stopping = false;
-  const worker = async () => {
-    while (!stopping) {
-      try {
-        const res = await ask(gw, key.secret, 'slow');
-        if (res.status === 200) {
-          await res.json();
-          answeredAt.push(Date.now());
-        }
-      } catch {
-        return;
-      }
-    }
-  };
-  const running = Promise.all(Array.from({ length: 20 }, worker));
+  const load = underLoad(gw, key.secret);
+  const { answeredAt } = load;
   await new Promise((r) => setTimeout(r, 1500));
   const killedAt = Date.now();
   await stop(gw, 'SIGKILL');
-  stopping = true;
-  await running;
+  await load.stop();
   const rows = spend(gw).total.rows;
   // Rows are written every 50 ms: answers given well before the kill (a second, far more than
   // one interval, so a loaded machine cannot fail it) are all in the ledger; none is twice.

@@ -286,16 +286,21 @@ test('client gone: no fallback after the client leaves, and the stalled upstream
   } finally { await stop(gw); }
 });
 
+// Asks the stall-stream scenario to stream, reads its first event (the upstream then stalls,
+// idle_timeout 30 s), and leaves; returns when it left.
+async function leaveStalledStream(gw) {
+  up.clear();
+  const call = leavingChat(gw.url, { model: 'stall-stream', messages: ask('a b c'), stream: true });
+  const res = await call.res;
+  assert.equal(res.status, 200);
+  await res.body.getReader().read();
+  return call.leave();
+}
+
 test('client gone, on_client_abort: cancel: a stream stalled mid-way releases its upstream connection at once', async () => {
   const gw = await gateway('', '', ', on_client_abort: cancel');
   try {
-    up.clear();
-    const call = leavingChat(gw.url, { model: 'stall-stream', messages: ask('a b c'), stream: true });
-    const res = await call.res;
-    assert.equal(res.status, 200);
-    const reader = res.body.getReader();
-    await reader.read();  // the first event arrived; the upstream now stalls (idle_timeout 30 s)
-    const left = call.leave();
+    const left = await leaveStalledStream(gw);
     const took = await closedWithin(sent('stall-stream')[0].conn, left, 1000);
     assert.ok(took < 500, `released ${took} ms after the client left`);
   } finally { await stop(gw); }
@@ -304,13 +309,7 @@ test('client gone, on_client_abort: cancel: a stream stalled mid-way releases it
 test('client gone, on_client_abort: finish (the default): the stalled upstream is read on for its usage, then released at abort_timeout', async () => {
   const gw = await gateway('', '', ', abort_timeout: 1s');
   try {
-    up.clear();
-    const call = leavingChat(gw.url, { model: 'stall-stream', messages: ask('a b c'), stream: true });
-    const res = await call.res;
-    assert.equal(res.status, 200);
-    const reader = res.body.getReader();
-    await reader.read();
-    const left = call.leave();
+    const left = await leaveStalledStream(gw);
     await sleep(500);
     assert.equal(up.closedAt(sent('stall-stream')[0].conn), undefined, 'still read for its usage');
     const took = await closedWithin(sent('stall-stream')[0].conn, left, 3000);
