@@ -15,6 +15,9 @@
 namespace tollbooth {
 
 struct LedgerRow {
+  // The row's id in the ledger: 0 until the store first writes it, which numbers it (its run
+  // times 2^40 plus its number in the run); a batch sent again keeps it, so no row lands twice.
+  std::int64_t id = 0;
   std::string request_id;
   std::uint32_t attempt = 1;  // 1-based among the request's upstream attempts
   std::int64_t at_ms = 0;     // when the request arrived (Unix ms, UTC)

@@ -19,7 +19,7 @@ namespace {
 // "tollboot" in ASCII, so it is unlikely to meet another application's lock.
 constexpr std::int64_t kMigrationLockKey = 0x746f6c6c626f6f74;
 
-constexpr std::array<Migration, 2> kMigrations{{
+constexpr std::array<Migration, 3> kMigrations{{
     {1, R"sql(
 CREATE TABLE change_counter (
   id INTEGER PRIMARY KEY CHECK (id = 1),
@@ -170,6 +170,37 @@ CREATE TABLE contract_burn (
   burn_micros BIGINT NOT NULL,
   PRIMARY KEY (contract, period)
 );
+)sql"},
+    // As SQLite's step 3: rows identified by their writer's integer, a key's or a team's
+    // charge per UTC day in ledger_daily instead of two indexes on the ledger.
+    {3, R"sql(
+ALTER TABLE ledger ADD COLUMN id BIGINT;
+UPDATE ledger SET id = numbered.id
+  FROM (SELECT run_id AS run, request_id AS request, attempt AS att,
+               run_id * 1099511627776 +
+                 ROW_NUMBER() OVER (PARTITION BY run_id ORDER BY at_ms, request_id, attempt) AS id
+        FROM ledger) AS numbered
+  WHERE ledger.run_id = numbered.run AND ledger.request_id = numbered.request
+    AND ledger.attempt = numbered.att;
+ALTER TABLE ledger ALTER COLUMN id SET NOT NULL;
+ALTER TABLE ledger DROP CONSTRAINT ledger_pkey;
+ALTER TABLE ledger ADD PRIMARY KEY (id);
+DROP INDEX ledger_key_at;
+DROP INDEX ledger_team_at;
+
+CREATE TABLE ledger_daily (
+  subject_kind TEXT NOT NULL CHECK (subject_kind IN ('key', 'team')),
+  subject TEXT NOT NULL,
+  day_ms BIGINT NOT NULL,
+  charge_micros BIGINT NOT NULL,
+  PRIMARY KEY (subject_kind, subject, day_ms)
+);
+INSERT INTO ledger_daily
+  SELECT 'key', key_id, at_ms - at_ms % 86400000, SUM(charge_micros) FROM ledger
+  WHERE key_id <> '' GROUP BY 2, 3;
+INSERT INTO ledger_daily
+  SELECT 'team', team, at_ms - at_ms % 86400000, SUM(charge_micros) FROM ledger
+  WHERE team <> '' GROUP BY 2, 3;
 )sql"},
 }};
 

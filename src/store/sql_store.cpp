@@ -13,6 +13,7 @@
 #include <map>
 #include <mutex>
 #include <span>
+#include <tuple>
 #include <unordered_map>
 #include <utility>
 
@@ -130,6 +131,15 @@ std::int64_t add_saturating(std::int64_t a, std::int64_t b) {
                : std::numeric_limits<std::int64_t>::min();
 }
 
+constexpr std::int64_t kDayMs = 86'400'000;
+
+// The first millisecond of the UTC day that holds `ms`; times before 1970 count as 1970's
+// first day (the ledger has none: its times are the gateway's clock).
+std::int64_t day_start_ms(std::int64_t ms) {
+  ms = std::max<std::int64_t>(ms, 0);
+  return ms - ms % kDayMs;
+}
+
 constexpr const char* kLedgerColumns =
     "request_id, attempt, at_ms, key_id, team, model, route, provider, contract, region, "
     "input_tokens, cached_input_tokens, cache_write_input_tokens, output_tokens, "
@@ -138,26 +148,31 @@ constexpr const char* kLedgerColumns =
     "toll_due_micros, toll_cap_micros, toll_micros, commitment_burn_micros, commitment_period, "
     "latency_ms, status, outcome";
 
-constexpr std::size_t kLedgerParams = 34;  // values per row: run_id, then kLedgerColumns
+constexpr std::size_t kLedgerParams = 35;  // values per row: id, run_id, then kLedgerColumns
+
+// A ledger row's id is its run's id times 2^40 plus its number in the run (from 1): rows of
+// different runs (processes, instances) never share one, and ids grow in the order a run wrote.
+constexpr std::int64_t kLedgerRunRows = std::int64_t{1} << 40;
+constexpr std::int64_t kLedgerRuns = std::numeric_limits<std::int64_t>::max() / kLedgerRunRows;
 
 // A batch's rows without a toll to pay go in by statements of up to this many rows (a power of
 // two; the rest of a batch by statements of the smaller powers of two, so that only five texts
-// are ever prepared): one statement and one RETURNING result for many rows. A statement per row
-// made the database's per-statement work (SQLite's RETURNING builds a temporary table per
-// statement) and, on PostgreSQL, a round trip per row the ledger's cost: bench/ledger_bench.cpp
-// measures it. More rows per statement save little more (64: 7 % of SQLite's instructions a
-// row), and SQLite's preparing, once per connection, grows with the square of the parameters
-// (544 here: 17 million instructions for the five texts; 260 million with 64 rows).
+// are ever prepared). A statement per row made the database's per-statement work and, on
+// PostgreSQL, a round trip per row the ledger's cost: bench/ledger_bench.cpp measures it. More rows
+// per statement save little more (64: 7 % of SQLite's instructions a row), and SQLite's preparing,
+// once per connection, grows with the square of the parameters (544 here: 17 million instructions
+// for the five texts; 260 million with 64 rows).
 constexpr std::size_t kLedgerChunkRows = 16;
 
-// "INSERT INTO ledger (...) VALUES ($1, ..., $34), ($35, ...), ... ON CONFLICT DO NOTHING
-// RETURNING request_id, attempt" for `rows` rows (1 to kLedgerChunkRows, a power of two): the
-// rows it returns are the ones it inserted; a row already there is left as it is.
+// "INSERT INTO ledger (id, run_id, ...) VALUES ($1, ..., $35), ($36, ...), ..." for `rows`
+// rows (1 to kLedgerChunkRows, a power of two). No conflict clause: append_ledger leaves out
+// the rows that are there already, and a duplicate id is an error.
 const std::string& ledger_insert_sql(std::size_t rows) {
   static const auto texts = [] {
     std::map<std::size_t, std::string> out;
     for (std::size_t n = 1; n <= kLedgerChunkRows; n *= 2) {
-      std::string sql = std::string("INSERT INTO ledger (run_id, ") + kLedgerColumns + ") VALUES ";
+      std::string sql =
+          std::string("INSERT INTO ledger (id, run_id, ") + kLedgerColumns + ") VALUES ";
       std::size_t p = 1;
       for (std::size_t row = 0; row < n; ++row) {
         sql += row ? ", (" : "(";
@@ -167,7 +182,6 @@ const std::string& ledger_insert_sql(std::size_t rows) {
         }
         sql += ")";
       }
-      sql += " ON CONFLICT (run_id, request_id, attempt) DO NOTHING RETURNING request_id, attempt";
       out.emplace(n, std::move(sql));
     }
     return out;
@@ -175,11 +189,12 @@ const std::string& ledger_insert_sql(std::size_t rows) {
   return texts.at(rows);
 }
 
-// Appends `run_id` and row `r`'s values in kLedgerColumns' order, with `toll` paid. Strings are
-// views of `r`, which must outlive the statement.
+// Appends row `r`'s id, `run_id` and its values in kLedgerColumns' order, with `toll` paid.
+// Strings are views of `r`, which must outlive the statement.
 void ledger_params(std::vector<SqlParam>& out, std::int64_t run_id, const LedgerRow& r,
                    Money toll) {
-  out.insert(out.end(), {run_id,
+  out.insert(out.end(), {r.id,
+                         run_id,
                          r.request_id,
                          std::int64_t{r.attempt},
                          r.at_ms,
@@ -250,6 +265,7 @@ LedgerRow read_ledger_row(const SqlRow& r) {
   row.latency_ms = r.int64(30);
   row.status = static_cast<int>(r.int64(31));
   row.end = r.text(32);
+  row.id = r.int64(33);
   return row;
 }
 
@@ -579,7 +595,41 @@ class SqlStore final : public Store {
   void append_ledger(std::int64_t run_id, std::vector<LedgerRow>& rows) override {
     run("append_ledger", [&] {
       if (rows.empty()) return;
+      if (run_id <= 0 || run_id >= kLedgerRuns)
+        throw DbError("no ledger run " + std::to_string(run_id));
       Transaction tx(*db_, true);
+      // Ids. A row sent before keeps the id it was given then: a batch is sent again when its
+      // commit's outcome was in doubt (PostgreSQL), and the rows found already there keep what
+      // they were given. The others are numbered after the run's last row (one lookup by the
+      // table's key: another store on this run, as a test's, numbers on from there too).
+      const std::int64_t first_id = run_id * kLedgerRunRows;
+      const std::int64_t end_id = first_id + kLedgerRunRows;
+      std::int64_t last_id = first_id;
+      query("SELECT id FROM ledger WHERE id > $1 AND id < $2 ORDER BY id DESC LIMIT 1",
+            {first_id, end_id}, [&](const SqlRow& r) { last_id = r.int64(0); });
+      std::int64_t low = end_id;
+      std::int64_t high = first_id;
+      for (const LedgerRow& r : rows) {
+        if (r.id == 0) continue;
+        if (r.id <= first_id || r.id >= end_id)
+          throw DbError("ledger row id " + std::to_string(r.id) + " is not of run " +
+                        std::to_string(run_id));
+        low = std::min(low, r.id);
+        high = std::max(high, r.id);
+      }
+      std::unordered_map<std::int64_t, Money> stored;  // id -> toll of rows already there
+      if (high > first_id) {
+        query("SELECT id, toll_micros FROM ledger WHERE id >= $1 AND id <= $2", {low, high},
+              [&](const SqlRow& r) { stored.emplace(r.int64(0), r.int64(1)); });
+        last_id = std::max(last_id, high);
+      }
+      for (LedgerRow& r : rows) {
+        if (r.id != 0) continue;
+        if (last_id + 1 >= end_id)
+          throw DbError("ledger run " + std::to_string(run_id) +
+                        " has numbered all its 2^40 rows; start the gateway again for a new run");
+        r.id = ++last_id;
+      }
       // The tolls paid so far by each contract this batch may pay, each accrual row locked
       // until commit: the upsert creates it or takes its row lock (PostgreSQL; SQLite's write
       // transaction holds the whole file) and returns the latest committed sum. Locks are taken
@@ -597,23 +647,28 @@ class SqlStore final : public Store {
       }
       const std::map<std::string, Money> paid_before = paid;
       std::map<std::pair<std::string, std::string>, Money> burn;
+      // A key's and a team's charge per UTC day: (kind, subject, day's first ms).
+      std::map<std::tuple<std::string_view, std::string_view, std::int64_t>, Money> daily;
       std::int64_t written = 0;
       std::int64_t last_row_ms = 0;
-      // What a row inserted (`toll` paid) or found there already changes.
-      auto account = [&](LedgerRow& r, bool inserted, Money toll) {
-        if (!inserted) {
-          // Appended before (a batch sent again): it keeps what it was given then.
-          r.toll = scalar(
-              "SELECT toll_micros FROM ledger WHERE run_id = $1 AND request_id = $2 AND "
-              "attempt = $3",
-              {run_id, r.request_id, std::int64_t{r.attempt}});
-          return;
-        }
+      // What a row inserted with `toll` paid changes.
+      auto account = [&](LedgerRow& r, Money toll) {
         r.toll = toll;
         if (toll > 0) paid[r.contract] = add_saturating(paid[r.contract], toll);
         if (!r.contract.empty() && r.commitment_burn != 0) {
           Money& b = burn[{r.contract, r.commitment_period}];
           b = add_saturating(b, r.commitment_burn);
+        }
+        if (r.charge != 0) {
+          const std::int64_t day = day_start_ms(r.at_ms);
+          if (!r.key_id.empty()) {
+            Money& d = daily[{"key", r.key_id, day}];
+            d = add_saturating(d, r.charge);
+          }
+          if (!r.team.empty()) {
+            Money& d = daily[{"team", r.team, day}];
+            d = add_saturating(d, r.charge);
+          }
         }
         ++written;
         last_row_ms = std::max(last_row_ms, r.at_ms);
@@ -624,6 +679,10 @@ class SqlStore final : public Store {
       std::vector<LedgerRow*> plain;
       plain.reserve(rows.size());
       for (LedgerRow& r : rows) {
+        if (auto there = stored.find(r.id); there != stored.end()) {
+          r.toll = there->second;  // written before: it keeps what it was given then
+          continue;
+        }
         if (r.contract.empty() || r.toll_due <= 0) {
           plain.push_back(&r);
           continue;
@@ -634,15 +693,15 @@ class SqlStore final : public Store {
         if (r.toll_cap_micros >= 0) toll = std::clamp(r.toll_cap_micros - so_far, Money{0}, toll);
         LedgerRow* one[] = {&r};
         const Money tolls[] = {toll};
-        insert_ledger_rows(run_id, one, tolls,
-                           [&](std::size_t, bool inserted) { account(r, inserted, toll); });
+        insert_ledger_rows(run_id, one, tolls);
+        account(r, toll);
       }
       for (std::size_t at = 0; at < plain.size();) {
         std::size_t n = kLedgerChunkRows;
         while (n > plain.size() - at) n /= 2;
         const std::span<LedgerRow* const> chunk(plain.data() + at, n);
-        insert_ledger_rows(run_id, chunk, {},
-                           [&](std::size_t i, bool inserted) { account(*chunk[i], inserted, 0); });
+        insert_ledger_rows(run_id, chunk, {});
+        for (LedgerRow* r : chunk) account(*r, 0);
         at += n;
       }
       for (const auto& [contract, amount] : paid) {
@@ -658,6 +717,14 @@ class SqlStore final : public Store {
             "SET burn_micros = contract_burn.burn_micros + excluded.burn_micros",
             {where.first, where.second, amount});
       }
+      for (const auto& [where, amount] : daily) {
+        const auto& [kind, subject, day] = where;
+        db_->exec(
+            "INSERT INTO ledger_daily (subject_kind, subject, day_ms, charge_micros) "
+            "VALUES ($1, $2, $3, $4) ON CONFLICT (subject_kind, subject, day_ms) DO UPDATE "
+            "SET charge_micros = ledger_daily.charge_micros + excluded.charge_micros",
+            {kind, subject, day, amount});
+      }
       bool found = false;
       query(
           "UPDATE ledger_runs SET rows_written = rows_written + $2, "
@@ -671,11 +738,26 @@ class SqlStore final : public Store {
 
   Money charge_since(bool team, const std::string& id, std::int64_t since_ms) override {
     return run("charge_since", [&] {
-      return scalar(team ? "SELECT COALESCE(SUM(charge_micros), 0) FROM ledger "
-                           "WHERE team = $1 AND at_ms >= $2"
-                         : "SELECT COALESCE(SUM(charge_micros), 0) FROM ledger "
-                           "WHERE key_id = $1 AND at_ms >= $2",
-                    {id, since_ms});
+      // Whole UTC days from ledger_daily; the part of a day before them (a `since` that is not
+      // a day's start: budgets' periods all are) from the rows themselves.
+      since_ms = std::max<std::int64_t>(since_ms, 0);
+      const std::int64_t day = day_start_ms(since_ms);
+      const std::int64_t whole_from = day == since_ms ? day : add_saturating(day, kDayMs);
+      Transaction tx(*db_, false);
+      Money sum = scalar(
+          "SELECT COALESCE(SUM(charge_micros), 0) FROM ledger_daily "
+          "WHERE subject_kind = $1 AND subject = $2 AND day_ms >= $3",
+          {std::string_view(team ? "team" : "key"), id, whole_from});
+      if (whole_from != since_ms) {
+        sum =
+            add_saturating(sum, scalar(team ? "SELECT COALESCE(SUM(charge_micros), 0) FROM ledger "
+                                              "WHERE at_ms >= $2 AND at_ms < $3 AND team = $1"
+                                            : "SELECT COALESCE(SUM(charge_micros), 0) FROM ledger "
+                                              "WHERE at_ms >= $2 AND at_ms < $3 AND key_id = $1",
+                                       {id, since_ms, whole_from}));
+      }
+      tx.commit();
+      return sum;
     });
   }
 
@@ -720,8 +802,7 @@ class SqlStore final : public Store {
       const auto cap = static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max());
       const auto n = static_cast<std::int64_t>(std::min(limit, cap));
       query(std::string("SELECT ") + kLedgerColumns +
-                " FROM ledger WHERE at_ms >= $1 AND at_ms < $2 "
-                "ORDER BY at_ms, run_id, request_id, attempt LIMIT $3",
+                ", id FROM ledger WHERE at_ms >= $1 AND at_ms < $2 ORDER BY at_ms, id LIMIT $3",
             {since_ms, until_ms, n}, [&](const SqlRow& r) { out.push_back(read_ledger_row(r)); });
       return out;
     });
@@ -791,34 +872,15 @@ class SqlStore final : public Store {
     return *v;
   }
 
-  // Inserts `chunk` (1 to kLedgerChunkRows rows, a power of two) in one statement, each row
-  // with its toll from `tolls` (empty: 0 for all), then calls done(i, inserted) for each row i
-  // in order: inserted false when the row (run, request, attempt) was there already (or
-  // appears twice in the chunk: the first is inserted).
+  // Inserts `chunk` (1 to kLedgerChunkRows rows with their ids, a power of two) in one
+  // statement, each row with its toll from `tolls` (empty: 0 for all).
   void insert_ledger_rows(std::int64_t run_id, std::span<LedgerRow* const> chunk,
-                          std::span<const Money> tolls,
-                          const std::function<void(std::size_t, bool)>& done) {
+                          std::span<const Money> tolls) {
     std::vector<SqlParam> params;
     params.reserve(chunk.size() * kLedgerParams);
     for (std::size_t i = 0; i < chunk.size(); ++i)
       ledger_params(params, run_id, *chunk[i], tolls.empty() ? 0 : tolls[i]);
-    std::vector<char> inserted(chunk.size(), 0);
-    std::size_t next = 0;  // rows usually come back in the order they were given
-    db_->query(ledger_insert_sql(chunk.size()), params, [&](const SqlRow& row) {
-      const std::string request_id = row.text(0);
-      const std::int64_t attempt = row.int64(1);
-      for (std::size_t k = 0; k < chunk.size(); ++k) {
-        const std::size_t i = (next + k) % chunk.size();
-        if (!inserted[i] && chunk[i]->request_id == request_id &&
-            std::int64_t{chunk[i]->attempt} == attempt) {
-          inserted[i] = 1;
-          next = i + 1;
-          return;
-        }
-      }
-      throw DbError("the ledger's insert returned a row it was not given");
-    });
-    for (std::size_t i = 0; i < chunk.size(); ++i) done(i, inserted[i] != 0);
+    db_->query(ledger_insert_sql(chunk.size()), params, {});
   }
 
   // First in every write transaction. Besides telling other processes that keys or teams

@@ -25,7 +25,7 @@ constexpr int kBusyTimeoutMs = 5000;
 
 // The schema. STRICT tables: a value of the wrong type is an error instead of being stored as
 // whatever it is. models/regions: JSON arrays of strings (sql_store.cpp).
-constexpr std::array<Migration, 2> kMigrations{{
+constexpr std::array<Migration, 3> kMigrations{{
     {1, R"sql(
 CREATE TABLE change_counter (
   id INTEGER PRIMARY KEY CHECK (id = 1),
@@ -177,6 +177,80 @@ CREATE TABLE contract_burn (
   burn_micros INTEGER NOT NULL,
   PRIMARY KEY (contract, period)
 ) STRICT;
+)sql"},
+    // The ledger made cheaper to write (docs/benchmarks.md, "Money"): a row is identified by
+    // the integer its writer gives it (its run times 2^40 plus its number in the run), the
+    // table's own rowid, instead of a unique index on (run_id, request_id, attempt); and a
+    // key's or a team's charge per UTC day is kept in ledger_daily (the budgets read it)
+    // instead of two indexes on the ledger. Three of the five B-trees a row went into are gone.
+    {3, R"sql(
+CREATE TABLE ledger_v3 (
+  id INTEGER PRIMARY KEY,
+  run_id INTEGER NOT NULL,
+  request_id TEXT NOT NULL,
+  attempt INTEGER NOT NULL,
+  at_ms INTEGER NOT NULL,
+  key_id TEXT NOT NULL,
+  team TEXT NOT NULL,
+  model TEXT NOT NULL,
+  route TEXT NOT NULL,
+  provider TEXT NOT NULL,
+  contract TEXT NOT NULL,
+  region TEXT NOT NULL,
+  input_tokens INTEGER NOT NULL,
+  cached_input_tokens INTEGER NOT NULL,
+  cache_write_input_tokens INTEGER NOT NULL,
+  output_tokens INTEGER NOT NULL,
+  reasoning_tokens INTEGER NOT NULL,
+  reported INTEGER NOT NULL CHECK (reported IN (0, 1)),
+  priced INTEGER NOT NULL CHECK (priced IN (0, 1)),
+  input_per_mtok INTEGER NOT NULL,
+  cached_input_per_mtok INTEGER NOT NULL,
+  cache_write_per_mtok INTEGER NOT NULL,
+  output_per_mtok INTEGER NOT NULL,
+  discount_bp INTEGER NOT NULL,
+  markup_bp INTEGER NOT NULL,
+  cost_micros INTEGER NOT NULL,
+  charge_micros INTEGER NOT NULL,
+  toll_due_micros INTEGER NOT NULL,
+  toll_cap_micros INTEGER NOT NULL,
+  toll_micros INTEGER NOT NULL,
+  commitment_burn_micros INTEGER NOT NULL,
+  commitment_period TEXT NOT NULL,
+  latency_ms INTEGER NOT NULL,
+  status INTEGER NOT NULL,
+  outcome TEXT NOT NULL
+) STRICT;
+INSERT INTO ledger_v3
+  SELECT run_id * 1099511627776 +
+           ROW_NUMBER() OVER (PARTITION BY run_id ORDER BY at_ms, request_id, attempt),
+         run_id, request_id, attempt, at_ms, key_id, team, model, route, provider, contract, region,
+         input_tokens, cached_input_tokens, cache_write_input_tokens, output_tokens,
+         reasoning_tokens, reported, priced, input_per_mtok, cached_input_per_mtok,
+         cache_write_per_mtok, output_per_mtok, discount_bp, markup_bp, cost_micros,
+         charge_micros, toll_due_micros, toll_cap_micros, toll_micros,
+         commitment_burn_micros, commitment_period, latency_ms, status, outcome
+  FROM ledger;
+DROP TABLE ledger;
+ALTER TABLE ledger_v3 RENAME TO ledger;
+-- Reports by time.
+CREATE INDEX ledger_at ON ledger (at_ms);
+
+-- A key's ('key') or a team's ('team') charge per UTC day (day_ms: the day's first
+-- millisecond), kept with the rows in each batch's transaction.
+CREATE TABLE ledger_daily (
+  subject_kind TEXT NOT NULL CHECK (subject_kind IN ('key', 'team')),
+  subject TEXT NOT NULL,
+  day_ms INTEGER NOT NULL,
+  charge_micros INTEGER NOT NULL,
+  PRIMARY KEY (subject_kind, subject, day_ms)
+) STRICT, WITHOUT ROWID;
+INSERT INTO ledger_daily
+  SELECT 'key', key_id, at_ms - at_ms % 86400000, SUM(charge_micros) FROM ledger
+  WHERE key_id <> '' GROUP BY 2, 3;
+INSERT INTO ledger_daily
+  SELECT 'team', team, at_ms - at_ms % 86400000, SUM(charge_micros) FROM ledger
+  WHERE team <> '' GROUP BY 2, 3;
 )sql"},
 }};
 

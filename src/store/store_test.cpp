@@ -723,6 +723,7 @@ LedgerRow toll_row(const std::string& request_id, Money due, Money cap,
 
 void expect_same_row(const LedgerRow& got, const LedgerRow& want) {
   SCOPED_TRACE(want.request_id + "#" + std::to_string(want.attempt));
+  EXPECT_EQ(got.id, want.id);
   EXPECT_EQ(got.request_id, want.request_id);
   EXPECT_EQ(got.attempt, want.attempt);
   EXPECT_EQ(got.at_ms, want.at_ms);
@@ -788,15 +789,12 @@ TYPED_TEST(StoreTest, LedgerRowsRoundTripEveryField) {
   std::vector<LedgerRow> rows{full, second, bare};
   this->store->append_ledger(run, rows);
 
-  full.toll = 380'247;  // under its cap: all of it
-  EXPECT_EQ(tolls_of(rows), (std::vector<Money>{380'247, 0, 0}));
+  EXPECT_EQ(tolls_of(rows), (std::vector<Money>{380'247, 0, 0})) << "under its cap: all of it";
   auto other = this->reopen();  // what another process reads
   for (Store* store : {this->store.get(), other.get()}) {
     auto got = store->ledger_rows(0, std::numeric_limits<std::int64_t>::max(), 100);
     ASSERT_EQ(got.size(), 3u);
-    expect_same_row(got[0], full);
-    expect_same_row(got[1], second);
-    expect_same_row(got[2], bare);
+    for (std::size_t i = 0; i < 3; ++i) expect_same_row(got[i], rows[i]);
   }
   // A window and a limit.
   EXPECT_EQ(this->store->ledger_rows(kT0 + 2000, kT0 + 3000, 100).size(), 1u);
@@ -952,10 +950,13 @@ TYPED_TEST(StoreTest, ARowAppendedAgainIsKeptOnceAndAccruesOnce) {
   this->store->append_ledger(run, batch);
   EXPECT_EQ(tolls_of(batch), (std::vector<Money>{60, 40}));
 
-  std::vector<LedgerRow> again{toll_row("r1", 60, 100), toll_row("r2", 60, 100),
-                               toll_row("r3", 60, 100)};
+  // Sent again: the same rows, with the ids the store gave them, and a new one.
+  std::vector<LedgerRow> again = batch;
+  for (auto& r : again) r.toll = -1;
+  again.push_back(toll_row("r3", 60, 100));
   this->store->append_ledger(run, again);
   EXPECT_EQ(tolls_of(again), (std::vector<Money>{60, 40, 0})) << "the stored tolls, given back";
+  EXPECT_EQ(again[2].id, batch[1].id + 1) << "the new row numbered after the run's last";
   EXPECT_EQ(tolls_paid(*this->store, "market"), 100);
   EXPECT_EQ(this->store->spend(SpendQuery{}).total.rows, 3);
 
@@ -968,8 +969,8 @@ TYPED_TEST(StoreTest, ARowAppendedAgainIsKeptOnceAndAccruesOnce) {
 }
 
 // A batch as big as the writer's (rows without a toll are written many to a statement, those
-// with one one at a time, in order): every row lands once with every field, the tolls are paid
-// in the batch's order, and a row twice in the batch or sent again counts once.
+// with one one at a time, in order): every row lands once with every field and its id, the
+// tolls are paid in the batch's order, and a row sent again counts once.
 TYPED_TEST(StoreTest, ABatchOfManyRowsLandsWholeAndOnce) {
   const std::int64_t run = this->store->begin_run(kT0);
   constexpr Money kBurn = 3'456'789;  // full_row's commitment burn
@@ -980,21 +981,20 @@ TYPED_TEST(StoreTest, ABatchOfManyRowsLandsWholeAndOnce) {
     r.route = "route-" + std::to_string(i);  // a field that differs row by row
     batch.push_back(std::move(r));
   }
-  batch[149] = batch[0];  // the same row twice in one batch
-  batch[149].route = "the second copy";
   this->store->append_ledger(run, batch);
+  // Numbered in the batch's order from the run's first id (its run times 2^40, plus one).
+  for (int i = 0; i < 150; ++i) ASSERT_EQ(batch[i].id, run * (std::int64_t{1} << 40) + 1 + i) << i;
 
   // 15 rows owe 7 each under a cap of 50: seven pay 7, the eighth the 1 left, the rest 0.
   std::vector<Money> tolls;
   for (int i = 3; i < 150; i += 10) tolls.push_back(batch[i].toll);
   EXPECT_EQ(tolls, (std::vector<Money>{7, 7, 7, 7, 7, 7, 7, 1, 0, 0, 0, 0, 0, 0, 0}));
   EXPECT_EQ(tolls_paid(*this->store, "market"), 50);
-  EXPECT_EQ(batch[149].toll, 0);
 
   auto got = this->reopen()->ledger_rows(0, std::numeric_limits<std::int64_t>::max(), 1000);
-  ASSERT_EQ(got.size(), 149u);
+  ASSERT_EQ(got.size(), 150u);
   std::map<std::string, const LedgerRow*> want;
-  for (int i = 0; i < 149; ++i) want[batch[i].request_id] = &batch[i];
+  for (int i = 0; i < 150; ++i) want[batch[i].request_id] = &batch[i];
   for (const LedgerRow& row : got) {
     ASSERT_TRUE(want.count(row.request_id)) << row.request_id;
     expect_same_row(row, *want[row.request_id]);
@@ -1005,9 +1005,9 @@ TYPED_TEST(StoreTest, ABatchOfManyRowsLandsWholeAndOnce) {
       if (a.contract == "msft-ea" && a.burn.size() == 1) return a.burn[0].burn;
     return Money{-1};
   };
-  EXPECT_EQ(burn(), 134 * kBurn) << "150 rows, 15 of the toll contract, one twice";
+  EXPECT_EQ(burn(), 135 * kBurn) << "150 rows, 15 of the toll contract";
   EXPECT_EQ(this->store->unfinished_run_before(std::numeric_limits<std::int64_t>::max()),
-            (LedgerRun{run, kT0, 0, 149, kT0 + 1234}))
+            (LedgerRun{run, kT0, 0, 150, kT0 + 1234}))
       << "the latest at_ms: the toll rows'";
 
   // The batch sent again with 10 more rows: only those are new, and the stored tolls come back.
@@ -1016,9 +1016,15 @@ TYPED_TEST(StoreTest, ABatchOfManyRowsLandsWholeAndOnce) {
   for (int i = 150; i < 160; ++i) again.push_back(full_row("p" + std::to_string(i), 1, kT0 + i));
   this->store->append_ledger(run, again);
   for (int i = 0; i < 150; ++i) EXPECT_EQ(again[i].toll, batch[i].toll) << i;
-  EXPECT_EQ(this->store->spend(SpendQuery{}).total.rows, 159);
+  EXPECT_EQ(this->store->spend(SpendQuery{}).total.rows, 160);
   EXPECT_EQ(tolls_paid(*this->store, "market"), 50);
-  EXPECT_EQ(burn(), 144 * kBurn);
+  EXPECT_EQ(burn(), 145 * kBurn);
+
+  // An id of another run is refused, and nothing of its batch is written.
+  std::vector<LedgerRow> stray{full_row("s1"), full_row("s2")};
+  stray[1].id = (run + 1) * (std::int64_t{1} << 40) + 1;
+  EXPECT_THROW(this->store->append_ledger(run, stray), StoreError);
+  EXPECT_EQ(this->store->spend(SpendQuery{}).total.rows, 160);
 }
 
 TYPED_TEST(StoreTest, AppendingToAnUnknownRunWritesNothing) {
@@ -1071,10 +1077,13 @@ TYPED_TEST(StoreTest, ChargeSinceSumsAKeysOrATeamsRowsFromThatInstantOn) {
     return r;
   };
   std::vector<LedgerRow> rows{
-      row("1", "k1", "t1", kT0 - 1, 1'000'000), row("2", "k1", "t1", kT0, 2'000'000),
-      row("3", "k2", "t1", kT0 + kDay, 4'000'000), row("4", "k1", "", kT0 + 2 * kDay, 8'000'000),
-      row("5", "", "t2", kT0 + 2 * kDay, 16'000'000)};
+      row("1", "k1", "t1", kT0 - 1, 1'000'000),       row("2", "k1", "t1", kT0, 2'000'000),
+      row("3", "k2", "t1", kT0 + kDay, 4'000'000),    row("4", "k1", "", kT0 + 2 * kDay, 8'000'000),
+      row("5", "", "t2", kT0 + 2 * kDay, 16'000'000), row("6", "k4", "", kT0 + 5000, 32)};
   this->store->append_ledger(run, rows);
+  // Another batch, from another store, on the same day: the day's sum grows.
+  std::vector<LedgerRow> more{row("7", "k4", "t3", kT0 + 7000, 64)};
+  this->reopen()->append_ledger(run, more);
   EXPECT_EQ(this->store->charge_since(false, "k1", kT0), 10'000'000) << "at since counts";
   EXPECT_EQ(this->store->charge_since(false, "k1", kT0 + 1), 8'000'000);
   EXPECT_EQ(this->store->charge_since(false, "k1", 0), 11'000'000);
@@ -1082,6 +1091,13 @@ TYPED_TEST(StoreTest, ChargeSinceSumsAKeysOrATeamsRowsFromThatInstantOn) {
   EXPECT_EQ(this->store->charge_since(true, "t2", kT0), 16'000'000);
   EXPECT_EQ(this->store->charge_since(false, "k3", 0), 0);
   EXPECT_EQ(this->store->charge_since(true, "k1", 0), 0) << "a key's name is not a team's";
+  // Inside a day: the rows from that instant on, not the whole day.
+  EXPECT_EQ(this->store->charge_since(false, "k4", kT0), 96);
+  EXPECT_EQ(this->store->charge_since(false, "k4", kT0 + 4999), 96);
+  EXPECT_EQ(this->store->charge_since(false, "k4", kT0 + 5001), 64);
+  EXPECT_EQ(this->store->charge_since(false, "k4", kT0 + 7001), 0);
+  EXPECT_EQ(this->store->charge_since(true, "t3", kT0 + 6000), 64);
+  EXPECT_EQ(this->store->charge_since(true, "t3", kT0 + 7001), 0);
 }
 
 TYPED_TEST(StoreTest, MoneySumsAreExactIntegers) {
@@ -1178,14 +1194,14 @@ TYPED_TEST(StoreTest, SpendGroupsByEachDimensionOverAHalfOpenWindow) {
   EXPECT_EQ(empty.total, SpendRow{}) << "an empty selection sums to zeros";
 }
 
-// A database written by the previous version (schema 1, before the ledger) is migrated when
-// opened: its keys and teams are kept, without budgets, and the ledger works at once.
-class FirstSchemaOnly : public store_detail::SqlDb {
+// A database as an earlier version left it: only the first `steps` migrations.
+class EarlierSchema : public store_detail::SqlDb {
  public:
-  explicit FirstSchemaOnly(std::unique_ptr<store_detail::SqlDb> db) : db_(std::move(db)) {}
+  EarlierSchema(std::unique_ptr<store_detail::SqlDb> db, std::size_t steps)
+      : db_(std::move(db)), steps_(steps) {}
   std::string describe() const override { return db_->describe(); }
   std::span<const store_detail::Migration> migrations() const override {
-    return db_->migrations().first(1);
+    return db_->migrations().first(steps_);
   }
   void query(std::string_view sql, std::span<const store_detail::SqlParam> params,
              const std::function<void(const store_detail::SqlRow&)>& on_row) override {
@@ -1200,14 +1216,17 @@ class FirstSchemaOnly : public store_detail::SqlDb {
 
  private:
   std::unique_ptr<store_detail::SqlDb> db_;
+  std::size_t steps_;
 };
 
+// A database written by schema 1 (before the ledger) is migrated when opened: its keys and
+// teams are kept, without budgets, and the ledger works at once.
 TYPED_TEST(StoreTest, ADatabaseOfThePreviousSchemaIsMigratedAndKeepsItsRecords) {
   this->store.reset();
   this->backend.tear_down();
   this->backend.set_up();  // a new, empty database
   // Schema 1, and records as version 1 wrote them (no budget, no markup).
-  store_detail::make_sql_store(std::make_unique<FirstSchemaOnly>(this->backend.open_db())).reset();
+  store_detail::make_sql_store(std::make_unique<EarlierSchema>(this->backend.open_db(), 1)).reset();
   this->backend.exec(
       "INSERT INTO keys (id, alias, team, scopes, models, regions, rpm, tpm, max_parallel, "
       "expires_ms, metadata, created_ms, updated_ms, revoked_ms, from_config) VALUES "
@@ -1251,6 +1270,64 @@ TYPED_TEST(StoreTest, ADatabaseOfThePreviousSchemaIsMigratedAndKeepsItsRecords) 
   std::vector<LedgerRow> rows{full_row("r1")};
   this->store->append_ledger(run, rows);
   EXPECT_EQ(this->store->ledger_rows(0, kT0 + kDay, 10).size(), 1u);
+}
+
+// A ledger written by schema 2 (rows keyed by run, request and attempt; budgets read from
+// indexes) is migrated: every row is kept and numbered in its run in time order, each key's
+// and team's charge per day is there for the budgets, and a run goes on numbering after it.
+TYPED_TEST(StoreTest, ALedgerOfSchemaTwoIsNumberedAndSummedPerDay) {
+  this->store.reset();
+  this->backend.tear_down();
+  this->backend.set_up();
+  store_detail::make_sql_store(std::make_unique<EarlierSchema>(this->backend.open_db(), 2)).reset();
+  auto old_row = [](int run, const char* request, int attempt, std::int64_t at, const char* key,
+                    const char* team, Money charge) {
+    return "(" + std::to_string(run) + ", '" + request + "', " + std::to_string(attempt) + ", " +
+           std::to_string(at) + ", '" + key + "', '" + team +
+           "', 'gpt-4o', 'azure', 'azure', '', 'eastus', 100, 0, 0, 10, 0, TRUE, TRUE, 2500000, "
+           "-1, 0, 10000000, 0, 0, 350, " +
+           std::to_string(charge) + ", 0, -1, 0, 0, '', 40, 200, 'served')";
+  };
+  this->backend.exec(
+      "INSERT INTO ledger_runs (started_ms, ended_ms, rows_written, last_row_ms) VALUES "
+      "(" +
+      std::to_string(kT0) + ", 0, 3, 0), (" + std::to_string(kT0) + ", 0, 1, 0)");
+  this->backend.exec(
+      "INSERT INTO ledger (run_id, request_id, attempt, at_ms, key_id, team, model, route, "
+      "provider, contract, region, input_tokens, cached_input_tokens, cache_write_input_tokens, "
+      "output_tokens, reasoning_tokens, reported, priced, input_per_mtok, cached_input_per_mtok, "
+      "cache_write_per_mtok, output_per_mtok, discount_bp, markup_bp, cost_micros, "
+      "charge_micros, toll_due_micros, toll_cap_micros, toll_micros, commitment_burn_micros, "
+      "commitment_period, latency_ms, status, outcome) VALUES " +
+      old_row(1, "req_b", 1, kT0 + kDay + 5, "k1", "t1", 400) + ", " +
+      old_row(1, "req_a", 2, kT0 + 7, "k1", "t1", 200) + ", " +
+      old_row(1, "req_a", 1, kT0 + 7, "k1", "", 100) + ", " +
+      old_row(2, "req_a", 1, kT0 + 9, "k2", "t1", 800));
+
+  this->store = this->reopen();
+  auto got = this->store->ledger_rows(0, kT0 + 2 * kDay, 10);
+  ASSERT_EQ(got.size(), 4u);
+  constexpr std::int64_t kRun = std::int64_t{1} << 40;
+  EXPECT_EQ(std::make_tuple(got[0].id, got[0].request_id, got[0].attempt),
+            std::make_tuple(kRun + 1, std::string("req_a"), 1u));
+  EXPECT_EQ(std::make_tuple(got[1].id, got[1].request_id, got[1].attempt),
+            std::make_tuple(kRun + 2, std::string("req_a"), 2u));
+  EXPECT_EQ(std::make_tuple(got[2].id, got[2].request_id),
+            std::make_tuple(2 * kRun + 1, std::string("req_a")));
+  EXPECT_EQ(std::make_tuple(got[3].id, got[3].request_id, got[3].charge),
+            std::make_tuple(kRun + 3, std::string("req_b"), Money{400}));
+  EXPECT_EQ(this->store->charge_since(false, "k1", kT0), 700);
+  EXPECT_EQ(this->store->charge_since(false, "k1", kT0 + kDay), 400);
+  EXPECT_EQ(this->store->charge_since(true, "t1", kT0), 1400);
+  EXPECT_EQ(this->store->charge_since(true, "", kT0), 0) << "no team is not a team";
+  EXPECT_EQ(this->store->charge_since(false, "k2", kT0 + 8), 800);
+
+  std::vector<LedgerRow> more{full_row("req_c")};
+  more[0].key_id = "k1";
+  more[0].charge = 5;
+  this->store->append_ledger(1, more);
+  EXPECT_EQ(more[0].id, kRun + 4);
+  EXPECT_EQ(this->store->charge_since(false, "k1", kT0), 705);
 }
 
 // Several processes starting on a new database at once (the gateway and a CLI command, or
