@@ -44,6 +44,8 @@ class HttpRequest {
   // reads it: the first Connection field's tokens ("close" in HTTP/1.1, "keep-alive" in 1.0).
   bool keep_alive() const;
 
+  // The body, decoded when it came with a Content-Encoding (server/session.cpp): the
+  // Content-Encoding and Content-Length fields describe the bytes on the wire, not this.
   const std::string& body() const noexcept { return body_; }
   std::string& body() noexcept { return body_; }
 

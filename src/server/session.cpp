@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "config/config.hpp"
+#include "net/content_coding.hpp"
 #include "net/http_read.hpp"
 #include "server/client_conn.hpp"
 #include "server/request.hpp"
@@ -127,6 +128,19 @@ Refusal refusal_for_body(const ClientConn& c, const beast::error_code& ec) {
   return {400, bad_request("malformed request body: " + ec.message())};
 }
 
+// A body sent with a Content-Encoding the server could not decode.
+Refusal refusal_for_coding(const net::CodingError& e) {
+  switch (e.kind) {
+    case net::CodingError::Kind::unsupported:
+      return {415, make_error(ErrorKind::invalid_request, e.message, {},
+                              "unsupported_content_encoding")};
+    case net::CodingError::Kind::too_large:
+      return {413, make_error(ErrorKind::payload_too_large, e.message)};
+    case net::CodingError::Kind::malformed: break;
+  }
+  return {400, bad_request(e.message)};
+}
+
 Refusal over_budget() {
   return {503,
           make_error(ErrorKind::unavailable,
@@ -222,6 +236,18 @@ Awaitable<void> run_session(Worker& worker, Socket socket) {
     if (!c.body_charge.hold(req.body().size())) {  // a chunked body: its size is known now
       refusal = over_budget();
       break;
+    }
+    // A compressed body (Codex CLI sends zstd) is decoded here, once, for every endpoint: the
+    // handler sees the request's JSON, and the decoded body is held to max_body_bytes too.
+    if (auto coding = req[http::field::content_encoding]; !coding.empty()) {
+      if (auto err = net::decode_content_coding(coding, req.body(), sc.max_body_bytes)) {
+        refusal = refusal_for_coding(*err);
+        break;
+      }
+      if (!c.body_charge.hold(req.body().size())) {
+        refusal = over_budget();
+        break;
+      }
     }
     c.clear_deadline();  // from here the upstream's timeouts apply; writes set their own
     c.outcome.bytes_in = req.body().size();
