@@ -6,6 +6,7 @@ std::string_view front_name(Front f) noexcept {
   switch (f) {
     case Front::none: return "-";
     case Front::chat_completions: return "chat.completions";
+    case Front::responses: return "responses";
     case Front::models: return "models";
     case Front::health: return "health";
     case Front::admin: return "admin";

@@ -22,6 +22,13 @@ struct Caller;
 // POST /v1/chat/completions (chat.cpp).
 Awaitable<void> chat_completions(Gateway& g, ClientConn& c, const HttpRequest& req,
                                  std::string_view path, Caller& caller);
+// POST /v1/responses (responses.cpp).
+Awaitable<void> responses(Gateway& g, ClientConn& c, const HttpRequest& req, std::string_view path,
+                          Caller& caller);
+// GET /v1/responses (responses.cpp): a WebSocket upgrade, refused with 426 so that Codex CLI
+// goes on over HTTP at once.
+Awaitable<void> responses_websocket(Gateway& g, ClientConn& c, const HttpRequest& req,
+                                    std::string_view path, Caller& caller);
 // GET /v1/models and /v1/models/{id} (models.cpp).
 Awaitable<void> models(Gateway& g, ClientConn& c, const HttpRequest& req, std::string_view path,
                        Caller& caller);

@@ -2,7 +2,7 @@
 // The request flow every front shares: plan the model's routes (routing/planner: rules,
 // contracts, breakers, strategy), try the candidates in plan order through the one relay, with
 // retries, and give the client the first answer that works or the error that says why none
-// did. A front (chat completions now; Responses and embeddings next) inspects its request,
+// did. A front (chat completions, Responses; embeddings next) inspects its request,
 // finds the model, and supplies each attempt's translator; the rest is here. I/O header.
 #include "core/result.hpp"
 #include "routing/planner.hpp"

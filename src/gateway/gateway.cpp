@@ -59,6 +59,11 @@ Awaitable<void> readyz(Gateway& g, ClientConn& c, const HttpRequest&, std::strin
 constexpr Endpoint kEndpoints[] = {
     {http::verb::post, "/v1/chat/completions", false, Front::chat_completions, false, Scope::chat,
      &chat_completions},
+    {http::verb::post, "/v1/responses", false, Front::responses, false, Scope::responses,
+     &responses},
+    // Open: the refusal says nothing, and a 401 would make Codex retry it for seconds.
+    {http::verb::get, "/v1/responses", false, Front::responses, true, Scope::responses,
+     &responses_websocket},
     {http::verb::get, "/v1/models", false, Front::models, false, Scope::models, &models},
     {http::verb::get, "/v1/models/", true, Front::models, false, Scope::models, &models},
     {http::verb::unknown, "/admin/v1/", true, Front::admin, false, Scope::admin, &admin_api},

@@ -10,6 +10,7 @@
 #include "mock/mock_bedrock.hpp"
 #include "mock/mock_chat.hpp"
 #include "mock/mock_json.hpp"
+#include "mock/mock_responses.hpp"
 #include "mock/mock_wire.hpp"
 
 namespace tollbooth::mock {
@@ -19,7 +20,9 @@ enum class Endpoint {
   none,
   openai_chat,
   openai_models,
+  openai_responses,
   azure_chat,
+  azure_responses,  // /openai/v1/responses, or /openai/responses?api-version=
   azure_v1_chat,
   azure_models,
   bedrock_converse,
@@ -50,6 +53,8 @@ bool has_api_version(std::string_view query) {
 Endpoint azure_endpoint(std::string_view rest, std::string_view& deployment) {
   if (rest == "/openai/v1/chat/completions") return Endpoint::azure_v1_chat;
   if (rest == "/openai/v1/models") return Endpoint::azure_models;
+  if (rest == "/openai/v1/responses" || rest == "/openai/responses")
+    return Endpoint::azure_responses;
   constexpr std::string_view head = "/openai/deployments/";
   constexpr std::string_view tail = "/chat/completions";
   if (rest.size() <= head.size() + tail.size() || rest.substr(0, head.size()) != head ||
@@ -95,6 +100,32 @@ std::string_view bearer_token(std::string_view authorization) {
   return authorization.substr(scheme.size());
 }
 
+// POST .../responses on an OpenAI or Azure cloud: the chat answer's text and usage, as a
+// response object or its event stream.
+void responses_reply(const CloudConfig& c, const MockRequest& req, std::uint64_t n, Reply& reply) {
+  auto input = parse_responses_input(req.body);
+  if (!input) {
+    const auto& e = input.error();
+    return openai_error(reply, 400, e.message, "invalid_request_error", e.param, e.code);
+  }
+  if (c.kind == CloudKind::azure && !underlying_model(c, input->model)) {
+    return azure_error(reply, 404, "DeploymentNotFound", kDeploymentNotFound);
+  }
+  const std::string id = "resp_mock_" + std::to_string(n);
+  const Answer answer = make_answer(c.name, *input);
+  const ResponseMeta meta{id, input->model, kCreated};
+  append_usage_object(reply.usage, answer);
+  reply.usage_model = input->model;
+  if (!input->stream) return render_response(meta, answer, reply.body);
+  reply.stream = true;
+  reply.content_type = "text/event-stream";
+  reply.add_header("cache-control", "no-cache");
+  reply.event_delay_ms = c.stream_delay_ms;
+  reply.events = render_response_stream(meta, answer);
+  reply.usage_reported = true;
+  reply.usage_event = static_cast<int>(reply.events.size()) - 1;  // the terminal event
+}
+
 bool key_accepted(const CloudConfig& cloud, std::string_view key) {
   return !key.empty() && (cloud.api_key.empty() || key == cloud.api_key);
 }
@@ -136,6 +167,8 @@ auto MockHandler::route(std::string_view target) const -> std::optional<Route> {
         r.endpoint = Endpoint::openai_chat;
       else if (rest == "/v1/models")
         r.endpoint = Endpoint::openai_models;
+      else if (rest == "/v1/responses")
+        r.endpoint = Endpoint::openai_responses;
     } else if (c.kind == CloudKind::bedrock) {
       r.endpoint = bedrock_endpoint(rest, r.deployment);
     } else {
@@ -384,7 +417,10 @@ void MockHandler::handle(const MockRequest& req, Reply& reply) {
   }
   // Azure answers a dated-API call without api-version as an unknown resource, before any
   // key check (PROTOCOLS.md §4.1).
-  if (r->endpoint == Endpoint::azure_chat && !r->api_version) {
+  if ((r->endpoint == Endpoint::azure_chat ||
+       (r->endpoint == Endpoint::azure_responses &&
+        path.substr(path.size() - 17) == "/openai/responses")) &&
+      !r->api_version) {
     return azure_error(reply, 404, "404", "Resource not found");
   }
   if (!authorized(*r, req, reply)) return;
@@ -394,6 +430,8 @@ void MockHandler::handle(const MockRequest& req, Reply& reply) {
   if (!apply_fault(r->cloud, req, reply)) return;
   if (is_models) return models(*r, reply);
   if (c.kind == CloudKind::bedrock) return converse(*r, req, reply);
+  if (r->endpoint == Endpoint::openai_responses || r->endpoint == Endpoint::azure_responses)
+    return responses_reply(c, req, n, reply);
   chat(*r, req, n, reply);
 }
 

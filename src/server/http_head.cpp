@@ -21,6 +21,7 @@ std::string_view reason_phrase(int status) noexcept {
     case 413: return "Payload Too Large";
     case 415: return "Unsupported Media Type";
     case 422: return "Unprocessable Entity";
+    case 426: return "Upgrade Required";
     case 429: return "Too Many Requests";
     case 431: return "Request Header Fields Too Large";
     case 500: return "Internal Server Error";
@@ -55,6 +56,7 @@ std::string_view known_status_line(int status) noexcept {
     TOLLBOOTH_STATUS_LINE(413, "Payload Too Large")
     TOLLBOOTH_STATUS_LINE(415, "Unsupported Media Type")
     TOLLBOOTH_STATUS_LINE(422, "Unprocessable Entity")
+    TOLLBOOTH_STATUS_LINE(426, "Upgrade Required")
     TOLLBOOTH_STATUS_LINE(429, "Too Many Requests")
     TOLLBOOTH_STATUS_LINE(431, "Request Header Fields Too Large")
     TOLLBOOTH_STATUS_LINE(500, "Internal Server Error")

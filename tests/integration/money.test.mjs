@@ -235,6 +235,48 @@ test('the ledger equals an independent recomputation from the clouds\' own usage
   }
 });
 
+test('Responses requests are billed as chat is: the ledger equals the recomputation, the header the charge', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tollbooth-money-'));
+  const gw = await startGateway(dir);
+  try {
+    await clearMock();
+    const key = await makeKey(gw, { alias: 'responses', team: 'acme' });
+    const headers = [];
+    for (const model of ['gpt-o', 'gpt-a']) {
+      for (const stream of [false, true]) {
+        const res = await fetch(`${gw.url}/v1/responses`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${key.secret}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ model, input: QUESTION, stream }),
+        });
+        assert.equal(res.status, 200, model);
+        const text = await res.text();
+        if (!stream) headers.push({ model, header: res.headers.get('x-tollbooth-cost'), usage: JSON.parse(text).usage });
+        else assert.match(text, /event: response\.completed/);
+      }
+    }
+    const records = await mockUsage();
+    assert.equal(records.length, 4);
+    await stop(gw);
+    let charge = 0n;
+    for (const r of records) charge += recompute(r, { markup: MARKUP_BP }).charge;
+    const report = spend(gw, '--by', 'provider');
+    assert.equal(report.total.rows, 4);
+    assert.equal(BigInt(report.total.charge_micros), charge);
+    assert.equal(report.total.estimated_rows, 0, 'a stream\'s usage is read from response.completed');
+    for (const h of headers) {
+      const cloud = { 'gpt-o': 'openai', 'gpt-a': 'azure-east' }[h.model];
+      const usage = { prompt_tokens: h.usage.input_tokens, completion_tokens: h.usage.output_tokens,
+        prompt_tokens_details: { cached_tokens: h.usage.input_tokens_details?.cached_tokens ?? 0 } };
+      const micros = recompute({ cloud, kind: 'openai', usage }, { markup: MARKUP_BP }).charge;
+      const [whole, frac = ''] = (h.header ?? '').split('.');
+      assert.equal(BigInt(whole) * 1_000_000n + BigInt(frac.padEnd(6, '0')), micros, `${h.model} header`);
+    }
+  } finally {
+    await stop(gw);
+  }
+});
+
 test('64 concurrent streams against a $1.00 team budget settle at most $1.00; refusals name the budget', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tollbooth-money-'));
   const gw = await startGateway(dir, { extra: '' });

@@ -1,7 +1,8 @@
 #pragma once
-// Internal to inspect_chat_request: the simdjson On-Demand helpers shared by the routing pass
-// (chat_request.cpp) and the request facts it collects on the way (chat_facts.cpp). Includes
-// simdjson; include only from those .cpp files and their tests.
+// Internal to the request inspections: the simdjson On-Demand helpers shared by the chat
+// routing pass (chat_request.cpp), the request facts it collects on the way (chat_facts.cpp)
+// and the Responses inspection (responses_request.cpp). Includes simdjson; include only from
+// those .cpp files and their tests.
 #include <bit>
 #include <cstdint>
 #include <cstring>

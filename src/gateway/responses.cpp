@@ -1,0 +1,133 @@
+// POST /v1/responses: the Responses front. It inspects the body once (model, stream, the
+// request facts routing needs, `responses_api` among them), finds the model, and supplies each
+// attempt's translator; the flow does the rest (keys, limits, budgets, planning, fallback,
+// billing), as for chat. The body reaches OpenAI and Azure routes as it is (model spliced);
+// Bedrock routes do not serve the Responses API yet (routing/catalog.cpp).
+// GET /v1/responses is a WebSocket upgrade (Codex CLI tries one first): refused with 426.
+#include <cstring>
+#include <optional>
+#include <variant>
+
+#include "api/openai/errors.hpp"
+#include "api/openai/responses_request.hpp"
+#include "config/config.hpp"
+#include "core/text.hpp"
+#include "gateway/billing.hpp"
+#include "gateway/endpoints.hpp"
+#include "gateway/flow.hpp"
+#include "gateway/gateway.hpp"
+#include "gateway/route_table.hpp"
+#include "providers/openai_responses.hpp"
+#include "server/client_conn.hpp"
+#include "server/worker.hpp"
+
+namespace tollbooth::gateway {
+
+namespace {
+
+class ResponsesFront final : public FrontRequest {
+ public:
+  ResponsesFront(Gateway& g, ClientConn& c, std::string_view body,
+                 const openai::ChatInspection& facts)
+      : g_(g), c_(c), body_(body), facts_(facts) {
+    constexpr std::string_view kPrefix = "resp_";
+    const std::string_view id =
+        c.outcome.request_id.substr(0, sizeof response_id_ - kPrefix.size());
+    std::memcpy(response_id_, kPrefix.data(), kPrefix.size());
+    std::memcpy(response_id_ + kPrefix.size(), id.data(), id.size());
+    response_id_size_ = kPrefix.size() + id.size();
+  }
+
+  bool needs_io(const ResolvedRoute&) const noexcept override { return false; }
+  Awaitable<Result<Ok>> prepare(const ResolvedRoute&) override { co_return Ok{}; }
+
+  Result<Translator*> translator_for(const ResolvedRoute& r) override {
+    storage_.emplace<std::monostate>();  // the last attempt's translator refers to input_
+    if (r.provider->kind == ProviderKind::bedrock) {
+      // The planner keeps Bedrock routes out (they lack responses_api); a route that got here
+      // anyway is refused, and the next may serve.
+      Error e =
+          make_error(ErrorKind::bad_gateway,
+                     "route " + r.route->provider + " (bedrock) does not serve the Responses API");
+      e.retryable = true;
+      return e;
+    }
+    pricer_.emplace(g_.routes.catalog(), r.id, days_from_unix_ms(c_.outcome.received_unix_ms),
+                    c_.outcome.markup_bp);
+    input_.emplace(ChatInput{*r.provider,
+                             r.target->endpoint,
+                             *r.route,
+                             body_,
+                             facts_,
+                             g_.clock.unix_ms(),
+                             std::string_view(response_id_, response_id_size_),
+                             nullptr,
+                             nullptr,
+                             {},
+                             &*pricer_});
+    return &storage_.emplace<OpenAiWireResponses>(*input_);
+  }
+
+ private:
+  Gateway& g_;
+  ClientConn& c_;
+  std::string_view body_;
+  const openai::ChatInspection& facts_;
+  char response_id_[64];  // the request id is at most 47 bytes (ClientConn::request_id)
+  std::size_t response_id_size_ = 0;
+  std::optional<AttemptPricer> pricer_;
+  std::optional<ChatInput> input_;
+  std::variant<std::monostate, OpenAiWireResponses> storage_;
+};
+
+}  // namespace
+
+Awaitable<void> responses(Gateway& g, ClientConn& c, const HttpRequest& req, std::string_view,
+                          Caller& caller) {
+  const std::string& body = req.body();
+  auto facts = openai::inspect_responses_request(body);
+  if (!facts) {
+    co_await c.respond_error(facts.error());
+    co_return;
+  }
+  auto& o = c.outcome;
+  o.model = facts->model;
+  o.stream = facts->stream;
+  o.needs = facts->needs;
+  o.estimated_input_tokens = facts->estimated_input_tokens;
+  o.max_output_tokens = facts->max_output_tokens;
+  if (auto refused = check_model(caller, facts->model)) {
+    co_await c.respond_error(*refused);
+    co_return;
+  }
+  const ResolvedModel* model = g.routes.find(facts->model);
+  if (!model) {
+    co_await c.respond_error(make_error(ErrorKind::not_found,
+                                        "The model `" + excerpt_client_text(facts->model) +
+                                            "` does not exist or is not served by this gateway",
+                                        "model", "model_not_found"));
+    co_return;
+  }
+  routing::PlanInput input;
+  input.needs = facts->needs;
+  input.estimated_input_tokens = facts->estimated_input_tokens;
+  input.max_output_tokens = facts->max_output_tokens;
+  ResponsesFront front(g, c, body, *facts);
+  co_await run_flow(g, c, req, *model, input, front, caller);
+}
+
+Awaitable<void> responses_websocket(Gateway&, ClientConn& c, const HttpRequest& req,
+                                    std::string_view, Caller&) {
+  // 426 is the answer after which Codex CLI (0.171) goes on over HTTP at once; 400 would fail
+  // its turn, and 401/404/405 make it retry the upgrade for seconds (docs/codex.md).
+  const bool upgrade = !req[boost::beast::http::field::upgrade].empty();
+  Error e = make_error(
+      ErrorKind::invalid_request,
+      upgrade ? "WebSocket is not served here: POST /v1/responses over HTTP (streamed with SSE)"
+              : "GET /v1/responses is not served: POST /v1/responses creates a response",
+      {}, "websocket_not_supported");
+  const std::string body = openai::error_body(e);
+  co_await c.respond(426, "application/json", body);
+}
+
+}  // namespace tollbooth::gateway
