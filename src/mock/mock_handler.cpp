@@ -108,20 +108,21 @@ void responses_reply(const CloudConfig& c, const MockRequest& req, std::uint64_t
     const auto& e = input.error();
     return openai_error(reply, 400, e.message, "invalid_request_error", e.param, e.code);
   }
-  if (c.kind == CloudKind::azure && !underlying_model(c, input->model)) {
+  const ChatInput& chat = input->chat;
+  if (c.kind == CloudKind::azure && !underlying_model(c, chat.model)) {
     return azure_error(reply, 404, "DeploymentNotFound", kDeploymentNotFound);
   }
   const std::string id = "resp_mock_" + std::to_string(n);
-  const Answer answer = make_answer(c.name, *input);
-  const ResponseMeta meta{id, input->model, kCreated};
+  const Answer answer = make_answer(c.name, chat);
+  const ResponseMeta meta{id, chat.model, kCreated};
   append_usage_object(reply.usage, answer);
-  reply.usage_model = input->model;
-  if (!input->stream) return render_response(meta, answer, reply.body);
+  reply.usage_model = chat.model;
+  if (!chat.stream) return render_response(meta, answer, input->turn, reply.body);
   reply.stream = true;
   reply.content_type = "text/event-stream";
   reply.add_header("cache-control", "no-cache");
   reply.event_delay_ms = c.stream_delay_ms;
-  reply.events = render_response_stream(meta, answer);
+  reply.events = render_response_stream(meta, answer, input->turn);
   reply.usage_reported = true;
   reply.usage_event = static_cast<int>(reply.events.size()) - 1;  // the terminal event
 }
