@@ -2,13 +2,15 @@
 // request facts routing needs, `responses_api` among them), finds the model, and supplies each
 // attempt's translator; the flow does the rest (keys, limits, budgets, planning, fallback,
 // billing), as for chat. The body reaches OpenAI and Azure routes as it is (model spliced);
-// Bedrock routes do not serve the Responses API yet (routing/catalog.cpp).
+// Bedrock routes get it through the chat translator (providers/responses_via_chat).
 // GET /v1/responses is a WebSocket upgrade (Codex CLI tries one first): refused with 426.
 #include <cstring>
 #include <optional>
 #include <variant>
 
+#include "api/openai/chat_request.hpp"
 #include "api/openai/errors.hpp"
+#include "api/openai/responses_chat.hpp"
 #include "api/openai/responses_request.hpp"
 #include "config/config.hpp"
 #include "core/text.hpp"
@@ -18,6 +20,7 @@
 #include "gateway/gateway.hpp"
 #include "gateway/route_table.hpp"
 #include "providers/openai_responses.hpp"
+#include "providers/responses_via_chat.hpp"
 #include "server/client_conn.hpp"
 #include "server/worker.hpp"
 
@@ -43,15 +46,6 @@ class ResponsesFront final : public FrontRequest {
 
   Result<Translator*> translator_for(const ResolvedRoute& r) override {
     storage_.emplace<std::monostate>();  // the last attempt's translator refers to input_
-    if (r.provider->kind == ProviderKind::bedrock) {
-      // The planner keeps Bedrock routes out (they lack responses_api); a route that got here
-      // anyway is refused, and the next may serve.
-      Error e =
-          make_error(ErrorKind::bad_gateway,
-                     "route " + r.route->provider + " (bedrock) does not serve the Responses API");
-      e.retryable = true;
-      return e;
-    }
     pricer_.emplace(g_.routes.catalog(), r.id, days_from_unix_ms(c_.outcome.received_unix_ms),
                     c_.outcome.markup_bp);
     input_.emplace(ChatInput{*r.provider,
@@ -61,11 +55,20 @@ class ResponsesFront final : public FrontRequest {
                              facts_,
                              g_.clock.unix_ms(),
                              std::string_view(response_id_, response_id_size_),
-                             nullptr,
-                             nullptr,
+                             &g_.signer,
+                             r.aws_auth.get(),
                              {},
                              &*pricer_});
-    return &storage_.emplace<OpenAiWireResponses>(*input_);
+    if (r.provider->kind != ProviderKind::bedrock)
+      return &storage_.emplace<OpenAiWireResponses>(*input_);
+    // Bedrock: through the chat translator (Converse, SigV4), the request bridged to chat and
+    // the answer back. What this route cannot carry (a built-in tool) is the request's 400.
+    auto bridge = openai::responses_to_chat(body_, r.route->provider, r.route->drop_unsupported);
+    if (!bridge) return std::move(bridge).error();
+    auto chat_facts = openai::inspect_chat_request(bridge.value().chat_body);
+    if (!chat_facts) return std::move(chat_facts).error();
+    return &storage_.emplace<ResponsesViaChat>(*input_, g_.config.server, std::move(bridge.value()),
+                                               std::move(chat_facts.value()));
   }
 
  private:
@@ -77,7 +80,7 @@ class ResponsesFront final : public FrontRequest {
   std::size_t response_id_size_ = 0;
   std::optional<AttemptPricer> pricer_;
   std::optional<ChatInput> input_;
-  std::variant<std::monostate, OpenAiWireResponses> storage_;
+  std::variant<std::monostate, OpenAiWireResponses, ResponsesViaChat> storage_;
 };
 
 }  // namespace

@@ -229,6 +229,10 @@ std::optional<Error> read_messages(const json::object& body, ConverseInput& in) 
     in.input_tokens += count_words(text) + 3;
     for (const auto& res : results) in.input_tokens += count_words(res);
     if (r == "user") {
+      // Blocks are joined with a space: a block's start is the text's start or after a space.
+      const auto at = text.rfind("call ");
+      in.scripted_call_is_last = at != std::string::npos && (at == 0 || text[at - 1] == ' ');
+      if (in.scripted_call_is_last) in.scripted_call = text.substr(at + 5);
       in.last_user_text = std::move(text);
       in.results = std::move(results);
       in.last_user_has_tool_results = tool_result;
@@ -433,7 +437,54 @@ void append_converse_usage(std::string& out, const ConverseAnswer& a) {
 namespace {
 
 // The answer's blocks, stop reason and output tokens (its words).
+// The last non-empty line of `text`.
+std::string_view last_line(std::string_view text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.remove_suffix(1);
+  const auto nl = text.rfind('\n');
+  return nl == std::string_view::npos ? text : text.substr(nl + 1);
+}
+
+// The scripted tool turn (docs/mock.md, "Tool calls"), as the Responses mock plays it: "call
+// NAME ARGS" naming one of the tools is answered with a toolUse of it (ARGS as its input when
+// it is a JSON object, else {"input": ARGS}); the turn that brings its result, with a message
+// quoting the result's last line. nullopt when the conversation is not scripted.
+std::optional<ConverseAnswer> scripted_blocks(std::string_view cloud, const ConverseInput& in) {
+  if (in.scripted_call.empty()) return std::nullopt;
+  const auto space = in.scripted_call.find(' ');
+  const std::string name = in.scripted_call.substr(0, space);
+  if (std::find(in.tools.begin(), in.tools.end(), name) == in.tools.end()) return std::nullopt;
+  ConverseAnswer a;
+  if (in.last_user_has_tool_results) {
+    std::string text(cloud);
+    text += " says: tool output: ";
+    text +=
+        last_line(in.results.empty() ? std::string_view() : std::string_view(in.results.back()));
+    a.output_tokens = count_words(text);
+    a.blocks.push_back(ConverseBlock{std::move(text), {}, {}, {}});
+    return a;
+  }
+  if (!in.scripted_call_is_last) return std::nullopt;
+  const std::string args = space == std::string::npos ? "" : in.scripted_call.substr(space + 1);
+  boost::system::error_code ec;
+  const auto parsed = boost::json::parse(args, ec);
+  ConverseBlock b;
+  b.tool_use_id = "tooluse_mock_1";
+  b.tool_name = name;
+  if (!ec && parsed.is_object()) {
+    b.tool_input = args;
+  } else {
+    b.tool_input = R"({"input":)";
+    append_json_string(b.tool_input, args);
+    b.tool_input += '}';
+  }
+  a.output_tokens = count_words(args) + 1;
+  a.blocks.push_back(std::move(b));
+  a.stop_reason = "tool_use";
+  return a;
+}
+
 ConverseAnswer answer_blocks(std::string_view cloud, const ConverseInput& in) {
+  if (auto scripted = scripted_blocks(cloud, in)) return std::move(*scripted);
   ConverseAnswer a;
   if (!in.tools.empty() && !in.last_user_has_tool_results) {
     const auto w = words(in.last_user_text);

@@ -19,6 +19,10 @@ struct ConverseInput {
   std::string last_user_text;        // text blocks of the last user turn, joined by ' '
   std::vector<std::string> results;  // texts of the last user turn's toolResult blocks
   bool last_user_has_tool_results = false;
+  // A text block of a user turn began "call NAME ARGS" (docs/mock.md, "Tool calls"): NAME ARGS,
+  // from the last such turn, and whether that turn is the last user turn.
+  std::string scripted_call;
+  bool scripted_call_is_last = false;
   std::vector<std::string> tools;  // toolConfig.tools[].toolSpec.name, in order
   std::string tool_choice;         // toolConfig.toolChoice.tool.name; empty when none
   std::int64_t max_tokens = -1;    // inferenceConfig.maxTokens; -1: none

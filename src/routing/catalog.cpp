@@ -87,13 +87,6 @@ Catalog::Catalog(const Config& config, const PriceBook& prices)
       r.lacks = route.lacks;
       r.weight = route.weight;
       if (r.provider_config) {
-        // The Responses API reaches OpenAI-wire providers as it is; its translation to Bedrock
-        // Converse does not exist yet, so a Bedrock route does not serve it (the planner says
-        // "lacks capability responses_api").
-        if (r.provider_config->kind == ProviderKind::bedrock) {
-          r.serves.remove(Capability::responses_api);
-          r.lacks.add(Capability::responses_api);
-        }
         r.region = r.provider_config->region;
         r.residency = r.provider_config->residency;
         r.first_byte_timeout = r.provider_config->first_byte_timeout;

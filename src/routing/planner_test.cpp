@@ -40,10 +40,7 @@ TEST(Planner, VisionRequestSkipsPrimaryThatLacksVision) {
 TEST(Planner, CapabilityThePrimaryDeclinesGoesElsewhere) {
   World w(kTwoClouds);
   Plan plan = w.plan_for("gpt-5", on(kAfterLaunch, caps({Capability::responses_api})));
-  // Bedrock routes do not serve the Responses API (no translation yet): OpenAI is left.
-  EXPECT_THAT(w.order(plan), ElementsAre("openai"));
-  EXPECT_EQ(w.rejection(plan, "bedrock-us")->rule, Rule::lacks_capability);
-  EXPECT_EQ(w.rejection(plan, "bedrock-us")->capabilities, caps({Capability::responses_api}));
+  EXPECT_THAT(w.order(plan), ElementsAre("bedrock-us", "bedrock-eu", "openai"));
   const Rejection* azure = w.rejection(plan, "azure-east");
   ASSERT_NE(azure, nullptr);
   EXPECT_EQ(azure->rule, Rule::declined_capability);

@@ -20,7 +20,12 @@ let dir;
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'tb-e2e-codex-'));
-  stack = await startStack('', (yaml) => yaml
+  // codex-bedrock: Codex's tools include built-in ones (web_search, namespace, tool_search) that
+  // Bedrock cannot run; the route drops them (drop_unsupported) rather than refusing.
+  stack = await startStack(`  codex-bedrock:
+    routes:
+      - { provider: bedrock-us, model_id: "us.anthropic.claude-3-5-sonnet-20240620-v1:0", drop_unsupported: true }
+`, (yaml) => yaml
     .replace('auth: none', `auth: keys\nstore: { sqlite: ${join(dir, 'gw.db')} }`)
     .replace('  workers: 2', `  workers: 2\n  admin_key: ${ADMIN}`));
 });
@@ -104,6 +109,37 @@ test('codex exec runs a tool through the gateway and prints the final answer; bo
   assert.equal(second.input.find((i) => i.type === 'function_call')?.name, 'exec_command');
 
   // The ledger: both requests, billed to the key (the writer flushes every 100 ms).
+  let rows = 0;
+  for (let i = 0; i < 50 && rows < 2; i++) {
+    const report = await admin('GET', `/admin/v1/spend?by=key&key=${key.key.id}&since=2000-01-01`);
+    rows = report.total.rows;
+    if (rows < 2) await new Promise((res) => setTimeout(res, 100));
+  }
+  assert.equal(rows, 2);
+});
+
+test('routed to Bedrock, the Responses API is translated to Converse and Codex runs its tool the same way', async () => {
+  const key = await admin('POST', '/admin/v1/keys', { alias: 'codex-bedrock' });
+  await stack.clear();
+  const r = await codexExec(codexHome('codex-bedrock'), key.secret, 'call exec_command {"cmd":"echo hello"}');
+  assert.equal(r.code, 0, `codex exited ${r.code}\n${r.err.slice(-2000)}\n${r.out.slice(-2000)}`);
+  const items = r.events.filter((e) => e.type === 'item.completed').map((e) => e.item);
+  const command = items.find((i) => i.type === 'command_execution');
+  assert.ok(command, `a command ran: ${r.out.slice(-2000)}`);
+  assert.match(command.aggregated_output ?? '', /hello/);
+  assert.equal(items.filter((i) => i.type === 'agent_message').at(-1)?.text, 'bedrock says: tool output: hello');
+
+  const posts = (await stack.requests()).filter((q) => /\/converse-stream$/.test(q.target));
+  assert.equal(posts.length, 2, 'two ConverseStream calls');
+  const second = JSON.parse(posts[1].body);
+  // Bedrock refuses a history with tool use unless toolConfig comes with it.
+  assert.ok(second.toolConfig?.tools?.length > 0, 'toolConfig sent with the tool history');
+  const result = second.messages.flatMap((m) => m.content).find((c) => c.toolResult);
+  assert.ok(result, 'the tool result reached Bedrock');
+  assert.match(JSON.stringify(result.toolResult.content), /hello/);
+  const names = second.toolConfig.tools.map((t) => t.toolSpec.name);
+  assert.ok(names.includes('exec_command') && !names.includes('web_search'));
+
   let rows = 0;
   for (let i = 0; i < 50 && rows < 2; i++) {
     const report = await admin('GET', `/admin/v1/spend?by=key&key=${key.key.id}&since=2000-01-01`);

@@ -1,7 +1,7 @@
 // The Responses API through the gateway, as the official OpenAI SDK uses it: create and stream
 // on OpenAI and on Azure (both URL forms), the answer and its usage as the cloud gave them, the
 // ledger-relevant usage read, a stream the upstream breaks ending in response.failed, Bedrock
-// routes kept out by the planner, and the WebSocket upgrade Codex CLI tries first refused with 426.
+// through the Converse translation, and the WebSocket upgrade Codex CLI tries first refused with 426.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
@@ -93,10 +93,41 @@ test('a stream the upstream breaks ends with response.failed, the terminal event
   assert.ok(!events.some((e) => e.type === 'response.completed'));
 });
 
-test('Bedrock routes are kept out: the planner says the route lacks responses_api', async () => {
-  const e = await thrown(() => client.responses.create({ model: 'claude', input: 'hello' }));
-  assert.ok(e.status >= 400 && e.status < 600);
-  assert.match(e.message, /responses_api/);
+test('Bedrock: translated through Converse, create and stream give the same text and usage', async () => {
+  await s.clear();
+  const plain = await client.responses.create({ model: 'claude', input: 'hello bedrock responses', instructions: 'be brief' });
+  assert.equal(plain.status, 'completed');
+  assert.equal(plain.output_text, 'bedrock says: hello bedrock responses');
+  assert.ok(plain.usage.input_tokens > 0 && plain.usage.output_tokens > 0);
+  assert.equal(plain.usage.total_tokens, plain.usage.input_tokens + plain.usage.output_tokens);
+  const [up] = await s.requests();
+  assert.match(up.target, /^\/bedrock\/model\/.*\/converse$/);
+  const sent = JSON.parse(up.body);
+  assert.deepEqual(sent.system, [{ text: 'be brief' }], 'instructions become the system prompt');
+  assert.deepEqual(sent.messages, [{ role: 'user', content: [{ text: 'hello bedrock responses' }] }]);
+
+  const stream = client.responses.stream({ model: 'claude', input: 'hello bedrock responses' });
+  const types = [];
+  let last = -1;
+  for await (const event of stream) {
+    types.push(event.type);
+    assert.ok(event.sequence_number > last);
+    last = event.sequence_number;
+  }
+  const final = await stream.finalResponse();
+  assert.equal(types[0], 'response.created');
+  assert.equal(types.at(-1), 'response.completed');
+  assert.equal(final.output_text, plain.output_text);
+  assert.equal(final.usage.output_tokens, plain.usage.output_tokens);
+});
+
+test('Bedrock: a built-in tool is a 400 naming the tool and the route', async () => {
+  const e = await thrown(() => client.responses.create({
+    model: 'claude', input: 'search', tools: [{ type: 'web_search' }],
+  }));
+  assert.equal(e.status, 400);
+  assert.equal(e.param, 'tools[0].type');
+  assert.match(e.message, /web_search.*bedrock-us/);
 });
 
 test('bad bodies get OpenAI-shaped 400s naming the field', async () => {
