@@ -8,6 +8,8 @@
 #include <optional>
 #include <variant>
 
+#include <boost/beast/core/string.hpp>
+
 #include "api/openai/chat_request.hpp"
 #include "api/openai/errors.hpp"
 #include "api/openai/responses_chat.hpp"
@@ -22,17 +24,45 @@
 #include "providers/openai_responses.hpp"
 #include "providers/responses_via_chat.hpp"
 #include "server/client_conn.hpp"
+#include "server/request.hpp"
 #include "server/worker.hpp"
 
 namespace tollbooth::gateway {
 
 namespace {
 
+// The headers of a Responses request that go to an OpenAI or Azure upstream as they came: the
+// ones Codex CLI sends to tie a turn to its session (the upstream's prompt cache and its own
+// logs use them). Nothing else of the client's head reaches an upstream.
+bool forwarded_header(std::string_view name) noexcept {
+  static constexpr std::string_view kNames[] = {
+      "session_id", "session-id",          "conversation_id",   "thread-id",
+      "originator", "x-client-request-id", "x-openai-subagent", "openai-beta"};
+  for (std::string_view n : kNames)
+    if (boost::beast::iequals(name, n)) return true;
+  return name.size() > 8 && boost::beast::iequals(name.substr(0, 8), "x-codex-");
+}
+
+// "Name: value\r\n" for each forwarded header: at most 16, names under 64 bytes and values
+// under 1 KiB (a session id is a UUID; anything larger is not one and stays here).
+std::string forwarded_headers(const HttpRequest& req) {
+  std::string out;
+  int count = 0;
+  for (std::size_t i = 0; i < req.field_count() && count < 16; ++i) {
+    const HttpRequest::Field f = req.field(i);
+    if (f.name_string.size() >= 64 || f.value.size() >= 1024 || !forwarded_header(f.name_string))
+      continue;
+    out.append(f.name_string).append(": ").append(f.value).append("\r\n");
+    ++count;
+  }
+  return out;
+}
+
 class ResponsesFront final : public FrontRequest {
  public:
-  ResponsesFront(Gateway& g, ClientConn& c, std::string_view body,
+  ResponsesFront(Gateway& g, ClientConn& c, const HttpRequest& req, std::string_view body,
                  const openai::ChatInspection& facts)
-      : g_(g), c_(c), body_(body), facts_(facts) {
+      : g_(g), c_(c), body_(body), facts_(facts), headers_(forwarded_headers(req)) {
     constexpr std::string_view kPrefix = "resp_";
     const std::string_view id =
         c.outcome.request_id.substr(0, sizeof response_id_ - kPrefix.size());
@@ -58,7 +88,8 @@ class ResponsesFront final : public FrontRequest {
                              &g_.signer,
                              r.aws_auth.get(),
                              {},
-                             &*pricer_});
+                             &*pricer_,
+                             headers_});
     if (r.provider->kind != ProviderKind::bedrock)
       return &storage_.emplace<OpenAiWireResponses>(*input_);
     // Bedrock: through the chat translator (Converse, SigV4), the request bridged to chat and
@@ -78,6 +109,7 @@ class ResponsesFront final : public FrontRequest {
   const openai::ChatInspection& facts_;
   char response_id_[64];  // the request id is at most 47 bytes (ClientConn::request_id)
   std::size_t response_id_size_ = 0;
+  std::string headers_;  // forwarded_headers(): for OpenAI and Azure upstreams
   std::optional<AttemptPricer> pricer_;
   std::optional<ChatInput> input_;
   std::variant<std::monostate, OpenAiWireResponses, ResponsesViaChat> storage_;
@@ -115,7 +147,7 @@ Awaitable<void> responses(Gateway& g, ClientConn& c, const HttpRequest& req, std
   input.needs = facts->needs;
   input.estimated_input_tokens = facts->estimated_input_tokens;
   input.max_output_tokens = facts->max_output_tokens;
-  ResponsesFront front(g, c, body, *facts);
+  ResponsesFront front(g, c, req, body, *facts);
   co_await run_flow(g, c, req, *model, input, front, caller);
 }
 

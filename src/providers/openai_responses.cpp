@@ -63,6 +63,8 @@ void build_responses_request(const ProviderConfig& provider, const Endpoint& end
 
 Result<Ok> OpenAiWireResponses::build(UpstreamRequest& out) {
   build_responses_request(in_.provider, in_.endpoint, in_.route, in_.client_body, in_.facts, out);
+  // The client's session headers, before the head's blank line.
+  if (!in_.client_headers.empty()) out.head.insert(out.head.size() - 2, in_.client_headers);
   return Ok{};
 }
 

@@ -57,6 +57,16 @@ TEST(OpenAiResponses, OpenAiGetsTheBodyAtBaseResponsesWithItsBearerKey) {
   EXPECT_EQ(out.body, kBody) << "nothing spliced: no stream_options for the Responses API";
 }
 
+TEST(OpenAiResponses, TheClientsForwardedHeadersGoBeforeTheBlankLine) {
+  Fixture f(ProviderKind::openai, std::string(kBody));
+  f.input->client_headers = "session_id: s-1\r\nx-codex-window-id: w\r\n";
+  OpenAiWireResponses t(*f.input);
+  UpstreamRequest out;
+  ASSERT_TRUE(t.build(out).ok());
+  EXPECT_THAT(out.head, HasSubstr("\r\nsession_id: s-1\r\nx-codex-window-id: w\r\n\r\n"));
+  EXPECT_EQ(out.head.find("\r\n\r\n"), out.head.size() - 4) << "one blank line, at the end";
+}
+
 TEST(OpenAiResponses, AzureUsesTheDeploymentAsModelOnBothForms) {
   Fixture classic(ProviderKind::azure, std::string(kBody));
   OpenAiWireResponses a(*classic.input);

@@ -67,6 +67,9 @@ struct ChatInput {
   const aws::Auth* aws_auth = nullptr;  // bedrock: the provider's credentials
   std::span<const bedrock::FetchedImage> images;  // bedrock with fetch_images: downloaded images
   const UsagePricer* pricer = nullptr;  // the usage chunk's `cost`; none: no cost is written
+  // Preformatted "Name: value\r\n" lines the client sent that go to a passed-through upstream
+  // as they are (the Responses front's Codex session headers); empty for most requests.
+  std::string_view client_headers = {};
 };
 
 // The upstream response head, as far as translators need it.

@@ -37,6 +37,20 @@ test('responses.create on OpenAI: output_text, usage, and the request the cloud 
   assert.equal(sent.instructions, 'be brief');
 });
 
+test('Codex\'s session headers reach an OpenAI upstream; nothing else of the client\'s head does', async () => {
+  await s.clear();
+  await client.responses.create({ model: 'direct', input: 'hi' }, {
+    headers: { session_id: 'sess-1', 'thread-id': 'th-1', originator: 'codex_exec', 'x-codex-window-id': 'w-1', 'x-private': 'no' },
+  });
+  const [up] = await s.requests();
+  assert.equal(up.headers.session_id, 'sess-1');
+  assert.equal(up.headers['thread-id'], 'th-1');
+  assert.equal(up.headers.originator, 'codex_exec');
+  assert.equal(up.headers['x-codex-window-id'], 'w-1');
+  assert.equal(up.headers['x-private'], undefined);
+  assert.equal(up.headers.authorization, 'Bearer sk-mock-openai', 'the client\'s key never goes up');
+});
+
 test('responses.stream: the event sequence, the same text, usage in response.completed', async () => {
   const plain = await client.responses.create({ model: 'direct', input: 'count these words please' });
   const stream = client.responses.stream({ model: 'direct', input: 'count these words please' });
