@@ -7,6 +7,7 @@ std::string_view front_name(Front f) noexcept {
     case Front::none: return "-";
     case Front::chat_completions: return "chat.completions";
     case Front::responses: return "responses";
+    case Front::embeddings: return "embeddings";
     case Front::models: return "models";
     case Front::health: return "health";
     case Front::admin: return "admin";

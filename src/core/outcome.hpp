@@ -21,6 +21,7 @@ enum class Front : std::uint8_t {
   none,              // refused before dispatch, or an unknown endpoint
   chat_completions,  // POST /v1/chat/completions
   responses,         // POST /v1/responses (and GET, refused: no WebSocket)
+  embeddings,        // POST /v1/embeddings
   models,            // GET /v1/models[/{id}]
   health,            // /healthz, /readyz
   admin,             // /admin/v1/...

@@ -29,6 +29,9 @@ Awaitable<void> responses(Gateway& g, ClientConn& c, const HttpRequest& req, std
 // goes on over HTTP at once.
 Awaitable<void> responses_websocket(Gateway& g, ClientConn& c, const HttpRequest& req,
                                     std::string_view path, Caller& caller);
+// POST /v1/embeddings (embeddings.cpp).
+Awaitable<void> embeddings(Gateway& g, ClientConn& c, const HttpRequest& req, std::string_view path,
+                           Caller& caller);
 // GET /v1/models and /v1/models/{id} (models.cpp).
 Awaitable<void> models(Gateway& g, ClientConn& c, const HttpRequest& req, std::string_view path,
                        Caller& caller);

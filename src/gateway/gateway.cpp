@@ -64,6 +64,8 @@ constexpr Endpoint kEndpoints[] = {
     // Open: the refusal says nothing, and a 401 would make Codex retry it for seconds.
     {http::verb::get, "/v1/responses", false, Front::responses, true, Scope::responses,
      &responses_websocket},
+    {http::verb::post, "/v1/embeddings", false, Front::embeddings, false, Scope::embeddings,
+     &embeddings},
     {http::verb::get, "/v1/models", false, Front::models, false, Scope::models, &models},
     {http::verb::get, "/v1/models/", true, Front::models, false, Scope::models, &models},
     {http::verb::unknown, "/admin/v1/", true, Front::admin, false, Scope::admin, &admin_api},

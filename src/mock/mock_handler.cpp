@@ -9,6 +9,7 @@
 #include "mock/mock_answer.hpp"
 #include "mock/mock_bedrock.hpp"
 #include "mock/mock_chat.hpp"
+#include "mock/mock_embeddings.hpp"
 #include "mock/mock_json.hpp"
 #include "mock/mock_responses.hpp"
 #include "mock/mock_wire.hpp"
@@ -21,12 +22,16 @@ enum class Endpoint {
   openai_chat,
   openai_models,
   openai_responses,
+  openai_embeddings,
   azure_chat,
-  azure_responses,  // /openai/v1/responses, or /openai/responses?api-version=
+  azure_embeddings,     // /openai/deployments/{d}/embeddings?api-version=
+  azure_v1_embeddings,  // /openai/v1/embeddings
+  azure_responses,      // /openai/v1/responses, or /openai/responses?api-version=
   azure_v1_chat,
   azure_models,
   bedrock_converse,
-  bedrock_stream
+  bedrock_stream,
+  bedrock_invoke
 };
 
 // Listed by an OpenAI cloud's /v1/models when its config names none (it accepts any model).
@@ -55,14 +60,19 @@ Endpoint azure_endpoint(std::string_view rest, std::string_view& deployment) {
   if (rest == "/openai/v1/models") return Endpoint::azure_models;
   if (rest == "/openai/v1/responses" || rest == "/openai/responses")
     return Endpoint::azure_responses;
+  if (rest == "/openai/v1/embeddings") return Endpoint::azure_v1_embeddings;
   constexpr std::string_view head = "/openai/deployments/";
-  constexpr std::string_view tail = "/chat/completions";
-  if (rest.size() <= head.size() + tail.size() || rest.substr(0, head.size()) != head ||
-      rest.substr(rest.size() - tail.size()) != tail) {
-    return Endpoint::none;
+  for (auto [tail, endpoint] :
+       {std::pair{std::string_view("/chat/completions"), Endpoint::azure_chat},
+        std::pair{std::string_view("/embeddings"), Endpoint::azure_embeddings}}) {
+    if (rest.size() <= head.size() + tail.size() || rest.substr(0, head.size()) != head ||
+        rest.substr(rest.size() - tail.size()) != tail) {
+      continue;
+    }
+    deployment = rest.substr(head.size(), rest.size() - head.size() - tail.size());
+    return deployment.find('/') == std::string_view::npos ? endpoint : Endpoint::none;
   }
-  deployment = rest.substr(head.size(), rest.size() - head.size() - tail.size());
-  return deployment.find('/') == std::string_view::npos ? Endpoint::azure_chat : Endpoint::none;
+  return Endpoint::none;
 }
 
 // /model/{modelId}/converse[-stream]; the id stays percent-encoded, one path segment.
@@ -76,6 +86,7 @@ Endpoint bedrock_endpoint(std::string_view rest, std::string_view& model) {
   const auto op = rest.substr(slash);
   if (op == "/converse") return Endpoint::bedrock_converse;
   if (op == "/converse-stream") return Endpoint::bedrock_stream;
+  if (op == "/invoke") return Endpoint::bedrock_invoke;
   return Endpoint::none;
 }
 
@@ -170,6 +181,8 @@ auto MockHandler::route(std::string_view target) const -> std::optional<Route> {
         r.endpoint = Endpoint::openai_models;
       else if (rest == "/v1/responses")
         r.endpoint = Endpoint::openai_responses;
+      else if (rest == "/v1/embeddings")
+        r.endpoint = Endpoint::openai_embeddings;
     } else if (c.kind == CloudKind::bedrock) {
       r.endpoint = bedrock_endpoint(rest, r.deployment);
     } else {
@@ -207,7 +220,8 @@ bool MockHandler::authorized(const Route& route, const MockRequest& req, Reply& 
   if (c.kind == CloudKind::azure) {
     // The v1 form also takes the key as a bearer token, as the stock OpenAI client sends it.
     std::string_view key = req.api_key;
-    if (key.empty() && route.endpoint != Endpoint::azure_chat)
+    if (key.empty() && route.endpoint != Endpoint::azure_chat &&
+        route.endpoint != Endpoint::azure_embeddings)
       key = bearer_token(req.authorization);
     if (key_accepted(c, key)) return true;
     azure_error(reply, 401, "401", kAzureDenied);
@@ -418,19 +432,27 @@ void MockHandler::handle(const MockRequest& req, Reply& reply) {
   }
   // Azure answers a dated-API call without api-version as an unknown resource, before any
   // key check (PROTOCOLS.md §4.1).
-  if ((r->endpoint == Endpoint::azure_chat ||
+  if ((r->endpoint == Endpoint::azure_chat || r->endpoint == Endpoint::azure_embeddings ||
        (r->endpoint == Endpoint::azure_responses &&
         path.substr(path.size() - 17) == "/openai/responses")) &&
       !r->api_version) {
     return azure_error(reply, 404, "404", "Resource not found");
   }
   if (!authorized(*r, req, reply)) return;
-  if (r->endpoint == Endpoint::azure_chat && !underlying_model(c, r->deployment)) {
+  if ((r->endpoint == Endpoint::azure_chat || r->endpoint == Endpoint::azure_embeddings) &&
+      !underlying_model(c, r->deployment)) {
     return azure_error(reply, 404, "DeploymentNotFound", kDeploymentNotFound);
   }
   if (!apply_fault(r->cloud, req, reply)) return;
   if (is_models) return models(*r, reply);
+  if (r->endpoint == Endpoint::bedrock_invoke) {
+    reply.usage_model = percent_decode(r->deployment);
+    return titan_embeddings(req.body, reply);
+  }
   if (c.kind == CloudKind::bedrock) return converse(*r, req, reply);
+  if (r->endpoint == Endpoint::openai_embeddings || r->endpoint == Endpoint::azure_embeddings ||
+      r->endpoint == Endpoint::azure_v1_embeddings)
+    return openai_embeddings(req.body, r->endpoint != Endpoint::azure_embeddings, reply);
   if (r->endpoint == Endpoint::openai_responses || r->endpoint == Endpoint::azure_responses)
     return responses_reply(c, req, n, reply);
   chat(*r, req, n, reply);

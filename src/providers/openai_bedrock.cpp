@@ -25,13 +25,18 @@ Result<Ok> build_bedrock_chat(const ProviderConfig& provider, const Endpoint& en
   auto converse = bedrock::to_converse(client_body, route.upstream_model, options);
   if (!converse) return std::move(converse).error();
   out.converse = std::move(converse.value());
-  const std::string& body = out.converse.body;
-  std::string path = endpoint.base_path + out.converse.path;
-  std::string_view accept = out.converse.stream ? kEventStream : kJson;
+  return write_bedrock_request(provider, endpoint, auth, signer, unix_time,
+                               endpoint.base_path + out.converse.path, out.converse.body,
+                               out.converse.stream ? kEventStream : kJson, out.wire);
+}
 
+Result<Ok> write_bedrock_request(const ProviderConfig& provider, const Endpoint& endpoint,
+                                 const aws::Auth& auth, aws::Signer& signer, std::int64_t unix_time,
+                                 std::string_view path, std::string_view body,
+                                 std::string_view accept, UpstreamRequest& out) {
   char len[24];
   auto [len_end, ec] = std::to_chars(len, len + sizeof len, body.size());
-  std::string& h = out.wire.head;
+  std::string& h = out.head;
   h.clear();
   h.append("POST ").append(path).append(" HTTP/1.1\r\nHost: ").append(endpoint.host_header);
   h.append("\r\nContent-Type: ").append(kJson);
@@ -60,7 +65,7 @@ Result<Ok> build_bedrock_chat(const ProviderConfig& provider, const Endpoint& en
     });
   }
   h.append("\r\nUser-Agent: tollbooth/" TOLLBOOTH_VERSION "\r\n\r\n");
-  out.wire.body = body;
+  out.body = body;
   return Ok{};
 }
 

@@ -29,4 +29,13 @@ Result<Ok> build_bedrock_chat(const ProviderConfig& provider, const Endpoint& en
                               std::int64_t unix_time, std::string_view client_body,
                               std::span<const bedrock::FetchedImage> images, BedrockCall& out);
 
+// The head of a JSON POST of `body` to Bedrock Runtime at `path` (the endpoint's base path
+// included), authenticated as `auth` says: a Bedrock API key, or SigV4 (host, content-type and
+// accept signed, as the AWS SDKs sign them). out.body is `body`, which must outlive it. A
+// signing failure is retryable (the route's configuration, not the request).
+Result<Ok> write_bedrock_request(const ProviderConfig& provider, const Endpoint& endpoint,
+                                 const aws::Auth& auth, aws::Signer& signer, std::int64_t unix_time,
+                                 std::string_view path, std::string_view body,
+                                 std::string_view accept, UpstreamRequest& out);
+
 }  // namespace tollbooth

@@ -160,7 +160,7 @@ function recompute(record, { markup = 0n } = {}) {
     input = BigInt(u.prompt_tokens);  // OpenAI's include the cached ones
     cached = BigInt(u.prompt_tokens_details?.cached_tokens ?? 0);
     write = BigInt(u.prompt_tokens_details?.cache_write_tokens ?? 0);
-    output = BigInt(u.completion_tokens);  // reasoning included
+    output = BigInt(u.completion_tokens ?? 0);  // reasoning included; none for embeddings
   }
   const plain = input - cached - write;
   const sum = plain * p.input + cached * (p.cached ?? p.input) + write * (p.write ?? p.input) +
@@ -235,7 +235,7 @@ test('the ledger equals an independent recomputation from the clouds\' own usage
   }
 });
 
-test('Responses requests are billed as chat is: the ledger equals the recomputation, the header the charge', async () => {
+test('Responses and embeddings requests are billed as chat is: the ledger equals the recomputation, the header the charge', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tollbooth-money-'));
   const gw = await startGateway(dir);
   try {
@@ -254,14 +254,23 @@ test('Responses requests are billed as chat is: the ledger equals the recomputat
         if (!stream) headers.push({ model, header: res.headers.get('x-tollbooth-cost'), usage: JSON.parse(text).usage });
         else assert.match(text, /event: response\.completed/);
       }
+      const emb = await fetch(`${gw.url}/v1/embeddings`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key.secret}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model, input: ['embed these words', 'and these'] }),
+      });
+      assert.equal(emb.status, 200, `${model} embeddings`);
+      const body = await emb.json();
+      headers.push({ model, header: emb.headers.get('x-tollbooth-cost'),
+        usage: { input_tokens: body.usage.prompt_tokens, output_tokens: 0 } });
     }
     const records = await mockUsage();
-    assert.equal(records.length, 4);
+    assert.equal(records.length, 6);
     await stop(gw);
     let charge = 0n;
     for (const r of records) charge += recompute(r, { markup: MARKUP_BP }).charge;
     const report = spend(gw, '--by', 'provider');
-    assert.equal(report.total.rows, 4);
+    assert.equal(report.total.rows, 6);
     assert.equal(BigInt(report.total.charge_micros), charge);
     assert.equal(report.total.estimated_rows, 0, 'a stream\'s usage is read from response.completed');
     for (const h of headers) {
