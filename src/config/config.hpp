@@ -125,6 +125,9 @@ struct ProviderConfig {
   std::string api_key;      // openai/azure: resolved secret (from env:NAME); never logged
   std::string api_version;  // azure deployments form only; required there
   AzureApi azure_api = AzureApi::deployments;
+  // openai (`responses: chat`): the server has Chat Completions but no Responses API, so the
+  // gateway bridges Responses requests to chat (docs/responses.md).
+  bool responses_via_chat = false;
   std::string region;     // bedrock: the AWS region (SigV4 scope); other kinds: a label
   std::string residency;  // data-residency label (us, eu, ...); empty = not declared
   AwsAuthConfig aws;      // bedrock only

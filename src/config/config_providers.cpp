@@ -14,6 +14,7 @@ namespace {
 
 const std::vector<std::string_view> kKinds = {"openai", "azure", "bedrock"};  // ProviderKind order
 const std::vector<std::string_view> kAzureApis = {"deployments", "v1"};       // AzureApi order
+const std::vector<std::string_view> kResponsesWires = {"native", "chat"};
 constexpr std::uint64_t kMaxIdleConnections = 100'000;
 // The keys only kind: bedrock takes (api_key is shared: there it is a Bedrock API key).
 constexpr std::string_view kAwsKeys[] = {"access_key_id", "secret_access_key", "session_token",
@@ -58,6 +59,10 @@ std::optional<SeenKeys> read_provider_keys(Reader& r, const Field& f, ProviderDr
     std::size_t i = 0;
     if (r.choice(v, kAzureApis, i)) p.azure_api = static_cast<AzureApi>(i);
   };
+  auto responses = [&](const Field& v) {
+    std::size_t i = 0;
+    if (r.choice(v, kResponsesWires, i)) p.responses_via_chat = i == 1;
+  };
   auto idle_connections = [&](const Field& v) {
     std::uint64_t n = 0;
     if (r.count(v, 0, kMaxIdleConnections, n)) p.max_idle_connections = n;
@@ -72,6 +77,7 @@ std::optional<SeenKeys> read_provider_keys(Reader& r, const Field& f, ProviderDr
           {"api_key", [&](const Field& v) { r.secret(v, p.api_key); }},
           {"api_version", [&](const Field& v) { read_api_version(r, v, p.api_version); }},
           {"api", api},
+          {"responses", responses},
           {"region", [&](const Field& v) { r.text(v, p.region, "a label like eastus"); }},
           {"residency",
            [&](const Field& v) { r.text(v, p.residency, "a data-residency label like us or eu"); }},
@@ -125,8 +131,19 @@ void check_openai_provider(Reader& r, const Field& f, const SeenKeys& seen, Prov
   d.config.base_url = std::move(d.base_url);
 }
 
+// `responses` is an openai provider's: Azure serves the Responses API, Bedrock is translated.
+void reject_responses_key(Reader& r, const SeenKeys& seen, std::string_view kind) {
+  if (auto it = seen.find("responses"); it != seen.end()) {
+    r.problem_at_key(
+        it->second,
+        fmt::format("is only for kind: openai (kind: {} {}); remove it", kind,
+                    kind == "azure" ? "serves the Responses API itself" : "gets it translated"));
+  }
+}
+
 void check_azure_provider(Reader& r, const Field& f, const SeenKeys& seen, ProviderDraft& d) {
   reject_aws_keys(r, seen, d);
+  reject_responses_key(r, seen, "azure");
   if (auto it = seen.find("base_url"); it != seen.end()) {
     r.problem_at_key(it->second,
                      "is for kind: openai; kind: azure takes endpoint, like "
@@ -198,6 +215,7 @@ void check_aws_credentials(Reader& r, const SeenKeys& seen) {
 
 void check_bedrock_provider(Reader& r, const Field& f, const SeenKeys& seen, ProviderDraft& d) {
   ProviderConfig& p = d.config;
+  reject_responses_key(r, seen, "bedrock");
   if (auto it = seen.find("base_url"); it != seen.end()) {
     r.problem_at_key(it->second,
                      "is for kind: openai; kind: bedrock takes region and, optionally, endpoint "

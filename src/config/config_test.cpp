@@ -230,7 +230,7 @@ TEST(Config, UnknownKeyListsTheKnownKeys) {
   EXPECT_THAT(
       problems[0].message,
       AllOf(HasSubstr("providers.openai.apikey: unknown key; expected one of: kind, "
-                      "base_url, endpoint, api_key, api_version, api, region, "
+                      "base_url, endpoint, api_key, api_version, api, responses, region, "
                       "residency, access_key_id, secret_access_key, session_token, profile, "
                       "credentials_file, ca_file, verify_tls, connect_timeout, "
                       "first_byte_timeout, idle_timeout, max_idle_connections"),
@@ -443,6 +443,45 @@ models:
               ElementsAre(problem(2, 3,
                                   "providers.azure-east.api_version: missing; expected a date "
                                   "like 2024-10-21 (api: deployments, the default, needs it)")));
+}
+
+TEST(Config, ResponsesChatIsAnOpenAiProvidersAndOnlyTheirs) {
+  const std::string openai = yaml(R"(
+providers:
+  vllm:
+    kind: openai
+    base_url: http://127.0.0.1:8000/v1
+    responses: chat
+models:
+  llama:
+    routes:
+      - provider: vllm
+)");
+  EXPECT_TRUE(load_ok(openai)->providers.at("vllm").responses_via_chat);
+  std::string native = openai;
+  native.replace(native.find("responses: chat"), 15, "responses: native");
+  EXPECT_FALSE(load_ok(native)->providers.at("vllm").responses_via_chat);
+  std::string wrong = openai;
+  wrong.replace(wrong.find("responses: chat"), 15, "responses: json");
+  EXPECT_THAT(problems_in(wrong),
+              ElementsAre(problem_at_line(5, HasSubstr("providers.vllm.responses: "))));
+  EXPECT_THAT(problems_in(yaml(R"(
+providers:
+  azure-east:
+    kind: azure
+    endpoint: https://contoso.openai.azure.com
+    api_key: env:AZURE_KEY
+    api_version: 2024-10-21
+    responses: chat
+models:
+  gpt-4o:
+    routes:
+      - provider: azure-east
+        deployment: gpt4o-prod
+)")),
+              ElementsAre(problem_at_line(
+                  7, HasSubstr("providers.azure-east.responses: is only for kind: openai "
+                               "(kind: azure serves the Responses API itself)"))));
 }
 
 TEST(Config, AzureV1RejectsApiVersionAndLoadsWithout) {

@@ -90,10 +90,11 @@ class ResponsesFront final : public FrontRequest {
                              {},
                              &*pricer_,
                              headers_});
-    if (r.provider->kind != ProviderKind::bedrock)
+    if (r.provider->kind != ProviderKind::bedrock && !r.provider->responses_via_chat)
       return &storage_.emplace<OpenAiWireResponses>(*input_);
-    // Bedrock: through the chat translator (Converse, SigV4), the request bridged to chat and
-    // the answer back. What this route cannot carry (a built-in tool) is the request's 400.
+    // Bedrock, and servers with chat only (`responses: chat`): through the route's chat
+    // translator (for Bedrock: Converse, SigV4), the request bridged to chat and the answer back.
+    // What this route cannot carry (a built-in tool) is the request's 400.
     auto bridge = openai::responses_to_chat(body_, r.route->provider, r.route->drop_unsupported);
     if (!bridge) return std::move(bridge).error();
     auto chat_facts = openai::inspect_chat_request(bridge.value().chat_body);

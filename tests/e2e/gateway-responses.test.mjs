@@ -10,7 +10,16 @@ import { startStack, thrown } from './stack.mjs';
 let s;
 let client;
 before(async () => {
-  s = await startStack();
+  // chat-only: the mock OpenAI cloud, reached as a server without the Responses API.
+  s = await startStack(`  chat-only:
+    routes: [{ provider: chat-only }]
+`, (yaml) => yaml.replace('providers:\n', `providers:
+  chat-only:
+    kind: openai
+    base_url: ${yaml.match(/base_url: (http:\/\/127\.0\.0\.1:\d+)\/openai\/v1/)[1]}/openai/v1
+    api_key: env:MOCK_OPENAI_KEY
+    responses: chat
+`));
   client = s.client();
 });
 after(async () => { await s?.stop(); });
@@ -133,6 +142,20 @@ test('Bedrock: translated through Converse, create and stream give the same text
   assert.equal(types.at(-1), 'response.completed');
   assert.equal(final.output_text, plain.output_text);
   assert.equal(final.usage.output_tokens, plain.usage.output_tokens);
+});
+
+test('a chat-only OpenAI-compatible server (responses: chat): bridged to chat completions and back', async () => {
+  await s.clear();
+  const r = await client.responses.create({ model: 'chat-only', input: 'hello chat only', instructions: 'be brief' });
+  assert.equal(r.output_text, 'openai says: hello chat only');
+  assert.ok(r.usage.input_tokens > 0 && r.usage.output_tokens > 0);
+  const [up] = await s.requests();
+  assert.equal(up.target, '/openai/v1/chat/completions');
+  const sent = JSON.parse(up.body);
+  assert.deepEqual(sent.messages, [{ role: 'system', content: 'be brief' }, { role: 'user', content: 'hello chat only' }]);
+  const final = await client.responses.stream({ model: 'chat-only', input: 'hello chat only' }).finalResponse();
+  assert.equal(final.output_text, r.output_text);
+  assert.equal(final.status, 'completed');
 });
 
 test('Bedrock: a built-in tool is a 400 naming the tool and the route', async () => {
