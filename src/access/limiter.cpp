@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstring>
 #include <functional>
 #include <limits>
 #include <mutex>
@@ -108,45 +109,42 @@ std::string describe(const LimitRefusal& r) {
   return who + " is over a limit";
 }
 
-namespace {
-
-void append_number(std::string& out, std::int64_t n) {
-  char digits[24];
-  auto end = std::to_chars(digits, digits + sizeof digits, n).ptr;
-  out.append(digits, end);
-}
-
-}  // namespace
-
-void append_reset(std::string& out, std::int64_t ms) {
+char* write_reset(char* p, std::int64_t ms) noexcept {
   if (ms <= 0) {
-    out += "0s";
-    return;
+    std::memcpy(p, "0s", 2);
+    return p + 2;
   }
   if (ms < 1000) {
-    append_number(out, ms);
-    out += "ms";
-    return;
+    p = std::to_chars(p, p + 24, ms).ptr;
+    std::memcpy(p, "ms", 2);
+    return p + 2;
   }
   std::int64_t h = ms / 3'600'000, m = ms / 60'000 % 60, s = ms / 1000 % 60, frac = ms % 1000;
   if (h > 0) {
-    append_number(out, h);
-    out += 'h';
+    p = std::to_chars(p, p + 24, h).ptr;
+    *p++ = 'h';
   }
   if (h > 0 || m > 0) {
-    append_number(out, m);
-    out += 'm';
+    p = std::to_chars(p, p + 24, m).ptr;
+    *p++ = 'm';
   }
-  append_number(out, s);
+  p = std::to_chars(p, p + 24, s).ptr;
   if (frac != 0) {
-    char digits[4] = {static_cast<char>('0' + frac / 100), static_cast<char>('0' + frac / 10 % 10),
-                      static_cast<char>('0' + frac % 10), 0};
+    char digits[3] = {static_cast<char>('0' + frac / 100), static_cast<char>('0' + frac / 10 % 10),
+                      static_cast<char>('0' + frac % 10)};
     std::size_t n = 3;
     while (digits[n - 1] == '0') --n;  // Go trims trailing zeros: 59.5s, not 59.500s
-    out += '.';
-    out.append(digits, n);
+    *p++ = '.';
+    std::memcpy(p, digits, n);
+    p += n;
   }
-  out += 's';
+  *p++ = 's';
+  return p;
+}
+
+void append_reset(std::string& out, std::int64_t ms) {
+  char buf[kMaxResetChars];
+  out.append(buf, write_reset(buf, ms));
 }
 
 std::string format_reset(std::int64_t ms) {

@@ -82,6 +82,10 @@ struct RateHeaders {
 std::string format_reset(std::int64_t ms);
 // The same, appended to `out` (the response's headers) without a string of its own.
 void append_reset(std::string& out, std::int64_t ms);
+// The same, written at `p` (at most kMaxResetChars bytes); returns the end. For heads built in
+// a buffer of their own.
+inline constexpr std::size_t kMaxResetChars = 64;
+char* write_reset(char* p, std::int64_t ms) noexcept;
 
 class Limiter;
 struct SubjectState;
