@@ -9,8 +9,14 @@ wrk.method = "POST"
 local model = os.getenv("BENCH_MODEL") or "gpt-4o-mini"
 -- BENCH_STREAM=1 asks for a stream: SSE from the mock and the gateway ("stream": true).
 local stream = os.getenv("BENCH_STREAM") == "1"
-wrk.body = '{"model":"' .. model .. '","messages":[{"role":"user","content":"hello there"}]' ..
-  (stream and ',"stream":true' or '') .. '}'
+-- BENCH_API=responses sends the same question to POST /v1/responses (the URL is bench/run's).
+if os.getenv("BENCH_API") == "responses" then
+  wrk.body = '{"model":"' .. model .. '","input":"hello there"' ..
+    (stream and ',"stream":true' or '') .. '}'
+else
+  wrk.body = '{"model":"' .. model .. '","messages":[{"role":"user","content":"hello there"}]' ..
+    (stream and ',"stream":true' or '') .. '}'
+end
 wrk.headers["Content-Type"] = "application/json"
 -- BENCH_KEY is the bearer: bench/run sets the secret of the gateway's declared key for its keys
 -- and redis targets (auth: keys); the mock, nginx and an auth: none gateway take anything.

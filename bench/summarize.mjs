@@ -25,6 +25,7 @@ const GOAL_RSS_MB = 50;       // tollbooth peak RSS (VmHWM) < 50 MB
 const GOAL_KEYS = 0.95;       // keys req/s >= 0.95 x tollbooth (auth: none), same run (issue 10)
 const GOAL_REDIS = 0.8;       // redis req/s >= 0.8 x tollbooth: an aim, reported (issue 10)
 const GOAL_MONEY = 0.9;       // money req/s >= 0.9 x tollbooth: keys, limits, budgets, ledger (issue 11)
+const GOAL_RESPONSES = 0.6;   // responses-stream req/s >= 0.6 x nginx-stream (issue 12)
 
 const [header, ...lines] = readFileSync(opt.tsv, 'utf8').trim().split('\n');
 const cols = header.split('\t');
@@ -275,6 +276,28 @@ if (ran('tollbooth')) {
     }
   }
 }
+// Issue 12: a Responses stream through the Bedrock translation against nginx's plain streaming
+// proxy, in the same run.
+const hasResponses = ran('responses-stream') && ran('nginx-stream');
+const responsesTable = hasResponses ? table(
+  ['N', 'conns', 'nginx-stream req/s', 'responses-stream req/s', 'bedrock-stream req/s', 'responses-stream/nginx-stream',
+    'per round', 'CPU µs/req responses-stream', 'p50 responses-stream'],
+  keys.map(([n, c]) => {
+    const ratios = pick(n, c, 'responses-stream').map((r) => {
+      const other = pick(n, c, 'nginx-stream').find((x) => x.round === r.round);
+      return other ? r.rps / other.rps : NaN;
+    }).filter((x) => !Number.isNaN(x));
+    return [n, c, f0(med(n, c, 'nginx-stream', 'rps')), f0(med(n, c, 'responses-stream', 'rps')),
+      f0(med(n, c, 'bedrock-stream', 'rps')),
+      f2(med(n, c, 'responses-stream', 'rps') / med(n, c, 'nginx-stream', 'rps')), range(ratios, f2),
+      f1(med(n, c, 'responses-stream', 'proxyCpu')), f0(med(n, c, 'responses-stream', 'p50'))];
+  })) : '';
+if (hasResponses) {
+  for (const [n, c] of keys) {
+    const ratio = med(n, c, 'responses-stream', 'rps') / med(n, c, 'nginx-stream', 'rps');
+    if (!Number.isNaN(ratio)) goals.push([`Responses stream through Bedrock ≥ ${GOAL_RESPONSES}× nginx-stream at ${c} connections`, n, `${ratio.toFixed(3)}×`, ratio >= GOAL_RESPONSES]);
+  }
+}
 const goalTable = table(['goal', 'N', 'measured', 'result'],
   goals.map(([g, n, m, ok]) => [g, n, m, ok ? 'PASS' : 'MISS']), [false, true, true, false]);
 
@@ -378,6 +401,12 @@ ${bedrockStream}
 ` : ''}${hasStreams ? `## Streamed: noise (min–max over rounds; other CPU as above, over the streamed runs)
 
 ${noiseStream}
+
+` : ''}${hasResponses ? `## The Responses API through the Bedrock translation, streamed (median; per-round ratios against nginx-stream)
+
+POST /v1/responses with "stream": true to the Bedrock route: the request bridged to chat and translated to ConverseStream, its events back to chat chunks and on to Responses events.
+
+${responsesTable}
 
 ` : ''}${goals.length ? `## Goals
 
