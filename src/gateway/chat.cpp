@@ -83,32 +83,14 @@ Awaitable<void> chat_completions(Gateway& g, ClientConn& c, const HttpRequest& r
     co_await c.respond_error(facts.error());
     co_return;
   }
-  auto& o = c.outcome;
-  o.model = facts->model;
-  o.stream = facts->stream;
-  o.needs = facts->needs;
-  o.estimated_input_tokens = facts->estimated_input_tokens;
-  o.max_output_tokens = facts->max_output_tokens;
-  // A key limited to some models hears 403 for any other, known or not: a 404 would tell it
-  // which models this gateway serves.
-  if (auto refused = check_model(caller, facts->model)) {
-    co_await c.respond_error(*refused);
-    co_return;
-  }
-  const ResolvedModel* model = g.routes.find(facts->model);
-  if (!model) {
-    co_await c.respond_error(make_error(ErrorKind::not_found,
-                                        "The model `" + excerpt_client_text(facts->model) +
-                                            "` does not exist or is not served by this gateway",
-                                        "model", "model_not_found"));
-    co_return;
-  }
   routing::PlanInput input;
-  input.needs = facts->needs;
-  input.estimated_input_tokens = facts->estimated_input_tokens;
-  input.max_output_tokens = facts->max_output_tokens;
+  auto model = find_model(g, c, *facts, caller, input);
+  if (!model) {
+    co_await c.respond_error(model.error());
+    co_return;
+  }
   ChatFront front(g, c, body, *facts);
-  co_await run_flow(g, c, req, *model, input, front, caller);
+  co_await run_flow(g, c, req, *model.value(), input, front, caller);
 }
 
 }  // namespace tollbooth::gateway

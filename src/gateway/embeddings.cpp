@@ -56,26 +56,14 @@ Awaitable<void> embeddings(Gateway& g, ClientConn& c, const HttpRequest& req, st
     co_await c.respond_error(facts.error());
     co_return;
   }
-  auto& o = c.outcome;
-  o.model = facts->facts.model;
-  o.stream = false;
-  o.estimated_input_tokens = facts->facts.estimated_input_tokens;
-  if (auto refused = check_model(caller, facts->facts.model)) {
-    co_await c.respond_error(*refused);
-    co_return;
-  }
-  const ResolvedModel* model = g.routes.find(facts->facts.model);
-  if (!model) {
-    co_await c.respond_error(make_error(ErrorKind::not_found,
-                                        "The model `" + excerpt_client_text(facts->facts.model) +
-                                            "` does not exist or is not served by this gateway",
-                                        "model", "model_not_found"));
-    co_return;
-  }
   routing::PlanInput input;
-  input.estimated_input_tokens = facts->facts.estimated_input_tokens;
+  auto model = find_model(g, c, facts->facts, caller, input);
+  if (!model) {
+    co_await c.respond_error(model.error());
+    co_return;
+  }
   EmbeddingsFront front(g, body, *facts);
-  co_await run_flow(g, c, req, *model, input, front, caller);
+  co_await run_flow(g, c, req, *model.value(), input, front, caller);
 }
 
 }  // namespace tollbooth::gateway

@@ -318,5 +318,28 @@ Awaitable<void> run_flow(Gateway& g, ClientConn& c, const HttpRequest& req,
   co_await c.respond_error(shown, extra);
 }
 
+Result<const ResolvedModel*> find_model(Gateway& g, ClientConn& c,
+                                        const openai::ChatInspection& facts, const Caller& caller,
+                                        routing::PlanInput& input) {
+  auto& o = c.outcome;
+  o.model = facts.model;
+  o.stream = facts.stream;
+  o.needs = facts.needs;
+  o.estimated_input_tokens = facts.estimated_input_tokens;
+  o.max_output_tokens = facts.max_output_tokens;
+  if (auto refused = check_model(caller, facts.model)) return std::move(*refused);
+  const ResolvedModel* model = g.routes.find(facts.model);
+  if (!model) {
+    return make_error(ErrorKind::not_found,
+                      "The model `" + excerpt_client_text(facts.model) +
+                          "` does not exist or is not served by this gateway",
+                      "model", "model_not_found");
+  }
+  input.needs = facts.needs;
+  input.estimated_input_tokens = facts.estimated_input_tokens;
+  input.max_output_tokens = facts.max_output_tokens;
+  return model;
+}
+
 }  // namespace gateway
 }  // namespace tollbooth

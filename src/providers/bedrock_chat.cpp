@@ -41,19 +41,23 @@ BodyPlan BedrockChat::plan(const ResponseHead& head) const {
   return call_.converse.stream ? BodyPlan::stream : BodyPlan::whole;
 }
 
+void bedrock_error_reply(const ResponseHead& head, std::string_view body, Reply& r) {
+  Error e = bedrock::error_from_bedrock(head.status, head.error_type, body);
+  if (e.retryable) {
+    r.kind = Reply::Kind::retry;
+    r.error = std::move(e);
+    return;
+  }
+  // Bedrock's validation errors are the client's: answered in OpenAI's shape, no fallback.
+  r.status = http_status(e.kind);
+  r.owned = openai::error_body(e);
+  r.body = r.owned;
+}
+
 Reply BedrockChat::whole(const ResponseHead& head, std::string_view body) {
-  Reply r;
+  Reply r;  // the one object returned, so that returning it is not a move
   if (head.status != 200) {
-    Error e = bedrock::error_from_bedrock(head.status, head.error_type, body);
-    if (e.retryable) {
-      r.kind = Reply::Kind::retry;
-      r.error = std::move(e);
-      return r;
-    }
-    // Bedrock's validation errors are the client's: answered in OpenAI's shape, no fallback.
-    r.status = http_status(e.kind);
-    r.owned = openai::error_body(e);
-    r.body = r.owned;
+    bedrock_error_reply(head, body, r);
     return r;
   }
   auto reply = bedrock::chat_completion_from_converse(body, reply_);

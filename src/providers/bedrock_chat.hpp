@@ -15,6 +15,11 @@
 
 namespace tollbooth {
 
+// A Bedrock error answer (any status but 200) into `r`, as the client's or the next route's:
+// throttling and server errors retry elsewhere, validation errors are the client's, in OpenAI's
+// shape.
+void bedrock_error_reply(const ResponseHead& head, std::string_view body, Reply& r);
+
 class BedrockChat final : public Translator {
  public:
   // `max_event_bytes` bounds one event-stream frame's payload.

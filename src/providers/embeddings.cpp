@@ -7,9 +7,11 @@
 #include "api/openai/errors.hpp"
 #include "config/config.hpp"
 #include "core/endpoint.hpp"
+#include "providers/bedrock_chat.hpp"
 #include "providers/bedrock_request.hpp"
 #include "providers/bedrock_response.hpp"
 #include "providers/openai_bedrock.hpp"
+#include "providers/openai_wire.hpp"
 
 namespace tollbooth {
 namespace {
@@ -48,27 +50,16 @@ Result<Ok> OpenAiWireEmbeddings::build(UpstreamRequest& out) {
 }
 
 BodyPlan OpenAiWireEmbeddings::plan(const ResponseHead& head) const {
-  const int s = head.status;
-  return s == 429 || s >= 500 || s == 401 || s == 403 ? BodyPlan::refusal : BodyPlan::whole;
+  return openai_wire_plan(head, false);
 }
 
 Reply OpenAiWireEmbeddings::whole(const ResponseHead& head, std::string_view body) {
   Reply r;
-  const int s = head.status;
-  if (s == 401 || s == 403 || s == 429 || s >= 500) {
-    r.kind = Reply::Kind::retry;
-    r.error = make_error(s == 429 ? ErrorKind::rate_limited : ErrorKind::bad_gateway,
-                         s == 401 || s == 403 ? "HTTP " + std::to_string(s) +
-                                                    ": the cloud refused the gateway's credentials"
-                                              : "HTTP " + std::to_string(s));
-    r.error.retryable = true;
-    r.retry_after = std::string(head.retry_after);
-    return r;
-  }
-  r.status = s;
+  if (openai_wire_refused(head, r)) return r;
+  r.status = head.status;
   if (!head.content_type.empty()) r.content_type = head.content_type;
   r.body = body;
-  if (s == 200) r.usage = openai::usage_from_embeddings(body);
+  if (head.status == 200) r.usage = openai::usage_from_embeddings(body);
   return r;
 }
 
@@ -105,15 +96,7 @@ BodyPlan BedrockEmbeddings::plan(const ResponseHead& head) const {
 Reply BedrockEmbeddings::whole(const ResponseHead& head, std::string_view body) {
   Reply r;
   if (head.status != 200) {
-    Error e = bedrock::error_from_bedrock(head.status, head.error_type, body);
-    if (e.retryable) {
-      r.kind = Reply::Kind::retry;
-      r.error = std::move(e);
-      return r;
-    }
-    r.status = http_status(e.kind);
-    r.owned = openai::error_body(e);
-    r.body = r.owned;
+    bedrock_error_reply(head, body, r);
     return r;
   }
   boost::system::error_code ec;

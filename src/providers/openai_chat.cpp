@@ -4,6 +4,7 @@
 #include "api/openai/errors.hpp"
 #include "config/config.hpp"
 #include "core/money.hpp"
+#include "providers/openai_wire.hpp"
 
 namespace tollbooth {
 namespace {
@@ -42,41 +43,18 @@ Result<Ok> OpenAiWireChat::build(UpstreamRequest& out) {
 }
 
 BodyPlan OpenAiWireChat::plan(const ResponseHead& head) const {
-  const int s = head.status;
-  if (s == 429 || s >= 500 || s == 401 || s == 403) return BodyPlan::refusal;
-  if (s == 200 && in_.facts.stream && head.content_type.starts_with("text/event-stream"))
-    return BodyPlan::stream;
-  return BodyPlan::whole;
+  return openai_wire_plan(head, in_.facts.stream);
 }
 
 Reply OpenAiWireChat::whole(const ResponseHead& head, std::string_view body) {
   Reply r;
-  const int s = head.status;
-  if (s == 401 || s == 403) {
-    // The cloud refused the gateway's own credentials (the client's never reach it): a
-    // configuration fault of this route, not the client's, and the next route may serve. The
-    // cloud's body is dropped: OpenAI's echoes part of the key.
-    r.kind = Reply::Kind::retry;
-    r.error =
-        make_error(ErrorKind::bad_gateway,
-                   "HTTP " + std::to_string(s) + ": the cloud refused the gateway's credentials");
-    r.error.retryable = true;
-    return r;
-  }
-  if (s == 429 || s >= 500) {
-    r.kind = Reply::Kind::retry;
-    r.error = make_error(s == 429 ? ErrorKind::rate_limited : ErrorKind::bad_gateway,
-                         "HTTP " + std::to_string(s));
-    r.error.retryable = true;
-    r.retry_after = std::string(head.retry_after);
-    return r;
-  }
+  if (openai_wire_refused(head, r)) return r;
   // Success, or a 4xx that is the client's own fault (bad parameter, content filter): passed
   // through as it is.
-  r.status = s;
+  r.status = head.status;
   if (!head.content_type.empty()) r.content_type = head.content_type;
   r.body = body;
-  if (s == 200) r.usage = openai::usage_from_completion(body);
+  if (head.status == 200) r.usage = openai::usage_from_completion(body);
   return r;
 }
 

@@ -41,6 +41,17 @@ async function admin(method, path, body) {
   return res.json();
 }
 
+// The key's rows in the ledger, once `want` are there (the writer flushes every 100 ms) or 5 s
+// have passed.
+async function ledgerRows(keyId, want) {
+  let rows = 0;
+  for (let i = 0; i < 50 && rows < want; i++) {
+    rows = (await admin('GET', `/admin/v1/spend?by=key&key=${keyId}&since=2000-01-01`)).total.rows;
+    if (rows < want) await new Promise((res) => setTimeout(res, 100));
+  }
+  return rows;
+}
+
 // The config.toml docs/codex.md gives, pointed at this gateway.
 function codexHome(model) {
   const home = mkdtempSync(join(dir, 'codex-home-'));
@@ -109,13 +120,7 @@ test('codex exec runs a tool through the gateway and prints the final answer; bo
   assert.equal(second.input.find((i) => i.type === 'function_call')?.name, 'exec_command');
 
   // The ledger: both requests, billed to the key (the writer flushes every 100 ms).
-  let rows = 0;
-  for (let i = 0; i < 50 && rows < 2; i++) {
-    const report = await admin('GET', `/admin/v1/spend?by=key&key=${key.key.id}&since=2000-01-01`);
-    rows = report.total.rows;
-    if (rows < 2) await new Promise((res) => setTimeout(res, 100));
-  }
-  assert.equal(rows, 2);
+  assert.equal(await ledgerRows(key.key.id, 2), 2);
 });
 
 test('routed to Bedrock, the Responses API is translated to Converse and Codex runs its tool the same way', async () => {
@@ -140,13 +145,7 @@ test('routed to Bedrock, the Responses API is translated to Converse and Codex r
   const names = second.toolConfig.tools.map((t) => t.toolSpec.name);
   assert.ok(names.includes('exec_command') && !names.includes('web_search'));
 
-  let rows = 0;
-  for (let i = 0; i < 50 && rows < 2; i++) {
-    const report = await admin('GET', `/admin/v1/spend?by=key&key=${key.key.id}&since=2000-01-01`);
-    rows = report.total.rows;
-    if (rows < 2) await new Promise((res) => setTimeout(res, 100));
-  }
-  assert.equal(rows, 2);
+  assert.equal(await ledgerRows(key.key.id, 2), 2);
 });
 
 test('the WebSocket upgrade Codex tries with the built-in provider is refused so it goes on over HTTP', async () => {
