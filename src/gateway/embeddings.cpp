@@ -62,6 +62,7 @@ Awaitable<void> embeddings(Gateway& g, ClientConn& c, const HttpRequest& req, st
     co_await c.respond_error(model.error());
     co_return;
   }
+  input.has_output = false;  // nothing to reserve for an answer: a vector has no output tokens
   EmbeddingsFront front(g, body, *facts);
   co_await run_flow(g, c, req, *model.value(), input, front, caller);
 }

@@ -203,6 +203,13 @@ Awaitable<std::vector<Tried>> run_plan(Gateway& g, ClientConn& c, const Resolved
   }
 }
 
+// The output tokens a request reserves on its limits and budgets: its maximum, the configured
+// default when it sets none, nothing for an answer without output tokens (embeddings).
+std::int64_t reserved_output(const Gateway& g, const routing::PlanInput& input) noexcept {
+  if (!input.has_output) return 0;
+  return input.max_output_tokens ? input.max_output_tokens : g.config.limits.default_output_tokens;
+}
+
 }  // namespace
 
 Awaitable<void> run_flow(Gateway& g, ClientConn& c, const HttpRequest& req,
@@ -214,9 +221,7 @@ Awaitable<void> run_flow(Gateway& g, ClientConn& c, const HttpRequest& req,
     std::optional<Error> refused = check_model(caller, model.model->name);
     std::string extra;
     if (!refused) {
-      std::int64_t tokens = std::int64_t{input.estimated_input_tokens} +
-                            (input.max_output_tokens ? input.max_output_tokens
-                                                     : g.config.limits.default_output_tokens);
+      std::int64_t tokens = std::int64_t{input.estimated_input_tokens} + reserved_output(g, input);
       if (counts_in_redis(g, caller))
         refused = co_await admit_shared(g, c, caller, tokens, extra);
       else
@@ -255,8 +260,7 @@ Awaitable<void> run_flow(Gateway& g, ClientConn& c, const HttpRequest& req,
   // The budgets: the worst case this plan can cost, reserved against the key's and team's.
   {
     std::string extra;
-    const std::int64_t output =
-        input.max_output_tokens ? input.max_output_tokens : g.config.limits.default_output_tokens;
+    const std::int64_t output = reserved_output(g, input);
     std::optional<Error> refused;
     if (g.redis_budgets())
       refused = co_await admit_budget_shared(g, c, caller, plan, input.estimated_input_tokens,

@@ -32,6 +32,7 @@ struct PlanInput {
   CapabilitySet needs;
   std::uint32_t estimated_input_tokens = 0;
   std::uint32_t max_output_tokens = 0;  // 0 = not given
+  bool has_output = true;               // false: the answer has no output tokens (embeddings)
   Days today = 0;                       // the UTC day (windows, prices)
   std::int64_t now_ms = 0;              // Unix ms (breakers)
   std::uint64_t random = 0;             // for strategy: weighted

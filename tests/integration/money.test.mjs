@@ -286,6 +286,28 @@ test('Responses and embeddings requests are billed as chat is: the ledger equals
   }
 });
 
+test('embeddings reserve no output tokens: a budget too small for a chat request\'s worst case admits them', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tollbooth-money-'));
+  const gw = await startGateway(dir);
+  try {
+    // $0.01: under a chat request's worst case (4,096 default output tokens at gpt-o's price),
+    // far above an embeddings request's (a few input tokens).
+    const key = await makeKey(gw, { alias: 'small', budget: { usd: '0.01', per: 'month' } });
+    const chat = await ask(gw, key.secret, 'gpt-o');
+    assert.equal(chat.status, 429);
+    assert.equal((await chat.json()).error.code, 'budget_exceeded');
+    const emb = await fetch(`${gw.url}/v1/embeddings`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key.secret}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-o', input: 'embed these words' }),
+    });
+    assert.equal(emb.status, 200);
+    assert.match(emb.headers.get('x-tollbooth-cost') ?? '', /^0\.0000\d+$/);
+  } finally {
+    await stop(gw);
+  }
+});
+
 test('64 concurrent streams against a $1.00 team budget settle at most $1.00; refusals name the budget', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tollbooth-money-'));
   const gw = await startGateway(dir, { extra: '' });
