@@ -36,8 +36,8 @@ namespace {
 // logs use them). Nothing else of the client's head reaches an upstream.
 bool forwarded_header(std::string_view name) noexcept {
   static constexpr std::string_view kNames[] = {
-      "session_id", "session-id",          "conversation_id",   "thread-id",
-      "originator", "x-client-request-id", "x-openai-subagent", "openai-beta"};
+      "session_id",          "session-id",        "conversation_id", "thread-id",
+      "x-client-request-id", "x-openai-subagent", "originator"};
   for (std::string_view n : kNames)
     if (boost::beast::iequals(name, n)) return true;
   return name.size() > 8 && boost::beast::iequals(name.substr(0, 8), "x-codex-");

@@ -85,6 +85,9 @@ std::optional<CodingError> inflate_body(std::string_view coding, bool gzip, std:
     if (rc == Z_BUF_ERROR || rc == Z_OK) {
       if (left == 0 && zs.avail_out != 0)
         return malformed(coding, "the body ends inside the stream");
+      // Room and input but no progress: never loop on bytes zlib will not take.
+      if (zs.avail_in == in_now && zs.avail_out == out_now)
+        return malformed(coding, "the stream stops making progress");
       continue;  // more room needed, or more input to read
     }
     return malformed(coding, zs.msg ? zs.msg : "inflate failed");
@@ -111,6 +114,7 @@ std::optional<CodingError> unzstd_body(std::string_view coding, std::string_view
   while (src.pos < src.size || pending != 0) {
     if (!grow(out, produced, max_bytes)) return too_large(coding, max_bytes);
     ZSTD_outBuffer dst{out.data() + produced, out.size() - produced, 0};
+    const std::size_t before = src.pos;
     pending = ZSTD_decompressStream(d.get(), &dst, &src);
     if (ZSTD_isError(pending)) {
       if (ZSTD_getErrorCode(pending) == ZSTD_error_frameParameter_windowTooLarge)
@@ -122,6 +126,9 @@ std::optional<CodingError> unzstd_body(std::string_view coding, std::string_view
     // All input read, room left, and the frame still unfinished: the body was cut short.
     if (pending != 0 && src.pos == src.size && dst.pos < dst.size)
       return malformed(coding, "the body ends inside a frame");
+    // Room and input but no progress: never loop on bytes zstd will not take.
+    if (src.pos == before && dst.pos == 0)
+      return malformed(coding, "the stream stops making progress");
   }
   out.resize(produced);
   return std::nullopt;
