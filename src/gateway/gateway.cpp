@@ -217,12 +217,17 @@ Awaitable<void> Gateway::handle(ClientConn& c, const HttpRequest& req) {
     co_return;
   }
   if (wrong_method) {
-    std::string allow = "Allow: " + std::string(http::to_string(wrong_method->method)) + "\r\n";
+    // Every method the path is served with (/v1/responses takes POST and GET).
+    std::string methods;
+    for (const Endpoint& e : kEndpoints) {
+      if (!matches(e, path) || e.method == http::verb::unknown) continue;
+      if (!methods.empty()) methods += ", ";
+      methods += http::to_string(e.method);
+    }
+    const std::string allow = "Allow: " + methods + "\r\n";
     c.outcome.front = wrong_method->front;
     co_await c.respond_error(
-        make_error(ErrorKind::method_not_allowed,
-                   "this endpoint accepts " + std::string(http::to_string(wrong_method->method))),
-        allow);
+        make_error(ErrorKind::method_not_allowed, "this endpoint accepts " + methods), allow);
     co_return;
   }
   co_await c.respond_error(

@@ -684,6 +684,11 @@ test('methods: GET /v1/chat/completions is 405 with Allow: POST', async () => {
   assert.equal(r.headers.allow, 'POST');
 });
 
+test('methods: PUT /v1/responses is 405 with Allow naming both of its methods', async () => {
+  const r = await refused('PUT /v1/responses HTTP/1.1\r\nHost: gw\r\nContent-Length: 0\r\n\r\n', { status: 405, close: false });
+  assert.equal(r.headers.allow, 'POST, GET');
+});
+
 test('methods: POST /v1/models is 405', async () => {
   await refused(chatRequest(CHAT, { target: '/v1/models' }), { status: 405, close: false });
 });
