@@ -58,7 +58,8 @@ class ChatToResponsesStream {
     bool call = false;
     bool custom = false;
     std::string id, call_id, name;
-    std::string text;  // the message's text, or the call's arguments
+    std::string text;   // the message's text, or the call's arguments
+    std::string where;  // a text delta's fields before the delta, made once
   };
   void on_chunk(std::string_view data, std::string& out);
   void start(std::string& out);
