@@ -194,11 +194,13 @@ Result<ChatBridge> responses_to_chat(std::string_view body, std::string_view rou
         messages.push_back(json::object{{"role", "tool"},
                                         {"tool_call_id", str(item->if_contains("call_id"))},
                                         {"content", output_text(item->if_contains("output"))}});
-      } else if (type == "reasoning" || type == "item_reference") {
+      } else if (type == "reasoning") {
         // Reasoning (and its encrypted_content) is the organisation's that made it: never sent
-        // to another. A reference names stored state this route does not have.
+        // to another.
         out.dropped.push_back(param + " (" + type + ")");
       } else if (drop_unsupported) {
+        // Other items (an item_reference names state this route does not have; built-in tool
+        // calls) are the route's to drop when it says so, never silently.
         out.dropped.push_back(param + " (" + type + ")");
       } else {
         return bad("input item type '" + excerpt_client_text(type, 64) +

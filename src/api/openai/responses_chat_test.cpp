@@ -82,6 +82,14 @@ TEST(ResponsesToChat, BuiltInToolsAreRefusedNamingTheRouteOrDroppedWhenItSaysSo)
   EXPECT_EQ(dropped.value().dropped, std::vector<std::string>{"tools[1] (web_search)"});
   EXPECT_EQ(json::parse(dropped.value().chat_body).at("tools").as_array().size(), 1u);
 
+  // An item reference names state the route does not have: refused, or dropped when it says.
+  constexpr std::string_view kRef =
+      R"({"model":"m","input":[{"role":"user","content":"x"},{"type":"item_reference","id":"msg_1"}]})";
+  auto ref = responses_to_chat(kRef, "bedrock-us", false);
+  ASSERT_FALSE(ref.ok());
+  EXPECT_EQ(ref.error().param, "input[1].type");
+  EXPECT_TRUE(responses_to_chat(kRef, "bedrock-us", true).ok());
+
   auto chained = responses_to_chat(R"({"model":"m","previous_response_id":"resp_1","input":"x"})",
                                    "bedrock-us", true);
   ASSERT_FALSE(chained.ok());
