@@ -54,6 +54,25 @@ async function chat(title, body, key = ADMIN) {
   rows.push({ request: title, status: res.status, route, in: usage?.prompt_tokens ?? '-', out: usage?.completion_tokens ?? '-', 'cost $': cost, ms });
 }
 
+// POST /v1/responses (the Responses API, as Codex CLI speaks it), and POST /v1/embeddings.
+async function post(title, path, body, show) {
+  const started = performance.now();
+  const res = await fetch(`${base}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN}` },
+    body: JSON.stringify(body),
+  });
+  const json = await res.json();
+  console.log(`\n-- ${title}\n   HTTP ${res.status}: ${res.ok ? show(json) : `error: ${json.error?.message}`}`);
+  const plan = res.headers.get('x-tollbooth-plan');
+  if (plan) console.log(`   plan: ${plan}`);
+  const u = json.usage ?? {};
+  rows.push({ request: title, status: res.status, route: res.headers.get('x-tollbooth-route') ?? '-',
+    in: u.input_tokens ?? u.prompt_tokens ?? '-', out: u.output_tokens ?? (path.endsWith('embeddings') ? 0 : '-'),
+    'cost $': res.headers.get('x-tollbooth-cost') ?? '-', ms: (performance.now() - started).toFixed(1) });
+}
+const text = (r) => r.output?.flatMap((i) => i.content ?? []).map((c) => c.text).join('') ?? '';
+
 const user = (content) => [{ role: 'user', content }];
 const models = await (await fetch(`${base}/v1/models`, { headers: { authorization: `Bearer ${ADMIN}` } })).json();
 console.log(`models served: ${models.data.map((m) => m.id).join(', ')}`);
@@ -70,6 +89,13 @@ await chat('claude-sonnet on AWS Bedrock (translated to Converse, SigV4-signed)'
 await chat('claude-sonnet on AWS Bedrock, streaming (event-stream → SSE)', { model: 'claude-sonnet', messages: user('Stream from Bedrock please'), stream: true, stream_options: { include_usage: true } });
 await chat('claude-sonnet: temperature 1.5 is over Bedrock\'s limit of 1, a 400 naming it', { model: 'claude-sonnet', messages: user('hi'), temperature: 1.5 });
 await chat('unknown model: an OpenAI-shaped 404', { model: 'gpt-9', messages: user('hello') });
+await post('Responses API on gpt-4o (passed through as it is)', '/v1/responses',
+  { model: 'gpt-4o', input: 'What does a toll booth do?' }, text);
+await post('Responses API on claude-sonnet (bridged to chat, translated to Converse)', '/v1/responses',
+  { model: 'claude-sonnet', instructions: 'Be brief.', input: 'Hello from the Responses API' }, text);
+await post('embeddings on gpt-4o\'s routes', '/v1/embeddings',
+  { model: 'gpt-4o', input: ['a toll booth', 'a gateway'], encoding_format: 'float' },
+  (r) => `${r.data.length} vectors of ${r.data[0].embedding.length}`);
 
 if (process.env.DEMO_KEY) {
   await chat('no key at all: 401 invalid_api_key', { model: 'gpt-4o', messages: user('hello') }, null);
