@@ -404,7 +404,7 @@ std::string percent_decode(std::string_view s) {
 
 Result<ConverseInput> parse_converse_input(std::string_view body) {
   boost::system::error_code ec;
-  auto doc = json::parse(body, ec);
+  auto doc = json::parse(body, ec, {}, deep_json());
   if (ec || !doc.is_object()) {
     return invalid("Malformed input request, please reformat your input and try again.");
   }

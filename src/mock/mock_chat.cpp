@@ -1,4 +1,5 @@
 #include "mock/mock_chat.hpp"
+#include "mock/mock_json.hpp"
 
 #include <optional>
 
@@ -140,7 +141,7 @@ Result<ChatInput> parse_chat_input(std::string_view body, bool model_required) {
   unsigned char arena[8192];
   json::monotonic_resource mr(arena, sizeof arena);
   boost::system::error_code ec;
-  auto doc = json::parse(body, ec, &mr);
+  auto doc = json::parse(body, ec, &mr, deep_json());
   if (ec) {
     return invalid(
         "We could not parse the JSON body of your request. (HINT: This likely means you aren't "

@@ -57,7 +57,7 @@ void append_vector(std::string& out, const std::vector<double>& v, bool base64) 
 
 void openai_embeddings(std::string_view body, bool model_required, Reply& reply) {
   boost::system::error_code ec;
-  const auto doc = json::parse(body, ec);
+  const auto doc = json::parse(body, ec, {}, deep_json());
   const auto* o = !ec ? doc.if_object() : nullptr;
   if (!o)
     return openai_error(reply, 400, "We could not parse the JSON body of your request.",
@@ -114,7 +114,7 @@ void openai_embeddings(std::string_view body, bool model_required, Reply& reply)
 
 void titan_embeddings(std::string_view body, Reply& reply) {
   boost::system::error_code ec;
-  const auto doc = json::parse(body, ec);
+  const auto doc = json::parse(body, ec, {}, deep_json());
   const auto* o = !ec ? doc.if_object() : nullptr;
   const auto* text = o ? o->if_contains("inputText") : nullptr;
   if (!text || !text->is_string())

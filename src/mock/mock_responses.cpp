@@ -133,7 +133,7 @@ std::string event(std::string_view type, int seq, std::string_view fields) {
 
 Result<ResponsesInput> parse_responses_input(std::string_view body) {
   boost::system::error_code ec;
-  auto doc = json::parse(body, ec);
+  auto doc = json::parse(body, ec, {}, deep_json());
   if (ec || !doc.is_object()) {
     return invalid("We could not parse the JSON body of your request.");
   }

@@ -47,6 +47,17 @@ TEST(EmbeddingsRequest, ReadsInputsAndRefusesWhatItCannotRoute) {
   EXPECT_EQ(param(R"({"model":"m","input":"x","model":"n"})"), "model") << "a duplicate key";
 }
 
+TEST(EmbeddingsRequest, DeepValuesAreReadAndTooDeepIsSaid) {
+  auto body = [](int depth) {
+    return R"({"model":"m","input":"x","metadata":)" + std::string(depth, '[') +
+           std::string(depth, ']') + "}";
+  };
+  EXPECT_TRUE(openai::inspect_embeddings_request(body(100)).ok());
+  auto e = openai::inspect_embeddings_request(body(600));
+  ASSERT_FALSE(e.ok());
+  EXPECT_EQ(e.error().code, "too_deep");
+}
+
 TEST(EmbeddingsRequest, TheModelIsSplicedWhereTheParserFoundIt) {
   // A "model" key nested before the real one must not be the one replaced.
   const std::string body = R"({"metadata":{"model":"decoy"},"input":"x","model":"m"})";

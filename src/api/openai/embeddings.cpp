@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "api/openai/chat_inspect.hpp"
+#include "json/depth.hpp"
 #include "json/scratch.hpp"
 
 namespace tollbooth::openai {
@@ -37,7 +38,13 @@ Error wrong(std::string param, std::string_view expected, const json::value& got
 Result<EmbeddingsInspection> inspect_embeddings_request(std::string_view body) {
   boost::system::error_code ec;
   json::parse_options opts;
+  opts.max_depth = ::tollbooth::json::kMaxDepth;
   json::value doc = json::parse(body, ec, {}, opts);
+  if (ec == json::error::too_deep) {
+    return invalid("The request nests JSON deeper than " +
+                       std::to_string(::tollbooth::json::kMaxDepth) + " levels.",
+                   {}, "too_deep");
+  }
   if (ec) return inspect::not_json(simdjson::TAPE_ERROR);
   if (!doc.is_object())
     return invalid("The request body must be a JSON object.", {}, "invalid_type");
@@ -140,7 +147,9 @@ Result<EmbeddingsInspection> inspect_embeddings_request(std::string_view body) {
 
 std::optional<Usage> usage_from_embeddings(std::string_view body) {
   boost::system::error_code ec;
-  json::value doc = json::parse(body, ec);
+  json::parse_options opts;
+  opts.max_depth = ::tollbooth::json::kMaxDepth;
+  json::value doc = json::parse(body, ec, {}, opts);
   if (ec || !doc.is_object()) return std::nullopt;
   const auto* u = doc.get_object().if_contains("usage");
   if (!u || !u->is_object()) return std::nullopt;

@@ -5,6 +5,7 @@
 #include <boost/json/monotonic_resource.hpp>
 
 #include "core/text.hpp"
+#include "json/depth.hpp"
 
 namespace tollbooth::openai {
 namespace {
@@ -134,7 +135,15 @@ std::string_view incomplete_reason(std::string_view finish_reason) {
 Result<ChatBridge> responses_to_chat(std::string_view body, std::string_view route,
                                      bool drop_unsupported) {
   boost::system::error_code ec;
-  json::value doc = json::parse(body, ec);
+  json::parse_options deep;
+  deep.max_depth = ::tollbooth::json::kMaxDepth;
+  json::value doc = json::parse(body, ec, {}, deep);
+  if (ec == json::error::too_deep) {
+    return bad("the request nests JSON deeper than " +
+                   std::to_string(::tollbooth::json::kMaxDepth) + " levels, more than route " +
+                   std::string(route) + "'s translation reads",
+               {}, "too_deep");
+  }
   if (ec || !doc.is_object()) return bad("the body is not a JSON object", {}, "invalid_type");
   const json::object& in = doc.get_object();
   ChatBridge out;
@@ -310,7 +319,9 @@ Result<ChatBridge> responses_to_chat(std::string_view body, std::string_view rou
 std::optional<std::string> chat_completion_to_response(
     std::string_view chat, std::string_view id, const std::vector<std::string>& custom_tools) {
   boost::system::error_code ec;
-  json::value doc = json::parse(chat, ec);
+  json::parse_options deep;
+  deep.max_depth = ::tollbooth::json::kMaxDepth;
+  json::value doc = json::parse(chat, ec, {}, deep);
   if (ec || !doc.is_object()) return std::nullopt;
   const auto& c = doc.get_object();
   const auto* choices = c.if_contains("choices");
@@ -530,7 +541,9 @@ void ChatToResponsesStream::on_chunk(std::string_view data, std::string& out) {
   unsigned char arena[4096];
   json::monotonic_resource mr(arena, sizeof arena);
   boost::system::error_code ec;
-  json::value v = json::parse(data, ec, &mr);
+  json::parse_options deep;
+  deep.max_depth = ::tollbooth::json::kMaxDepth;
+  json::value v = json::parse(data, ec, &mr, deep);
   if (ec || !v.is_object()) return;
   const auto& o = v.get_object();
   if (const auto* e = o.if_contains("error"); e && e->is_object()) {

@@ -98,6 +98,25 @@ TEST(ResponsesToChat, BuiltInToolsAreRefusedNamingTheRouteOrDroppedWhenItSaysSo)
             "hi");
 }
 
+// Real tool schemas nest deeper than Boost.JSON's default of 32 levels; past 512 the refusal
+// says what it is rather than "not a JSON object".
+TEST(ResponsesToChat, DeepSchemasTranslateAndTooDeepIsSaid) {
+  auto nested = [](int depth) {
+    std::string schema = R"({"type":"object"})";
+    for (int i = 0; i < depth; ++i)
+      schema = R"({"type":"object","properties":{"x":)" + schema + "}}";
+    return R"({"model":"m","input":"x","tools":[{"type":"function","name":"f","parameters":)" +
+           schema + "}]}";
+  };
+  auto deep = responses_to_chat(nested(100), "bedrock-us", false);
+  ASSERT_TRUE(deep.ok()) << deep.error().message;
+  auto too_deep = responses_to_chat(nested(300), "bedrock-us", false);
+  ASSERT_FALSE(too_deep.ok());
+  EXPECT_EQ(too_deep.error().code, "too_deep");
+  EXPECT_THAT(too_deep.error().message, HasSubstr("deeper than 512 levels"));
+  EXPECT_THAT(too_deep.error().message, HasSubstr("bedrock-us"));
+}
+
 TEST(ChatToResponse, AWholeCompletionBecomesTheResponseObject) {
   auto r = chat_completion_to_response(
       R"({"id":"chatcmpl-1","object":"chat.completion","created":5,"model":"claude",
