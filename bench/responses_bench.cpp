@@ -56,20 +56,24 @@ const std::string kChatAnswer =
 
 // A 50-chunk chat stream: a role chunk, 46 word deltas, the finish, the usage chunk, [DONE].
 std::string chat_stream() {
-  std::string s = R"(data: {"id":"c","object":"chat.completion.chunk","created":1,"model":"claude",)"
-                  R"("choices":[{"index":0,"delta":{"role":"assistant","content":""}}]})"
-                  "\n\n";
+  std::string s =
+      R"(data: {"id":"c","object":"chat.completion.chunk","created":1,"model":"claude",)"
+      R"("choices":[{"index":0,"delta":{"role":"assistant","content":""}}]})"
+      "\n\n";
   for (int i = 0; i < 46; ++i) {
     s += R"(data: {"id":"c","object":"chat.completion.chunk","created":1,"model":"claude",)"
          R"("choices":[{"index":0,"delta":{"content":" word)" +
-         std::to_string(i) + R"("}}]})" "\n\n";
+         std::to_string(i) +
+         R"("}}]})"
+         "\n\n";
   }
   s += R"(data: {"id":"c","object":"chat.completion.chunk","created":1,"model":"claude",)"
        R"("choices":[{"index":0,"delta":{},"finish_reason":"stop"}]})"
        "\n\n";
-  s += R"(data: {"id":"c","object":"chat.completion.chunk","created":1,"model":"claude","choices":[],)"
-       R"("usage":{"prompt_tokens":3120,"completion_tokens":46,"total_tokens":3166}})"
-       "\n\n";
+  s +=
+      R"(data: {"id":"c","object":"chat.completion.chunk","created":1,"model":"claude","choices":[],)"
+      R"("usage":{"prompt_tokens":3120,"completion_tokens":46,"total_tokens":3166}})"
+      "\n\n";
   s += "data: [DONE]\n\n";
   return s;
 }
