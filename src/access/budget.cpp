@@ -1,4 +1,5 @@
 #include "access/budget.hpp"
+#include "access/shards.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -31,13 +32,6 @@ struct BudgetSubjectState {
 namespace {
 
 constexpr std::int64_t kMsPerDay = 86'400'000;
-
-struct NameHash {
-  using is_transparent = void;
-  std::size_t operator()(std::string_view s) const noexcept {
-    return std::hash<std::string_view>{}(s);
-  }
-};
 
 std::int64_t day_ms(Days d) noexcept {
   return static_cast<std::int64_t>(d) * kMsPerDay;
@@ -229,8 +223,7 @@ BudgetBook::~BudgetBook() = default;
 
 BudgetBook::Shard& BudgetBook::shard_for(std::string_view name, std::uint32_t& index) const {
   static_assert((kShards & (kShards - 1)) == 0, "kShards must be a power of two");
-  std::size_t h = NameHash{}(name);
-  index = static_cast<std::uint32_t>((h >> 32) & (kShards - 1));
+  index = shard_index(name, kShards);
   return shards_[index];
 }
 
@@ -262,12 +255,8 @@ BudgetAdmission BudgetBook::admit(std::span<const BudgetSubject> subjects, Money
   // cannot deadlock, and the check-then-reserve below is atomic across the subjects.
   std::array<std::uint32_t, kMaxSubjects> order{};
   for (std::size_t i = 0; i < n; ++i) order[i] = work[i].index;
-  std::sort(order.begin(), order.begin() + n);
-  std::size_t locks = std::unique(order.begin(), order.begin() + n) - order.begin();
   std::array<std::unique_lock<std::mutex>, kMaxSubjects> held;
-  for (std::size_t i = 0; i < locks; ++i) {
-    held[i] = std::unique_lock<std::mutex>(shards_[order[i]].mu);
-  }
+  lock_in_order(order, n, held, [&](std::uint32_t i) -> std::mutex& { return shards_[i].mu; });
 
   BudgetAdmission out;
   bool refused = false;

@@ -1,4 +1,5 @@
 #include "access/limiter.hpp"
+#include "access/shards.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -24,13 +25,6 @@ struct SubjectState {
 };
 
 namespace {
-
-struct NameHash {
-  using is_transparent = void;
-  std::size_t operator()(std::string_view s) const noexcept {
-    return std::hash<std::string_view>{}(s);
-  }
-};
 
 bool open_at(std::int64_t start, std::int64_t now_ms) noexcept {
   return now_ms < start + kWindowMs;  // kNoWindow + kWindowMs is far in the past
@@ -194,9 +188,7 @@ Limiter::~Limiter() = default;
 
 Limiter::Shard& Limiter::shard_for(std::string_view name, std::uint32_t& index) const {
   static_assert((kShards & (kShards - 1)) == 0, "kShards must be a power of two");
-  // The high bits: the map's buckets use the hash modulo a prime, mostly the low bits.
-  std::size_t h = NameHash{}(name);
-  index = static_cast<std::uint32_t>((h >> 32) & (kShards - 1));
+  index = shard_index(name, kShards);
   return shards_[index];
 }
 
@@ -226,12 +218,8 @@ Admission Limiter::admit(std::span<const LimitSubject> subjects, std::int64_t re
   // cannot deadlock and the check-then-increment below is atomic across the subjects.
   std::array<std::uint32_t, kMaxSubjects> order{};
   for (std::size_t i = 0; i < n; ++i) order[i] = work[i].index;
-  std::sort(order.begin(), order.begin() + n);
-  std::size_t locks = std::unique(order.begin(), order.begin() + n) - order.begin();
   std::array<std::unique_lock<std::mutex>, kMaxSubjects> held;
-  for (std::size_t i = 0; i < locks; ++i) {
-    held[i] = std::unique_lock<std::mutex>(shards_[order[i]].mu);
-  }
+  lock_in_order(order, n, held, [&](std::uint32_t i) -> std::mutex& { return shards_[i].mu; });
 
   Admission out;
   bool refused = false;
