@@ -143,13 +143,6 @@ redis.register_function('tollbooth_budget_settle_v1', settle)
 redis.register_function('tollbooth_budget_seed_v1', seed)
 )lua";
 
-// 16 lowercase hex digits.
-std::string_view hex16(std::uint64_t v, char (&out)[16]) noexcept {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  for (int i = 15; i >= 0; --i, v >>= 4) out[i] = kDigits[v & 15];
-  return {out, 16};
-}
-
 // The reservation's member: "<id>:<amount>".
 std::string member(std::uint64_t id, Money amount) {
   char text[16];
@@ -157,23 +150,6 @@ std::string member(std::uint64_t id, Money amount) {
   out += ':';
   out += std::to_string(amount);
   return out;
-}
-
-std::int64_t steady_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
-RedisCommand library_load() {
-  RedisCommand load(4);
-  load.arg("FUNCTION").arg("LOAD").arg("REPLACE").arg(kLibraryCode);
-  return load;
-}
-
-bool function_missing(const RedisReply& reply) {
-  return reply.type == RedisReply::Type::error &&
-         reply.str.find("Function not found") != std::string::npos;
 }
 
 bool counted(const access::BudgetSubject& s) noexcept {
@@ -327,7 +303,7 @@ struct RedisBudgets::Pending : std::enable_shared_from_this<Pending> {
     if (reply.type == RedisReply::Type::error) {
       // Not repeated: an error would come back again (the reservation lapses by itself). A
       // library deleted under the gateway is loaded again for the next ones.
-      if (function_missing(reply)) client.send(library_load());
+      if (function_missing(reply)) client.send(function_load(kLibraryCode));
       if (std::int64_t now = steady_ms(); now - last_error_log_ms >= 10'000) {
         last_error_log_ms = now;
         spdlog::warn("budgets: {} answered a settle with an error: {}", client.describe(),
@@ -394,7 +370,8 @@ RedisBudgets::RedisBudgets(RedisClient& client, SpentLoader loader, RedisBudgets
       options_(options),
       ids_(std::random_device{}()),
       pending_(std::make_shared<Pending>(client, options.max_pending)) {
-  client_.add_setup_command(library_load(), "FUNCTION LOAD of " + std::string(kBudgetLibraryName));
+  client_.add_setup_command(function_load(kLibraryCode),
+                            "FUNCTION LOAD of " + std::string(kBudgetLibraryName));
 }
 
 RedisBudgets::~RedisBudgets() = default;
@@ -472,7 +449,7 @@ Awaitable<BudgetDecision> RedisBudgets::admit_once(std::span<const access::Budge
   if (reply.type == RedisReply::Type::error) {
     // Someone ran FUNCTION FLUSH, or a failover brought a server without the library: load it
     // again for the next admissions.
-    if (function_missing(reply)) client_.send(library_load());
+    if (function_missing(reply)) client_.send(function_load(kLibraryCode));
     if (std::int64_t now = steady_ms(); now - last_error_log_ms_ >= 10'000) {
       last_error_log_ms_ = now;
       spdlog::warn("budgets: {} answered the admission with an error: {}", client_.describe(),
@@ -531,7 +508,7 @@ Awaitable<bool> RedisBudgets::seed(std::span<const access::BudgetSubject> subjec
         .arg(expire_at(s.budget, start, options_.grace_ms));
     RedisReply reply = co_await client_.async_command(std::move(cmd), asio::deferred);
     if (reply.type != RedisReply::Type::integer) {
-      if (function_missing(reply)) client_.send(library_load());
+      if (function_missing(reply)) client_.send(function_load(kLibraryCode));
       co_return false;
     }
   }

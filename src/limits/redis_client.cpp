@@ -625,6 +625,29 @@ void RedisClient::start() {
 void RedisClient::stop() {
   impl_->stop();
 }
+RedisCommand function_load(std::string_view code) {
+  RedisCommand load(4);
+  load.arg("FUNCTION").arg("LOAD").arg("REPLACE").arg(code);
+  return load;
+}
+
+bool function_missing(const RedisReply& reply) noexcept {
+  return reply.type == RedisReply::Type::error &&
+         reply.str.find("Function not found") != std::string::npos;
+}
+
+std::string_view hex16(std::uint64_t v, char (&out)[16]) noexcept {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  for (int i = 15; i >= 0; --i, v >>= 4) out[i] = kDigits[v & 15];
+  return {out, 16};
+}
+
+std::int64_t steady_ms() noexcept {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
 bool RedisClient::ready() const noexcept {
   return impl_->state == Impl::State::ready;
 }

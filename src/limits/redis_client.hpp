@@ -71,6 +71,16 @@ class RedisCommand {
   std::string wire_;
 };
 
+// What the Redis users (the shared limiter's and budgets' function libraries) share:
+// FUNCTION LOAD REPLACE of a library's code, and whether a reply says its function is not
+// loaded (a Redis restarted or flushed), so the caller loads it again.
+RedisCommand function_load(std::string_view code);
+bool function_missing(const RedisReply& reply) noexcept;
+// 16 lowercase hex digits of `v`, written into `out` (a reservation's id in a member).
+std::string_view hex16(std::uint64_t v, char (&out)[16]) noexcept;
+// The steady clock in milliseconds (for spacing log lines; not a wall-clock time).
+std::int64_t steady_ms() noexcept;
+
 struct RedisClientOptions {
   std::string name = "redis";  // how log lines name this client, e.g. "worker 2"
   std::chrono::milliseconds connect_timeout{1'000};  // resolve + connect + AUTH/SELECT/setup

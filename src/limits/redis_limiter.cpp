@@ -165,30 +165,6 @@ void tighter(access::RateInfo& info, std::int64_t limit, std::int64_t used,
   info = {limit, remaining, std::max<std::int64_t>(0, ttl)};
 }
 
-// 16 lowercase hex digits.
-std::string_view hex16(std::uint64_t v, char (&out)[16]) noexcept {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  for (int i = 15; i >= 0; --i, v >>= 4) out[i] = kDigits[v & 15];
-  return {out, 16};
-}
-
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
-RedisCommand library_load() {
-  RedisCommand load(4);
-  load.arg("FUNCTION").arg("LOAD").arg("REPLACE").arg(kLibraryCode);
-  return load;
-}
-
-bool function_missing(const RedisReply& reply) {
-  return reply.type == RedisReply::Type::error &&
-         reply.str.find("Function not found") != std::string::npos;
-}
-
 // Commands sent from the queue in one turn of the event loop (one write); the rest follow in
 // the next turns, so admissions are not stuck behind a long queue after an outage.
 constexpr std::size_t kReplayBatch = 1'000;
@@ -320,8 +296,8 @@ struct RedisLimiter::Pending : std::enable_shared_from_this<Pending> {
     if (reply.type != RedisReply::Type::error) return;
     // Not repeated: an error would come back again (the slot lapses by itself). A library
     // deleted under the gateway is loaded again for the next ones.
-    if (function_missing(reply)) client.send(library_load());
-    if (std::int64_t now = now_ms(); now - last_error_log_ms >= 10'000) {
+    if (function_missing(reply)) client.send(function_load(kLibraryCode));
+    if (std::int64_t now = steady_ms(); now - last_error_log_ms >= 10'000) {
       last_error_log_ms = now;
       spdlog::warn("rate limits: {} answered a release of max_parallel slots with an error: {}",
                    client.describe(), reply.str);
@@ -332,7 +308,7 @@ struct RedisLimiter::Pending : std::enable_shared_from_this<Pending> {
     if (queue.size() >= max) {
       queue.pop_front();
       ++dropped;
-      if (std::int64_t now = now_ms(); now - last_drop_log_ms >= 10'000) {
+      if (std::int64_t now = steady_ms(); now - last_drop_log_ms >= 10'000) {
         last_drop_log_ms = now;
         spdlog::warn(
             "rate limits: dropped {} release(s) of max_parallel slots or token corrections: more "
@@ -372,7 +348,8 @@ RedisLimiter::RedisLimiter(RedisClient& client, RedisLimiterOptions options)
       options_(options),
       slot_ids_(std::random_device{}()),
       pending_(std::make_shared<Pending>(client, options.max_pending)) {
-  client_.add_setup_command(library_load(), "FUNCTION LOAD of " + std::string(kLibraryName));
+  client_.add_setup_command(function_load(kLibraryCode),
+                            "FUNCTION LOAD of " + std::string(kLibraryName));
   client_.on_ready([weak = std::weak_ptr<Pending>(pending_)] {
     auto pending = weak.lock();
     if (!pending) return;
@@ -399,7 +376,7 @@ std::size_t RedisLimiter::pending() const noexcept {
 }
 
 void RedisLimiter::reload_library() {
-  client_.send(library_load());
+  client_.send(function_load(kLibraryCode));
 }
 
 Awaitable<Decision> RedisLimiter::admit(std::span<const Subject> subjects,
@@ -446,7 +423,7 @@ Awaitable<Decision> RedisLimiter::admit(std::span<const Subject> subjects,
     // Someone ran FUNCTION FLUSH, or a failover brought a server without the library: load it
     // again for the next admissions.
     if (function_missing(reply)) reload_library();
-    if (std::int64_t now = now_ms(); now - last_error_log_ms_ >= 10'000) {
+    if (std::int64_t now = steady_ms(); now - last_error_log_ms_ >= 10'000) {
       last_error_log_ms_ = now;
       spdlog::warn("rate limits: {} answered the admission with an error: {}", client_.describe(),
                    reply.str);
