@@ -22,6 +22,7 @@
 #include "core/date.hpp"
 #include "limits/redis_client.hpp"
 #include "limits/redis_limiter.hpp"
+#include "limits/redis_test_support.hpp"
 #include "limits/redis_url.hpp"
 
 namespace tollbooth::limits {
@@ -143,42 +144,10 @@ TEST(RedisBudgets, TheFunctionLibraryIsVersioned) {
 
 // ---- against Redis ----
 
-#define REQUIRE_TEST_REDIS()                                                                      \
-  if (test_redis_url().empty())                                                                   \
-  GTEST_SKIP() << "TOLLBOOTH_TEST_REDIS_URL is not set: run the tests under scripts/with-redis, " \
-                  "e.g. scripts/with-redis build/unit_tests --gtest_filter='*Redis*'"
-
-std::string test_redis_url() {
-  const char* url = std::getenv("TOLLBOOTH_TEST_REDIS_URL");
-  return url ? url : "";
-}
-
-RedisUrl test_url() {
-  auto parsed = parse_redis_url(test_redis_url());
-  if (!parsed) throw std::runtime_error("TOLLBOOTH_TEST_REDIS_URL: " + parsed.error().message);
-  return *parsed;
-}
-
-// Subject names no other test (or other run on the same server) uses.
-std::string unique(std::string_view kind) {
-  static std::mt19937_64 rng(std::random_device{}());
-  return std::string(kind) + ":test-" + std::to_string(rng());
-}
-
-template <class F>
-void run(asio::io_context& io, F f, std::chrono::seconds limit = 20s) {
-  bool done = false;
-  std::exception_ptr error;
-  asio::co_spawn(io.get_executor(), std::move(f), [&](std::exception_ptr e) {
-    error = e;
-    done = true;
-  });
-  io.restart();
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!done && std::chrono::steady_clock::now() < deadline) io.run_one_for(100ms);
-  ASSERT_TRUE(done) << "the test's coroutine did not finish within " << limit.count() << " s";
-  if (error) std::rethrow_exception(error);
-}
+using test_support::run;
+using test_support::test_redis_url;
+using test_support::test_url;
+using test_support::unique;
 
 // The store's ledger as the loader sees it: spent per subject, and how often it was asked.
 struct Ledger {

@@ -26,6 +26,7 @@
 
 #include "limits/redis_client.hpp"
 #include "limits/redis_limiter.hpp"
+#include "limits/redis_test_support.hpp"
 #include "limits/redis_url.hpp"
 
 extern char** environ;
@@ -37,44 +38,10 @@ using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 using access::LimitKind;
 
-#define REQUIRE_TEST_REDIS()                                                                      \
-  if (test_redis_url().empty())                                                                   \
-  GTEST_SKIP() << "TOLLBOOTH_TEST_REDIS_URL is not set: run the tests under scripts/with-redis, " \
-                  "e.g. scripts/with-redis build/unit_tests --gtest_filter='*Redis*'"
-
-std::string test_redis_url() {
-  const char* url = std::getenv("TOLLBOOTH_TEST_REDIS_URL");
-  return url ? url : "";
-}
-
-RedisUrl test_url() {
-  auto parsed = parse_redis_url(test_redis_url());
-  if (!parsed) throw std::runtime_error("TOLLBOOTH_TEST_REDIS_URL: " + parsed.error().message);
-  return *parsed;
-}
-
-// Subject names no other test (or other run on the same server) uses.
-std::string unique(std::string_view kind) {
-  static std::mt19937_64 rng(std::random_device{}());
-  return std::string(kind) + ":test-" + std::to_string(rng());
-}
-
-// Runs a coroutine on `io` until it finishes (the client keeps the loop busy, so io.run() would
-// not return by itself).
-template <class F>
-void run(asio::io_context& io, F f, std::chrono::seconds limit = 20s) {
-  bool done = false;
-  std::exception_ptr error;
-  asio::co_spawn(io.get_executor(), std::move(f), [&](std::exception_ptr e) {
-    error = e;
-    done = true;
-  });
-  io.restart();
-  auto deadline = Clock::now() + limit;
-  while (!done && Clock::now() < deadline) io.run_one_for(100ms);
-  ASSERT_TRUE(done) << "the test's coroutine did not finish within " << limit.count() << " s";
-  if (error) std::rethrow_exception(error);
-}
+using test_support::run;
+using test_support::test_redis_url;
+using test_support::test_url;
+using test_support::unique;
 
 std::int64_t ms_since(Clock::time_point start) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
