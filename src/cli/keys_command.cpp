@@ -20,6 +20,7 @@
 #include "admin/fields.hpp"
 #include "admin/views.hpp"
 #include "cli/admin_call.hpp"
+#include "cli/table.hpp"
 #include "config/config.hpp"
 #include "config/config_values.hpp"
 #include "core/date.hpp"
@@ -220,24 +221,6 @@ std::string joined(const json::value& list, std::string_view empty) {
 
 std::string limit_text(const json::value& v) {
   return v.is_int64() && v.get_int64() == 0 ? "unlimited" : text_of(v);
-}
-
-// Column-aligned rows, the first one the header.
-void print_table(const std::vector<std::vector<std::string>>& rows) {
-  std::vector<std::size_t> width;
-  for (const auto& row : rows)
-    for (std::size_t i = 0; i < row.size(); ++i) {
-      if (width.size() <= i) width.push_back(0);
-      width[i] = std::max(width[i], row[i].size());
-    }
-  for (const auto& row : rows) {
-    std::string line;
-    for (std::size_t i = 0; i < row.size(); ++i) {
-      line += row[i];
-      if (i + 1 < row.size()) line += std::string(width[i] - row[i].size() + 2, ' ');
-    }
-    std::cout << line << "\n";
-  }
 }
 
 void print_fields(const std::vector<std::pair<std::string, std::string>>& fields) {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "cli/admin_call.hpp"
+#include "cli/table.hpp"
 #include "core/date.hpp"
 
 namespace tollbooth::cli {
@@ -17,38 +18,11 @@ namespace {
 
 namespace json = boost::json;
 
-using Table = std::vector<std::vector<std::string>>;
-
 // A cell: strings as they are, numbers in decimal, null as `none`.
 std::string cell(const json::value& v, std::string_view none) {
   if (v.is_null()) return std::string(none);
   if (v.is_string()) return std::string(v.as_string());
   return json::serialize(v);
-}
-
-// Columns aligned; the first row is the header. Columns from `first_number` on hold numbers
-// and are aligned to the right.
-void print_table(const Table& rows, std::size_t first_number) {
-  std::vector<std::size_t> width;
-  for (const auto& row : rows)
-    for (std::size_t i = 0; i < row.size(); ++i) {
-      if (width.size() <= i) width.push_back(0);
-      width[i] = std::max(width[i], row[i].size());
-    }
-  for (const auto& row : rows) {
-    std::string line;
-    for (std::size_t i = 0; i < row.size(); ++i) {
-      const std::string pad(width[i] - row[i].size(), ' ');
-      if (i >= first_number) {
-        line += pad + row[i];
-      } else {
-        line += row[i];
-        if (i + 1 < row.size()) line += pad;
-      }
-      if (i + 1 < row.size()) line += "  ";
-    }
-    std::cout << line << "\n";
-  }
 }
 
 // RFC 4180: a field with a comma, a quote or a line break is quoted, its quotes doubled.
