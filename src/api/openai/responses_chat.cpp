@@ -468,6 +468,12 @@ void ChatToResponsesStream::start(std::string& out) {
 
 void ChatToResponsesStream::open_message(std::string& out) {
   if (open_ >= 0 && !items_[static_cast<std::size_t>(open_)].call) return;
+  if (items_.size() >= kMaxOutputItems) {
+    failed(
+        "the upstream's answer has more than " + std::to_string(kMaxOutputItems) + " output items",
+        "server_error", out);
+    return;
+  }
   close_open(out);
   Item item;
   item.id = "msg_" + id_ + "_" + std::to_string(items_.size());
@@ -573,6 +579,7 @@ void ChatToResponsesStream::on_chunk(std::string_view data, std::string& out) {
     const auto& d = delta->get_object();
     if (const auto* c = d.if_contains("content"); c && c->is_string() && !c->get_string().empty()) {
       open_message(out);
+      if (done_) return;  // failed: too many items
       Item& item = items_[static_cast<std::size_t>(open_)];
       item.text += c->get_string();
       if (item.where.empty()) {
@@ -588,12 +595,24 @@ void ChatToResponsesStream::on_chunk(std::string_view data, std::string& out) {
         const auto* call = cv.if_object();
         if (!call) continue;
         const auto* idx = call->if_contains("index");
-        const std::size_t index =
-            idx && idx->is_int64() ? static_cast<std::size_t>(idx->get_int64()) : 0;
+        const std::int64_t raw = idx && idx->is_int64() ? idx->get_int64() : 0;
+        // A hostile upstream's index must not size a vector, nor its calls grow the answer
+        // kept for response.completed without end.
+        if (raw < 0 || raw >= static_cast<std::int64_t>(kMaxOutputItems)) {
+          return failed("the upstream's answer has a tool call index outside 0.." +
+                            std::to_string(kMaxOutputItems - 1),
+                        "server_error", out);
+        }
+        const auto index = static_cast<std::size_t>(raw);
         const auto* fn = call->if_contains("function");
         const json::object* f = fn && fn->is_object() ? &fn->get_object() : nullptr;
         if (index >= call_items_.size() || call_items_[index] < 0) {
           // A new call: the open item ends, this one opens.
+          if (items_.size() >= kMaxOutputItems) {
+            return failed("the upstream's answer has more than " + std::to_string(kMaxOutputItems) +
+                              " output items",
+                          "server_error", out);
+          }
           close_open(out);
           Item item;
           item.call = true;

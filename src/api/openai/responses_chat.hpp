@@ -42,6 +42,11 @@ std::optional<std::string> chat_completion_to_response(
 // that ends without [DONE]).
 class ChatToResponsesStream {
  public:
+  // Output items (messages and tool calls) an answer may have: past it, or for a tool call
+  // index outside 0..kMaxOutputItems-1, the stream ends in response.failed (a hostile
+  // upstream's index must not size a vector).
+  static constexpr std::size_t kMaxOutputItems = 1024;
+
   ChatToResponsesStream(std::string_view id, std::string_view model,
                         std::vector<std::string> custom_tools);
 

@@ -222,6 +222,41 @@ TEST(ChatToResponsesStream, TextAndACallStreamAsItemsWithOneTerminalEvent) {
   EXPECT_EQ(out.size(), size) << "nothing after the terminal event";
 }
 
+TEST(ChatToResponsesStream, AHostileToolCallIndexEndsTheStreamInsteadOfSizingAVector) {
+  for (const char* index : {"4000000000", "-1", "1024"}) {
+    ChatToResponsesStream s("resp_h", "m", {});
+    std::string out;
+    s.feed(std::string(R"(data: {"choices":[{"index":0,"delta":{"tool_calls":[{"index":)") + index +
+               R"(,"id":"t","type":"function","function":{"name":"f","arguments":"{}"}}]}}]})"
+               "\n\n",
+           out);
+    EXPECT_TRUE(s.done()) << index;
+    Events e = parse_events(out);
+    EXPECT_EQ(e.types.back(), "response.failed") << index;
+  }
+  // Every index once (the bound's worth of calls, more arguments for the last): still an
+  // answer; one output item more (a message after them): the same failure.
+  ChatToResponsesStream many("resp_m", "m", {});
+  std::string out;
+  std::string chat;
+  for (std::size_t i = 0; i < ChatToResponsesStream::kMaxOutputItems; ++i) {
+    chat += R"(data: {"choices":[{"index":0,"delta":{"tool_calls":[{"index":)" + std::to_string(i) +
+            R"(,"id":"t)" + std::to_string(i) +
+            R"(","function":{"name":"f","arguments":"{}"}}]}}]})"
+            "\n\n";
+  }
+  chat +=
+      R"(data: {"choices":[{"index":0,"delta":{"tool_calls":[{"index":1023,"function":{"arguments":" "}}]}}]})"
+      "\n\n";
+  many.feed(chat, out);
+  EXPECT_FALSE(many.done()) << "exactly the bound is an answer";
+  many.feed(R"(data: {"choices":[{"index":0,"delta":{"content":"and text"}}]})"
+            "\n\n",
+            out);
+  EXPECT_TRUE(many.done());
+  EXPECT_EQ(parse_events(out).types.back(), "response.failed");
+}
+
 TEST(ChatToResponsesStream, ErrorsAndCutStreamsEndInResponseFailed) {
   ChatToResponsesStream a("resp_a", "m", {});
   std::string out;
