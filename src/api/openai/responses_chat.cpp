@@ -517,6 +517,15 @@ void ChatToResponsesStream::close_open(std::string& out) {
   open_ = -1;
 }
 
+bool ChatToResponsesStream::keep(std::size_t bytes, std::string& out) {
+  kept_ += bytes;
+  if (kept_ <= kMaxAnswerBytes) return true;
+  failed("the upstream's answer is longer than " + std::to_string(kMaxAnswerBytes >> 20) +
+             " MiB, more than the gateway keeps for response.completed",
+         "server_error", out);
+  return false;
+}
+
 void ChatToResponsesStream::failed(std::string_view message, std::string_view code,
                                    std::string& out) {
   start(out);
@@ -580,6 +589,7 @@ void ChatToResponsesStream::on_chunk(std::string_view data, std::string& out) {
     if (const auto* c = d.if_contains("content"); c && c->is_string() && !c->get_string().empty()) {
       open_message(out);
       if (done_) return;  // failed: too many items
+      if (!keep(c->get_string().size(), out)) return;
       Item& item = items_[static_cast<std::size_t>(open_)];
       item.text += c->get_string();
       if (item.where.empty()) {
@@ -634,6 +644,7 @@ void ChatToResponsesStream::on_chunk(std::string_view data, std::string& out) {
         if (f) {
           if (const auto* a = f->if_contains("arguments");
               a && a->is_string() && !a->get_string().empty()) {
+            if (!keep(a->get_string().size(), out)) return;
             item.text += a->get_string();
             // A custom tool's input is sent whole when the call ends (its arguments are JSON).
             if (!item.custom && at == open_) {

@@ -46,6 +46,9 @@ class ChatToResponsesStream {
   // index outside 0..kMaxOutputItems-1, the stream ends in response.failed (a hostile
   // upstream's index must not size a vector).
   static constexpr std::size_t kMaxOutputItems = 1024;
+  // The text and arguments an answer may hold (response.completed repeats them all); past it,
+  // response.failed: an endless upstream stream must not grow the gateway without bound.
+  static constexpr std::size_t kMaxAnswerBytes = std::size_t{32} << 20;
 
   ChatToResponsesStream(std::string_view id, std::string_view model,
                         std::vector<std::string> custom_tools);
@@ -67,6 +70,8 @@ class ChatToResponsesStream {
     std::string where;  // a text delta's fields before the delta, made once
   };
   void on_chunk(std::string_view data, std::string& out);
+  // Counts `bytes` more of the answer kept; false (and response.failed written) past the bound.
+  bool keep(std::size_t bytes, std::string& out);
   void start(std::string& out);
   void open_message(std::string& out);
   void close_open(std::string& out);
@@ -83,6 +88,7 @@ class ChatToResponsesStream {
   int open_ = -1;                // the item being streamed
   std::vector<int> call_items_;  // chat tool_call index -> item
   std::int64_t seq_ = 0;
+  std::size_t kept_ = 0;  // bytes of text and arguments kept in items_
   std::string finish_reason_;
   std::optional<Usage> usage_;
   bool started_ = false;

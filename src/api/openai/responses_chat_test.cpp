@@ -257,6 +257,24 @@ TEST(ChatToResponsesStream, AHostileToolCallIndexEndsTheStreamInsteadOfSizingAVe
   EXPECT_EQ(parse_events(out).types.back(), "response.failed");
 }
 
+TEST(ChatToResponsesStream, AnEndlessAnswerEndsInResponseFailedAtTheBound) {
+  ChatToResponsesStream s("resp_e", "m", {});
+  std::string out;
+  const std::string piece(64 * 1024, 'a');
+  const std::string chunk = R"(data: {"choices":[{"index":0,"delta":{"content":")" + piece +
+                            R"("}}]})"
+                            "\n\n";
+  std::size_t fed = 0;
+  while (!s.done() && fed <= ChatToResponsesStream::kMaxAnswerBytes + piece.size()) {
+    out.clear();  // the client has taken what was written
+    s.feed(chunk, out);
+    fed += piece.size();
+  }
+  EXPECT_TRUE(s.done());
+  EXPECT_GT(fed, ChatToResponsesStream::kMaxAnswerBytes);
+  EXPECT_THAT(out, HasSubstr("response.failed"));
+}
+
 TEST(ChatToResponsesStream, ErrorsAndCutStreamsEndInResponseFailed) {
   ChatToResponsesStream a("resp_a", "m", {});
   std::string out;
