@@ -61,6 +61,13 @@ class BrokenStore : public Store {
   SpendReport spend(const SpendQuery&) override { fail(); }
   std::vector<LedgerRow> ledger_rows(std::int64_t, std::int64_t, std::size_t) override { fail(); }
   std::vector<ContractAccrual> contract_accruals() override { fail(); }
+  void put_responses(const std::vector<StoredResponse>&) override { fail(); }
+  std::optional<StoredResponse> find_response(const std::string&, const std::string&,
+                                              std::int64_t) override {
+    fail();
+  }
+  bool delete_response(const std::string&, const std::string&, std::int64_t) override { fail(); }
+  std::int64_t delete_expired_responses(std::int64_t) override { fail(); }
 };
 
 // A real store with another process's write slipped in just before the next write the admin
@@ -121,6 +128,20 @@ class RacingStore : public Store {
     return inner_.ledger_rows(since_ms, until_ms, limit);
   }
   std::vector<ContractAccrual> contract_accruals() override { return inner_.contract_accruals(); }
+  void put_responses(const std::vector<StoredResponse>& responses) override {
+    inner_.put_responses(responses);
+  }
+  std::optional<StoredResponse> find_response(const std::string& key, const std::string& id,
+                                              std::int64_t now_ms) override {
+    return inner_.find_response(key, id, now_ms);
+  }
+  bool delete_response(const std::string& key, const std::string& id,
+                       std::int64_t now_ms) override {
+    return inner_.delete_response(key, id, now_ms);
+  }
+  std::int64_t delete_expired_responses(std::int64_t now_ms) override {
+    return inner_.delete_expired_responses(now_ms);
+  }
 
  private:
   void race() {

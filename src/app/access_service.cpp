@@ -123,26 +123,126 @@ gateway::AdminResponse AccessService::budgets_response(const std::string& method
   return {200, std::move(body), {}};
 }
 
+bool AccessService::queue_read(std::function<void()> read) {
+  constexpr std::size_t kMaxQueuedReads = 4096;
+  std::lock_guard lock(mutex_);
+  if (!store_ || stopping_ || reads_.size() >= kMaxQueuedReads) return false;
+  reads_.push_back(std::move(read));
+  wake_.notify_one();
+  return true;
+}
+
 void AccessService::charge_since(bool team, std::string id, std::int64_t since_ms,
                                  std::function<void(std::optional<std::int64_t>)> done) {
-  constexpr std::size_t kMaxQueuedReads = 4096;
+  auto read = [this, team, id = std::move(id), since_ms, done]() {
+    std::optional<std::int64_t> spent;
+    try {
+      spent = store_->charge_since(team, id, since_ms);
+    } catch (const std::exception& e) {
+      spdlog::warn("a budget's spend could not be read from the store: {}", e.what());
+    }
+    done(spent);
+  };
+  if (!queue_read(std::move(read))) done(std::nullopt);
+}
+
+void AccessService::keep_response(StoredResponse r, std::function<void(bool)> done) {
+  // A request waits on this write: past this many waiting, it is not kept (and says so)
+  // rather than wait behind a store that cannot keep up.
+  constexpr std::size_t kMaxWaitingKeeps = 4096;
   {
     std::lock_guard lock(mutex_);
-    if (store_ && !stopping_ && reads_.size() < kMaxQueuedReads) {
-      reads_.emplace_back([this, team, id = std::move(id), since_ms, done]() {
-        std::optional<std::int64_t> spent;
-        try {
-          spent = store_->charge_since(team, id, since_ms);
-        } catch (const std::exception& e) {
-          spdlog::warn("a budget's spend could not be read from the store: {}", e.what());
-        }
-        done(spent);
-      });
+    if (store_ && !stopping_ && keeps_.size() < kMaxWaitingKeeps) {
+      keeps_.emplace_back(std::move(r), std::move(done));
       wake_.notify_one();
       return;
     }
   }
-  done(std::nullopt);
+  done(false);
+}
+
+void AccessService::write_kept(
+    std::vector<std::pair<StoredResponse, std::function<void(bool)>>> batch) {
+  if (batch.empty()) return;
+  std::vector<StoredResponse> rows;
+  rows.reserve(batch.size());
+  for (auto& [r, done] : batch) rows.push_back(std::move(r));
+  bool kept = false;
+  try {
+    store_->put_responses(rows);
+    kept = true;
+  } catch (const std::exception& e) {
+    spdlog::warn("{} Responses API response(s) could not be kept in the store: {}", rows.size(),
+                 e.what());
+  }
+  for (auto& [r, done] : batch) done(kept);
+}
+
+gateway::ResponseLookup AccessService::lookup(const std::string& key, const std::string& id,
+                                              std::size_t conversation_bytes) {
+  using Status = gateway::ResponseLookup::Status;
+  // A conversation longer than this many turns is refused as too long whatever its bytes.
+  constexpr std::size_t kMaxTurns = 10'000;
+  gateway::ResponseLookup out;
+  try {
+    const std::int64_t now = clock_.unix_ms();
+    auto first = store_->find_response(key, id, now);
+    if (!first) return out;  // not_found
+    std::size_t bytes = first->input_items.size() + first->response.size();
+    std::string previous = first->provider.empty() ? first->previous_id : std::string();
+    out.chain.push_back(std::move(*first));
+    while (conversation_bytes > 0 && !previous.empty()) {
+      if (bytes > conversation_bytes || out.chain.size() >= kMaxTurns) {
+        out.status = Status::too_long;
+        out.chain.clear();
+        return out;
+      }
+      auto turn = store_->find_response(key, previous, now);
+      if (!turn) {
+        out.status = Status::broken;
+        out.missing = previous;
+        out.chain.clear();
+        return out;
+      }
+      bytes += turn->input_items.size() + turn->response.size();
+      previous = turn->provider.empty() ? turn->previous_id : std::string();
+      out.chain.push_back(std::move(*turn));
+    }
+    if (conversation_bytes > 0 && bytes > conversation_bytes) {
+      out.status = Status::too_long;
+      out.chain.clear();
+      return out;
+    }
+    out.status = Status::found;
+  } catch (const std::exception& e) {
+    spdlog::warn("a kept Responses API response could not be read from the store: {}", e.what());
+    out.status = Status::store_failed;
+    out.chain.clear();
+  }
+  return out;
+}
+
+void AccessService::find_response(std::string key, std::string id, std::size_t conversation_bytes,
+                                  std::function<void(gateway::ResponseLookup)> done) {
+  auto read = [this, key = std::move(key), id = std::move(id), conversation_bytes, done]() {
+    done(lookup(key, id, conversation_bytes));
+  };
+  if (!queue_read(std::move(read)))
+    done(gateway::ResponseLookup{gateway::ResponseLookup::Status::store_failed, {}, {}});
+}
+
+void AccessService::delete_response(std::string key, std::string id,
+                                    std::function<void(std::optional<bool>)> done) {
+  auto write = [this, key = std::move(key), id = std::move(id), done]() {
+    std::optional<bool> deleted;
+    try {
+      deleted = store_->delete_response(key, id, clock_.unix_ms());
+    } catch (const std::exception& e) {
+      spdlog::warn("a kept Responses API response could not be deleted: {}", e.what());
+    }
+    done(deleted);
+  };
+  if (!queue_read(std::move(write))) done(std::nullopt);
 }
 
 void AccessService::admin(gateway::AdminRequest request,
@@ -181,8 +281,16 @@ void AccessService::run() {
   std::int64_t last_warning = 0;
   std::unique_lock lock(mutex_);
   for (;;) {
-    wake_.wait_for(lock, config_.store.refresh,
-                   [&] { return stopping_ || !jobs_.empty() || !reads_.empty(); });
+    wake_.wait_for(lock, config_.store.refresh, [&] {
+      return stopping_ || !jobs_.empty() || !reads_.empty() || !keeps_.empty();
+    });
+    if (!keeps_.empty()) {
+      auto batch = std::move(keeps_);
+      keeps_.clear();
+      lock.unlock();
+      write_kept(std::move(batch));
+      lock.lock();
+    }
     while (!reads_.empty()) {
       auto read = std::move(reads_.front());
       reads_.pop_front();
@@ -219,7 +327,17 @@ void AccessService::run() {
       done(std::move(response));
       lock.lock();
     }
-    if (stopping_) break;
+    if (stopping_) {
+      // Requests may still wait on what was queued before the stop: answer them all.
+      auto batch = std::move(keeps_);
+      keeps_.clear();
+      auto reads = std::move(reads_);
+      reads_.clear();
+      lock.unlock();
+      write_kept(std::move(batch));
+      for (auto& read : reads) read();
+      break;
+    }
     lock.unlock();
     std::int64_t now = clock_.unix_ms();
     if (store_) {
@@ -238,6 +356,14 @@ void AccessService::run() {
       limiter_.sweep(now);
       budgets_.sweep(now);
       last_sweep = now;
+      if (store_) {
+        try {
+          if (std::int64_t gone = store_->delete_expired_responses(now))
+            spdlog::info("{} kept Responses API response(s) expired and were deleted", gone);
+        } catch (const std::exception& e) {
+          spdlog::warn("expired Responses API responses could not be deleted: {}", e.what());
+        }
+      }
     }
     lock.lock();
   }

@@ -10,6 +10,8 @@
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "gateway/access_source.hpp"
 
@@ -41,6 +43,12 @@ class AccessService final : public gateway::AccessSource {
                     std::function<void(std::optional<std::int64_t>)> done) override;
   void admin(gateway::AdminRequest request,
              std::function<void(gateway::AdminResponse)> done) override;
+  bool keeps_responses() const noexcept override { return store_ != nullptr; }
+  void keep_response(StoredResponse r, std::function<void(bool)> done) override;
+  void find_response(std::string key, std::string id, std::size_t conversation_bytes,
+                     std::function<void(gateway::ResponseLookup)> done) override;
+  void delete_response(std::string key, std::string id,
+                       std::function<void(std::optional<bool>)> done) override;
 
   // What the store is, for the start-up log ("sqlite:/path"), or empty without one.
   std::string store_description() const;
@@ -56,6 +64,13 @@ class AccessService final : public gateway::AccessSource {
   // Seeds the budget book with what each budgeted key and team has spent in its current
   // period, from the ledger (the book keeps the larger of that and what it counted itself).
   void load_budgets(const access::Snapshot& snapshot);
+  // Queues a store read or write of kept responses; false (nothing queued) when stopping, with
+  // no store, or with too many waiting.
+  bool queue_read(std::function<void()> read);
+  // Writes the kept responses waiting, in one transaction, and tells each caller.
+  void write_kept(std::vector<std::pair<StoredResponse, std::function<void(bool)>>> batch);
+  gateway::ResponseLookup lookup(const std::string& key, const std::string& id,
+                                 std::size_t conversation_bytes);
   gateway::AdminResponse budgets_response(const std::string& method) const;
 
   const Config& config_;
@@ -71,7 +86,10 @@ class AccessService final : public gateway::AccessSource {
   std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<std::pair<gateway::AdminRequest, std::function<void(gateway::AdminResponse)>>> jobs_;
-  std::deque<std::function<void()>> reads_;  // charge_since calls, run before admin calls
+  // charge_since calls and kept-response reads and deletions, run before admin calls
+  std::deque<std::function<void()>> reads_;
+  // Responses to keep, written together (a request waits on its write before its answer ends)
+  std::vector<std::pair<StoredResponse, std::function<void(bool)>>> keeps_;
   bool stopping_ = false;
   std::thread thread_;
 };

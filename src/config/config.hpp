@@ -59,6 +59,9 @@ struct StoreSettings {
   std::string redis_url;     // secret; when set, rate-limit counters are shared through Redis
   // How often this instance looks for changes other processes made to keys and teams.
   std::chrono::milliseconds refresh{1'000};
+  // How long a kept Responses API response (and its input items) stays readable and
+  // continuable; OpenAI keeps its own 30 days.
+  std::chrono::milliseconds responses_retention{30LL * 86'400'000};
   LimitFailure redis_failure = LimitFailure::fail_closed;
 };
 

@@ -161,6 +161,8 @@ void read_store(Reader& r, const Field& f, StoreSettings& store) {
            [&](const Field& v) { r.secret(v, store.postgres_url, &store.postgres_env); }},
           {"redis", [&](const Field& v) { r.secret(v, store.redis_url); }},
           {"refresh", [&](const Field& v) { r.duration(v, store.refresh); }},
+          {"responses_retention",
+           [&](const Field& v) { r.duration(v, store.responses_retention); }},
           {"redis_failure", failure},
       });
   if (!seen) return;

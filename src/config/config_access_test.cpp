@@ -40,6 +40,7 @@ TEST(ConfigAccess, DefaultsRequireKeysAndKeepTheStoreBesideTheFile) {
   EXPECT_FALSE(config->store.declared);
   EXPECT_EQ(config->store.sqlite_path, "tollbooth.db");
   EXPECT_EQ(config->store.refresh, std::chrono::seconds(1));
+  EXPECT_EQ(config->store.responses_retention, std::chrono::hours(24 * 30));
   EXPECT_EQ(config->store.redis_failure, LimitFailure::fail_closed);
   EXPECT_EQ(config->limits.default_output_tokens, 4096u);
   EXPECT_TRUE(config->keys.empty());
@@ -48,7 +49,8 @@ TEST(ConfigAccess, DefaultsRequireKeysAndKeepTheStoreBesideTheFile) {
 TEST(ConfigAccess, ReadsTeamsAndKeysWithEveryField) {
   auto config = load_ok(with(R"(
 auth: keys
-store: { postgres: env:DATABASE_URL, redis: env:REDIS_URL, refresh: 250ms, redis_failure: fail_open }
+store: { postgres: env:DATABASE_URL, redis: env:REDIS_URL, refresh: 250ms, redis_failure: fail_open,
+         responses_retention: 7d }
 limits: { default_output_tokens: 1000 }
 teams:
   research: { scopes: [chat, models], models: ["gpt-4o*"], regions: [us-*], rpm: 600, tpm: 200000, max_parallel: 8 }
@@ -59,6 +61,7 @@ keys:
   EXPECT_EQ(config->store.postgres_url, "postgresql://u:pw@127.0.0.1/db");
   EXPECT_EQ(config->store.postgres_env, "DATABASE_URL");  // named in the CLI's messages
   EXPECT_EQ(config->store.refresh, std::chrono::milliseconds(250));
+  EXPECT_EQ(config->store.responses_retention, std::chrono::hours(24 * 7));
   EXPECT_EQ(config->store.redis_failure, LimitFailure::fail_open);
   EXPECT_EQ(config->limits.default_output_tokens, 1000u);
   ASSERT_EQ(config->teams.size(), 1u);

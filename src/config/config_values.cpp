@@ -115,10 +115,12 @@ std::optional<std::size_t> parse_size(std::string_view text) {
 }
 
 std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
-  static constexpr std::array<std::pair<std::string_view, std::uint64_t>, 3> kUnits{{
+  static constexpr std::array<std::pair<std::string_view, std::uint64_t>, 5> kUnits{{
       {"ms", 1},
       {"s", 1'000},
       {"m", 60'000},
+      {"h", 3'600'000},
+      {"d", 86'400'000},
   }};
   auto split = split_number(text);
   if (!split) return std::nullopt;

@@ -15,8 +15,8 @@ namespace tollbooth::config_detail {
 // units are case-insensitive). nullopt on anything else or on overflow.
 std::optional<std::size_t> parse_size(std::string_view text);
 
-// "250ms", "30s", "2m": an unsigned integer and a unit (a bare number is rejected because its
-// unit would be a guess). nullopt on anything else or on overflow.
+// "250ms", "30s", "2m", "12h", "30d": an unsigned integer and a unit (a bare number is rejected
+// because its unit would be a guess). nullopt on anything else or on overflow.
 std::optional<std::chrono::milliseconds> parse_duration(std::string_view text);
 
 // An unsigned decimal integer with no sign, spaces or suffix; nullopt otherwise.

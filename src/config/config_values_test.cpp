@@ -33,8 +33,10 @@ TEST(ConfigValues, DurationsNeedAUnit) {
   EXPECT_EQ(parse_duration("30s"), milliseconds(30'000));
   EXPECT_EQ(parse_duration("2m"), milliseconds(120'000));
   EXPECT_EQ(parse_duration("0s"), milliseconds(0));
+  EXPECT_EQ(parse_duration("12h"), milliseconds(12LL * 3'600'000));
+  EXPECT_EQ(parse_duration("30d"), milliseconds(30LL * 86'400'000));
   for (const char* bad :
-       {"30", "", "s", "1.5s", "30 sec", "1h", "30S", "-5s", "999999999999999999m"}) {
+       {"30", "", "s", "1.5s", "30 sec", "1w", "30S", "-5s", "999999999999999999m"}) {
     EXPECT_FALSE(parse_duration(bad).has_value()) << bad;
   }
 }

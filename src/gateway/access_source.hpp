@@ -7,9 +7,11 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "access/budget.hpp"
 #include "access/limiter.hpp"
+#include "core/stored_response.hpp"
 
 namespace tollbooth {
 namespace access {
@@ -30,6 +32,22 @@ struct AdminResponse {
   int status = 500;
   std::string body;   // JSON
   std::string allow;  // a 405's Allow header value
+};
+
+// What a lookup of kept Responses API responses found (AccessSource::find_response).
+struct ResponseLookup {
+  enum class Status : std::uint8_t {
+    found,
+    not_found,     // the key has no such response (or it expired)
+    broken,        // an earlier response of the conversation is gone: `missing`
+    too_long,      // the conversation is longer than the bytes the caller would take
+    store_failed,  // the store could not be read (or there is none)
+  };
+  Status status = Status::not_found;
+  // found: the response asked for; with a conversation asked for, then the ones it continued,
+  // newest first, up to the first of the conversation or one that lives upstream.
+  std::vector<StoredResponse> chain;
+  std::string missing;
 };
 
 class AccessSource {
@@ -55,6 +73,31 @@ class AccessSource {
   // Runs an admin API call on the store's thread and calls `done` there, with the snapshot
   // already reloaded when the call changed keys or teams.
   virtual void admin(AdminRequest request, std::function<void(AdminResponse)> done) = 0;
+
+  // ---- kept Responses API responses: on the store's thread, `done` called there once ------
+  // Without a store (the default here) nothing is kept and every call fails.
+  virtual bool keeps_responses() const noexcept { return false; }
+  // Keeps `r` (writes are batched: one transaction for those waiting together); `done(true)`
+  // once it is in the store, where any instance sharing it can read it.
+  virtual void keep_response(StoredResponse r, std::function<void(bool kept)> done) {
+    (void)r;
+    done(false);
+  }
+  // The response `id` of `key`; with `conversation_bytes` > 0 also the responses it continued
+  // (ResponseLookup::chain), too_long once their input items and responses pass that many
+  // bytes.
+  virtual void find_response(std::string key, std::string id, std::size_t conversation_bytes,
+                             std::function<void(ResponseLookup)> done) {
+    (void)key, (void)id, (void)conversation_bytes;
+    done(ResponseLookup{ResponseLookup::Status::store_failed, {}, {}});
+  }
+  // Deletes the response `id` of `key`: done(true) when it was there, false when not, nullopt
+  // when the store failed.
+  virtual void delete_response(std::string key, std::string id,
+                               std::function<void(std::optional<bool>)> done) {
+    (void)key, (void)id;
+    done(std::nullopt);
+  }
 };
 
 }  // namespace gateway

@@ -29,6 +29,10 @@ Awaitable<void> responses(Gateway& g, ClientConn& c, const HttpRequest& req, std
 // goes on over HTTP at once.
 Awaitable<void> responses_websocket(Gateway& g, ClientConn& c, const HttpRequest& req,
                                     std::string_view path, Caller& caller);
+// GET /v1/responses/{id}, GET /v1/responses/{id}/input_items, DELETE /v1/responses/{id}
+// (kept_responses.cpp): the caller's kept responses.
+Awaitable<void> kept_response(Gateway& g, ClientConn& c, const HttpRequest& req,
+                              std::string_view path, Caller& caller);
 // POST /v1/embeddings (embeddings.cpp).
 Awaitable<void> embeddings(Gateway& g, ClientConn& c, const HttpRequest& req, std::string_view path,
                            Caller& caller);

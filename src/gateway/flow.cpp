@@ -158,7 +158,8 @@ Awaitable<std::vector<Tried>> run_plan(Gateway& g, ClientConn& c, const Resolved
       if (!tr)
         a = refused(std::move(tr).error());
       else
-        a = co_await relay(g, c, r, *tr.value(), ureq, std::chrono::milliseconds(timeout), insides);
+        a = co_await relay(g, c, r, *tr.value(), ureq, std::chrono::milliseconds(timeout), insides,
+                           front.keeper());
       if (a.end == AttemptEnd::aborted) {  // says nothing about the route
         // A stream the client left is billed (its usage, or an estimate of what it got).
         if (a.usage) record_attempt(c.outcome, candidate.route, r, a, g.clock.steady());

@@ -18,6 +18,7 @@ struct ResolvedRoute;
 
 namespace gateway {
 
+class AnswerKeeper;
 class Gateway;
 struct Caller;
 
@@ -36,6 +37,9 @@ class FrontRequest {
   // request: not retryable when it is the request's fault (a parameter this route cannot
   // carry), retryable otherwise; the next route may try.
   virtual Result<Translator*> translator_for(const ResolvedRoute& r) = 0;
+  // What sees a successful answer before its end reaches the client (relay.hpp), if anything:
+  // the Responses front keeps its responses.
+  virtual AnswerKeeper* keeper() noexcept { return nullptr; }
 };
 
 // Checks the caller may use `model` and admits it against its rate limits, then plans `model`

@@ -13,6 +13,7 @@
 #include "gateway/caller.hpp"
 #include "gateway/endpoints.hpp"
 #include "gateway/route_table.hpp"
+#include "gateway/store_call.hpp"
 #include "limits/redis_budgets.hpp"
 #include "limits/redis_client.hpp"
 #include "limits/redis_limiter.hpp"
@@ -64,6 +65,10 @@ constexpr Endpoint kEndpoints[] = {
     // Open: the refusal says nothing, and a 401 would make Codex retry it for seconds.
     {http::verb::get, "/v1/responses", false, Front::responses, true, Scope::responses,
      &responses_websocket},
+    {http::verb::get, "/v1/responses/", true, Front::responses, false, Scope::responses,
+     &kept_response},
+    {http::verb::delete_, "/v1/responses/", true, Front::responses, false, Scope::responses,
+     &kept_response},
     {http::verb::post, "/v1/embeddings", false, Front::embeddings, false, Scope::embeddings,
      &embeddings},
     {http::verb::get, "/v1/models", false, Front::models, false, Scope::models, &models},
@@ -75,29 +80,6 @@ constexpr Endpoint kEndpoints[] = {
 
 bool matches(const Endpoint& e, std::string_view path) noexcept {
   return e.prefix ? path.starts_with(e.path) && path.size() > e.path.size() : path == e.path;
-}
-
-}  // namespace
-
-namespace {
-
-// Sums a subject's charge in the ledger on the store's thread; completes on this worker's loop.
-template <class Token>
-auto async_charge_since(Gateway& g, bool team, std::string id, std::int64_t since, Token&& token) {
-  return asio::async_initiate<Token, void(std::optional<std::int64_t>)>(
-      [&g, team, since](auto handler, std::string id) {
-        auto shared = std::make_shared<decltype(handler)>(std::move(handler));
-        auto work =
-            std::make_shared<asio::executor_work_guard<Executor>>(g.worker.io.get_executor());
-        g.access_source.charge_since(
-            team, std::move(id), since, [shared, work](std::optional<std::int64_t> spent) {
-              asio::post(work->get_executor(), [shared, work, spent]() mutable {
-                (*shared)(spent);
-                work->reset();
-              });
-            });
-      },
-      token, std::move(id));
 }
 
 }  // namespace
@@ -133,8 +115,10 @@ Gateway::Gateway(Worker& w, const RouteTable& r, BatchSink* access_log, AccessSo
                std::int64_t) -> Awaitable<std::optional<Money>> {
           const bool team = subject.starts_with("team:");
           std::string id = subject.substr(team ? 5 : 4);
-          std::optional<std::int64_t> spent = co_await async_charge_since(
-              *this, team, std::move(id), start, asio::use_awaitable_t<Executor>{});
+          std::optional<std::int64_t> spent = co_await on_store_thread<std::optional<std::int64_t>>(
+              *this, [this, team, id = std::move(id), start](auto done) mutable {
+                access_source.charge_since(team, std::move(id), start, std::move(done));
+              });
           co_return spent;
         });
     redis_budgets_->on_soft_crossing(log_soft_crossing);

@@ -19,7 +19,7 @@ Error no_eligible_route(const routing::Catalog& catalog, const routing::Plan& pl
     request_problem &= r.rule == Rule::lacks_capability || r.rule == Rule::over_context_window ||
                        r.rule == Rule::declined_capability || r.rule == Rule::declined_model;
     if (!list.empty()) list += "; ";
-    list += catalog.route(r.route).label + ": " + routing::rejection_text(catalog, r, now_ms);
+    list += catalog.route(r.route).label + ": " + routing::rejection_text(catalog, plan, r, now_ms);
   }
   const std::string& model = plan.model()->name;
   retry_after_s = 0;
@@ -37,6 +37,15 @@ Error no_eligible_route(const routing::Catalog& catalog, const routing::Plan& pl
                           "a route without a price is not used (" +
                           list + ")",
                       {}, "no_priced_route");
+  }
+  bool elsewhere = !plan.rejected().empty();
+  for (const auto& r : plan.rejected()) elsewhere &= r.rule == Rule::conversation_elsewhere;
+  if (elsewhere) {
+    return make_error(ErrorKind::invalid_request,
+                      "model `" + model + "` has no route at provider " +
+                          std::string(plan.pinned_provider()) +
+                          ", where the conversation of previous_response_id lives (" + list + ")",
+                      "previous_response_id", "conversation_elsewhere");
   }
   if (request_problem) {
     return make_error(ErrorKind::invalid_request,

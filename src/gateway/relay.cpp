@@ -207,9 +207,11 @@ Awaitable<Attempt> after_client_left(Gateway& g, ClientConn& c, const ResolvedRo
 }
 
 Awaitable<Attempt> relay_whole(Gateway& g, ClientConn& c, const ResolvedRoute& r, Translator& tr,
-                               std::unique_ptr<UpstreamConn> conn, const Head& head, bool refusal);
+                               std::unique_ptr<UpstreamConn> conn, const Head& head, bool refusal,
+                               AnswerKeeper* keeper);
 Awaitable<Attempt> relay_stream(Gateway& g, ClientConn& c, const ResolvedRoute& r, Translator& tr,
-                                std::unique_ptr<UpstreamConn> conn, const Head& head, bool insides);
+                                std::unique_ptr<UpstreamConn> conn, const Head& head, bool insides,
+                                AnswerKeeper* keeper);
 
 }  // namespace
 
@@ -325,7 +327,7 @@ void give_back(Gateway& g, const UpstreamTarget& t, std::unique_ptr<UpstreamConn
 
 Awaitable<Attempt> relay(Gateway& g, ClientConn& c, const ResolvedRoute& r, Translator& tr,
                          UpstreamRequest& ureq, std::chrono::milliseconds first_byte_timeout,
-                         bool insides) {
+                         bool insides, AnswerKeeper* keeper) {
   auto built = tr.build(ureq);
   if (!built) co_return refused(std::move(built).error());
   std::unique_ptr<UpstreamConn> conn;
@@ -335,10 +337,14 @@ Awaitable<Attempt> relay(Gateway& g, ClientConn& c, const ResolvedRoute& r, Tran
   Attempt a;
   switch (tr.plan(h.head)) {
     case BodyPlan::stream:
-      a = co_await relay_stream(g, c, r, tr, std::move(conn), h, insides);
+      a = co_await relay_stream(g, c, r, tr, std::move(conn), h, insides, keeper);
       break;
-    case BodyPlan::whole: a = co_await relay_whole(g, c, r, tr, std::move(conn), h, false); break;
-    case BodyPlan::refusal: a = co_await relay_whole(g, c, r, tr, std::move(conn), h, true); break;
+    case BodyPlan::whole:
+      a = co_await relay_whole(g, c, r, tr, std::move(conn), h, false, keeper);
+      break;
+    case BodyPlan::refusal:
+      a = co_await relay_whole(g, c, r, tr, std::move(conn), h, true, keeper);
+      break;
   }
   if (!a.upstream_status) a.upstream_status = head.upstream_status;
   a.ttfb_us = head.ttfb_us;
@@ -355,7 +361,8 @@ namespace {
 // A whole answer: read (bounded), translated, answered; or, for a refusal (429, 5xx, ...), the
 // next route's turn, whether or not its body could be read (it only explains the refusal).
 Awaitable<Attempt> relay_whole(Gateway& g, ClientConn& c, const ResolvedRoute& r, Translator& tr,
-                               std::unique_ptr<UpstreamConn> conn, const Head& head, bool refusal) {
+                               std::unique_ptr<UpstreamConn> conn, const Head& head, bool refusal,
+                               AnswerKeeper* keeper) {
   const UpstreamTarget& t = *r.target;
   const UpstreamResponse& res = conn->response();
   BufferCharge charge(g.worker.buffers);
@@ -395,6 +402,7 @@ Awaitable<Attempt> relay_whole(Gateway& g, ClientConn& c, const ResolvedRoute& r
       headers = c.scratch;
     }
   }
+  if (keeper && reply.status / 100 == 2) co_await keeper->keep(r, reply.body, false);
   co_await c.respond(reply.status, reply.content_type, reply.body, headers);
   give_back(g, t, std::move(conn));
   Attempt a = served(reply.status);
@@ -409,8 +417,8 @@ Awaitable<Attempt> relay_whole(Gateway& g, ClientConn& c, const ResolvedRoute& r
 // server.max_stream_event_bytes) is never retried: before the first client byte it is the HTTP
 // answer, after it an in-band error event.
 Awaitable<Attempt> relay_stream(Gateway& g, ClientConn& c, const ResolvedRoute& r, Translator& tr,
-                                std::unique_ptr<UpstreamConn> conn, const Head& head,
-                                bool insides) {
+                                std::unique_ptr<UpstreamConn> conn, const Head& head, bool insides,
+                                AnswerKeeper* keeper) {
   // What a broken stream's in-band error says: the upstream's name only to callers who may
   // see it; the detail stays for the log either way.
   auto shown = [insides](Error e) {
@@ -498,6 +506,7 @@ Awaitable<Attempt> relay_stream(Gateway& g, ClientConn& c, const ResolvedRoute& 
     co_return fail_final(ErrorKind::bad_gateway, "the upstream stream had no events");
   }
   c.outcome.route = r.provider->name;
+  if (keeper && !tr.error()) co_await keeper->keep(r, out, true);
   if (!c.head_sent) {
     co_await c.begin_stream("text/event-stream", headers, out);
     out.clear();

@@ -73,14 +73,28 @@ struct UpstreamWait {
   }
 };
 
+// What a front does with an answer that succeeded, before its last bytes reach the client: the
+// Responses front keeps the response in the store, so that it can be read and continued the
+// moment its client has it (also on another instance sharing the store).
+class AnswerKeeper {
+ public:
+  virtual ~AnswerKeeper() = default;
+  // `answer`: the whole body (stream false), or a stream's last client bytes, which hold its
+  // terminal event (stream true). Called once, for a 2xx answer. It must leave the
+  // connection's buffers (ClientConn::scratch, stream_out) alone: the answer's headers and
+  // bytes are in them.
+  virtual Awaitable<void> keep(const ResolvedRoute& r, std::string_view answer, bool stream) = 0;
+};
+
 // One attempt on route `r` with translator `tr`: build, send, read the head, then relay the
 // answer whole or as a stream. `first_byte_timeout` is this attempt's (the route's, cut to
 // the request's deadline); `ureq` is the request buffer reused across the request's attempts.
 // `insides`: the caller may see which upstream failed (routing:explain); otherwise the in-band
 // error of a broken stream does not name it (the attempt's record, for the log, still does).
+// `keeper`, when given, sees the answer before its end goes out.
 Awaitable<Attempt> relay(Gateway& g, ClientConn& c, const ResolvedRoute& r, Translator& tr,
                          UpstreamRequest& ureq, std::chrono::milliseconds first_byte_timeout,
-                         bool insides);
+                         bool insides, AnswerKeeper* keeper = nullptr);
 
 // Sends the request and reads the response head (interim 1xx heads read past). A reused
 // keep-alive connection that the upstream closed meanwhile fails at once; that is retried once

@@ -123,7 +123,15 @@ void responses_reply(const CloudConfig& c, const MockRequest& req, std::uint64_t
   if (c.kind == CloudKind::azure && !underlying_model(c, chat.model)) {
     return azure_error(reply, 404, "DeploymentNotFound", kDeploymentNotFound);
   }
-  const std::string id = "resp_mock_" + std::to_string(n);
+  // A cloud knows only the responses it made: their ids name it ("resp_mock_<cloud>_<n>"), so a
+  // conversation continued at another cloud is refused, as OpenAI refuses an id it never made.
+  const std::string mine = "resp_mock_" + c.name + "_";
+  if (!input->previous_response_id.empty() && !input->previous_response_id.starts_with(mine)) {
+    return openai_error(
+        reply, 400, "Previous response with id '" + input->previous_response_id + "' not found.",
+        "invalid_request_error", "previous_response_id", "previous_response_not_found");
+  }
+  const std::string id = mine + std::to_string(n);
   const Answer answer = make_answer(c.name, chat);
   const ResponseMeta meta{id, chat.model, kCreated};
   append_usage_object(reply.usage, answer);

@@ -98,6 +98,25 @@ TEST(MockHandler, DefaultCloudsAnswerAtTheRoot) {
   EXPECT_EQ(r.cloud->name, "azure");
 }
 
+TEST(MockHandler, ACloudContinuesOnlyTheResponsesItMade) {
+  MockHandler h(default_mock_config());
+  auto first = run(h, post("/v1/responses").bearer("k").with_body(R"({"model":"m","input":"hi"})"));
+  ASSERT_EQ(first.status, 200);
+  const std::string id(body_of(first)["id"].as_string());
+  EXPECT_EQ(id.rfind("resp_mock_openai_", 0), 0u) << id;
+  auto next = run(
+      h, post("/v1/responses")
+             .bearer("k")
+             .with_body(R"({"model":"m","input":"again","previous_response_id":")" + id + R"("})"));
+  EXPECT_EQ(next.status, 200);
+  auto elsewhere =
+      run(h, post("/v1/responses")
+                 .bearer("k")
+                 .with_body(R"({"model":"m","previous_response_id":"resp_mock_azure_1"})"));
+  EXPECT_EQ(elsewhere.status, 400);
+  EXPECT_EQ(body_of(elsewhere)["error"].as_object()["code"], "previous_response_not_found");
+}
+
 TEST(MockHandler, OpenAiNeedsTheBearerKey) {
   MockHandler h(demo_config());
   auto r = run(h, post("/openai/v1/chat/completions"));

@@ -190,6 +190,8 @@ Result<ResponsesInput> parse_responses_input(std::string_view body) {
     return invalid("Invalid type for 'input': expected a string or an array.", "input",
                    "invalid_type");
   }
+  if (const auto* p = obj.if_contains("previous_response_id"); p && p->is_string())
+    out.previous_response_id = std::string(p->get_string());
   if (const auto* key = obj.if_contains("prompt_cache_key"); key && key->is_string())
     in.prompt_cache_key = true;
   if (const auto* r = obj.if_contains("reasoning"); r && r->is_object()) {

@@ -28,6 +28,7 @@ struct ToolTurn {
 struct ResponsesInput {
   ChatInput chat;
   ToolTurn turn;
+  std::string previous_response_id;  // "" when the request has none
 };
 
 // `input` a string or an array of items: the last user message's text (a string content, or its
@@ -37,7 +38,7 @@ struct ResponsesInput {
 Result<ResponsesInput> parse_responses_input(std::string_view body);
 
 struct ResponseMeta {
-  std::string_view id;     // "resp_mock_<n>"
+  std::string_view id;     // "resp_mock_<cloud>_<n>"
   std::string_view model;  // as the request named it
   std::int64_t created = 0;
 };

@@ -99,6 +99,12 @@ void OpenAiWireResponses::feed(std::string_view bytes, std::string& out) {
       }
     }
     out.append(ev.raw);
+    if (terminal_) {
+      // The answer is over: the terminal event is the stream's last bytes for the client (the
+      // Responses front keeps the response before they go), and nothing after it is relayed.
+      done_ = true;
+      return;
+    }
   }
 }
 

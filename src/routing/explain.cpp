@@ -35,8 +35,10 @@ std::int64_t seconds_left(std::int64_t until_ms, std::int64_t now_ms) {
 }
 
 // The compact detail in parentheses after a rule name in the header and the log.
-std::string rule_detail(const Catalog& catalog, const Rejection& r, std::int64_t now_ms) {
+std::string rule_detail(const Catalog& catalog, const Plan& plan, const Rejection& r,
+                        std::int64_t now_ms) {
   switch (r.rule) {
+    case Rule::conversation_elsewhere: return std::string(plan.pinned_provider());
     case Rule::before_available_from:
     case Rule::after_until:
     case Rule::after_license_until: return format_date(r.date);
@@ -160,6 +162,7 @@ std::string_view placement_name(Placement p) noexcept {
 
 std::string_view rule_name(Rule r) noexcept {
   switch (r) {
+    case Rule::conversation_elsewhere: return "conversation_elsewhere";
     case Rule::before_available_from: return "before_available_from";
     case Rule::after_until: return "after_until";
     case Rule::after_license_until: return "after_license_until";
@@ -174,10 +177,15 @@ std::string_view rule_name(Rule r) noexcept {
   return "unknown";
 }
 
-std::string rejection_text(const Catalog& catalog, const Rejection& r, std::int64_t now_ms) {
+std::string rejection_text(const Catalog& catalog, const Plan& plan, const Rejection& r,
+                           std::int64_t now_ms) {
   const CatalogRoute& route = catalog.route(r.route);
   std::string_view contract = contract_name(catalog, r.contract);
   switch (r.rule) {
+    case Rule::conversation_elsewhere:
+      return fmt::format(
+          "the conversation it continues (previous_response_id) lives at provider {}",
+          plan.pinned_provider());
     case Rule::before_available_from:
       return fmt::format("before available_from {} ({})", format_date(r.date),
                          bound_name(route.from_bound));
@@ -233,7 +241,7 @@ std::vector<std::string> explain_lines(const Catalog& catalog, const Plan& plan,
   }
   for (const Rejection& r : plan.rejected()) {
     lines.push_back(fmt::format("   -  {:<{}}  skipped   {}", catalog.route(r.route).label, width,
-                                rejection_text(catalog, r, now_ms)));
+                                rejection_text(catalog, plan, r, now_ms)));
   }
   if (plan.empty()) {
     std::int64_t retry_at = plan.retry_at_ms();
@@ -262,7 +270,7 @@ void append_plan_header(std::string& out, const Catalog& catalog, const Plan& pl
   for (const Rejection& r : plan.rejected()) {
     if (out.size() > start) out += ';';
     out.append(catalog.route(r.route).label).append("=skip:").append(rule_name(r.rule));
-    out.append("(").append(rule_detail(catalog, r, now_ms)).append(")");
+    out.append("(").append(rule_detail(catalog, plan, r, now_ms)).append(")");
   }
   // Labels and details come from the config (deployment and model names, region labels): keep
   // the value one visible-ASCII header field whatever they hold, and the access log one line.

@@ -16,10 +16,11 @@ std::string_view placement_name(Placement p) noexcept;
 // "before_available_from", "lacks_capability", ...
 std::string_view rule_name(Rule r) noexcept;
 
-// Human text for one rejection: "lacks capability vision",
+// Human text for one rejection of `plan`: "lacks capability vision",
 // "after license_until 2032-12-31 (contract microsoft)", "breaker open for 12s more",
 // "unpriced on 2027-01-15: its first price takes effect on 2027-02-01 (billing.unpriced: ...)".
-std::string rejection_text(const Catalog& catalog, const Rejection& r, std::int64_t now_ms);
+std::string rejection_text(const Catalog& catalog, const Plan& plan, const Rejection& r,
+                           std::int64_t now_ms);
 
 // One line per route: the eligible ones in plan order (numbered, with the price in force on
 // the plan's day; for strategy commitment_burn followed by a line with the contract's burn

@@ -258,5 +258,18 @@ models:
   EXPECT_EQ(plan_header(w.catalog, plan, 0), "p/a__x-evil:_1__b=ordered;p/zz=ordered");
 }
 
+TEST(Explain, APinnedConversationNamesWhereItLives) {
+  World w(kTwoClouds);
+  PlanInput in = on("2027-01-01");
+  in.pinned_provider = "openai";
+  Plan plan = w.plan_for("gpt-5", in);
+  EXPECT_THAT(plan_header(w.catalog, plan, 0),
+              HasSubstr("azure-east=skip:conversation_elsewhere(openai)"));
+  std::string all;
+  for (const auto& line : explain_lines(w.catalog, plan, 0)) all += line + "\n";
+  EXPECT_THAT(all, HasSubstr("the conversation it continues (previous_response_id) lives at "
+                             "provider openai"));
+}
+
 }  // namespace
 }  // namespace tollbooth::routing

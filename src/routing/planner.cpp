@@ -23,7 +23,9 @@ bool region_allowed(const CatalogRoute& route, std::span<const std::string> allo
 bool reject(const CatalogRoute& route, const PlanInput& in, CapabilitySet needs,
             std::uint64_t tokens, bool priced, const RouteStatus& status, Rejection& out) noexcept {
   out = Rejection{route.id, Rule::lacks_capability, {}, 0, 0, tokens, route.contract};
-  if (in.today < route.available_from) {
+  if (!in.pinned_provider.empty() && route.provider != in.pinned_provider) {
+    out.rule = Rule::conversation_elsewhere;
+  } else if (in.today < route.available_from) {
     out.rule = Rule::before_available_from;
     out.date = route.available_from;
   } else if (in.today > route.until) {
@@ -127,6 +129,7 @@ void plan(const Catalog& catalog, const CatalogModel& model, const PlanInput& in
           const Health* health, Plan& out) noexcept {
   out.model_ = &model;
   out.today_ = in.today;
+  out.pinned_ = in.pinned_provider;
   out.n_cand_ = out.n_rej_ = 0;
   std::uint64_t tokens = std::uint64_t{in.estimated_input_tokens} + in.max_output_tokens;
   CapabilitySet needs = in.needs;

@@ -4,6 +4,8 @@
 // value, health) is passed in. No allocation: a Plan holds fixed arrays and is reused.
 //
 // Rules, in the order they are applied to each route (docs/routing.md):
+//   0. pinned:   the request continues a conversation that lives at another provider
+//                (a Responses `previous_response_id` an upstream keeps)
 //   1. window:   today before available_from, or after until / license_until
 //   2. region:   the caller's allowed regions do not match the provider's region or residency
 //   3. cannot:   the route lacks a needed capability (or the request exceeds the context window)
@@ -39,6 +41,9 @@ struct PlanInput {
   // Glob patterns ("us-*", "eu"); a route is allowed when one matches its provider's region or
   // residency label. Empty = every route.
   std::span<const std::string> allowed_regions;
+  // Not empty: only routes of this provider may serve (the request continues a conversation
+  // that lives there). The string outlives the plan's use.
+  std::string_view pinned_provider;
 };
 
 // Why a route was placed where it is.
@@ -53,9 +58,10 @@ enum class Placement : std::uint8_t {
 
 // Why a route was not eligible.
 enum class Rule : std::uint8_t {
-  before_available_from,  // date = the first eligible day
-  after_until,            // date = the last eligible day (route's or contract's until)
-  after_license_until,    // date = the contract's license_until
+  conversation_elsewhere,  // the conversation lives at Plan::pinned_provider()
+  before_available_from,   // date = the first eligible day
+  after_until,             // date = the last eligible day (route's or contract's until)
+  after_license_until,     // date = the contract's license_until
   region_not_allowed,
   lacks_capability,     // capabilities = what it cannot serve
   over_context_window,  // tokens = input + output, model's context_window exceeded
@@ -107,6 +113,8 @@ class Plan {
   // When no route is eligible and some route was kept out only for want of a price (it passed
   // every rule before; billing.unpriced: refuse): pricing it would serve the request.
   bool refused_for_price() const noexcept;
+  // PlanInput::pinned_provider, for explaining conversation_elsewhere.
+  std::string_view pinned_provider() const noexcept { return pinned_; }
 
  private:
   friend void plan(const Catalog&, const CatalogModel&, const PlanInput&, const Health*,
@@ -114,6 +122,7 @@ class Plan {
   const CatalogModel* model_ = nullptr;
   CapabilitySet needs_;
   Days today_ = 0;
+  std::string_view pinned_;
   std::size_t n_cand_ = 0;
   std::size_t n_rej_ = 0;
   bool by_burn_ = false;  // burned_ holds n_cand_ figures

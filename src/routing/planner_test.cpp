@@ -443,5 +443,29 @@ TEST(Planner, ReusedPlanIsOverwritten) {
   EXPECT_TRUE(plan.rejected().empty());
 }
 
+TEST(Planner, AConversationThatLivesAtOneProviderIsServedOnlyThere) {
+  World w(kTwoClouds);
+  PlanInput in = on(kAfterLaunch);
+  in.pinned_provider = "bedrock-eu";
+  Plan plan = w.plan_for("gpt-5", in);
+  EXPECT_THAT(w.order(plan), ElementsAre("bedrock-eu"));
+  for (const char* other : {"azure-east", "bedrock-us", "openai"}) {
+    const Rejection* r = w.rejection(plan, other);
+    ASSERT_NE(r, nullptr) << other;
+    EXPECT_EQ(r->rule, Rule::conversation_elsewhere) << other;
+  }
+  EXPECT_EQ(plan.pinned_provider(), "bedrock-eu");
+}
+
+TEST(Planner, APinnedConversationStillMeetsTheOtherRules) {
+  World w(kTwoClouds);
+  PlanInput in = on("2026-11-30");  // before the second cloud's available_from
+  in.pinned_provider = "bedrock-us";
+  Plan plan = w.plan_for("gpt-5", in);
+  EXPECT_TRUE(plan.empty());
+  EXPECT_EQ(w.rejection(plan, "bedrock-us")->rule, Rule::before_available_from);
+  EXPECT_EQ(w.rejection(plan, "openai")->rule, Rule::conversation_elsewhere);
+}
+
 }  // namespace
 }  // namespace tollbooth::routing

@@ -19,7 +19,7 @@ namespace {
 // "tollboot" in ASCII, so it is unlikely to meet another application's lock.
 constexpr std::int64_t kMigrationLockKey = 0x746f6c6c626f6f74;
 
-constexpr std::array<Migration, 3> kMigrations{{
+constexpr std::array<Migration, 4> kMigrations{{
     {1, R"sql(
 CREATE TABLE change_counter (
   id INTEGER PRIMARY KEY CHECK (id = 1),
@@ -201,6 +201,21 @@ INSERT INTO ledger_daily
 INSERT INTO ledger_daily
   SELECT 'team', team, at_ms - at_ms % 86400000, SUM(charge_micros) FROM ledger
   WHERE team <> '' GROUP BY 2, 3;
+)sql"},
+    // As SQLite's step 4: kept Responses API responses, one record per key and id.
+    {4, R"sql(
+CREATE TABLE responses (
+  key_id TEXT NOT NULL,
+  id TEXT NOT NULL,
+  created_ms BIGINT NOT NULL,
+  expires_ms BIGINT NOT NULL,
+  previous_id TEXT NOT NULL,
+  provider TEXT NOT NULL,
+  input_items TEXT NOT NULL,
+  response TEXT NOT NULL,
+  PRIMARY KEY (key_id, id)
+);
+CREATE INDEX responses_expires ON responses (expires_ms);
 )sql"},
 }};
 

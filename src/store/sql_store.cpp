@@ -122,6 +122,14 @@ AuditEntry read_audit(const SqlRow& r) {
   return AuditEntry{r.int64(0), r.int64(1), r.text(2), r.text(3), r.text(4), r.text(5), r.text(6)};
 }
 
+constexpr const char* kResponseColumns =
+    "key_id, id, created_ms, expires_ms, previous_id, provider, input_items, response";
+
+StoredResponse read_response(const SqlRow& r) {
+  return StoredResponse{r.text(0), r.text(1), r.int64(2), r.int64(3),
+                        r.text(4), r.text(5), r.text(6),  r.text(7)};
+}
+
 // Money and counts add up saturating: a sum past the largest value stays there instead of
 // wrapping to a negative number.
 std::int64_t add_saturating(std::int64_t a, std::int64_t b) {
@@ -829,6 +837,70 @@ class SqlStore final : public Store {
         out.push_back(std::move(accrual));
       }
       return out;
+    });
+  }
+
+  // ---- kept Responses API responses ----------------------------------------------------------
+  // Each write is one transaction even when it is one statement: a connection that breaks before
+  // COMMIT leaves nothing and the call runs again; one that breaks while committing is reported
+  // (the write may have been applied), never run again to a different answer.
+
+  void put_responses(const std::vector<StoredResponse>& responses) override {
+    run("put_responses", [&] {
+      if (responses.empty()) return;
+      for (const StoredResponse& r : responses)
+        if (r.id.empty()) throw DbError("a response needs an id");
+      Transaction tx(*db_, true);
+      for (const StoredResponse& r : responses) {
+        db_->exec(
+            "INSERT INTO responses (key_id, id, created_ms, expires_ms, previous_id, provider, "
+            "input_items, response) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
+            "ON CONFLICT (key_id, id) DO UPDATE SET created_ms = excluded.created_ms, "
+            "expires_ms = excluded.expires_ms, previous_id = excluded.previous_id, "
+            "provider = excluded.provider, input_items = excluded.input_items, "
+            "response = excluded.response",
+            {r.key, r.id, r.created_ms, r.expires_ms, r.previous_id, r.provider, r.input_items,
+             r.response});
+      }
+      tx.commit();
+    });
+  }
+
+  std::optional<StoredResponse> find_response(const std::string& key, const std::string& id,
+                                              std::int64_t now_ms) override {
+    return run("find_response", [&] {
+      std::optional<StoredResponse> found;
+      query(std::string("SELECT ") + kResponseColumns +
+                " FROM responses WHERE key_id = $1 AND id = $2 AND expires_ms > $3",
+            {key, id, now_ms}, [&](const SqlRow& r) { found = read_response(r); });
+      return found;
+    });
+  }
+
+  bool delete_response(const std::string& key, const std::string& id,
+                       std::int64_t now_ms) override {
+    return run("delete_response", [&] {
+      Transaction tx(*db_, true);
+      bool deleted = false;
+      // An expired record is left to delete_expired_responses: to the caller it is not there.
+      query("DELETE FROM responses WHERE key_id = $1 AND id = $2 AND expires_ms > $3 RETURNING id",
+            {key, id, now_ms}, [&](const SqlRow&) { deleted = true; });
+      tx.commit();
+      return deleted;
+    });
+  }
+
+  std::int64_t delete_expired_responses(std::int64_t now_ms) override {
+    return run("delete_expired_responses", [&] {
+      Transaction tx(*db_, true);
+      // Counted from the rows the DELETE itself removed, not by a COUNT before it: on
+      // PostgreSQL (READ COMMITTED) another instance sweeping at the same time could delete
+      // some of the counted rows in between, and both would report them.
+      std::int64_t deleted = 0;
+      query("DELETE FROM responses WHERE expires_ms <= $1 RETURNING 1", {now_ms},
+            [&](const SqlRow&) { ++deleted; });
+      tx.commit();
+      return deleted;
     });
   }
 

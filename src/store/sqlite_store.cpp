@@ -25,7 +25,7 @@ constexpr int kBusyTimeoutMs = 5000;
 
 // The schema. STRICT tables: a value of the wrong type is an error instead of being stored as
 // whatever it is. models/regions: JSON arrays of strings (sql_store.cpp).
-constexpr std::array<Migration, 3> kMigrations{{
+constexpr std::array<Migration, 4> kMigrations{{
     {1, R"sql(
 CREATE TABLE change_counter (
   id INTEGER PRIMARY KEY CHECK (id = 1),
@@ -251,6 +251,23 @@ INSERT INTO ledger_daily
 INSERT INTO ledger_daily
   SELECT 'team', team, at_ms - at_ms % 86400000, SUM(charge_micros) FROM ledger
   WHERE team <> '' GROUP BY 2, 3;
+)sql"},
+    // Kept Responses API responses (store.hpp, StoredResponse), so a later request can continue
+    // one by previous_response_id on any instance. A record is its key's: the same id under
+    // another key is another record. expires_ms is indexed for the sweep of expired ones.
+    {4, R"sql(
+CREATE TABLE responses (
+  key_id TEXT NOT NULL,
+  id TEXT NOT NULL,
+  created_ms INTEGER NOT NULL,
+  expires_ms INTEGER NOT NULL,
+  previous_id TEXT NOT NULL,
+  provider TEXT NOT NULL,
+  input_items TEXT NOT NULL,
+  response TEXT NOT NULL,
+  PRIMARY KEY (key_id, id)
+) STRICT;
+CREATE INDEX responses_expires ON responses (expires_ms);
 )sql"},
 }};
 

@@ -1,7 +1,7 @@
 #pragma once
-// The store: keys, teams, the audit log, rate-limit windows and the ledger (with the contracts'
-// accruals and the gateway's runs), kept in SQLite (one file, the default) or PostgreSQL
-// (several instances). Every call blocks on the database, so nothing on
+// The store: keys, teams, the audit log, rate-limit windows, the ledger (with the contracts'
+// accruals and the gateway's runs) and kept Responses API responses, in SQLite (one file, the
+// default) or PostgreSQL (several instances). Every call blocks on the database, so nothing on
 // an event loop calls it: the request path reads in-memory snapshots, and writes go through a
 // background thread (app/). The CLI calls it directly.
 #include <cstdint>
@@ -17,6 +17,7 @@
 #include "access/records.hpp"
 #include "core/ledger.hpp"
 #include "core/money.hpp"
+#include "core/stored_response.hpp"
 
 namespace tollbooth {
 
@@ -229,6 +230,21 @@ class Store {
 
   // Every contract with anything accrued, sorted by name.
   virtual std::vector<ContractAccrual> contract_accruals() = 0;
+
+  // ---- kept Responses API responses ----------------------------------------------------------
+  // None of these moves change_version().
+
+  // Writes `responses` in ONE transaction; a record whose (key, id) is already kept is replaced.
+  virtual void put_responses(const std::vector<StoredResponse>& responses) = 0;
+  // The record of `key` with `id`, unless there is none or it expired (expires_ms <= now_ms).
+  virtual std::optional<StoredResponse> find_response(const std::string& key, const std::string& id,
+                                                      std::int64_t now_ms) = 0;
+  // Deletes the record of `key` with `id`; false when there was none (an expired one counts
+  // as none).
+  virtual bool delete_response(const std::string& key, const std::string& id,
+                               std::int64_t now_ms) = 0;
+  // Deletes every record that expired by now_ms; how many went.
+  virtual std::int64_t delete_expired_responses(std::int64_t now_ms) = 0;
 };
 
 // Opens (creating and migrating to the current schema) the configured store. Throws StoreError.

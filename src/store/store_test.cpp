@@ -1194,6 +1194,155 @@ TYPED_TEST(StoreTest, SpendGroupsByEachDimensionOverAHalfOpenWindow) {
   EXPECT_EQ(empty.total, SpendRow{}) << "an empty selection sums to zeros";
 }
 
+// --- kept Responses API responses -------------------------------------------------------------
+
+// Every field set to something other than its default; kept until a day after kT0.
+StoredResponse full_response(const std::string& key, const std::string& id) {
+  StoredResponse r;
+  r.key = key;
+  r.id = id;
+  r.created_ms = kT0 + 17;
+  r.expires_ms = kT0 + kDay;
+  r.previous_id = "resp_00000000000000p0";
+  r.provider = "azure-east";
+  r.input_items = R"([{"type":"message","role":"user","content":"caf\u00e9 \"quoted\" ☕"},)"
+                  R"({"type":"function_call_output","call_id":"call_1","output":"{\"ok\":true}"}])";
+  r.response = R"({"id":")" + id + R"(","object":"response","status":"completed","output":[]})";
+  return r;
+}
+
+TYPED_TEST(StoreTest, AResponseRoundTripsEveryField) {
+  const StoredResponse full = full_response("key_00000000000000a1", "resp_1");
+  StoredResponse bare;  // no key (a gateway without keys), no previous turn, no provider
+  bare.id = "resp_2";
+  bare.created_ms = kT0;
+  bare.expires_ms = kT0 + 1;
+  bare.input_items = "[]";
+  bare.response = "{}";
+  this->store->put_responses({full, bare});
+  EXPECT_EQ(this->store->find_response(full.key, full.id, kT0), full);
+  EXPECT_EQ(this->store->find_response("", "resp_2", kT0), bare);
+  EXPECT_EQ(this->store->find_response(full.key, "resp_missing", kT0), std::nullopt);
+}
+
+TYPED_TEST(StoreTest, AResponseIsOnlyItsKeysAndTheSameIdUnderAnotherKeyIsAnotherRecord) {
+  StoredResponse mine = full_response("key_a", "resp_1");
+  this->store->put_responses({mine});
+  EXPECT_EQ(this->store->find_response("key_b", "resp_1", kT0), std::nullopt);
+  EXPECT_EQ(this->store->find_response("", "resp_1", kT0), std::nullopt);
+  EXPECT_FALSE(this->store->delete_response("key_b", "resp_1", kT0));
+  EXPECT_EQ(this->store->find_response("key_a", "resp_1", kT0), mine) << "another key's delete";
+
+  // The same id under another key neither replaces nor reveals the first.
+  StoredResponse theirs = full_response("key_b", "resp_1");
+  theirs.provider = "";
+  theirs.response = R"({"id":"resp_1","theirs":true})";
+  this->store->put_responses({theirs});
+  EXPECT_EQ(this->store->find_response("key_a", "resp_1", kT0), mine);
+  EXPECT_EQ(this->store->find_response("key_b", "resp_1", kT0), theirs);
+
+  EXPECT_TRUE(this->store->delete_response("key_b", "resp_1", kT0));
+  EXPECT_EQ(this->store->find_response("key_a", "resp_1", kT0), mine);
+  EXPECT_EQ(this->store->find_response("key_b", "resp_1", kT0), std::nullopt);
+}
+
+TYPED_TEST(StoreTest, PuttingAResponseAgainReplacesIt) {
+  this->store->put_responses({full_response("key_a", "resp_1")});
+  StoredResponse changed{"key_a",      "resp_1",  kT0 + 100,      kT0 + 2 * kDay,
+                         "resp_other", "bedrock", R"([{"n":2}])", R"({"n":2})"};
+  this->store->put_responses({changed});
+  EXPECT_EQ(this->store->find_response("key_a", "resp_1", kT0), changed);
+  EXPECT_EQ(this->reopen()->find_response("key_a", "resp_1", kT0), changed);
+
+  // Every field is replaced, the expiry too: a shorter one holds.
+  changed.expires_ms = kT0 + 5;
+  this->store->put_responses({changed});
+  EXPECT_EQ(this->store->find_response("key_a", "resp_1", kT0 + 4), changed);
+  EXPECT_EQ(this->store->find_response("key_a", "resp_1", kT0 + 5), std::nullopt);
+}
+
+TYPED_TEST(StoreTest, SeveralResponsesInOneCallAreAllWrittenAndMoveNoVersion) {
+  const std::int64_t v = this->store->change_version();
+  std::vector<StoredResponse> batch;
+  for (int i = 0; i < 40; ++i) {
+    batch.push_back(full_response(i % 2 ? "key_odd" : "key_even", "resp_" + std::to_string(i)));
+    batch.back().created_ms = kT0 + i;
+  }
+  this->store->put_responses(batch);
+  for (const StoredResponse& r : batch)
+    EXPECT_EQ(this->store->find_response(r.key, r.id, kT0), r) << r.id;
+  this->store->put_responses({});  // nothing to put is fine
+  // Responses are neither keys nor teams: snapshots need not reload for them.
+  EXPECT_EQ(this->store->change_version(), v);
+}
+
+TYPED_TEST(StoreTest, AResponseWithoutAnIdIsRefusedAndNothingOfItsBatchIsWritten) {
+  StoredResponse no_id = full_response("key_a", "");
+  EXPECT_THROW(this->store->put_responses({full_response("key_a", "resp_1"), no_id}), StoreError);
+  EXPECT_EQ(this->store->find_response("key_a", "resp_1", kT0), std::nullopt);
+  EXPECT_EQ(this->store->find_response("key_a", "", kT0), std::nullopt);
+}
+
+TYPED_TEST(StoreTest, AnExpiredResponseIsGoneAndTheSweepDeletesExactlyTheExpiredOnes) {
+  const std::int64_t now = kT0 + 1000;
+  StoredResponse expired_now = full_response("key_a", "resp_now");
+  expired_now.expires_ms = now;  // expires_ms <= now: expired
+  StoredResponse expired_before = full_response("key_b", "resp_before");
+  expired_before.expires_ms = now - 500;
+  StoredResponse live = full_response("key_a", "resp_live");
+  live.expires_ms = now + 1;  // one more millisecond
+  StoredResponse live_later = full_response("key_b", "resp_later");
+  this->store->put_responses({expired_now, expired_before, live, live_later});
+
+  // Still kept the millisecond before it expires, not from then on.
+  EXPECT_EQ(this->store->find_response("key_a", "resp_now", now - 1), expired_now);
+  EXPECT_EQ(this->store->find_response("key_a", "resp_now", now), std::nullopt);
+  EXPECT_EQ(this->store->find_response("key_b", "resp_before", now), std::nullopt);
+  EXPECT_FALSE(this->store->delete_response("key_a", "resp_now", now)) << "expired is none";
+  EXPECT_FALSE(this->store->delete_response("key_b", "resp_before", now));
+
+  EXPECT_EQ(this->store->delete_expired_responses(now), 2);
+  // Gone for good: not found even at a time they had not yet expired.
+  EXPECT_EQ(this->store->find_response("key_a", "resp_now", now - 1000), std::nullopt);
+  EXPECT_EQ(this->store->find_response("key_b", "resp_before", now - 1000), std::nullopt);
+  EXPECT_EQ(this->store->find_response("key_a", "resp_live", now), live);
+  EXPECT_EQ(this->store->find_response("key_b", "resp_later", now), live_later);
+  EXPECT_EQ(this->store->delete_expired_responses(now), 0) << "nothing more to sweep";
+
+  EXPECT_EQ(this->store->delete_expired_responses(now + 1), 1);
+  EXPECT_EQ(this->store->find_response("key_a", "resp_live", now), std::nullopt);
+  EXPECT_EQ(this->store->find_response("key_b", "resp_later", now), live_later);
+}
+
+TYPED_TEST(StoreTest, DeletingAResponseSaysTrueOnceThenFalse) {
+  this->store->put_responses({full_response("key_a", "resp_1"), full_response("key_a", "resp_2")});
+  EXPECT_TRUE(this->store->delete_response("key_a", "resp_1", kT0));
+  EXPECT_EQ(this->store->find_response("key_a", "resp_1", kT0), std::nullopt);
+  EXPECT_FALSE(this->store->delete_response("key_a", "resp_1", kT0));
+  EXPECT_FALSE(this->store->delete_response("key_a", "resp_never", kT0));
+  EXPECT_EQ(this->store->find_response("key_a", "resp_2", kT0), full_response("key_a", "resp_2"));
+  EXPECT_EQ(this->store->delete_expired_responses(kT0 + kDay), 1) << "only resp_2 was left";
+}
+
+TYPED_TEST(StoreTest, AResponseWrittenByOneInstanceIsUsableAtOnceOnAnother) {
+  // A second Store on the same database stands for another gateway instance: the next turn
+  // of a conversation may land there.
+  auto other = this->reopen();
+  const StoredResponse r = full_response("key_a", "resp_1");
+  this->store->put_responses({r});
+  EXPECT_EQ(other->find_response("key_a", "resp_1", kT0), r);
+  StoredResponse next = full_response("key_a", "resp_2");
+  next.previous_id = "resp_1";
+  other->put_responses({next});
+  EXPECT_EQ(this->store->find_response("key_a", "resp_2", kT0), next);
+
+  EXPECT_TRUE(other->delete_response("key_a", "resp_1", kT0));
+  EXPECT_EQ(this->store->find_response("key_a", "resp_1", kT0), std::nullopt);
+  EXPECT_FALSE(this->store->delete_response("key_a", "resp_1", kT0));
+  EXPECT_EQ(this->store->delete_expired_responses(kT0 + kDay), 1);
+  EXPECT_EQ(other->find_response("key_a", "resp_2", kT0), std::nullopt);
+}
+
 // A database as an earlier version left it: only the first `steps` migrations.
 class EarlierSchema : public store_detail::SqlDb {
  public:
@@ -1328,6 +1477,32 @@ TYPED_TEST(StoreTest, ALedgerOfSchemaTwoIsNumberedAndSummedPerDay) {
   this->store->append_ledger(1, more);
   EXPECT_EQ(more[0].id, kRun + 4);
   EXPECT_EQ(this->store->charge_since(false, "k1", kT0), 705);
+}
+
+// A database of schema 3 (before kept responses) is migrated when opened: what it held is
+// kept and responses work at once.
+TYPED_TEST(StoreTest, ADatabaseOfSchemaThreeIsMigratedAndKeepsResponsesAtOnce) {
+  this->store.reset();
+  this->backend.tear_down();
+  this->backend.set_up();
+  {
+    auto old =
+        store_detail::make_sql_store(std::make_unique<EarlierSchema>(this->backend.open_db(), 3));
+    old->put_key(full_key("key_1"), entry("key.create", "key:key_1"));
+    const std::int64_t run = old->begin_run(kT0);
+    std::vector<LedgerRow> rows{full_row("r1")};
+    old->append_ledger(run, rows);
+    EXPECT_THROW(old->find_response("key_1", "resp_1", kT0), StoreError)
+        << "schema 3 has no responses table";
+  }
+
+  this->store = this->reopen();
+  EXPECT_EQ(this->store->find_key("key_1"), full_key("key_1"));
+  EXPECT_EQ(this->store->ledger_rows(0, kT0 + kDay, 10).size(), 1u);
+  const StoredResponse r = full_response("key_1", "resp_1");
+  this->store->put_responses({r});
+  EXPECT_EQ(this->store->find_response("key_1", "resp_1", kT0), r);
+  EXPECT_EQ(this->reopen()->find_response("key_1", "resp_1", kT0), r) << "migrated once";
 }
 
 // Several processes starting on a new database at once (the gateway and a CLI command, or

@@ -103,9 +103,10 @@ export async function startMock() {
 // `edit` may change the gateway's config text (keys on, an admin key).
 export async function startStack(extraModels = '', edit = (yaml) => yaml) {
   const mock = await spawnTracked(['mock', '-l', '127.0.0.1:0', '-c', tempFile('mock.yaml', MOCK_CLOUDS)], 'mock');
+  const gwConfig = tempFile('gw.yaml', edit(gatewayConfig(mock.port, extraModels)));
   let gw;
   try {
-    gw = await spawnTracked(['serve', '-c', tempFile('gw.yaml', edit(gatewayConfig(mock.port, extraModels)))], 'tollbooth');
+    gw = await spawnTracked(['serve', '-c', gwConfig], 'tollbooth');
   } catch (e) {
     await kill(mock);
     throw e;
@@ -113,14 +114,21 @@ export async function startStack(extraModels = '', edit = (yaml) => yaml) {
   return {
     mock,
     gw,
+    // Stops the gateway (SIGTERM, as an operator would) and starts it again on the same config:
+    // what it keeps in its store must survive. `gw` is the new process afterwards.
+    async restartGateway() {
+      await kill(this.gw);
+      this.gw = await spawnTracked(['serve', '-c', gwConfig], 'tollbooth');
+      return this.gw;
+    },
     ...mockApi(mock),
     // An SDK client pointed at the gateway. No retries by default so failures are fast and each
     // test sees exactly one request per call.
     client(opts = {}) {
-      return new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'client-key', maxRetries: 0, timeout: 10_000, ...opts });
+      return new OpenAI({ baseURL: `${this.gw.url}/v1`, apiKey: 'client-key', maxRetries: 0, timeout: 10_000, ...opts });
     },
     async stop() {
-      await Promise.all([kill(gw), kill(mock)]);
+      await Promise.all([kill(this.gw), kill(mock)]);
     },
   };
 }

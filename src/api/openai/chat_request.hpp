@@ -55,6 +55,11 @@ struct ChatInspection {
   CapabilitySet needs;
   std::uint32_t estimated_input_tokens = 0;
   std::uint32_t max_output_tokens = 0;  // 0: the client set no limit
+
+  // The Responses front's state (inspect_responses_request only): `store` (absent or null:
+  // true, OpenAI's default) and `previous_response_id` (empty: none).
+  bool store = true;
+  std::string previous_response_id;
 };
 
 // Validates what the gateway needs to route and forward: a JSON object, `model` a non-empty

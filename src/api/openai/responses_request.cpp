@@ -60,6 +60,8 @@ class Inspector {
   error_code read_object(od::value& v, std::string_view name);
   error_code read_format(od::value& v);
   error_code read_max_output(od::value& v);
+  error_code read_store(od::value& v);
+  error_code read_previous(od::value& v);
   // A string counted as text, or any other value validated and not counted.
   error_code count_text(od::value& v);
   void type_error(std::string param, const char* expected, od::json_type got) {
@@ -95,6 +97,8 @@ error_code Inspector::member(std::string_view key, od::value& v) {
   if (key == "text") return read_object(v, "text");
   if (key == "reasoning") return read_object(v, "reasoning");
   if (key == "max_output_tokens") return read_max_output(v);
+  if (key == "store") return read_store(v);
+  if (key == "previous_response_id") return read_previous(v);
   if (key == "parallel_tool_calls") {
     od::json_type t;
     if (auto ec = v.type().get(t)) return ec;
@@ -140,6 +144,40 @@ error_code Inspector::read_stream(od::value& v) {
     return validate(v, 1);
   }
   return v.get_bool().get(out_.stream);
+}
+
+error_code Inspector::read_store(od::value& v) {
+  od::json_type t;
+  if (auto ec = v.type().get(t)) return ec;
+  if (t == od::json_type::null) return v.is_null().error();
+  if (t != od::json_type::boolean) {
+    type_error("store", "a boolean", t);
+    return validate(v, 1);
+  }
+  return v.get_bool().get(out_.store);
+}
+
+error_code Inspector::read_previous(od::value& v) {
+  od::json_type t;
+  if (auto ec = v.type().get(t)) return ec;
+  if (t == od::json_type::null) return v.is_null().error();
+  if (t != od::json_type::string) {
+    type_error("previous_response_id", "a string", t);
+    return validate(v, 1);
+  }
+  std::string_view id;
+  if (auto ec = read_string(v, id)) return ec;
+  // An id is what a response's `id` was: printable ASCII, not empty, not huge.
+  bool ok = !id.empty() && id.size() <= 256;
+  for (char ch : id) ok &= ch > ' ' && ch < 0x7f;
+  if (!ok) {
+    if (!error_)
+      error_ = invalid("Invalid 'previous_response_id': not a response id.", "previous_response_id",
+                       "invalid_value");
+    return SUCCESS;
+  }
+  out_.previous_response_id.assign(id);
+  return SUCCESS;
 }
 
 error_code Inspector::count_text(od::value& v) {

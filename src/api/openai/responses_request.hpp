@@ -13,9 +13,10 @@ namespace tollbooth::openai {
 // when present, `input` a string or an array of objects when present (absent is fine with
 // `previous_response_id`), `instructions` a string or null, `tools` an array or null,
 // `parallel_tool_calls` a bool or null, `text` and `reasoning` objects or null,
-// `max_output_tokens` a non-negative integer or null. Duplicate keys are refused (code
-// duplicate_key) in the body and in `text`, `text.format`, `reasoning` and every input item
-// and content part: parsers disagree on which duplicate wins.
+// `max_output_tokens` a non-negative integer or null, `store` a bool or null,
+// `previous_response_id` null or a string of 1 to 256 printable ASCII characters. Duplicate keys
+// are refused (code duplicate_key) in the body and in `text`, `text.format`, `reasoning` and every
+// input item and content part: parsers disagree on which duplicate wins.
 //
 // The facts, in ChatInspection's fields:
 // - `needs`: always `responses_api`; `tools` for a non-empty `tools` array, and
@@ -30,6 +31,7 @@ namespace tollbooth::openai {
 // - `include_usage` is true: a Responses answer always carries its usage (in the response
 //   object, and in a stream's terminal event), so nothing is spliced to ask for it.
 // - `message_count`: the input items (1 for a string input).
+// - `store`, `previous_response_id`: as the body says (store absent or null: true).
 Result<ChatInspection> inspect_responses_request(std::string_view body);
 
 }  // namespace tollbooth::openai

@@ -90,6 +90,28 @@ TEST(ResponsesRequest, DuplicateKeysAreRefusedWhereTheyWouldChangeTheAnswer) {
 TEST(ResponsesRequest, InputMayBeAbsentWhenAPreviousResponseCarriesIt) {
   ChatInspection f = ok(R"({"model":"m","previous_response_id":"resp_1"})");
   EXPECT_EQ(f.message_count, 0u);
+  EXPECT_EQ(f.previous_response_id, "resp_1");
+}
+
+TEST(ResponsesRequest, StoreIsOnUnlessTheRequestSaysFalse) {
+  EXPECT_TRUE(ok(R"({"model":"m","input":"x"})").store);
+  EXPECT_TRUE(ok(R"({"model":"m","input":"x","store":null})").store);
+  EXPECT_TRUE(ok(R"({"model":"m","input":"x","store":true})").store);
+  EXPECT_FALSE(ok(R"({"model":"m","input":"x","store":false})").store);
+  EXPECT_EQ(refused(R"({"model":"m","input":"x","store":"no"})").param, "store");
+  EXPECT_TRUE(ok(R"({"model":"m","input":"x"})").previous_response_id.empty());
+}
+
+TEST(ResponsesRequest, APreviousResponseIdMustLookLikeOne) {
+  for (const char* body :
+       {R"({"model":"m","previous_response_id":7})", R"({"model":"m","previous_response_id":""})",
+        R"({"model":"m","previous_response_id":"resp 1"})",
+        R"({"model":"m","previous_response_id":"resp_\u00e9"})"}) {
+    EXPECT_EQ(refused(body).param, "previous_response_id") << body;
+  }
+  const std::string long_id =
+      R"({"model":"m","previous_response_id":")" + std::string(257, 'a') + R"("})";
+  EXPECT_EQ(refused(long_id).param, "previous_response_id");
 }
 
 }  // namespace
