@@ -100,7 +100,9 @@ int main(int argc, char** argv) {
       ->default_val(std::string("tollbooth.yaml"));
   route_cmd
       ->add_option("--explain", route_opts.request_file,
-                   "A chat completions request body (JSON file; - for stdin)")
+                   "A chat completions or Responses request body (JSON file; - for stdin); a "
+                   "Responses body's previous_response_id is looked up in the config's store "
+                   "for --key (none: requests without a key)")
       ->required();
   route_cmd->add_option("--at", route_opts.at,
                         "Plan as on this UTC date (YYYY-MM-DD); default today");

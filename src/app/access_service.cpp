@@ -180,46 +180,12 @@ void AccessService::write_kept(
 
 gateway::ResponseLookup AccessService::lookup(const std::string& key, const std::string& id,
                                               std::size_t conversation_bytes) {
-  using Status = gateway::ResponseLookup::Status;
-  // A conversation longer than this many turns is refused as too long whatever its bytes.
-  constexpr std::size_t kMaxTurns = 10'000;
-  gateway::ResponseLookup out;
   try {
-    const std::int64_t now = clock_.unix_ms();
-    auto first = store_->find_response(key, id, now);
-    if (!first) return out;  // not_found
-    std::size_t bytes = first->input_items.size() + first->response.size();
-    std::string previous = first->provider.empty() ? first->previous_id : std::string();
-    out.chain.push_back(std::move(*first));
-    while (conversation_bytes > 0 && !previous.empty()) {
-      if (bytes > conversation_bytes || out.chain.size() >= kMaxTurns) {
-        out.status = Status::too_long;
-        out.chain.clear();
-        return out;
-      }
-      auto turn = store_->find_response(key, previous, now);
-      if (!turn) {
-        out.status = Status::broken;
-        out.missing = previous;
-        out.chain.clear();
-        return out;
-      }
-      bytes += turn->input_items.size() + turn->response.size();
-      previous = turn->provider.empty() ? turn->previous_id : std::string();
-      out.chain.push_back(std::move(*turn));
-    }
-    if (conversation_bytes > 0 && bytes > conversation_bytes) {
-      out.status = Status::too_long;
-      out.chain.clear();
-      return out;
-    }
-    out.status = Status::found;
+    return find_conversation(*store_, key, id, clock_.unix_ms(), conversation_bytes);
   } catch (const std::exception& e) {
     spdlog::warn("a kept Responses API response could not be read from the store: {}", e.what());
-    out.status = Status::store_failed;
-    out.chain.clear();
+    return gateway::ResponseLookup{gateway::ResponseLookup::Status::store_failed, {}, {}};
   }
-  return out;
 }
 
 void AccessService::find_response(std::string key, std::string id, std::size_t conversation_bytes,

@@ -16,6 +16,7 @@
 
 #include "access/snapshot.hpp"
 #include "api/openai/chat_request.hpp"
+#include "api/openai/responses_request.hpp"
 #include "cli/config_store.hpp"
 #include "config/config.hpp"
 #include "core/commitment_burn.hpp"
@@ -82,6 +83,17 @@ std::optional<std::string> read_body(const std::string& path) {
   if (!in) return std::nullopt;
   text << in.rdbuf();
   return text.str();
+}
+
+// Whether `body` is a Responses API body (POST /v1/responses) rather than a chat completions
+// one: a JSON object without `messages`. Anything else is read as a chat body, whose inspection
+// says what is wrong with it.
+bool is_responses_body(const std::string& body) {
+  boost::json::parse_options options;
+  options.max_depth = 512;  // as deep as the gateway's readers nest (json/depth.hpp)
+  boost::system::error_code ec;
+  const boost::json::value v = boost::json::parse(body, ec, {}, options);
+  return !ec && v.is_object() && !v.as_object().contains("messages");
 }
 
 std::vector<std::string> split_list(const std::string& text) {
@@ -159,6 +171,80 @@ std::string load_burn(const std::string& path, std::shared_ptr<const Config> con
   }
 }
 
+// What a Responses body's previous_response_id does to the plan, read from the config's store
+// for the caller's key as the gateway reads it (gateway/responses.cpp).
+struct Continuation {
+  std::string provider;  // not empty: the conversation lives there; the plan is pinned to it
+  std::string line;      // the "previous_response_id:" line printed before the plan
+};
+
+// nullopt after printing why the gateway would refuse the request, or why the store could not
+// be read. `key` is --key's id, "" for requests without a key.
+std::optional<Continuation> look_up_previous(const std::string& path,
+                                             std::shared_ptr<const Config> config,
+                                             const std::string& key, const std::string& id) {
+  constexpr std::string_view kRefused = "(clients would get 400 previous_response_not_found)";
+  const std::string whose =
+      key.empty() ? std::string("requests without a key have") : "key " + key + " has";
+  if (config->auth != AuthMode::keys && !config->store.declared) {
+    return Continuation{"", fmt::format("{}, not looked up: without a store (auth: none and no "
+                                        "store: section) the gateway keeps no responses and "
+                                        "passes it on as it came",
+                                        id)};
+  }
+  if (config->store.postgres_url.empty() && !std::filesystem::exists(config->store.sqlite_path)) {
+    // Opening it would create it: a gateway has never kept a response there.
+    std::cerr << fmt::format(
+        "previous_response_id {}: {} no such response: no store at {} yet {}\n", id, whose,
+        config->store.sqlite_path, kRefused);
+    return std::nullopt;
+  }
+  // Planning reads no secret, but the store's address may be a variable: read the ones set.
+  if (config->store.postgres_url == kSecretNotRead) config = load(path, true);
+  if (!config) return std::nullopt;
+  try {
+    auto store = open_config_store(*config);
+    const KeptConversation found =
+        find_conversation(*store, key, id, now_unix_ms(), config->server.max_body_bytes);
+    switch (found.status) {
+      case KeptConversation::Status::found: break;
+      case KeptConversation::Status::not_found:
+      case KeptConversation::Status::store_failed:
+        std::cerr << fmt::format("previous_response_id {}: {} no such response in {} {}\n", id,
+                                 whose, store->describe(), kRefused);
+        return std::nullopt;
+      case KeptConversation::Status::broken:
+        std::cerr << fmt::format(
+            "previous_response_id {}: it continues response {}, which has expired or was "
+            "deleted: the conversation cannot be rebuilt {}\n",
+            id, found.missing, kRefused);
+        return std::nullopt;
+      case KeptConversation::Status::too_long:
+        std::cerr << fmt::format(
+            "previous_response_id {}: its conversation is longer than a request may be "
+            "(server.max_body_bytes) (clients would get 400 conversation_too_long)\n",
+            id);
+        return std::nullopt;
+    }
+    const StoredResponse& last = found.chain.front();
+    const std::size_t turns = found.chain.size();
+    if (!last.provider.empty()) {
+      return Continuation{
+          last.provider,
+          fmt::format("{}, kept in {}: the conversation lives at provider {}, so the plan is "
+                      "pinned there",
+                      id, store->describe(), last.provider)};
+    }
+    return Continuation{
+        "", fmt::format("{}, kept in {}: the gateway keeps this conversation ({} turn{}) and "
+                        "rebuilds its history, so any route may serve",
+                        id, store->describe(), turns, turns == 1 ? "" : "s")};
+  } catch (const std::exception& e) {
+    std::cerr << "previous_response_id " << id << ": " << e.what() << "\n";
+    return std::nullopt;
+  }
+}
+
 }  // namespace
 
 int run_route(const RouteOptions& options) {
@@ -176,8 +262,9 @@ int run_route(const RouteOptions& options) {
     return kExitProblem;
   }
   // The same inspection the gateway runs on every request: what --explain prints is what the
-  // gateway would decide.
+  // gateway would decide. A Responses body is read as POST /v1/responses reads it.
   auto facts = openai::inspect_chat_request(*body);
+  if (!facts && is_responses_body(*body)) facts = openai::inspect_responses_request(*body);
   if (!facts) {
     const Error& e = facts.error();
     std::cerr << options.request_file << ": " << e.message
@@ -253,6 +340,13 @@ int run_route(const RouteOptions& options) {
   } else if (!regions.empty()) {
     who = ", regions: " + options.regions;
   }
+  // previous_response_id: looked up for the caller's key, as the gateway does before planning.
+  std::optional<Continuation> continued;
+  if (!needs.previous_response_id.empty()) {
+    continued =
+        look_up_previous(options.config_path, config, options.key, needs.previous_response_id);
+    if (!continued) return kExitProblem;
+  }
   std::string burn;
   if (model->strategy == Strategy::commitment_burn)
     burn = load_burn(options.config_path, config, *model, catalog);
@@ -264,9 +358,11 @@ int run_route(const RouteOptions& options) {
   input.now_ms = now_unix_ms();
   input.random = options.seed ? *options.seed : std::random_device{}();
   input.allowed_regions = regions;
+  if (continued) input.pinned_provider = continued->provider;
   routing::Plan plan;
   routing::plan(catalog, *model, input, nullptr, plan);
   std::cout << fmt::format("date: {} (UTC){}\n", format_date(*today), who);
+  if (continued) std::cout << "previous_response_id: " << continued->line << "\n";
   if (!burn.empty()) std::cout << "burn: " << burn << "\n";
   for (const auto& line : routing::explain_lines(catalog, plan, input.now_ms)) {
     std::cout << line << "\n";

@@ -8,7 +8,7 @@ namespace tollbooth::cli {
 
 struct RouteOptions {
   std::string config_path;
-  std::string request_file;                // a chat completions body; "-" = stdin
+  std::string request_file;                // a chat completions or Responses body; "-" = stdin
   std::string at;                          // YYYY-MM-DD; empty = today (UTC)
   std::string regions;                     // comma-separated globs; empty = all
   std::string needs;                       // comma-separated capabilities added to the body's own

@@ -3,6 +3,7 @@
 // Responses front's state: store/, app/ and gateway/ share this one shape).
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace tollbooth {
 
@@ -24,6 +25,23 @@ struct StoredResponse {
   std::string response;         // a JSON object: the response
 
   bool operator==(const StoredResponse&) const = default;
+};
+
+// A kept response and the conversation it continues, as read for one key (find_conversation in
+// store/store.hpp).
+struct KeptConversation {
+  enum class Status : std::uint8_t {
+    found,
+    not_found,     // the key has no such response (or it expired)
+    broken,        // an earlier response of the conversation is gone: `missing`
+    too_long,      // the conversation is longer than the bytes the caller would take
+    store_failed,  // the store could not be read (or there is none)
+  };
+  Status status = Status::not_found;
+  // found: the response asked for; with a conversation asked for, then the ones it continued,
+  // newest first, up to the first of the conversation or one that lives upstream.
+  std::vector<StoredResponse> chain;
+  std::string missing;
 };
 
 }  // namespace tollbooth

@@ -35,20 +35,7 @@ struct AdminResponse {
 };
 
 // What a lookup of kept Responses API responses found (AccessSource::find_response).
-struct ResponseLookup {
-  enum class Status : std::uint8_t {
-    found,
-    not_found,     // the key has no such response (or it expired)
-    broken,        // an earlier response of the conversation is gone: `missing`
-    too_long,      // the conversation is longer than the bytes the caller would take
-    store_failed,  // the store could not be read (or there is none)
-  };
-  Status status = Status::not_found;
-  // found: the response asked for; with a conversation asked for, then the ones it continued,
-  // newest first, up to the first of the conversation or one that lives upstream.
-  std::vector<StoredResponse> chain;
-  std::string missing;
-};
+using ResponseLookup = KeptConversation;
 
 class AccessSource {
  public:

@@ -115,10 +115,13 @@ Gateway::Gateway(Worker& w, const RouteTable& r, BatchSink* access_log, AccessSo
                std::int64_t) -> Awaitable<std::optional<Money>> {
           const bool team = subject.starts_with("team:");
           std::string id = subject.substr(team ? 5 : 4);
-          std::optional<std::int64_t> spent = co_await on_store_thread<std::optional<std::int64_t>>(
-              *this, [this, team, id = std::move(id), start](auto done) mutable {
-                access_source.charge_since(team, std::move(id), start, std::move(done));
-              });
+          // A named lambda holding references: GCC 12 mishandles a temporary with owning
+          // captures in a co_await expression.
+          auto call = [this, team, &id, start](auto done) {
+            access_source.charge_since(team, std::move(id), start, std::move(done));
+          };
+          std::optional<std::int64_t> spent =
+              co_await on_store_thread<std::optional<std::int64_t>>(*this, call);
           co_return spent;
         });
     redis_budgets_->on_soft_crossing(log_soft_crossing);

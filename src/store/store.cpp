@@ -24,6 +24,38 @@ std::optional<SpendGroup> parse_spend_group(std::string_view name) noexcept {
   return std::nullopt;
 }
 
+KeptConversation find_conversation(Store& store, const std::string& key, const std::string& id,
+                                   std::int64_t now_ms, std::size_t conversation_bytes) {
+  using Status = KeptConversation::Status;
+  constexpr std::size_t kMaxTurns = 10'000;
+  KeptConversation out;
+  auto first = store.find_response(key, id, now_ms);
+  if (!first) return out;  // not_found
+  std::size_t bytes = first->input_items.size() + first->response.size();
+  std::string previous = first->provider.empty() ? first->previous_id : std::string();
+  out.chain.push_back(std::move(*first));
+  auto refuse = [&out](Status status) {
+    out.status = status;
+    out.chain.clear();
+    return std::move(out);
+  };
+  while (conversation_bytes > 0 && !previous.empty()) {
+    if (bytes > conversation_bytes || out.chain.size() >= kMaxTurns)
+      return refuse(Status::too_long);
+    auto turn = store.find_response(key, previous, now_ms);
+    if (!turn) {
+      out.missing = previous;
+      return refuse(Status::broken);
+    }
+    bytes += turn->input_items.size() + turn->response.size();
+    previous = turn->provider.empty() ? turn->previous_id : std::string();
+    out.chain.push_back(std::move(*turn));
+  }
+  if (conversation_bytes > 0 && bytes > conversation_bytes) return refuse(Status::too_long);
+  out.status = Status::found;
+  return out;
+}
+
 std::unique_ptr<Store> open_store(const StoreConfig& config) {
   const bool sqlite = !config.sqlite_path.empty();
   const bool postgres = !config.postgres_url.empty();

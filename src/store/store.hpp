@@ -247,6 +247,14 @@ class Store {
   virtual std::int64_t delete_expired_responses(std::int64_t now_ms) = 0;
 };
 
+// The response `id` of `key` (not expired at now_ms) and, with conversation_bytes > 0, the
+// responses it continued, newest first, following previous_id until the first of the
+// conversation or one that lives at a provider: what rebuilding its history needs. too_long
+// once their input items and responses pass conversation_bytes (or 10,000 turns); broken when
+// a turn is gone. Throws StoreError (the caller's store_failed).
+KeptConversation find_conversation(Store& store, const std::string& key, const std::string& id,
+                                   std::int64_t now_ms, std::size_t conversation_bytes);
+
 // Opens (creating and migrating to the current schema) the configured store. Throws StoreError.
 std::unique_ptr<Store> open_store(const StoreConfig& config);
 

@@ -58,8 +58,10 @@ store: { postgres: env:TB_PG_URL, refresh: 250ms ${redis ? `, redis: ${redis}` :
 billing: { unpriced: allow }  # these tests are not about prices
 providers:
   openai: { kind: openai, base_url: ${m}/openai/v1, api_key: env:MOCK_OPENAI_KEY }
+  bedrock: { kind: bedrock, region: us-east-1, endpoint: ${m}/bedrock, api_key: env:MOCK_BEDROCK_API_KEY }
 models:
   direct: { routes: [ { provider: openai } ] }
+  claude: { routes: [ { provider: bedrock, model_id: "anthropic.claude-3-haiku-20240307-v1:0" } ] }
   dear: { routes: [ { provider: openai, model: gpt-4o } ] }
 prices:
   - { provider: openai, model: dear, input_per_mtok: 400, output_per_mtok: 800 }
@@ -93,6 +95,20 @@ async function chat(gw, key) {
   return res;
 }
 
+// POST /v1/responses on `gw`; the answer's JSON (a stream's final response when `stream`).
+async function respond(gw, key, body) {
+  const res = await fetch(`${gw.url}/v1/responses`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+    body: JSON.stringify({ model: 'claude', ...body }),
+  });
+  assert.equal(res.status, 200);
+  if (!body.stream) return res.json();
+  const text = await res.text();
+  const done = text.split('\n\n').find((e) => e.includes('event: response.completed'));
+  return JSON.parse(done.slice(done.indexOf('data: ') + 6)).response;
+}
+
 // Polls `fn` until it returns true or `ms` pass; returns how long it took, or -1.
 async function within(ms, fn) {
   const start = Date.now();
@@ -118,6 +134,32 @@ test('two gateways on one PostgreSQL: a key made on one works on the other; revo
     assert.equal((await chat(b, secret)).status, 401);
     const gone = await within(2000, async () => (await chat(a, secret)).status === 401);
     assert.ok(gone >= 0 && gone < 1000, `refused by the other instance within store.refresh (took ${gone} ms)`);
+  } finally {
+    await Promise.all([stop(a), stop(b)]);
+  }
+});
+
+test('two gateways on one PostgreSQL: a response kept by one is read and continued on the other at once', async () => {
+  const a = await gateway();
+  const b = await gateway();
+  try {
+    const made = await admin(a, 'POST', '/keys', { alias: 'conversation' });
+    assert.equal(made.status, 201, JSON.stringify(made.body));
+    const { secret } = made.body;
+    assert.equal((await within(2000, async () => (await chat(b, secret)).status === 200)) >= 0, true);
+    // A streamed turn on one instance, continued on the other without any wait.
+    const first = await respond(a, secret, { input: 'the code word is heron', stream: true });
+    const got = await fetch(`${b.url}/v1/responses/${first.id}`, { headers: { authorization: `Bearer ${secret}` } });
+    assert.equal(got.status, 200);
+    assert.equal((await got.json()).output[0].content[0].text, first.output[0].content[0].text);
+    await fetch(`${mock.url}/_mock/requests`, { method: 'DELETE' });
+    const second = await respond(b, secret, { input: 'say it', previous_response_id: first.id });
+    assert.equal(second.status, 'completed');
+    const seen = (await (await fetch(`${mock.url}/_mock/requests`)).json()).requests;
+    const converse = JSON.parse(seen.at(-1).body);
+    assert.deepEqual(converse.messages.map((m) => m.content[0].text),
+      ['the code word is heron', first.output[0].content[0].text, 'say it'],
+      'the other instance rebuilt the history from the shared store');
   } finally {
     await Promise.all([stop(a), stop(b)]);
   }
