@@ -149,8 +149,8 @@ Result<ChatBridge> responses_to_chat(std::string_view body, std::string_view rou
   ChatBridge out;
   if (const auto* p = in.if_contains("previous_response_id"); p && !p->is_null()) {
     return bad("previous_response_id cannot be used on route " + std::string(route) +
-                   ": the gateway keeps no conversation state for routes it translates yet; "
-                   "send the whole history in `input`",
+                   ": it keeps no conversation state, and this gateway has no store to keep "
+                   "it (store: in its config); send the whole history in `input`",
                "previous_response_id");
   }
   json::object chat;

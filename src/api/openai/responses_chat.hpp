@@ -26,7 +26,8 @@ struct ChatBridge {
 // use, code interpreter, ...) and items no chat upstream can take are dropped instead of
 // refused with a 400 naming the tool and the route. Reasoning items are always dropped: their
 // encrypted_content belongs to the organisation that made it. `previous_response_id` is
-// refused: such a route keeps no state (yet).
+// refused: the route keeps no state (with a store, the Responses front spells a kept
+// conversation out before it gets here; docs/responses.md, "State").
 Result<ChatBridge> responses_to_chat(std::string_view body, std::string_view route,
                                      bool drop_unsupported);
 
