@@ -70,6 +70,7 @@ async function post(title, path, body, show) {
   rows.push({ request: title, status: res.status, route: res.headers.get('x-tollbooth-route') ?? '-',
     in: u.input_tokens ?? u.prompt_tokens ?? '-', out: u.output_tokens ?? (path.endsWith('embeddings') ? 0 : '-'),
     'cost $': res.headers.get('x-tollbooth-cost') ?? '-', ms: (performance.now() - started).toFixed(1) });
+  return json;
 }
 const text = (r) => r.output?.flatMap((i) => i.content ?? []).map((c) => c.text).join('') ?? '';
 
@@ -91,8 +92,10 @@ await chat('claude-sonnet: temperature 1.5 is over Bedrock\'s limit of 1, a 400 
 await chat('unknown model: an OpenAI-shaped 404', { model: 'gpt-9', messages: user('hello') });
 await post('Responses API on gpt-4o (passed through as it is)', '/v1/responses',
   { model: 'gpt-4o', input: 'What does a toll booth do?' }, text);
-await post('Responses API on claude-sonnet (bridged to chat, translated to Converse)', '/v1/responses',
+const turn = await post('Responses API on claude-sonnet (bridged to chat, translated to Converse)', '/v1/responses',
   { model: 'claude-sonnet', instructions: 'Be brief.', input: 'Hello from the Responses API' }, text);
+await post('...continued by previous_response_id: the gateway kept that turn and rebuilds the history for Bedrock', '/v1/responses',
+  { model: 'claude-sonnet', previous_response_id: turn.id, input: 'And once more' }, text);
 await post('embeddings on gpt-4o\'s routes', '/v1/embeddings',
   { model: 'gpt-4o', input: ['a toll booth', 'a gateway'], encoding_format: 'float' },
   (r) => `${r.data.length} vectors of ${r.data[0].embedding.length}`);
