@@ -210,11 +210,32 @@ class ResponsesFront final : public FrontRequest, public AnswerKeeper {
     storage_.emplace<std::monostate>();  // the last attempt's translator refers to input_
     pricer_.emplace(g_.routes.catalog(), r.id, days_from_unix_ms(c_.outcome.received_unix_ms),
                     c_.outcome.markup_bp);
+    // Reasoning items carry encrypted_content that only the organisation that made it can
+    // read: the request's first provider is taken for it, and a fallback to another provider
+    // that is passed the body gets it without them (translated routes drop them anyway).
+    std::string_view body = body_;
+    const openai::ChatInspection* facts = &facts_;
+    if (first_provider_.empty()) first_provider_ = r.provider->name;
+    if (passed_through(r) && r.provider->name != first_provider_) {
+      if (!fallback_checked_) {
+        fallback_checked_ = true;
+        if (auto stripped = openai::without_reasoning(body_)) {
+          auto again = openai::inspect_responses_request(*stripped);
+          if (!again) return std::move(again).error();
+          fallback_body_ = std::move(*stripped);
+          fallback_facts_ = std::move(again.value());
+        }
+      }
+      if (fallback_facts_) {
+        body = fallback_body_;
+        facts = &*fallback_facts_;
+      }
+    }
     input_.emplace(ChatInput{*r.provider,
                              r.target->endpoint,
                              *r.route,
-                             body_,
-                             facts_,
+                             body,
+                             *facts,
                              g_.clock.unix_ms(),
                              std::string_view(response_id_, response_id_size_),
                              &g_.signer,
@@ -249,6 +270,10 @@ class ResponsesFront final : public FrontRequest, public AnswerKeeper {
   std::optional<AttemptPricer> pricer_;
   std::optional<ChatInput> input_;
   std::variant<std::monostate, OpenAiWireResponses, ResponsesViaChat> storage_;
+  std::string_view first_provider_;  // the provider of the request's first attempt (config)
+  bool fallback_checked_ = false;
+  std::string fallback_body_;  // the body without reasoning items, when it had any
+  std::optional<openai::ChatInspection> fallback_facts_;
 };
 
 }  // namespace

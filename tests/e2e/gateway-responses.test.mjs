@@ -199,3 +199,27 @@ test('a WebSocket upgrade on GET /v1/responses is refused with 426, so Codex use
   assert.equal(body.error.code, 'websocket_not_supported');
   assert.match(body.error.message, /POST \/v1\/responses/);
 });
+
+test('reasoning items reach the cloud the request went to, never another one after a fallback', async () => {
+  const input = [
+    { type: 'message', role: 'user', content: 'think first' },
+    { type: 'reasoning', id: 'rs_1', summary: [], encrypted_content: 'gAAAA-made-by-one-organisation' },
+    { type: 'message', role: 'user', content: 'now answer' },
+  ];
+  await s.clear();
+  await client.responses.create({ model: 'direct', input });
+  let [up] = await s.requests();
+  assert.equal(JSON.parse(up.body).input[1].encrypted_content, 'gAAAA-made-by-one-organisation');
+
+  // fallback-503: the first route answers 503, and the next provider gets the request without
+  // the first one's reasoning.
+  await s.clear();
+  const { response } = await client.responses.create({ model: 'fallback-503', input }).withResponse();
+  assert.equal(response.headers.get('x-tollbooth-route'), 'openai');
+  const seen = await s.requests();
+  assert.equal(seen.length, 2);
+  assert.equal(JSON.parse(seen[0].body).input.length, 3, 'the first provider got every item');
+  const sent = JSON.parse(seen[1].body).input;
+  assert.deepEqual(sent.map((i) => i.type), ['message', 'message']);
+  assert.ok(!seen[1].body.includes('encrypted_content'));
+});

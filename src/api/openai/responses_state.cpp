@@ -96,6 +96,27 @@ Result<std::string> continue_conversation(std::string_view body, std::span<const
   return out;
 }
 
+std::optional<std::string> without_reasoning(std::string_view body) {
+  // Only a body that names a reasoning item is parsed.
+  if (body.find("\"reasoning\"") == std::string_view::npos) return std::nullopt;
+  auto doc = parse(body);
+  json::object* request = doc ? doc->if_object() : nullptr;
+  json::value* input = request ? request->if_contains("input") : nullptr;
+  if (!input || !input->is_array()) return std::nullopt;
+  json::array& items = input->get_array();
+  const std::size_t before = items.size();
+  json::array kept;
+  for (json::value& item : items) {
+    const auto* o = item.if_object();
+    const auto* type = o ? o->if_contains("type") : nullptr;
+    if (type && type->is_string() && type->get_string() == "reasoning") continue;
+    kept.push_back(std::move(item));
+  }
+  if (kept.size() == before) return std::nullopt;
+  *input = std::move(kept);
+  return json::serialize(*request);
+}
+
 std::optional<ResponseFacts> response_facts(std::string_view response) {
   auto doc = parse(response);
   const json::object* o = doc ? doc->if_object() : nullptr;

@@ -35,6 +35,12 @@ struct KeptTurn {
 Result<std::string> continue_conversation(std::string_view body, std::span<const KeptTurn> turns,
                                           std::size_t max_bytes);
 
+// The request `body` without its `reasoning` input items, for an upstream of another
+// organisation than the one the request first went to (a fallback): their encrypted_content is
+// the first one's, which another refuses, and a reasoning item without it names an item the
+// upstream never kept. nullopt when the body has no reasoning item (send it as it is).
+std::optional<std::string> without_reasoning(std::string_view body);
+
 // What the gateway reads of a response object it may keep.
 struct ResponseFacts {
   std::string id;

@@ -118,6 +118,23 @@ TEST(ResponsesState, InputItemsArePagedNewestFirstByDefault) {
   }
 }
 
+TEST(ResponsesState, AFallbackToAnotherOrganisationGetsNoReasoningItems) {
+  auto stripped = without_reasoning(
+      R"({"model":"m","input":[{"type":"message","role":"user","content":"hi"},)"
+      R"({"type":"reasoning","id":"rs_1","encrypted_content":"gAAA","summary":[]},)"
+      R"({"type":"function_call","call_id":"c","name":"f","arguments":"{}"}],"reasoning":{}})");
+  ASSERT_TRUE(stripped);
+  json::object req = json::parse(*stripped).as_object();
+  const json::array& input = req.at("input").as_array();
+  ASSERT_EQ(input.size(), 2u);
+  EXPECT_EQ(input[0].at("type"), "message");
+  EXPECT_EQ(input[1].at("type"), "function_call");
+  EXPECT_TRUE(req.contains("reasoning")) << "the reasoning settings stay: only the items go";
+  // Nothing to remove: the body goes as it is.
+  EXPECT_FALSE(without_reasoning(R"({"model":"m","input":"hi","reasoning":{"effort":"low"}})"));
+  EXPECT_FALSE(without_reasoning(R"({"model":"m","input":[{"type":"message","content":"x"}]})"));
+}
+
 TEST(ResponsesState, ADeletionSaysWhatWasDeleted) {
   json::value v = json::parse(response_deleted_body("resp_9"));
   EXPECT_EQ(v.at("id"), "resp_9");
