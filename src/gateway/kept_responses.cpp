@@ -48,16 +48,16 @@ Awaitable<void> kept_response(Gateway& g, ClientConn& c, const HttpRequest& req,
                    "unknown_url"));
     co_return;
   }
-  if (!g.access_source.keeps_responses()) {
-    Error e = not_found(id);
-    e.message += " This gateway keeps no responses: it has no store (store: in its config).";
-    co_await c.respond_error(e);
-    co_return;
-  }
   const bool remove = req.method() == beast::http::verb::delete_;
   if (remove && items) {
     co_await c.respond_error(make_error(ErrorKind::method_not_allowed, "this endpoint accepts GET"),
                              "Allow: GET\r\n");
+    co_return;
+  }
+  if (!g.access_source.keeps_responses()) {
+    Error e = not_found(id);
+    e.message += " This gateway keeps no responses: it has no store (store: in its config).";
+    co_await c.respond_error(e);
     co_return;
   }
   std::string key(caller.key_id());

@@ -689,6 +689,21 @@ test('methods: PUT /v1/responses is 405 with Allow naming both of its methods', 
   assert.equal(r.headers.allow, 'POST, GET');
 });
 
+test('kept responses: odd ids and methods get their 404 or 405, and nothing reaches a cloud', async () => {
+  // This gateway has no store: a well-formed id is "not found", saying why.
+  let r = await refused('GET /v1/responses/resp_1 HTTP/1.1\r\nHost: gw\r\n\r\n', { status: 404, close: false });
+  assert.equal(assertErrorBody(r).code, 'response_not_found');
+  assert.match(assertErrorBody(r).message, /keeps no responses/);
+  r = await refused('PUT /v1/responses/resp_1 HTTP/1.1\r\nHost: gw\r\nContent-Length: 0\r\n\r\n', { status: 405, close: false });
+  assert.equal(r.headers.allow, 'GET, DELETE');
+  r = await refused('DELETE /v1/responses/resp_1/input_items HTTP/1.1\r\nHost: gw\r\n\r\n', { status: 405, close: false });
+  assert.equal(r.headers.allow, 'GET');
+  for (const path of ['/v1/responses/a/b', '/v1/responses//input_items', `/v1/responses/${'x'.repeat(300)}`]) {
+    r = await refused(`GET ${path} HTTP/1.1\r\nHost: gw\r\n\r\n`, { status: 404, close: false });
+    assert.equal(assertErrorBody(r).code, 'unknown_url', path);
+  }
+});
+
 test('methods: POST /v1/models is 405', async () => {
   await refused(chatRequest(CHAT, { target: '/v1/models' }), { status: 405, close: false });
 });
