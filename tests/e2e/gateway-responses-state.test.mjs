@@ -9,7 +9,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BadRequestError, NotFoundError } from 'openai';
-import { startStack, thrown } from './stack.mjs';
+import { startStack, thrown, withChatOnlyProvider } from './stack.mjs';
 
 const ADMIN = 'e2e-admin-key-responses-state';
 let s;
@@ -36,23 +36,13 @@ before(async () => {
       - { provider: openai }
   chat-only:
     routes: [{ provider: chat-only }]
-`, (yaml) => yaml
+`, (yaml) => withChatOnlyProvider(yaml)
     .replace('auth: none', `auth: keys\nstore: { sqlite: ${join(dir, 'state.db')} }`)
-    .replace('  workers: 2', `  workers: 2\n  admin_key: ${ADMIN}`)
-    .replace('providers:\n', `providers:
-  chat-only:
-    kind: openai
-    base_url: ${yaml.match(/base_url: (http:\/\/127\.0\.0\.1:\d+)\/openai\/v1/)[1]}/openai/v1
-    api_key: env:MOCK_OPENAI_KEY
-    responses: chat
-`));
+    .replace('  workers: 2', `  workers: 2\n  admin_key: ${ADMIN}`));
   alice = s.client({ apiKey: await createKey() });
   bob = s.client({ apiKey: await createKey() });
 });
-after(async () => {
-  if (process.env.TB_DUMP) console.log(s?.gw.stderr());
-  await s?.stop();
-});
+after(async () => { await s?.stop(); });
 
 // The text of every message the cloud was sent, in order: Converse messages (Bedrock) or chat
 // messages (chat-only).

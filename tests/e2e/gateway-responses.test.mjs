@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { startStack, thrown } from './stack.mjs';
+import { startStack, thrown, withChatOnlyProvider } from './stack.mjs';
 
 let s;
 let client;
@@ -13,13 +13,7 @@ before(async () => {
   // chat-only: the mock OpenAI cloud, reached as a server without the Responses API.
   s = await startStack(`  chat-only:
     routes: [{ provider: chat-only }]
-`, (yaml) => yaml.replace('providers:\n', `providers:
-  chat-only:
-    kind: openai
-    base_url: ${yaml.match(/base_url: (http:\/\/127\.0\.0\.1:\d+)\/openai\/v1/)[1]}/openai/v1
-    api_key: env:MOCK_OPENAI_KEY
-    responses: chat
-`));
+`, withChatOnlyProvider);
   client = s.client();
 });
 after(async () => { await s?.stop(); });

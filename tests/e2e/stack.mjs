@@ -133,6 +133,20 @@ export async function startStack(extraModels = '', edit = (yaml) => yaml) {
   };
 }
 
+// Adds provider `chat-only` to a gateway config made by startStack: the mock OpenAI cloud reached
+// as an OpenAI-compatible server without the Responses API (`responses: chat`), so a Responses
+// request to it is bridged to chat completions. Models name it in startStack's extraModels.
+export function withChatOnlyProvider(yaml) {
+  const mock = yaml.match(/base_url: (http:\/\/127\.0\.0\.1:\d+)\/openai\/v1/)[1];
+  return yaml.replace('providers:\n', `providers:
+  chat-only:
+    kind: openai
+    base_url: ${mock}/openai/v1
+    api_key: env:MOCK_OPENAI_KEY
+    responses: chat
+`);
+}
+
 // Runs `fn` and returns what it threw; fails if it did not throw.
 export async function thrown(fn) {
   try {
