@@ -8,6 +8,7 @@
 #include "config/config.hpp"
 #include "core/clock.hpp"
 #include "core/date.hpp"
+#include "core/thread_name.hpp"
 #include "store/store.hpp"
 
 namespace tollbooth {
@@ -50,7 +51,10 @@ AccessService::AccessService(const Config& config, const Clock& clock)
     limiter_.restore(saved, clock_.unix_ms());
   }
   reload();
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    name_this_thread("tb-store");
+    run();
+  });
 }
 
 AccessService::~AccessService() {

@@ -4,11 +4,16 @@
 
 #include <exception>
 
+#include "core/thread_name.hpp"
+
 namespace tollbooth {
 
 LedgerWriter::LedgerWriter(LedgerTarget& target, std::chrono::milliseconds flush,
                            std::size_t queue_rows)
-    : target_(target), flush_(flush), limit_(queue_rows), thread_([this] { run(); }) {}
+    : target_(target), flush_(flush), limit_(queue_rows), thread_([this] {
+        name_this_thread("tb-ledger");
+        run();
+      }) {}
 
 LedgerWriter::~LedgerWriter() {
   stop();

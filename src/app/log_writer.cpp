@@ -4,6 +4,8 @@
 
 #include <cerrno>
 
+#include "core/thread_name.hpp"
+
 namespace tollbooth {
 
 namespace {
@@ -22,7 +24,11 @@ void write_all(int fd, const std::string& data) noexcept {
 
 }  // namespace
 
-LogWriter::LogWriter(int fd) : fd_(fd), thread_([this] { run(); }) {}
+LogWriter::LogWriter(int fd)
+    : fd_(fd), thread_([this] {
+        name_this_thread("tb-log");
+        run();
+      }) {}
 
 LogWriter::~LogWriter() {
   stop();

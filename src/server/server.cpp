@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "config/config.hpp"
+#include "core/thread_name.hpp"
 #include "server/client_conn.hpp"
 #include "server/session.hpp"
 #include "server/worker.hpp"
@@ -161,6 +162,7 @@ void Server::run() {
   for (auto& w : workers_) {
     asio::co_spawn(w->io.get_executor(), accept_loop(*w), asio::detached);
     threads.emplace_back([&, wp = w.get()] {
+      name_this_thread("tb-worker-" + std::to_string(wp->index));
       wp->io.run();
       std::lock_guard lock(mu);
       ++finished;
@@ -180,7 +182,10 @@ void Server::run() {
     }
     for (auto& w : workers_) asio::post(w->io, [wp = w.get()] { wp->begin_drain(); });
   });
-  std::thread signal_thread([&] { signals_io.run(); });
+  std::thread signal_thread([&] {
+    name_this_thread("tb-signals");
+    signals_io.run();
+  });
 
   {
     // The drain's clock starts at the signal, whatever the workers are doing. Shortly before
