@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "app/log_format.hpp"
 #include "app/serve.hpp"
 #include "cli/keys_command.hpp"
 #include "cli/report_commands.hpp"
@@ -63,7 +64,7 @@ int check_config(const std::string& path) {
   }
 }
 
-int serve(const std::string& path) {
+int serve(const std::string& path, tb::LogFormat log_format) {
   std::shared_ptr<const tb::Config> config;
   try {
     config = tb::load_config_file(path);
@@ -71,7 +72,7 @@ int serve(const std::string& path) {
     std::cerr << tb::format_problems(e.problems());
     return 1;
   }
-  return tb::run_serve(std::move(config));
+  return tb::run_serve(std::move(config), log_format);
 }
 
 }  // namespace
@@ -159,8 +160,10 @@ int main(int argc, char** argv) {
   spdlog::set_default_logger(spdlog::stderr_color_mt("tollbooth"));
   if (const char* level = std::getenv("TOLLBOOTH_LOG"))
     spdlog::set_level(spdlog::level::from_str(level));
+  const tb::LogFormat log_format = tb::log_format_from_env();
+  tb::use_log_format(log_format);
 
-  if (*serve_cmd) return serve(config_path);
+  if (*serve_cmd) return serve(config_path, log_format);
   if (*check_cmd) return check_config(config_path);
   if (*mock_cmd) return tb::mock::run_mock(mock_opts);
   if (*route_cmd) return tb::cli::run_route(route_opts);

@@ -20,7 +20,7 @@
 
 namespace tollbooth {
 
-int run_serve(std::shared_ptr<const Config> config) {
+int run_serve(std::shared_ptr<const Config> config, LogFormat log_format) {
   std::unique_ptr<RouteTable> routes;
   try {
     routes = std::make_unique<RouteTable>(config);
@@ -90,7 +90,7 @@ int run_serve(std::shared_ptr<const Config> config) {
   try {
     server.listen([&](Worker& w) -> std::unique_ptr<RequestHandler> {
       return std::make_unique<gateway::Gateway>(w, *routes, access_log ? &log_writer : nullptr,
-                                                *access, ledger.get());
+                                                *access, ledger.get(), log_format);
     });
   } catch (const std::exception& e) {
     std::cerr << "tollbooth: " << e.what() << "\n";

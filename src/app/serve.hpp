@@ -5,10 +5,12 @@
 // flush the background writers. Stores join that order when they come.
 #include <memory>
 
+#include "core/log_format.hpp"
+
 namespace tollbooth {
 struct Config;
 
 // Runs until SIGTERM/SIGINT and the drain. Prints "tollbooth listening on HOST:PORT" on stdout
-// once bound. Returns the process exit code.
-int run_serve(std::shared_ptr<const Config> config);
+// once bound. Returns the process exit code. `log_format`: the access log's lines.
+int run_serve(std::shared_ptr<const Config> config, LogFormat log_format = LogFormat::text);
 }  // namespace tollbooth

@@ -44,6 +44,10 @@ std::string repair_utf8(std::string_view text,
 // access log) can then use as it is, without building a string.
 bool is_plain_excerpt(std::string_view text, std::size_t max_bytes) noexcept;
 
+// Appends `text` as a JSON string, quotes included: `"` and `\` escaped, bytes below 0x20 and
+// 0x7F as \u00XX, invalid UTF-8 repaired as repair_utf8 does. For log lines in JSON.
+void append_json_string(std::string& out, std::string_view text);
+
 // True when text is well-formed UTF-8 (Unicode Table 3-7: no overlongs, surrogates or code
 // points above U+10FFFF). SIMD-fast; an empty string is valid.
 bool is_valid_utf8(std::string_view text) noexcept;

@@ -282,5 +282,14 @@ TEST(ClientText, PlainExcerptFindsAnyByteOutOfRangeAtAnyPlace) {
   }
 }
 
+TEST(JsonString, QuotesBackslashesAndControlsAreEscapedTheRestKept) {
+  std::string out = "x=";
+  append_json_string(out, "say \"hi\" \\ now\n\x01 caf\xc3\xa9");
+  EXPECT_EQ(out, "x=\"say \\\"hi\\\" \\\\ now\\u000a\\u0001 caf\xc3\xa9\"");
+  std::string broken;
+  append_json_string(broken, std::string_view("a\xff", 2));
+  EXPECT_EQ(broken, "\"a\xef\xbf\xbd\"");  // U+FFFD, as repair_utf8 makes it
+}
+
 }  // namespace
 }  // namespace tollbooth

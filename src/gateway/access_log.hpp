@@ -11,30 +11,45 @@
 
 #include "core/batch_sink.hpp"
 #include "core/clock.hpp"
+#include "core/log_format.hpp"
 #include "core/outcome.hpp"
 #include "net/asio.hpp"
+
+namespace tollbooth {
+namespace routing {
+class Catalog;
+}
+}  // namespace tollbooth
 
 namespace tollbooth::gateway {
 
 class AccessLog final : public OutcomeObserver {
  public:
-  AccessLog(BatchSink& sink, Executor ex, const Clock& clock);
+  // `format`: the readable line, or one JSON object a line (docs/operations.md, "Logs"), which
+  // also carries the request's charge, billed with `catalog` (required for json).
+  AccessLog(BatchSink& sink, Executor ex, const Clock& clock, LogFormat format = LogFormat::text,
+            const routing::Catalog* catalog = nullptr);
 
   void on_outcome(const RequestOutcome& outcome) noexcept override;
   // Hands what is buffered to the sink now (at shutdown, once the loop has stopped).
   void flush() noexcept;
 
  private:
-  // "[2026-12-01 15:00:48.123": valid until the next call.
+  // "[2026-12-01 15:00:48.123" (text) or "2026-12-01T15:00:48.123Z" (json): valid until the
+  // next call.
   std::string_view timestamp(std::int64_t unix_ms);
+  void text_line(const RequestOutcome& o, std::int64_t duration_us);
+  void json_line(const RequestOutcome& o, std::int64_t duration_us);
 
   BatchSink& sink_;
   const Clock& clock_;
+  const LogFormat format_;
+  const routing::Catalog* catalog_;
   Timer timer_;
   bool timer_armed_ = false;
   std::string buffer_;
   std::int64_t prefix_second_ = -1;  // the second `prefix_` was formatted for
-  char prefix_[32] = {};             // "[2026-12-01 15:00:48." and the milliseconds
+  char prefix_[32] = {};  // "[2026-12-01 15:00:48." (or "2026-12-01T15:00:48.") and the ms
   std::size_t prefix_size_ = 0;
 };
 

@@ -85,5 +85,30 @@ TEST(AccessLog, NothingIsWrittenUntilTheBatchIsHandedOver) {
   EXPECT_FALSE(l.sink.written.empty());
 }
 
+TEST(AccessLog, JsonLinesNameEveryFieldAndEscapeWhatTheClientSent) {
+  asio::io_context io;
+  FakeClock clock(1'799'971'200'123);  // 2027-01-15 00:00:00.123 UTC
+  Collect sink;
+  AccessLog log(sink, io.get_executor(), clock, LogFormat::json);
+  RequestOutcome o = served_request();
+  o.model = "gpt\"4o\\";
+  o.key_id = "app";
+  o.attempts.push_back(AttemptRecord{
+      0, "down", AttemptEnd::failed, 503, ErrorKind::bad_gateway, "HTTP 503", 0, 0, {}});
+  o.attempts.push_back(
+      AttemptRecord{1, "azure-east", AttemptEnd::served, 200, ErrorKind::internal, {}, 900, 0, {}});
+  log.on_outcome(o);
+  log.flush();
+  EXPECT_EQ(sink.written,
+            R"({"time":"2027-01-15T00:00:00.123Z","level":"info","msg":"request",)"
+            R"("request_id":"req_1_0_1","method":"POST","path":"/v1/chat/completions",)"
+            R"("status":200,"key":"app","team":null,"model":"gpt\"4o\\","route":"azure-east",)"
+            R"("stream":false,"input_tokens":12,"cached_input_tokens":0,"output_tokens":34,)"
+            R"("reasoning_tokens":0,"charge_micros":null,"duration_us":250,)"
+            R"("upstream_ttfb_us":900,"attempts":2,)"
+            R"("failed":[{"provider":"down","error":"HTTP 503"}],"plan":null})"
+            "\n");
+}
+
 }  // namespace
 }  // namespace tollbooth::gateway

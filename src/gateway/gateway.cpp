@@ -85,7 +85,7 @@ bool matches(const Endpoint& e, std::string_view path) noexcept {
 }  // namespace
 
 Gateway::Gateway(Worker& w, const RouteTable& r, BatchSink* access_log, AccessSource& a,
-                 LedgerSink* ledger)
+                 LedgerSink* ledger, LogFormat log_format)
     : worker(w),
       routes(r),
       config(r.config()),
@@ -96,7 +96,8 @@ Gateway::Gateway(Worker& w, const RouteTable& r, BatchSink* access_log, AccessSo
       ledger_(ledger),
       random_state_(std::random_device{}() ^ (static_cast<std::uint64_t>(w.index) << 32)) {
   if (access_log) {
-    access_log_ = std::make_unique<AccessLog>(*access_log, w.io.get_executor(), clock);
+    access_log_ = std::make_unique<AccessLog>(*access_log, w.io.get_executor(), clock, log_format,
+                                              &r.catalog());
     observers_.push_back(access_log_.get());
   }
   if (ledger) {

@@ -13,6 +13,7 @@
 #include "core/batch_sink.hpp"
 #include "core/clock.hpp"
 #include "core/ledger.hpp"
+#include "core/log_format.hpp"
 #include "core/outcome.hpp"
 #include "server/handler.hpp"
 #include "upstream/pool.hpp"
@@ -41,8 +42,10 @@ class Gateway final : public RequestHandler {
   // `access_log`: where this worker's access-log lines go; null for no access log. `access_source`:
   // the keys, teams and limiter of the process (app/); it outlives every gateway.
   // `ledger`: where every attempt's ledger row goes (app/ledger_writer); null for none.
+  // `log_format`: the access log's lines (text, or one JSON object a line).
   Gateway(Worker& worker, const RouteTable& routes, BatchSink* access_log,
-          AccessSource& access_source, LedgerSink* ledger = nullptr);
+          AccessSource& access_source, LedgerSink* ledger = nullptr,
+          LogFormat log_format = LogFormat::text);
   ~Gateway() override;
 
   Awaitable<void> handle(ClientConn& c, const HttpRequest& req) override;

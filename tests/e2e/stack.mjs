@@ -31,7 +31,8 @@ for (const sig of ['SIGINT', 'SIGTERM']) {
 // is tracked from the moment it exists.
 function spawnTracked(args, prefix) {
   return new Promise((resolve, reject) => {
-    const child = spawn(BIN, args, { env: { ...process.env, ...MOCK_KEYS }, stdio: ['ignore', 'pipe', 'pipe'] });
+    // The readable log lines (JSON is the default when stderr is a pipe).
+    const child = spawn(BIN, args, { env: { TOLLBOOTH_LOG_FORMAT: 'text', ...process.env, ...MOCK_KEYS }, stdio: ['ignore', 'pipe', 'pipe'] });
     live.add(child);
     let out = '';
     let err = '';

@@ -23,7 +23,8 @@ export function tempFile(name, text) {
 // Spawns `BIN args...` and resolves once it prints "<prefix> listening on HOST:PORT".
 export function startProcess(args, { env = {}, prefix } = {}) {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(BIN, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    // The readable log lines, which tests read (JSON is the default when stderr is a pipe).
+    const child = spawn(BIN, args, { env: { TOLLBOOTH_LOG_FORMAT: 'text', ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     const timer = setTimeout(() => {
