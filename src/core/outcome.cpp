@@ -29,6 +29,7 @@ std::string_view attempt_end_name(AttemptEnd e) noexcept {
 
 void RequestOutcome::reset() noexcept {
   request_id = {};
+  client_request_id = {};
   method = {};
   target = {};
   status = 0;

@@ -64,8 +64,15 @@ struct RequestOutcome {
   using Steady = std::chrono::steady_clock::time_point;
 
   // The server's part.
-  std::string_view request_id;  // as sent in x-request-id
-  std::string_view method;      // the client's bytes: excerpt before showing
+  // The gateway's id of the request: unique in the process's run, the ledger's and the
+  // translated answers' (chatcmpl-/resp_ ids). The answer's x-request-id, unless the client
+  // sent its own.
+  std::string_view request_id;
+  // The client's x-request-id when it sent a usable one (1 to 64 of A-Z a-z 0-9 . _ : -):
+  // answered back as x-request-id and logged beside request_id, so a client's id finds the
+  // request in the log; never used as a key (a client may send the same id twice).
+  std::string_view client_request_id;
+  std::string_view method;  // the client's bytes: excerpt before showing
   std::string_view target;
   int status = 0;  // sent to the client; 499 when the client left first
   Abort abort = Abort::none;

@@ -128,12 +128,14 @@ void AccessLog::text_line(const RequestOutcome& o, std::int64_t us) {
   // Every piece below, with room for the constant text and the numbers.
   std::size_t max = 128 + 4 * LineWriter::kMaxNumber + time.size() + o.request_id.size() +
                     method.size() + target.size() + model.size() + route.size() + o.plan.size() +
-                    o.key_id.size();
+                    o.key_id.size() + o.client_request_id.size();
   for (const auto& a : o.attempts) max += kFailed.size() + a.provider.size() + a.message.size() + 2;
   {
     LineWriter line(buffer_, max);
     line.put(time).put(kLevel).put(o.request_id).put(" ").put(method).put(" ").put(target);
     line.put(" ").num(o.status);
+    // The client's own id for it, when it sent one.
+    if (!o.client_request_id.empty()) line.put(" client_id=").put(o.client_request_id);
     // Who asked (the key's id, never its secret), when a key did.
     if (!o.key_id.empty()) line.put(" key=").put(o.key_id);
     line.put(" model=").put(model).put(" route=").put(route);
@@ -178,12 +180,14 @@ void AccessLog::json_line(const RequestOutcome& o, std::int64_t duration_us) {
     billed |= bill.priced;
     charge += bill.charge;
   }
-  for (std::string_view s : std::initializer_list<std::string_view>{
-           o.request_id, method, target, o.key_id, o.team, model, o.route, o.plan})
+  for (std::string_view s :
+       std::initializer_list<std::string_view>{o.request_id, o.client_request_id, method, target,
+                                               o.key_id, o.team, model, o.route, o.plan})
     max += LineWriter::json_size(s);
   LineWriter line(buffer_, max);
   line.put("{\"time\":\"").put(time).put("\",\"level\":\"info\",\"msg\":\"request\"");
   line.put(",\"request_id\":").json_or_null(o.request_id);
+  line.put(",\"client_request_id\":").json_or_null(o.client_request_id);
   line.put(",\"method\":").json_or_null(method).put(",\"path\":").json_or_null(target);
   line.put(",\"status\":").num(o.status);
   line.put(",\"key\":").json_or_null(o.key_id).put(",\"team\":").json_or_null(o.team);

@@ -93,6 +93,7 @@ TEST(AccessLog, JsonLinesNameEveryFieldAndEscapeWhatTheClientSent) {
   RequestOutcome o = served_request();
   o.model = "gpt\"4o\\";
   o.key_id = "app";
+  o.client_request_id = "trace-7";
   o.attempts.push_back(AttemptRecord{
       0, "down", AttemptEnd::failed, 503, ErrorKind::bad_gateway, "HTTP 503", 0, 0, {}});
   o.attempts.push_back(
@@ -101,7 +102,8 @@ TEST(AccessLog, JsonLinesNameEveryFieldAndEscapeWhatTheClientSent) {
   log.flush();
   EXPECT_EQ(sink.written,
             R"({"time":"2027-01-15T00:00:00.123Z","level":"info","msg":"request",)"
-            R"("request_id":"req_1_0_1","method":"POST","path":"/v1/chat/completions",)"
+            R"("request_id":"req_1_0_1","client_request_id":"trace-7",)"
+            R"("method":"POST","path":"/v1/chat/completions",)"
             R"("status":200,"key":"app","team":null,"model":"gpt\"4o\\","route":"azure-east",)"
             R"("stream":false,"input_tokens":12,"cached_input_tokens":0,"output_tokens":34,)"
             R"("reasoning_tokens":0,"charge_micros":null,"duration_us":250,)"

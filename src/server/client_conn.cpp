@@ -3,11 +3,14 @@
 #include <algorithm>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/core/string.hpp>
 #include <cerrno>
 #include <charconv>
+#include <cstring>
 
 #include "config/config.hpp"
 #include "server/http_head.hpp"
+#include "server/request.hpp"
 #include "server/worker.hpp"
 
 namespace tollbooth {
@@ -46,6 +49,23 @@ ClientConn::ClientConn(Socket s, Worker& w)
   p = std::to_chars(p, end, worker.index, 16).ptr;
   *p++ = '_';
   request_id_prefix_ = static_cast<std::size_t>(p - request_id);
+}
+
+void ClientConn::take_client_id(const HttpRequest& req) noexcept {
+  for (std::size_t i = 0; i < req.field_count(); ++i) {
+    const HttpRequest::Field f = req.field(i);
+    if (!beast::iequals(f.name_string, "x-request-id")) continue;
+    const std::string_view v = f.value;
+    if (v.empty() || v.size() >= sizeof client_request_id) return;
+    for (char ch : v) {
+      const bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                      (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' || ch == ':' || ch == '-';
+      if (!ok) return;
+    }
+    std::memcpy(client_request_id, v.data(), v.size());
+    outcome.client_request_id = std::string_view(client_request_id, v.size());
+    return;
+  }
 }
 
 void ClientConn::begin_request() {
@@ -162,7 +182,7 @@ Awaitable<bool> ClientConn::respond(int status, std::string_view content_type,
   HeadBuilder h(head_);
   h.status(status);
   if (!content_type.empty()) h.header("Content-Type", content_type);
-  h.content_length(body.size()).header("x-request-id", outcome.request_id).raw(extra_headers);
+  h.content_length(body.size()).header("x-request-id", answered_id()).raw(extra_headers);
   h.raw(response_headers);
   keep_alive = effective_keep_alive();
   h.finish(keep_alive);
@@ -182,7 +202,7 @@ Awaitable<bool> ClientConn::begin_stream(std::string_view content_type,
   HeadBuilder h(head_);
   h.status(200).header("Content-Type", content_type);
   h.raw("Cache-Control: no-cache, no-transform\r\nX-Accel-Buffering: no\r\n");
-  h.header("x-request-id", outcome.request_id).raw(extra_headers).raw(response_headers);
+  h.header("x-request-id", answered_id()).raw(extra_headers).raw(response_headers);
   h.header("Transfer-Encoding", "chunked");
   keep_alive = effective_keep_alive();
   h.finish(keep_alive);

@@ -15,6 +15,7 @@
 namespace tollbooth {
 
 struct Worker;
+class HttpRequest;
 
 class ClientConn {
  public:
@@ -34,6 +35,7 @@ class ClientConn {
   // This request's request id (sent as x-request-id; unique per process run) and outcome,
   // handed to the handler's observers when the request ends.
   char request_id[48] = {};
+  char client_request_id[65] = {};  // the client's x-request-id, when usable (take_client_id)
   RequestOutcome outcome;
   // Request body bytes held from the process-wide buffer budget, given back after the request.
   BufferCharge body_charge;
@@ -50,6 +52,14 @@ class ClientConn {
   static constexpr std::size_t kKeepStreamBytes = 64 * 1024;
 
   // Starts a new request: a fresh outcome with a new request id, no abort.
+  // Keeps the request's x-request-id as outcome.client_request_id when it is usable: 1 to 64
+  // bytes of letters, digits, '.', '_', ':' and '-' (anything else is ignored: it would need
+  // escaping in every log and header it reaches).
+  void take_client_id(const HttpRequest& req) noexcept;
+  // The x-request-id the answer carries: the client's, else the gateway's.
+  std::string_view answered_id() const noexcept {
+    return outcome.client_request_id.empty() ? outcome.request_id : outcome.client_request_id;
+  }
   void begin_request();
 
   // Deadlines. Socket operations still pending when the deadline passes are cancelled (the

@@ -203,6 +203,7 @@ Awaitable<void> run_session(Worker& worker, Socket socket) {
       }
     }
     c.busy = true;
+    c.take_client_id(req);
     if (auto refused = check_head(req)) {
       refusal = {refused->first, std::move(refused->second)};
       break;

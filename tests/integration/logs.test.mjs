@@ -31,19 +31,21 @@ prices:
 async function traffic(gw) {
   const ok = await fetch(`${gw.url}/v1/chat/completions`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${SECRET}` },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${SECRET}`, 'x-request-id': 'trace-42:a.b_c' },
     body: JSON.stringify({ model: 'fallback-503', messages: [{ role: 'user', content: PROMPT }] }),
   });
   assert.equal(ok.status, 200);
   const answer = (await ok.json()).choices[0].message.content;
   const bad = await fetch(`${gw.url}/v1/chat/completions`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: 'Bearer tk-wrong' },
+    headers: { 'content-type': 'application/json', authorization: 'Bearer tk-wrong', 'x-request-id': 'not usable; has spaces' },
     body: JSON.stringify({ model: 'mo"del\n', messages: [] }),
   });
   assert.equal(bad.status, 401);
   await bad.arrayBuffer();
-  return { requestId: ok.headers.get('x-request-id'), answer };
+  assert.equal(ok.headers.get('x-request-id'), 'trace-42:a.b_c', 'the client\'s id is answered back');
+  assert.match(bad.headers.get('x-request-id'), /^req_/, 'an unusable one is replaced by the gateway\'s');
+  return { clientId: 'trace-42:a.b_c', answer };
 }
 
 test('JSON by default into a pipe: one object a line, the request named, nothing secret', async () => {
@@ -60,8 +62,9 @@ test('JSON by default into a pipe: one object a line, the request named, nothing
     assert.match(l.time, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     assert.ok(['info', 'warning', 'error', 'debug'].includes(l.level), l.level);
   }
-  const served = lines.find((l) => l.msg === 'request' && l.request_id === sent.requestId);
-  assert.ok(served, `a line for ${sent.requestId}`);
+  const served = lines.find((l) => l.msg === 'request' && l.client_request_id === sent.clientId);
+  assert.ok(served, `a line for ${sent.clientId}`);
+  assert.match(served.request_id, /^req_/, 'the gateway\'s own id beside it (the ledger\'s)');
   assert.equal(served.status, 200);
   assert.equal(served.key, 'app', 'the key\'s id');
   assert.equal(served.team, 'platform');
@@ -77,6 +80,7 @@ test('JSON by default into a pipe: one object a line, the request named, nothing
   const refused = lines.find((l) => l.msg === 'request' && l.status === 401);
   assert.ok(refused, 'the refused request has its line too');
   assert.equal(refused.key, null);
+  assert.equal(refused.client_request_id, null);
   assert.ok(!text.includes(PROMPT), 'no prompt in the log');
   assert.ok(!text.includes(sent.answer), 'no answer in the log');
   assert.ok(!text.includes(SECRET) && !text.includes('tk-wrong'), 'no key secret in the log');
@@ -90,7 +94,7 @@ test('TOLLBOOTH_LOG_FORMAT=text: the readable line', async () => {
   } finally {
     await stop(gw);
   }
-  const line = gw.stderr().split('\n').find((l) => l.includes(sent.requestId));
-  assert.match(line, /^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}\] \[tollbooth\] \[info\] req_\S+ POST \/v1\/chat\/completions 200 key=app model=fallback-503 route=openai /);
+  const line = gw.stderr().split('\n').find((l) => l.includes(sent.clientId));
+  assert.match(line, /^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}\] \[tollbooth\] \[info\] req_\S+ POST \/v1\/chat\/completions 200 client_id=trace-42:a\.b_c key=app model=fallback-503 route=openai /);
   assert.ok(!gw.stderr().includes(PROMPT));
 });
