@@ -1,5 +1,6 @@
 #include "app/log_writer.hpp"
 
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -78,9 +79,9 @@ void LogWriter::run() {
     dropped_ = 0;
     lock.unlock();
     write_all(fd_, batch);
+    // Through spdlog: a line in the log's format (JSON or readable), like every other.
     if (dropped)
-      write_all(fd_, "[tollbooth] log writer fell behind: " + std::to_string(dropped) +
-                         " batches of log lines dropped\n");
+      spdlog::warn("the log writer fell behind: {} batches of log lines dropped", dropped);
     batch.clear();
     lock.lock();
     if (spare_.size() < 8) spare_.push_back(std::move(batch));
