@@ -71,6 +71,13 @@ CommitmentBurnSink& RouteTable::commitment_burn() {
   return catalog_.burn();
 }
 
+const ResolvedRoute* RouteTable::any_route_of(std::string_view provider) const {
+  for (const auto& [name, model] : models_)
+    for (const ResolvedRoute& r : model.routes)
+      if (r.provider->name == provider) return &r;
+  return nullptr;
+}
+
 const ResolvedModel* RouteTable::find(std::string_view model) const {
   auto it = models_.find(model);
   return it == models_.end() ? nullptr : &it->second;

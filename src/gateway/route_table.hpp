@@ -49,6 +49,10 @@ class RouteTable {
   // problems (ConfigError). `lookups` defaults to the process environment and file system.
   explicit RouteTable(std::shared_ptr<const Config> config, const aws::Lookups* lookups = nullptr);
   const ResolvedModel* find(std::string_view model) const;
+  // A route of the provider named `provider` (its connection target and config), or null when
+  // no model has one: what reaches that provider outside a model's plan (deleting a response
+  // it keeps).
+  const ResolvedRoute* any_route_of(std::string_view provider) const;
   const Config& config() const { return *config_; }
   const routing::Catalog& catalog() const { return catalog_; }
   // Breakers and latency of every route, shared by all workers (thread-safe).

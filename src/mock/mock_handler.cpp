@@ -22,11 +22,13 @@ enum class Endpoint {
   openai_chat,
   openai_models,
   openai_responses,
+  openai_response,  // /v1/responses/{id}: DELETE (deployment holds the id)
   openai_embeddings,
   azure_chat,
   azure_embeddings,     // /openai/deployments/{d}/embeddings?api-version=
   azure_v1_embeddings,  // /openai/v1/embeddings
   azure_responses,      // /openai/v1/responses, or /openai/responses?api-version=
+  azure_response,       // /openai/v1/responses/{id} or /openai/responses/{id}: DELETE
   azure_v1_chat,
   azure_models,
   bedrock_converse,
@@ -60,6 +62,13 @@ Endpoint azure_endpoint(std::string_view rest, std::string_view& deployment) {
   if (rest == "/openai/v1/models") return Endpoint::azure_models;
   if (rest == "/openai/v1/responses" || rest == "/openai/responses")
     return Endpoint::azure_responses;
+  for (std::string_view head :
+       {std::string_view("/openai/v1/responses/"), std::string_view("/openai/responses/")}) {
+    if (rest.size() > head.size() && rest.substr(0, head.size()) == head) {
+      deployment = rest.substr(head.size());
+      return Endpoint::azure_response;
+    }
+  }
   if (rest == "/openai/v1/embeddings") return Endpoint::azure_v1_embeddings;
   constexpr std::string_view head = "/openai/deployments/";
   for (auto [tail, endpoint] :
@@ -146,6 +155,17 @@ void responses_reply(const CloudConfig& c, const MockRequest& req, std::uint64_t
   reply.usage_event = static_cast<int>(reply.events.size()) - 1;  // the terminal event
 }
 
+// DELETE .../responses/{id} on an OpenAI or Azure cloud: a response this cloud made (its id names
+// the cloud, as responses_reply makes them) is deleted; any other is OpenAI's 404.
+void delete_response(const CloudConfig& c, std::string_view id, Reply& reply) {
+  const std::string mine = "resp_mock_" + c.name + "_";
+  if (!id.starts_with(mine)) {
+    return openai_error(reply, 404, "Response with id '" + std::string(id) + "' not found.",
+                        "invalid_request_error");
+  }
+  reply.body = R"({"id":")" + std::string(id) + R"(","object":"response","deleted":true})";
+}
+
 bool key_accepted(const CloudConfig& cloud, std::string_view key) {
   return !key.empty() && (cloud.api_key.empty() || key == cloud.api_key);
 }
@@ -189,7 +209,10 @@ auto MockHandler::route(std::string_view target) const -> std::optional<Route> {
         r.endpoint = Endpoint::openai_models;
       else if (rest == "/v1/responses")
         r.endpoint = Endpoint::openai_responses;
-      else if (rest == "/v1/embeddings")
+      else if (rest.size() > 14 && rest.substr(0, 14) == "/v1/responses/") {
+        r.endpoint = Endpoint::openai_response;
+        r.deployment = rest.substr(14);
+      } else if (rest == "/v1/embeddings")
         r.endpoint = Endpoint::openai_embeddings;
     } else if (c.kind == CloudKind::bedrock) {
       r.endpoint = bedrock_endpoint(rest, r.deployment);
@@ -429,7 +452,9 @@ void MockHandler::handle(const MockRequest& req, Reply& reply) {
   }
   const bool is_models =
       r->endpoint == Endpoint::openai_models || r->endpoint == Endpoint::azure_models;
-  if (req.method != (is_models ? "GET" : "POST")) {
+  const bool is_item =
+      r->endpoint == Endpoint::openai_response || r->endpoint == Endpoint::azure_response;
+  if (req.method != (is_models ? "GET" : is_item ? "DELETE" : "POST")) {
     if (c.kind == CloudKind::bedrock) {
       return bedrock_error(reply, 405, "UnknownOperationException", "Method not allowed");
     }
@@ -453,6 +478,7 @@ void MockHandler::handle(const MockRequest& req, Reply& reply) {
   }
   if (!apply_fault(r->cloud, req, reply)) return;
   if (is_models) return models(*r, reply);
+  if (is_item) return delete_response(c, r->deployment, reply);
   if (r->endpoint == Endpoint::bedrock_invoke) {
     reply.usage_model = percent_decode(r->deployment);
     return titan_embeddings(req.body, reply);

@@ -117,6 +117,20 @@ TEST(MockHandler, ACloudContinuesOnlyTheResponsesItMade) {
   EXPECT_EQ(body_of(elsewhere)["error"].as_object()["code"], "previous_response_not_found");
 }
 
+TEST(MockHandler, ACloudDeletesOnlyTheResponsesItMade) {
+  MockHandler h(default_mock_config());
+  Call del = post("/v1/responses/resp_mock_openai_3").bearer("k");
+  del.method = "DELETE";
+  auto r = run(h, del);
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(body_of(r)["deleted"], true);
+  EXPECT_EQ(body_of(r)["id"], "resp_mock_openai_3");
+  Call other = post("/v1/responses/resp_elsewhere").bearer("k");
+  other.method = "DELETE";
+  EXPECT_EQ(run(h, other).status, 404);
+  EXPECT_EQ(run(h, post("/v1/responses/resp_mock_openai_3").bearer("k")).status, 405);
+}
+
 TEST(MockHandler, OpenAiNeedsTheBearerKey) {
   MockHandler h(demo_config());
   auto r = run(h, post("/openai/v1/chat/completions"));

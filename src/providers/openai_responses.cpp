@@ -62,6 +62,34 @@ void build_responses_request(const ProviderConfig& provider, const Endpoint& end
                             "Bearer ", provider.api_key, client_body, facts, out);
 }
 
+void build_responses_delete(const ProviderConfig& provider, const Endpoint& endpoint,
+                            std::string_view id, UpstreamRequest& out) {
+  const bool azure = provider.kind == ProviderKind::azure;
+  auto& h = out.head;
+  h.assign("DELETE ").append(endpoint.base_path);
+  if (!azure)
+    h.append("/responses/");
+  else if (provider.azure_api == AzureApi::v1)
+    h.append("/openai/v1/responses/");
+  else
+    h.append("/openai/responses/");
+  h.append(boost::urls::encode(id, boost::urls::pchars));
+  if (azure && provider.azure_api != AzureApi::v1)
+    h.append("?api-version=")
+        .append(boost::urls::encode(provider.api_version, boost::urls::pchars));
+  h.append(" HTTP/1.1\r\nHost: ").append(endpoint.host_header);
+  h.append("\r\nContent-Length: 0\r\nAccept: application/json");
+  if (!provider.api_key.empty()) {
+    if (azure)
+      h.append("\r\napi-key: ").append(provider.api_key);
+    else
+      h.append("\r\nAuthorization: Bearer ").append(provider.api_key);
+  }
+  h.append("\r\nUser-Agent: tollbooth/" TOLLBOOTH_VERSION "\r\n\r\n");
+  out.spliced.clear();
+  out.body = {};
+}
+
 Result<Ok> OpenAiWireResponses::build(UpstreamRequest& out) {
   build_responses_request(in_.provider, in_.endpoint, in_.route, in_.client_body, in_.facts, out);
   // The client's session headers, before the head's blank line.

@@ -19,6 +19,13 @@ void build_responses_request(const ProviderConfig& provider, const Endpoint& end
                              const RouteConfig& route, std::string_view client_body,
                              const openai::ChatInspection& facts, UpstreamRequest& out);
 
+// DELETE of a response an OpenAI or Azure provider keeps (`id` as the response named it):
+// `{base}/responses/{id}`, `{endpoint}/openai/v1/responses/{id}` or
+// `{endpoint}/openai/responses/{id}?api-version=V`, with the provider's key, no body. The id is
+// percent-encoded as a path segment.
+void build_responses_delete(const ProviderConfig& provider, const Endpoint& endpoint,
+                            std::string_view id, UpstreamRequest& out);
+
 class OpenAiWireResponses final : public Translator {
  public:
   // `in.facts` from openai::inspect_responses_request; `in.response_id` names the response in

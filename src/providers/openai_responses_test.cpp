@@ -84,6 +84,27 @@ TEST(OpenAiResponses, AzureUsesTheDeploymentAsModelOnBothForms) {
   EXPECT_EQ(v1.request_line(out1), "POST /openai/v1/responses HTTP/1.1");
 }
 
+TEST(OpenAiResponses, ADeleteReachesTheResponseOnEachFormWithTheProvidersKey) {
+  Fixture openai(ProviderKind::openai, std::string(kBody));
+  UpstreamRequest out;
+  build_responses_delete(openai.provider, openai.endpoint, "resp_1/../x", out);
+  EXPECT_EQ(openai.request_line(out), "DELETE /v1/responses/resp_1%2F..%2Fx HTTP/1.1")
+      << "the id is one path segment, whatever it holds";
+  EXPECT_THAT(out.head, HasSubstr("\r\nAuthorization: Bearer sk-openai\r\n"));
+  EXPECT_THAT(out.head, HasSubstr("\r\nContent-Length: 0\r\n"));
+  EXPECT_TRUE(out.body.empty());
+
+  Fixture classic(ProviderKind::azure, std::string(kBody));
+  build_responses_delete(classic.provider, classic.endpoint, "resp_2", out);
+  EXPECT_EQ(classic.request_line(out),
+            "DELETE /openai/responses/resp_2?api-version=2025-04-01-preview HTTP/1.1");
+  EXPECT_THAT(out.head, HasSubstr("\r\napi-key: azure-key\r\n"));
+  Fixture v1(ProviderKind::azure, std::string(kBody), AzureApi::v1);
+  build_responses_delete(v1.provider, v1.endpoint, "resp_3", out);
+  EXPECT_EQ(v1.request_line(out), "DELETE /openai/v1/responses/resp_3 HTTP/1.1");
+  EXPECT_EQ(out.head.find("\r\n\r\n"), out.head.size() - 4);
+}
+
 std::string ev(std::string_view type, int seq, std::string_view rest = "") {
   return "event: " + std::string(type) + "\ndata: {\"type\":\"" + std::string(type) +
          "\",\"sequence_number\":" + std::to_string(seq) + std::string(rest) + "}\n\n";

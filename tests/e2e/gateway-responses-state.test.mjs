@@ -149,6 +149,25 @@ test('delete removes a response: it can be neither read nor continued after', as
   assert.equal(chained.code, 'previous_response_not_found');
 });
 
+test('deleting a response OpenAI or Azure keeps deletes it there too, with the provider\'s key', async () => {
+  for (const [model, target] of [['direct', '/openai/v1/responses/'], ['gpt-4o', '/azure-east/openai/responses/']]) {
+    const r = await alice.responses.create({ model, input: 'delete me everywhere' });
+    await s.clear();
+    const res = await fetch(`${s.gw.url}/v1/responses/${r.id}`, {
+      method: 'DELETE', headers: { authorization: `Bearer ${alice.apiKey}` },
+    });
+    assert.equal(res.status, 200, await res.clone().text());
+    assert.equal((await res.json()).deleted, true);
+    const [up] = await s.requests();
+    assert.equal(up.method, 'DELETE');
+    assert.ok(up.target.startsWith(target + r.id), up.target);
+    if (model === 'direct') assert.equal(up.headers.authorization, 'Bearer sk-mock-openai', 'the provider\'s own key');
+    else assert.equal(up.headers['api-key'], 'azure-mock-key', 'the provider\'s own key');
+    assert.ok(!JSON.stringify(up.headers).includes(alice.apiKey), 'never the client\'s key');
+    assert.ok(await thrown(() => alice.responses.retrieve(r.id)) instanceof NotFoundError);
+  }
+});
+
 test('store: false keeps nothing', async () => {
   const r = await alice.responses.create({ model: 'claude', input: 'ephemeral', store: false });
   assert.ok(await thrown(() => alice.responses.retrieve(r.id)) instanceof NotFoundError);
