@@ -42,26 +42,34 @@ Error store_failed() {
                     "store_unavailable");
 }
 
+// The response `id` of `key` (copies: the strings are the caller's to keep), or nullopt once
+// the client has been answered why not (404, or 503 when the store cannot be read).
+Awaitable<std::optional<StoredResponse>> find_kept(Gateway& g, ClientConn& c, std::string key,
+                                                   std::string id) {
+  const std::string shown = id;
+  auto find = [&g, &key, &id](auto done) {
+    g.access_source.find_response(std::move(key), std::move(id), 0, std::move(done));
+  };
+  ResponseLookup found = co_await on_store_thread<ResponseLookup>(g, find);
+  if (found.status == ResponseLookup::Status::store_failed) {
+    co_await c.respond_error(store_failed());
+    co_return std::nullopt;
+  }
+  if (found.status != ResponseLookup::Status::found || found.chain.empty()) {
+    co_await c.respond_error(not_found(shown));
+    co_return std::nullopt;
+  }
+  co_return std::move(found.chain.front());
+}
+
 // Deletes the response `id` of `key`: at the provider first when one keeps it (a passed-through
 // OpenAI or Azure route answered it), then the gateway's record. When the provider cannot
 // delete it (it fails, or cannot be reached), nothing is deleted and the client hears why, so
 // a retry can finish the job; a provider that no longer has it (404) counts as deleted.
 Awaitable<void> delete_kept(Gateway& g, ClientConn& c, std::string& key, std::string& id) {
-  std::string key_copy = key;
-  std::string id_copy = id;
-  auto find = [&g, &key_copy, &id_copy](auto done) {
-    g.access_source.find_response(std::move(key_copy), std::move(id_copy), 0, std::move(done));
-  };
-  ResponseLookup found = co_await on_store_thread<ResponseLookup>(g, find);
-  if (found.status == ResponseLookup::Status::store_failed) {
-    co_await c.respond_error(store_failed());
-    co_return;
-  }
-  if (found.status != ResponseLookup::Status::found || found.chain.empty()) {
-    co_await c.respond_error(not_found(id));
-    co_return;
-  }
-  const std::string& provider = found.chain.front().provider;
+  std::optional<StoredResponse> kept = co_await find_kept(g, c, key, id);
+  if (!kept) co_return;
+  const std::string& provider = kept->provider;
   const ResolvedRoute* r = provider.empty() ? nullptr : g.routes.any_route_of(provider);
   if (r &&
       (r->provider->kind == ProviderKind::openai || r->provider->kind == ProviderKind::azure)) {
@@ -105,9 +113,9 @@ Awaitable<void> delete_kept(Gateway& g, ClientConn& c, std::string& key, std::st
   if (!deleted) {
     co_await c.respond_error(store_failed());
   } else if (!*deleted) {
-    co_await c.respond_error(not_found(found.chain.front().id));
+    co_await c.respond_error(not_found(kept->id));
   } else {
-    const std::string body = openai::response_deleted_body(found.chain.front().id);
+    const std::string body = openai::response_deleted_body(kept->id);
     co_await c.respond(200, kJson, body);
   }
 }
@@ -144,19 +152,9 @@ Awaitable<void> kept_response(Gateway& g, ClientConn& c, const HttpRequest& req,
     co_await delete_kept(g, c, key, wanted);
     co_return;
   }
-  ResponseLookup found =
-      co_await on_store_thread<ResponseLookup>(g, [&g, &key, &wanted](auto done) {
-        g.access_source.find_response(std::move(key), std::move(wanted), 0, std::move(done));
-      });
-  if (found.status == ResponseLookup::Status::store_failed) {
-    co_await c.respond_error(store_failed());
-    co_return;
-  }
-  if (found.status != ResponseLookup::Status::found || found.chain.empty()) {
-    co_await c.respond_error(not_found(id));
-    co_return;
-  }
-  const StoredResponse& r = found.chain.front();
+  std::optional<StoredResponse> kept = co_await find_kept(g, c, key, wanted);
+  if (!kept) co_return;
+  const StoredResponse& r = *kept;
   if (!items) {
     co_await c.respond(200, kJson, r.response);
     co_return;
