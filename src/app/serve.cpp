@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <iostream>
+#include <optional>
 #include <vector>
 
 #include "app/access_service.hpp"
@@ -13,6 +14,7 @@
 #include "config/config.hpp"
 #include "core/clock.hpp"
 #include "gateway/gateway.hpp"
+#include "gateway/metrics.hpp"
 #include "gateway/route_table.hpp"
 #include "limits/redis_url.hpp"
 #include "server/server.hpp"
@@ -86,11 +88,15 @@ int run_serve(std::shared_ptr<const Config> config, LogFormat log_format) {
   LogWriter log_writer(STDERR_FILENO);
   const bool access_log = spdlog::should_log(spdlog::level::info);
 
+  // Counted by each worker in its own shard; summed when GET /metrics is scraped.
+  std::optional<gateway::Metrics> metrics;
+  if (config->metrics.enabled) metrics.emplace(routes->catalog());
   Server server(config->server, clock);
   try {
     server.listen([&](Worker& w) -> std::unique_ptr<RequestHandler> {
       return std::make_unique<gateway::Gateway>(w, *routes, access_log ? &log_writer : nullptr,
-                                                *access, ledger.get(), log_format);
+                                                *access, ledger.get(), log_format,
+                                                metrics ? &*metrics : nullptr);
     });
   } catch (const std::exception& e) {
     std::cerr << "tollbooth: " << e.what() << "\n";

@@ -92,7 +92,7 @@ using config_detail::Reader;
 
 void read_root(Reader& r, const Field& root, Config& config) {
   std::optional<Field> server, providers, models, contracts, prices, routing, auth, store, limits,
-      teams, keys, billing;
+      teams, keys, billing, metrics;
   auto seen = r.read_map(root, {
                                    {"server", [&](const Field& v) { server = v; }},
                                    {"providers", [&](const Field& v) { providers = v; }},
@@ -106,6 +106,7 @@ void read_root(Reader& r, const Field& root, Config& config) {
                                    {"teams", [&](const Field& v) { teams = v; }},
                                    {"keys", [&](const Field& v) { keys = v; }},
                                    {"billing", [&](const Field& v) { billing = v; }},
+                                   {"metrics", [&](const Field& v) { metrics = v; }},
                                });
   if (!seen) return;
   // Providers before models, whatever the file order: routes are checked against them.
@@ -124,6 +125,7 @@ void read_root(Reader& r, const Field& root, Config& config) {
   config.store.sqlite_path = (r.base_dir() / "tollbooth.db").string();
   if (store) config_detail::read_store(r, *store, config.store);
   if (limits) config_detail::read_limits(r, *limits, config.limits);
+  if (metrics) config_detail::read_metrics(r, *metrics, config.metrics);
   // Keys name teams.
   if (teams) config_detail::read_teams(r, *teams, config);
   if (keys) config_detail::read_keys(r, *keys, config);

@@ -65,6 +65,11 @@ struct StoreSettings {
   LimitFailure redis_failure = LimitFailure::fail_closed;
 };
 
+// `metrics:`: GET /metrics (docs/operations.md, "Metrics").
+struct MetricsConfig {
+  bool enabled = true;  // false: nothing is counted, and GET /metrics answers 404
+};
+
 // `limits:`: rate-limit settings that are not per key or team.
 struct LimitsConfig {
   // Output tokens reserved against tpm for a request that names no max_tokens.
@@ -256,6 +261,7 @@ struct Config {
   AuthMode auth = AuthMode::keys;
   StoreSettings store;
   LimitsConfig limits;
+  MetricsConfig metrics;
   BillingConfig billing;
   std::vector<access::Team> teams;  // declared in the file (from_config), in file order
   std::vector<DeclaredKey> keys;    // declared in the file, in file order

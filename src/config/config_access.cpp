@@ -174,6 +174,10 @@ void read_store(Reader& r, const Field& f, StoreSettings& store) {
                      "redis_failure applies only with store.redis; expected redis: too");
 }
 
+void read_metrics(Reader& r, const Field& f, MetricsConfig& metrics) {
+  r.read_map(f, {{"enabled", [&](const Field& v) { r.boolean(v, metrics.enabled); }}});
+}
+
 void read_limits(Reader& r, const Field& f, LimitsConfig& limits) {
   r.read_map(f, {
                     {"default_output_tokens",

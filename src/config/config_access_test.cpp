@@ -43,6 +43,7 @@ TEST(ConfigAccess, DefaultsRequireKeysAndKeepTheStoreBesideTheFile) {
   EXPECT_EQ(config->store.responses_retention, std::chrono::hours(24 * 30));
   EXPECT_EQ(config->store.redis_failure, LimitFailure::fail_closed);
   EXPECT_EQ(config->limits.default_output_tokens, 4096u);
+  EXPECT_TRUE(config->metrics.enabled);
   EXPECT_TRUE(config->keys.empty());
 }
 
@@ -52,6 +53,7 @@ auth: keys
 store: { postgres: env:DATABASE_URL, redis: env:REDIS_URL, refresh: 250ms, redis_failure: fail_open,
          responses_retention: 7d }
 limits: { default_output_tokens: 1000 }
+metrics: { enabled: false }
 teams:
   research: { scopes: [chat, models], models: ["gpt-4o*"], regions: [us-*], rpm: 600, tpm: 200000, max_parallel: 8 }
 keys:
@@ -64,6 +66,7 @@ keys:
   EXPECT_EQ(config->store.responses_retention, std::chrono::hours(24 * 7));
   EXPECT_EQ(config->store.redis_failure, LimitFailure::fail_open);
   EXPECT_EQ(config->limits.default_output_tokens, 1000u);
+  EXPECT_FALSE(config->metrics.enabled);
   ASSERT_EQ(config->teams.size(), 1u);
   const access::Team& team = config->teams[0];
   EXPECT_EQ(team.id, "research");

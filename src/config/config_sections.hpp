@@ -29,6 +29,7 @@ void read_billing(Reader& r, const Field& f, BillingConfig& billing);
 void read_auth(Reader& r, const Field& f, AuthMode& auth);
 void read_store(Reader& r, const Field& f, StoreSettings& store);
 void read_limits(Reader& r, const Field& f, LimitsConfig& limits);
+void read_metrics(Reader& r, const Field& f, MetricsConfig& metrics);
 void read_teams(Reader& r, const Field& f, Config& config);
 void read_keys(Reader& r, const Field& f, Config& config);
 // "until: ... is before available_from ..." when both keys were given.

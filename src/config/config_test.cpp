@@ -242,7 +242,7 @@ TEST(Config, UnknownTopLevelKeyListsTheKnownOnes) {
   EXPECT_THAT(problems, ElementsAre(problem(10, 1,
                                             "budgets: unknown key; expected one of: server, "
                                             "providers, models, contracts, prices, routing, "
-                                            "auth, store, limits, teams, keys, billing")));
+                                            "auth, store, limits, teams, keys, billing, metrics")));
 }
 
 TEST(Config, RouteToUndeclaredProviderListsDeclaredOnes) {

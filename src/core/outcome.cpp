@@ -11,6 +11,7 @@ std::string_view front_name(Front f) noexcept {
     case Front::models: return "models";
     case Front::health: return "health";
     case Front::admin: return "admin";
+    case Front::metrics: return "metrics";
   }
   return "-";
 }

@@ -25,6 +25,7 @@ enum class Front : std::uint8_t {
   models,            // GET /v1/models[/{id}]
   health,            // /healthz, /readyz
   admin,             // /admin/v1/...
+  metrics,           // GET /metrics
 };
 std::string_view front_name(Front f) noexcept;
 

@@ -12,6 +12,7 @@
 #include "gateway/billing.hpp"
 #include "gateway/caller.hpp"
 #include "gateway/endpoints.hpp"
+#include "gateway/metrics.hpp"
 #include "gateway/route_table.hpp"
 #include "gateway/store_call.hpp"
 #include "limits/redis_budgets.hpp"
@@ -48,6 +49,19 @@ Awaitable<void> healthz(Gateway&, ClientConn& c, const HttpRequest&, std::string
   co_await c.respond(200, kJson, R"({"status":"ok"})");
 }
 
+// GET /metrics: the Prometheus text of every worker's counters (gateway/metrics.hpp).
+Awaitable<void> metrics_endpoint(Gateway& g, ClientConn& c, const HttpRequest&, std::string_view,
+                                 Caller&) {
+  if (!g.metrics()) {
+    Error e = make_error(ErrorKind::not_found, "metrics are off (metrics.enabled: false)", {},
+                         "metrics_off");
+    co_await c.respond_error(e);
+    co_return;
+  }
+  const std::string body = g.metrics()->render();
+  co_await c.respond(200, "text/plain; version=0.0.4; charset=utf-8", body);
+}
+
 Awaitable<void> readyz(Gateway& g, ClientConn& c, const HttpRequest&, std::string_view, Caller&) {
   if (g.worker.draining)
     co_await c.respond(503, kJson, R"({"status":"draining"})");
@@ -74,6 +88,7 @@ constexpr Endpoint kEndpoints[] = {
     {http::verb::get, "/v1/models", false, Front::models, false, Scope::models, &models},
     {http::verb::get, "/v1/models/", true, Front::models, false, Scope::models, &models},
     {http::verb::unknown, "/admin/v1/", true, Front::admin, false, Scope::admin, &admin_api},
+    {http::verb::get, "/metrics", false, Front::metrics, false, Scope::admin, &metrics_endpoint},
     {http::verb::get, "/healthz", false, Front::health, true, Scope::chat, &healthz},
     {http::verb::get, "/readyz", false, Front::health, true, Scope::chat, &readyz},
 };
@@ -85,7 +100,7 @@ bool matches(const Endpoint& e, std::string_view path) noexcept {
 }  // namespace
 
 Gateway::Gateway(Worker& w, const RouteTable& r, BatchSink* access_log, AccessSource& a,
-                 LedgerSink* ledger, LogFormat log_format)
+                 LedgerSink* ledger, LogFormat log_format, Metrics* metrics)
     : worker(w),
       routes(r),
       config(r.config()),
@@ -94,12 +109,14 @@ Gateway::Gateway(Worker& w, const RouteTable& r, BatchSink* access_log, AccessSo
       pool(w.io.get_executor(), w.clock),
       plan_in_words(access_log != nullptr),
       ledger_(ledger),
+      metrics_(metrics),
       random_state_(std::random_device{}() ^ (static_cast<std::uint64_t>(w.index) << 32)) {
   if (access_log) {
     access_log_ = std::make_unique<AccessLog>(*access_log, w.io.get_executor(), clock, log_format,
                                               &r.catalog());
     observers_.push_back(access_log_.get());
   }
+  if (metrics) observers_.push_back(&metrics->shard(w.index));
   if (ledger) {
     ledger_observer_ = std::make_unique<LedgerObserver>(r.catalog(), *ledger);
     observers_.push_back(ledger_observer_.get());

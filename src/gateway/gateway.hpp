@@ -36,6 +36,7 @@ namespace gateway {
 
 class AccessLog;
 class AccessSource;
+class Metrics;
 
 class Gateway final : public RequestHandler {
  public:
@@ -45,7 +46,7 @@ class Gateway final : public RequestHandler {
   // `log_format`: the access log's lines (text, or one JSON object a line).
   Gateway(Worker& worker, const RouteTable& routes, BatchSink* access_log,
           AccessSource& access_source, LedgerSink* ledger = nullptr,
-          LogFormat log_format = LogFormat::text);
+          LogFormat log_format = LogFormat::text, Metrics* metrics = nullptr);
   ~Gateway() override;
 
   Awaitable<void> handle(ClientConn& c, const HttpRequest& req) override;
@@ -70,6 +71,8 @@ class Gateway final : public RequestHandler {
 
   // The ledger's writer, or null.
   LedgerSink* ledger() noexcept { return ledger_; }
+  // The process's metrics (GET /metrics), or null when they are off.
+  const Metrics* metrics() const noexcept { return metrics_; }
 
   // Budgets shared through Redis (store.redis), on this worker's connection; null without.
   limits::RedisBudgets* redis_budgets() noexcept { return redis_budgets_.get(); }
@@ -93,6 +96,7 @@ class Gateway final : public RequestHandler {
  private:
   std::unique_ptr<AccessLog> access_log_;
   LedgerSink* ledger_ = nullptr;
+  Metrics* metrics_ = nullptr;
   std::unique_ptr<OutcomeObserver> ledger_observer_;
   std::vector<OutcomeObserver*> observers_;
   std::unique_ptr<limits::RedisClient> redis_client_;

@@ -1,0 +1,279 @@
+#include "gateway/metrics.hpp"
+
+#include <array>
+#include <chrono>
+#include <cstdio>
+
+#include "config/config.hpp"
+#include "routing/catalog.hpp"
+
+namespace tollbooth::gateway {
+namespace {
+
+// Statuses with a series of their own; any other is "other".
+constexpr std::array<int, 19> kStatuses{200, 201, 400, 401, 403, 404, 405, 408, 409, 413,
+                                        415, 426, 429, 499, 500, 502, 503, 504, 505};
+// OpenTelemetry GenAI's gen_ai.operation.name for each model front ("responses" is ours: the
+// conventions have no value for the Responses API).
+constexpr std::array<std::string_view, 3> kOperations{"chat", "responses", "embeddings"};
+// gen_ai.provider.name for the provider kinds, then "none" for a request no provider served.
+constexpr std::array<std::string_view, 4> kProviders{"openai", "azure.ai.openai", "aws.bedrock",
+                                                     "none"};
+// The conventions' recommended boundaries: seconds for request durations (in µs here), and
+// tokens for token usage.
+constexpr std::array<std::uint64_t, 14> kDurationBoundsUs{
+    10'000,    20'000,    40'000,    80'000,     160'000,    320'000,    640'000,
+    1'280'000, 2'560'000, 5'120'000, 10'240'000, 20'480'000, 40'960'000, 81'920'000};
+constexpr std::array<std::uint64_t, 14> kTokenBounds{
+    1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864};
+constexpr std::size_t kBuckets = 14;
+constexpr std::size_t kHistogramSlots = kBuckets + 3;  // the buckets, +Inf, the sum, the count
+
+std::size_t status_slot(int status) noexcept {
+  for (std::size_t i = 0; i < kStatuses.size(); ++i)
+    if (kStatuses[i] == status) return i;
+  return kStatuses.size();  // other
+}
+
+std::size_t provider_slot(ProviderKind kind) noexcept {
+  switch (kind) {
+    case ProviderKind::openai: return 0;
+    case ProviderKind::azure: return 1;
+    case ProviderKind::bedrock: return 2;
+  }
+  return 3;
+}
+
+int operation_of(Front f) noexcept {
+  switch (f) {
+    case Front::chat_completions: return 0;
+    case Front::responses: return 1;
+    case Front::embeddings: return 2;
+    default: return -1;
+  }
+}
+
+// A label value as Prometheus's text format wants it: `\`, `"` and newlines escaped.
+void label(std::string& out, std::string_view name, std::string_view value) {
+  out.append(name).append("=\"");
+  for (char ch : value) {
+    if (ch == '\\' || ch == '"') {
+      out += '\\';
+      out += ch;
+    } else if (ch == '\n') {
+      out += "\\n";
+    } else {
+      out += ch;
+    }
+  }
+  out += '"';
+}
+
+}  // namespace
+
+struct Metrics::Layout {
+  explicit Layout(const routing::Catalog& catalog) : catalog(catalog) {
+    models = catalog.models().size() + 2;  // + "other" (unknown) + "none" (no model asked)
+    routes = catalog.route_count() + 1;    // + "none" (nothing served)
+    statuses = kStatuses.size() + 1;       // + "other"
+    errors = statuses + 1;                 // + no error
+    requests = models * routes * statuses;
+    duration_series = kOperations.size() * models * kProviders.size() * errors;
+    token_series = kOperations.size() * models * kProviders.size() * 2;
+  }
+  std::string_view model_name(std::size_t slot) const {
+    const std::size_t n = catalog.models().size();
+    if (slot < n) return catalog.models()[slot].name;
+    return slot == n ? "other" : "none";
+  }
+  std::string_view route_name(std::size_t slot) const {
+    return slot < catalog.route_count()
+               ? std::string_view(catalog.route(static_cast<routing::RouteId>(slot)).label)
+               : std::string_view("none");
+  }
+  static std::string status_name(std::size_t slot) {
+    return slot < kStatuses.size() ? std::to_string(kStatuses[slot]) : "other";
+  }
+
+  const routing::Catalog& catalog;
+  std::size_t models, routes, statuses, errors, requests, duration_series, token_series;
+};
+
+Metrics::Metrics(const routing::Catalog& catalog)
+    : catalog_(catalog), layout_(std::make_unique<Layout>(catalog)) {}
+
+Metrics::~Metrics() = default;
+
+MetricsShard& Metrics::shard(unsigned index) {
+  while (shards_.size() <= index) shards_.push_back(std::make_unique<MetricsShard>(*layout_));
+  return *shards_[index];
+}
+
+MetricsShard::MetricsShard(const Metrics::Layout& layout)
+    : layout_(layout),
+      requests_(new std::atomic<std::uint64_t>[layout.requests]()),
+      duration_(new std::atomic<std::uint64_t>[layout.duration_series * kHistogramSlots]()),
+      tokens_(new std::atomic<std::uint64_t>[layout.token_series * kHistogramSlots]()) {}
+
+void MetricsShard::on_outcome(const RequestOutcome& o) noexcept {
+  const Metrics::Layout& l = layout_;
+  const std::size_t configured = l.catalog.models().size();
+  std::size_t model = configured + 1;  // none
+  if (!o.model.empty()) {
+    const routing::CatalogModel* m = l.catalog.find(o.model);
+    model = m ? static_cast<std::size_t>(m - l.catalog.models().data()) : configured;
+  }
+  std::size_t route = l.routes - 1;  // none
+  std::size_t provider = kProviders.size() - 1;
+  for (const AttemptRecord& a : o.attempts) {
+    if (a.end != AttemptEnd::served) continue;
+    route = a.route;
+    const routing::CatalogRoute& r = l.catalog.route(a.route);
+    if (r.provider_config) provider = provider_slot(r.provider_config->kind);
+  }
+  const std::size_t status = status_slot(o.status);
+  add(requests_[(model * l.routes + route) * l.statuses + status], 1);
+
+  const int op = operation_of(o.front);
+  if (op < 0) return;
+  // The request's time in the gateway, as a client of it sees it.
+  const auto us =
+      o.received == RequestOutcome::Steady{}
+          ? 0
+          : std::chrono::duration_cast<std::chrono::microseconds>(o.done - o.received).count();
+  const std::size_t error = o.status >= 400 ? status : l.errors - 1;
+  const std::size_t series =
+      ((static_cast<std::size_t>(op) * l.models + model) * kProviders.size() + provider) *
+          l.errors +
+      error;
+  std::atomic<std::uint64_t>* h = &duration_[series * kHistogramSlots];
+  const auto value = static_cast<std::uint64_t>(us < 0 ? 0 : us);
+  std::size_t b = 0;
+  while (b < kBuckets && value > kDurationBoundsUs[b]) ++b;
+  add(h[b], 1);  // the bucket it falls in; cumulative counts are summed when rendered
+  add(h[kBuckets + 1], value);
+  add(h[kBuckets + 2], 1);
+
+  const std::uint64_t counts[2] = {static_cast<std::uint64_t>(o.usage.input_tokens),
+                                   static_cast<std::uint64_t>(o.usage.output_tokens)};
+  if (!o.usage.reported && counts[0] == 0 && counts[1] == 0) return;
+  for (std::size_t type = 0; type < 2; ++type) {
+    std::atomic<std::uint64_t>* t =
+        &tokens_[((((static_cast<std::size_t>(op) * l.models + model) * kProviders.size() +
+                    provider) *
+                       2 +
+                   type)) *
+                 kHistogramSlots];
+    std::size_t tb = 0;
+    while (tb < kBuckets && counts[type] > kTokenBounds[tb]) ++tb;
+    add(t[tb], 1);
+    add(t[kBuckets + 1], counts[type]);
+    add(t[kBuckets + 2], 1);
+  }
+}
+
+std::string Metrics::render() const {
+  const Layout& l = *layout_;
+  auto sum = [&](auto member, std::size_t i) {
+    std::uint64_t total = 0;
+    for (const auto& s : shards_) total += ((*s).*member)[i].load(std::memory_order_relaxed);
+    return total;
+  };
+  std::string out;
+  out.reserve(16 * 1024);
+
+  out += "# HELP tollbooth_requests_total Requests answered, by model, serving route and status.\n";
+  out += "# TYPE tollbooth_requests_total counter\n";
+  for (std::size_t m = 0; m < l.models; ++m)
+    for (std::size_t r = 0; r < l.routes; ++r)
+      for (std::size_t st = 0; st < l.statuses; ++st) {
+        const std::uint64_t n = sum(&MetricsShard::requests_, (m * l.routes + r) * l.statuses + st);
+        if (n == 0) continue;
+        out += "tollbooth_requests_total{";
+        label(out, "model", l.model_name(m));
+        out += ',';
+        label(out, "route", l.route_name(r));
+        out += ',';
+        label(out, "status", Layout::status_name(st));
+        out += "} " + std::to_string(n) + "\n";
+      }
+
+  // A histogram's series: cumulative buckets, +Inf, the sum (in `scale` units) and the count.
+  auto histogram = [&](auto member, std::size_t series, const std::string& labels,
+                       std::string_view name, const auto& bounds, double scale, bool seconds) {
+    const std::size_t base = series * kHistogramSlots;
+    const std::uint64_t count = sum(member, base + kBuckets + 2);
+    if (count == 0) return;
+    std::uint64_t cumulative = 0;
+    char le[32];
+    for (std::size_t b = 0; b <= kBuckets; ++b) {
+      cumulative += sum(member, base + b);
+      if (b < kBuckets) {
+        if (seconds)
+          std::snprintf(le, sizeof le, "%g", static_cast<double>(bounds[b]) / 1e6);
+        else
+          std::snprintf(le, sizeof le, "%llu", static_cast<unsigned long long>(bounds[b]));
+      } else {
+        std::snprintf(le, sizeof le, "+Inf");
+      }
+      out.append(name).append("_bucket{").append(labels).append(",le=\"").append(le);
+      out.append("\"} ").append(std::to_string(cumulative)).append("\n");
+    }
+    char total[40];
+    const std::uint64_t raw = sum(member, base + kBuckets + 1);
+    if (seconds)
+      std::snprintf(total, sizeof total, "%.6f", static_cast<double>(raw) * scale);
+    else
+      std::snprintf(total, sizeof total, "%llu", static_cast<unsigned long long>(raw));
+    out.append(name).append("_sum{").append(labels).append("} ").append(total).append("\n");
+    out.append(name).append("_count{").append(labels).append("} ");
+    out.append(std::to_string(count)).append("\n");
+  };
+
+  out +=
+      "# HELP gen_ai_server_request_duration_seconds The request's time in the gateway, first "
+      "byte in to last byte out.\n";
+  out += "# TYPE gen_ai_server_request_duration_seconds histogram\n";
+  for (std::size_t op = 0; op < kOperations.size(); ++op)
+    for (std::size_t m = 0; m < l.models; ++m)
+      for (std::size_t p = 0; p < kProviders.size(); ++p)
+        for (std::size_t e = 0; e < l.errors; ++e) {
+          const std::size_t series = ((op * l.models + m) * kProviders.size() + p) * l.errors + e;
+          if (sum(&MetricsShard::duration_, series * kHistogramSlots + kBuckets + 2) == 0) continue;
+          std::string labels;
+          label(labels, "gen_ai_operation_name", kOperations[op]);
+          labels += ',';
+          label(labels, "gen_ai_request_model", l.model_name(m));
+          labels += ',';
+          label(labels, "gen_ai_provider_name", kProviders[p]);
+          if (e < l.statuses) {
+            labels += ',';
+            label(labels, "error_type", Layout::status_name(e));
+          }
+          histogram(&MetricsShard::duration_, series, labels,
+                    "gen_ai_server_request_duration_seconds", kDurationBoundsUs, 1e-6, true);
+        }
+
+  out += "# HELP gen_ai_client_token_usage Tokens a request used, input and output.\n";
+  out += "# TYPE gen_ai_client_token_usage histogram\n";
+  for (std::size_t op = 0; op < kOperations.size(); ++op)
+    for (std::size_t m = 0; m < l.models; ++m)
+      for (std::size_t p = 0; p < kProviders.size(); ++p)
+        for (std::size_t type = 0; type < 2; ++type) {
+          const std::size_t series = ((op * l.models + m) * kProviders.size() + p) * 2 + type;
+          if (sum(&MetricsShard::tokens_, series * kHistogramSlots + kBuckets + 2) == 0) continue;
+          std::string labels;
+          label(labels, "gen_ai_operation_name", kOperations[op]);
+          labels += ',';
+          label(labels, "gen_ai_request_model", l.model_name(m));
+          labels += ',';
+          label(labels, "gen_ai_provider_name", kProviders[p]);
+          labels += ',';
+          label(labels, "gen_ai_token_type", type == 0 ? "input" : "output");
+          histogram(&MetricsShard::tokens_, series, labels, "gen_ai_client_token_usage",
+                    kTokenBounds, 1.0, false);
+        }
+  return out;
+}
+
+}  // namespace tollbooth::gateway

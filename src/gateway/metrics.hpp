@@ -1,0 +1,67 @@
+#pragma once
+// Prometheus metrics (docs/operations.md, "Metrics"): every request's outcome counted by the
+// worker that served it, in that worker's own shard (no lock, no shared cache line on the
+// request path), and summed over the shards when GET /metrics is scraped. Label values are
+// bounded: the configured models and routes, a fixed list of statuses, the three provider
+// kinds; anything else (an unknown model, an odd status) folds into "other", so no client can
+// grow the number of series.
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/outcome.hpp"
+
+namespace tollbooth {
+namespace routing {
+class Catalog;
+}
+
+namespace gateway {
+
+class MetricsShard;
+
+class Metrics {
+ public:
+  // The label tables from `catalog` (which must outlive this).
+  explicit Metrics(const routing::Catalog& catalog);
+  ~Metrics();
+  Metrics(const Metrics&) = delete;
+  Metrics& operator=(const Metrics&) = delete;
+
+  // Worker `index`'s shard, made on first use: only that worker's thread may record into it.
+  // Called while the workers are made (one thread), before any of them runs.
+  MetricsShard& shard(unsigned index);
+  // The Prometheus text exposition (format 0.0.4) of every shard's sum. Any thread.
+  std::string render() const;
+
+  // The label tables and the layout of a shard's counters.
+  struct Layout;
+
+ private:
+  const routing::Catalog& catalog_;
+  std::unique_ptr<Layout> layout_;
+  std::vector<std::unique_ptr<MetricsShard>> shards_;
+};
+
+class MetricsShard final : public OutcomeObserver {
+ public:
+  explicit MetricsShard(const Metrics::Layout& layout);
+  void on_outcome(const RequestOutcome& outcome) noexcept override;
+
+ private:
+  friend class Metrics;
+  // Written by the shard's worker only (a relaxed load and store: no read-modify-write is
+  // needed with one writer), read by any thread scraping.
+  static void add(std::atomic<std::uint64_t>& v, std::uint64_t n) noexcept {
+    v.store(v.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+  }
+  const Metrics::Layout& layout_;
+  std::unique_ptr<std::atomic<std::uint64_t>[]> requests_;  // [model][route][status]
+  std::unique_ptr<std::atomic<std::uint64_t>[]> duration_;  // [series][bucket..., sum_us, count]
+  std::unique_ptr<std::atomic<std::uint64_t>[]> tokens_;    // [series][bucket..., sum, count]
+};
+
+}  // namespace gateway
+}  // namespace tollbooth

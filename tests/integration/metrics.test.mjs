@@ -1,0 +1,77 @@
+// GET /metrics as Prometheus scrapes it: the admin scope (a key without it is refused), the
+// text format, and label values bounded: 10,000 requests with made-up model names, paths and
+// keys leave the number of series where the first request of each kind put it, and every one
+// of them is counted.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startProcess, stop, tempFile, MOCK_CLOUDS, MOCK_KEYS, gatewayConfig } from './harness.mjs';
+
+const ADMIN = 'metrics-admin-key-0123456789';
+let mock;
+let gw;
+
+before(async () => {
+  mock = await startProcess(['mock', '-l', '127.0.0.1:0', '-c', tempFile('mock.yaml', MOCK_CLOUDS)],
+    { env: MOCK_KEYS, prefix: 'mock' });
+  const config = gatewayConfig(mock.port).replace('  workers: 2', `  workers: 2\n  admin_key: ${ADMIN}`);
+  gw = await startProcess(['serve', '-c', tempFile('gw.yaml', config)],
+    { env: { ...MOCK_KEYS, TOLLBOOTH_LOG: 'warn' }, prefix: 'tollbooth' });
+});
+after(async () => { await stop(gw); await stop(mock); });
+
+async function scrape() {
+  const res = await fetch(`${gw.url}/metrics`, { headers: { authorization: `Bearer ${ADMIN}` } });
+  assert.equal(res.status, 200);
+  assert.match(res.headers.get('content-type'), /^text\/plain; version=0\.0\.4/);
+  const text = await res.text();
+  const series = text.split('\n').filter((l) => l && !l.startsWith('#'));
+  const requests = series.filter((l) => l.startsWith('tollbooth_requests_total{'))
+    .reduce((n, l) => n + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+  return { text, series: series.length, requests };
+}
+
+// One request of a kind: a served chat, an unknown model, a junk path, a made-up key.
+async function send(kind, i) {
+  const r = (Math.random() * 1e9).toString(36);
+  const chat = (model, headers = {}) => fetch(`${gw.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ model, messages: [{ role: 'user', content: `hi ${i}` }] }),
+  });
+  let res;
+  if (kind === 0) res = await chat('direct');
+  else if (kind === 1) res = await chat(`made-up-${r}`);
+  else if (kind === 2) res = await fetch(`${gw.url}/v1/${r}/${i}?x=${r}`);
+  else res = await chat('direct', { authorization: `Bearer tk-${r}${'x'.repeat(40)}` });
+  await res.arrayBuffer();
+}
+
+test('the admin scope is needed, and the text is Prometheus\'s', async () => {
+  const refused = await fetch(`${gw.url}/metrics`);
+  assert.equal(refused.status, 403, "auth: none gives every caller the default scopes, not admin");
+  await refused.arrayBuffer();
+  const { text } = await scrape();
+  assert.match(text, /# TYPE tollbooth_requests_total counter/);
+  assert.match(text, /# TYPE gen_ai_server_request_duration_seconds histogram/);
+  assert.match(text, /# TYPE gen_ai_client_token_usage histogram/);
+});
+
+test('10,000 requests with made-up models, paths and keys add no series after the first of each kind', async () => {
+  for (let kind = 0; kind < 4; kind++) await send(kind, 0);
+  await scrape();  // the scrape itself is a request: the second scrape shows its series
+  const first = await scrape();
+  let sent = 0;
+  const workers = Array.from({ length: 32 }, async (_, w) => {
+    for (let i = w; i < 10_000; i += 32) {
+      await send(i % 4, i);
+      sent++;
+    }
+  });
+  await Promise.all(workers);
+  const later = await scrape();
+  assert.equal(later.series, first.series, 'no new series');
+  assert.equal(later.requests - first.requests, sent + 1, 'every request counted (and one scrape)');
+  assert.doesNotMatch(later.text, /made-up|tk-/, 'no client-made value is a label');
+  assert.match(later.text, /tollbooth_requests_total\{model="direct",route="openai",status="200"\} \d+/);
+  assert.match(later.text, /tollbooth_requests_total\{model="other",route="none",status="404"\} \d+/);
+});
