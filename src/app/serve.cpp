@@ -90,7 +90,7 @@ int run_serve(std::shared_ptr<const Config> config, LogFormat log_format) {
 
   // Counted by each worker in its own shard; summed when GET /metrics is scraped.
   std::optional<gateway::Metrics> metrics;
-  if (config->metrics.enabled) metrics.emplace(routes->catalog());
+  if (config->metrics.enabled) metrics.emplace(routes->catalog(), routes->health());
   Server server(config->server, clock);
   try {
     server.listen([&](Worker& w) -> std::unique_ptr<RequestHandler> {

@@ -58,7 +58,7 @@ Awaitable<void> metrics_endpoint(Gateway& g, ClientConn& c, const HttpRequest&, 
     co_await c.respond_error(e);
     co_return;
   }
-  const std::string body = g.metrics()->render();
+  const std::string body = g.metrics()->render(g.clock.unix_ms());
   co_await c.respond(200, "text/plain; version=0.0.4; charset=utf-8", body);
 }
 

@@ -6,6 +6,7 @@
 
 #include "config/config.hpp"
 #include "routing/catalog.hpp"
+#include "routing/health.hpp"
 
 namespace tollbooth::gateway {
 namespace {
@@ -26,6 +27,9 @@ constexpr std::array<std::uint64_t, 14> kDurationBoundsUs{
     1'280'000, 2'560'000, 5'120'000, 10'240'000, 20'480'000, 40'960'000, 81'920'000};
 constexpr std::array<std::uint64_t, 14> kTokenBounds{
     1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864};
+constexpr std::array<AttemptEnd, 6> kEnds{AttemptEnd::served,         AttemptEnd::failed,
+                                          AttemptEnd::refused,        AttemptEnd::failed_final,
+                                          AttemptEnd::failed_in_band, AttemptEnd::aborted};
 constexpr std::size_t kBuckets = 14;
 constexpr std::size_t kHistogramSlots = kBuckets + 3;  // the buckets, +Inf, the sum, the count
 
@@ -99,8 +103,8 @@ struct Metrics::Layout {
   std::size_t models, routes, statuses, errors, requests, duration_series, token_series;
 };
 
-Metrics::Metrics(const routing::Catalog& catalog)
-    : catalog_(catalog), layout_(std::make_unique<Layout>(catalog)) {}
+Metrics::Metrics(const routing::Catalog& catalog, const routing::Health& health)
+    : catalog_(catalog), health_(health), layout_(std::make_unique<Layout>(catalog)) {}
 
 Metrics::~Metrics() = default;
 
@@ -113,7 +117,9 @@ MetricsShard::MetricsShard(const Metrics::Layout& layout)
     : layout_(layout),
       requests_(new std::atomic<std::uint64_t>[layout.requests]()),
       duration_(new std::atomic<std::uint64_t>[layout.duration_series * kHistogramSlots]()),
-      tokens_(new std::atomic<std::uint64_t>[layout.token_series * kHistogramSlots]()) {}
+      tokens_(new std::atomic<std::uint64_t>[layout.token_series * kHistogramSlots]()),
+      attempts_(new std::atomic<std::uint64_t>[layout.routes * kEnds.size()]()),
+      ttfb_(new std::atomic<std::uint64_t>[layout.routes * kHistogramSlots]()) {}
 
 void MetricsShard::on_outcome(const RequestOutcome& o) noexcept {
   const Metrics::Layout& l = layout_;
@@ -126,6 +132,16 @@ void MetricsShard::on_outcome(const RequestOutcome& o) noexcept {
   std::size_t route = l.routes - 1;  // none
   std::size_t provider = kProviders.size() - 1;
   for (const AttemptRecord& a : o.attempts) {
+    add(attempts_[a.route * kEnds.size() + static_cast<std::size_t>(a.end)], 1);
+    if (a.upstream_status > 0) {  // an answer's head came: its time to first byte
+      std::atomic<std::uint64_t>* h = &ttfb_[a.route * kHistogramSlots];
+      const auto v = static_cast<std::uint64_t>(a.ttfb_us < 0 ? 0 : a.ttfb_us);
+      std::size_t b = 0;
+      while (b < kBuckets && v > kDurationBoundsUs[b]) ++b;
+      add(h[b], 1);
+      add(h[kBuckets + 1], v);
+      add(h[kBuckets + 2], 1);
+    }
     if (a.end != AttemptEnd::served) continue;
     route = a.route;
     const routing::CatalogRoute& r = l.catalog.route(a.route);
@@ -172,7 +188,7 @@ void MetricsShard::on_outcome(const RequestOutcome& o) noexcept {
   }
 }
 
-std::string Metrics::render() const {
+std::string Metrics::render(std::int64_t now_ms) const {
   const Layout& l = *layout_;
   auto sum = [&](auto member, std::size_t i) {
     std::uint64_t total = 0;
@@ -229,6 +245,46 @@ std::string Metrics::render() const {
     out.append(name).append("_count{").append(labels).append("} ");
     out.append(std::to_string(count)).append("\n");
   };
+
+  out +=
+      "# HELP tollbooth_attempts_total Upstream attempts, by route and how they ended (a fallback "
+      "or a retry makes more than one a request).\n";
+  out += "# TYPE tollbooth_attempts_total counter\n";
+  for (std::size_t r = 0; r + 1 < l.routes; ++r)
+    for (std::size_t e = 0; e < kEnds.size(); ++e) {
+      const std::uint64_t n = sum(&MetricsShard::attempts_, r * kEnds.size() + e);
+      if (n == 0) continue;
+      out += "tollbooth_attempts_total{";
+      label(out, "model", l.model_name(l.catalog.route(static_cast<routing::RouteId>(r)).model));
+      out += ',';
+      label(out, "route", l.route_name(r));
+      out += ',';
+      label(out, "outcome", attempt_end_name(kEnds[e]));
+      out += "} " + std::to_string(n) + "\n";
+    }
+  out += "# HELP tollbooth_upstream_ttfb_seconds From sending an attempt to its answer's head.\n";
+  out += "# TYPE tollbooth_upstream_ttfb_seconds histogram\n";
+  for (std::size_t r = 0; r + 1 < l.routes; ++r) {
+    if (sum(&MetricsShard::ttfb_, r * kHistogramSlots + kBuckets + 2) == 0) continue;
+    std::string labels;
+    label(labels, "model", l.model_name(l.catalog.route(static_cast<routing::RouteId>(r)).model));
+    labels += ',';
+    label(labels, "route", l.route_name(r));
+    histogram(&MetricsShard::ttfb_, r, labels, "tollbooth_upstream_ttfb_seconds", kDurationBoundsUs,
+              1e-6, true);
+  }
+  out +=
+      "# HELP tollbooth_route_up Whether a route's circuit breaker lets requests through (1) or "
+      "is open (0).\n";
+  out += "# TYPE tollbooth_route_up gauge\n";
+  for (std::size_t r = 0; r + 1 < l.routes; ++r) {
+    const auto id = static_cast<routing::RouteId>(r);
+    out += "tollbooth_route_up{";
+    label(out, "model", l.model_name(l.catalog.route(id).model));
+    out += ',';
+    label(out, "route", l.route_name(r));
+    out += health_.status(id, now_ms).admits ? "} 1\n" : "} 0\n";
+  }
 
   out +=
       "# HELP gen_ai_server_request_duration_seconds The request's time in the gateway, first "

@@ -16,7 +16,8 @@
 namespace tollbooth {
 namespace routing {
 class Catalog;
-}
+class Health;
+}  // namespace routing
 
 namespace gateway {
 
@@ -24,8 +25,8 @@ class MetricsShard;
 
 class Metrics {
  public:
-  // The label tables from `catalog` (which must outlive this).
-  explicit Metrics(const routing::Catalog& catalog);
+  // The label tables from `catalog`; the routes' breakers from `health` (both outlive this).
+  Metrics(const routing::Catalog& catalog, const routing::Health& health);
   ~Metrics();
   Metrics(const Metrics&) = delete;
   Metrics& operator=(const Metrics&) = delete;
@@ -33,14 +34,16 @@ class Metrics {
   // Worker `index`'s shard, made on first use: only that worker's thread may record into it.
   // Called while the workers are made (one thread), before any of them runs.
   MetricsShard& shard(unsigned index);
-  // The Prometheus text exposition (format 0.0.4) of every shard's sum. Any thread.
-  std::string render() const;
+  // The Prometheus text exposition (format 0.0.4) of every shard's sum, and the breakers as
+  // they stand at `now_ms`. Any thread.
+  std::string render(std::int64_t now_ms) const;
 
   // The label tables and the layout of a shard's counters.
   struct Layout;
 
  private:
   const routing::Catalog& catalog_;
+  const routing::Health& health_;
   std::unique_ptr<Layout> layout_;
   std::vector<std::unique_ptr<MetricsShard>> shards_;
 };
@@ -61,6 +64,8 @@ class MetricsShard final : public OutcomeObserver {
   std::unique_ptr<std::atomic<std::uint64_t>[]> requests_;  // [model][route][status]
   std::unique_ptr<std::atomic<std::uint64_t>[]> duration_;  // [series][bucket..., sum_us, count]
   std::unique_ptr<std::atomic<std::uint64_t>[]> tokens_;    // [series][bucket..., sum, count]
+  std::unique_ptr<std::atomic<std::uint64_t>[]> attempts_;  // [route][how it ended]
+  std::unique_ptr<std::atomic<std::uint64_t>[]> ttfb_;      // [route][bucket..., sum_us, count]
 };
 
 }  // namespace gateway

@@ -6,6 +6,7 @@
 #include <sstream>
 #include <string>
 
+#include "routing/health.hpp"
 #include "routing/test_world.hpp"
 
 namespace tollbooth::gateway {
@@ -41,11 +42,12 @@ std::size_t series(const std::string& text) {
 
 TEST(Metrics, RequestsAreCountedByModelRouteAndStatusOverEveryWorker) {
   routing::testing::World w(routing::testing::kTwoClouds);
-  Metrics m(w.catalog);
+  routing::Health health(w.catalog.route_count(), BreakerConfig{});
+  Metrics m(w.catalog, health);
   const routing::RouteId openai = w.id("gpt-5", "openai");
   m.shard(0).on_outcome(served(openai, "gpt-5"));
   m.shard(1).on_outcome(served(openai, "gpt-5"));  // another worker's shard: summed
-  const std::string text = m.render();
+  const std::string text = m.render(0);
   EXPECT_THAT(text, HasSubstr("# TYPE tollbooth_requests_total counter\n"));
   EXPECT_THAT(
       text,
@@ -67,17 +69,45 @@ TEST(Metrics, RequestsAreCountedByModelRouteAndStatusOverEveryWorker) {
   EXPECT_THAT(text, HasSubstr("gen_ai_client_token_usage_sum{gen_ai_operation_name=\"chat\","
                               "gen_ai_request_model=\"gpt-5\",gen_ai_provider_name=\"openai\","
                               "gen_ai_token_type=\"input\"} 24\n"));
+  EXPECT_THAT(text, HasSubstr("tollbooth_attempts_total{model=\"gpt-5\",route=\"openai\","
+                              "outcome=\"served\"} 2\n"));
+  EXPECT_THAT(text, HasSubstr("tollbooth_route_up{model=\"gpt-5\",route=\"openai\"} 1\n"));
+}
+
+TEST(Metrics, AnOpenBreakerAndAFailedAttemptShow) {
+  routing::testing::World w(routing::testing::kTwoClouds);
+  BreakerConfig breaker;
+  breaker.failures = 1;
+  routing::Health health(w.catalog.route_count(), breaker);
+  Metrics m(w.catalog, health);
+  const routing::RouteId azure = w.id("gpt-5", "azure-east");
+  health.record_failure(azure, 1'000);
+  RequestOutcome o = served(w.id("gpt-5", "openai"), "gpt-5");
+  AttemptRecord failed;
+  failed.route = azure;
+  failed.end = AttemptEnd::failed;
+  failed.upstream_status = 503;
+  failed.ttfb_us = 5'000;
+  o.attempts.insert(o.attempts.begin(), failed);
+  m.shard(0).on_outcome(o);
+  const std::string text = m.render(2'000);
+  EXPECT_THAT(text, HasSubstr("tollbooth_route_up{model=\"gpt-5\",route=\"azure-east\"} 0\n"));
+  EXPECT_THAT(text, HasSubstr("tollbooth_attempts_total{model=\"gpt-5\",route=\"azure-east\","
+                              "outcome=\"failed\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("tollbooth_upstream_ttfb_seconds_bucket{model=\"gpt-5\","
+                              "route=\"azure-east\",le=\"0.01\"} 1\n"));
 }
 
 TEST(Metrics, WhatAClientMakesUpFoldsIntoOneSeries) {
   routing::testing::World w(routing::testing::kTwoClouds);
-  Metrics m(w.catalog);
+  routing::Health health(w.catalog.route_count(), BreakerConfig{});
+  Metrics m(w.catalog, health);
   RequestOutcome unknown;
   unknown.front = Front::chat_completions;
   unknown.status = 404;
   unknown.model = "made-up-1";
   m.shard(0).on_outcome(unknown);
-  const std::size_t after_first = series(m.render());
+  const std::size_t after_first = series(m.render(0));
   for (int i = 0; i < 1000; ++i) {
     unknown.model = "made-up-" + std::to_string(i);
     m.shard(0).on_outcome(unknown);
@@ -85,7 +115,7 @@ TEST(Metrics, WhatAClientMakesUpFoldsIntoOneSeries) {
   RequestOutcome odd;  // a status without a series of its own, no model, no front
   odd.status = 418;
   m.shard(0).on_outcome(odd);
-  const std::string text = m.render();
+  const std::string text = m.render(0);
   EXPECT_THAT(
       text,
       HasSubstr("tollbooth_requests_total{model=\"other\",route=\"none\",status=\"404\"} 1001\n"));
