@@ -28,9 +28,30 @@ std::string_view attempt_end_name(AttemptEnd e) noexcept {
   return "?";
 }
 
+GatewayRefusal refusal_of(std::string_view code) noexcept {
+  if (code == "rate_limit_exceeded") return GatewayRefusal::rate_limit;
+  if (code == "budget_exceeded") return GatewayRefusal::budget;
+  if (code == "rate_limit_unavailable" || code == "budget_unavailable")
+    return GatewayRefusal::limits_unavailable;
+  if (code == "ledger_backlog") return GatewayRefusal::ledger_backlog;
+  return GatewayRefusal::none;
+}
+
+std::string_view refusal_name(GatewayRefusal r) noexcept {
+  switch (r) {
+    case GatewayRefusal::none: return "none";
+    case GatewayRefusal::rate_limit: return "rate_limit";
+    case GatewayRefusal::budget: return "budget";
+    case GatewayRefusal::limits_unavailable: return "limits_unavailable";
+    case GatewayRefusal::ledger_backlog: return "ledger_backlog";
+  }
+  return "none";
+}
+
 void RequestOutcome::reset() noexcept {
   request_id = {};
   client_request_id = {};
+  refusal = GatewayRefusal::none;
   method = {};
   target = {};
   status = 0;

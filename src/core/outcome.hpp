@@ -47,6 +47,19 @@ enum class AttemptEnd : std::uint8_t {
 };
 std::string_view attempt_end_name(AttemptEnd e) noexcept;
 
+// Why the gateway itself refused a request, for the metrics: the limits' and budgets' refusals
+// and the gateway's own overload, apart from every other error it answers.
+enum class GatewayRefusal : std::uint8_t {
+  none,                // not refused by the gateway (or refused for another reason)
+  rate_limit,          // rate_limit_exceeded: a key's or team's rpm, tpm or max_parallel
+  budget,              // budget_exceeded: a key's or team's hard budget
+  limits_unavailable,  // rate_limit_unavailable / budget_unavailable: Redis out of reach
+  ledger_backlog,      // the ledger's writer has fallen behind
+};
+// The refusal an error code says ("rate_limit_exceeded" → rate_limit), none for any other.
+GatewayRefusal refusal_of(std::string_view error_code) noexcept;
+std::string_view refusal_name(GatewayRefusal r) noexcept;
+
 struct AttemptRecord {
   std::uint32_t route = 0;    // the routing catalog's RouteId
   std::string_view provider;  // config name; lives as long as the config
@@ -73,7 +86,8 @@ struct RequestOutcome {
   // answered back as x-request-id and logged beside request_id, so a client's id finds the
   // request in the log; never used as a key (a client may send the same id twice).
   std::string_view client_request_id;
-  std::string_view method;  // the client's bytes: excerpt before showing
+  GatewayRefusal refusal = GatewayRefusal::none;  // set when the gateway answers its own error
+  std::string_view method;                        // the client's bytes: excerpt before showing
   std::string_view target;
   int status = 0;  // sent to the client; 499 when the client left first
   Abort abort = Abort::none;

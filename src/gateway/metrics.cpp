@@ -30,6 +30,7 @@ constexpr std::array<std::uint64_t, 14> kTokenBounds{
 constexpr std::array<AttemptEnd, 6> kEnds{AttemptEnd::served,         AttemptEnd::failed,
                                           AttemptEnd::refused,        AttemptEnd::failed_final,
                                           AttemptEnd::failed_in_band, AttemptEnd::aborted};
+constexpr std::size_t kRefusals = 5;  // the values of GatewayRefusal, none included
 constexpr std::size_t kBuckets = 14;
 constexpr std::size_t kHistogramSlots = kBuckets + 3;  // the buckets, +Inf, the sum, the count
 
@@ -119,7 +120,8 @@ MetricsShard::MetricsShard(const Metrics::Layout& layout)
       duration_(new std::atomic<std::uint64_t>[layout.duration_series * kHistogramSlots]()),
       tokens_(new std::atomic<std::uint64_t>[layout.token_series * kHistogramSlots]()),
       attempts_(new std::atomic<std::uint64_t>[layout.routes * kEnds.size()]()),
-      ttfb_(new std::atomic<std::uint64_t>[layout.routes * kHistogramSlots]()) {}
+      ttfb_(new std::atomic<std::uint64_t>[layout.routes * kHistogramSlots]()),
+      refusals_(new std::atomic<std::uint64_t>[layout.models * kRefusals]()) {}
 
 void MetricsShard::on_outcome(const RequestOutcome& o) noexcept {
   const Metrics::Layout& l = layout_;
@@ -149,6 +151,8 @@ void MetricsShard::on_outcome(const RequestOutcome& o) noexcept {
   }
   const std::size_t status = status_slot(o.status);
   add(requests_[(model * l.routes + route) * l.statuses + status], 1);
+  if (o.refusal != GatewayRefusal::none)
+    add(refusals_[model * kRefusals + static_cast<std::size_t>(o.refusal)], 1);
 
   const int op = operation_of(o.front);
   if (op < 0) return;
@@ -246,6 +250,20 @@ std::string Metrics::render(std::int64_t now_ms) const {
     out.append(std::to_string(count)).append("\n");
   };
 
+  out +=
+      "# HELP tollbooth_refusals_total Requests the gateway refused itself: a rate limit, a "
+      "budget, the shared counters out of reach, the ledger behind.\n";
+  out += "# TYPE tollbooth_refusals_total counter\n";
+  for (std::size_t m = 0; m < l.models; ++m)
+    for (std::size_t k = 1; k < kRefusals; ++k) {
+      const std::uint64_t n = sum(&MetricsShard::refusals_, m * kRefusals + k);
+      if (n == 0) continue;
+      out += "tollbooth_refusals_total{";
+      label(out, "model", l.model_name(m));
+      out += ',';
+      label(out, "reason", refusal_name(static_cast<GatewayRefusal>(k)));
+      out += "} " + std::to_string(n) + "\n";
+    }
   out +=
       "# HELP tollbooth_attempts_total Upstream attempts, by route and how they ended (a fallback "
       "or a retry makes more than one a request).\n";

@@ -66,6 +66,7 @@ class MetricsShard final : public OutcomeObserver {
   std::unique_ptr<std::atomic<std::uint64_t>[]> tokens_;    // [series][bucket..., sum, count]
   std::unique_ptr<std::atomic<std::uint64_t>[]> attempts_;  // [route][how it ended]
   std::unique_ptr<std::atomic<std::uint64_t>[]> ttfb_;      // [route][bucket..., sum_us, count]
+  std::unique_ptr<std::atomic<std::uint64_t>[]> refusals_;  // [model][Refusal]
 };
 
 }  // namespace gateway

@@ -127,5 +127,25 @@ TEST(Metrics, WhatAClientMakesUpFoldsIntoOneSeries) {
   EXPECT_EQ(series(text), after_first + 1) << "one series more: the odd status's";
 }
 
+TEST(Metrics, RefusalsAreCountedByModelAndReason) {
+  routing::testing::World w(routing::testing::kTwoClouds);
+  routing::Health health(w.catalog.route_count(), BreakerConfig{});
+  Metrics m(w.catalog, health);
+  RequestOutcome o;
+  o.front = Front::chat_completions;
+  o.model = "gpt-5";
+  o.status = 429;
+  o.refusal = refusal_of("budget_exceeded");
+  m.shard(0).on_outcome(o);
+  o.refusal = refusal_of("rate_limit_exceeded");
+  m.shard(0).on_outcome(o);
+  m.shard(0).on_outcome(o);
+  const std::string text = m.render(0);
+  EXPECT_THAT(text, HasSubstr("tollbooth_refusals_total{model=\"gpt-5\",reason=\"budget\"} 1\n"));
+  EXPECT_THAT(text,
+              HasSubstr("tollbooth_refusals_total{model=\"gpt-5\",reason=\"rate_limit\"} 2\n"));
+  EXPECT_EQ(refusal_of("model_not_found"), GatewayRefusal::none);
+}
+
 }  // namespace
 }  // namespace tollbooth::gateway

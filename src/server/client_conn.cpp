@@ -192,6 +192,7 @@ Awaitable<bool> ClientConn::respond(int status, std::string_view content_type,
 
 Awaitable<bool> ClientConn::respond_error(const Error& error, std::string_view extra_headers) {
   error_body_ = worker.handler->error_body(error);  // lives until the write is done
+  outcome.refusal = refusal_of(error.code);
   return respond(http_status(error.kind), "application/json", error_body_, extra_headers);
 }
 
