@@ -154,8 +154,10 @@ void MetricsShard::on_outcome(const RequestOutcome& o) noexcept {
   if (o.refusal != GatewayRefusal::none)
     add(refusals_[model * kRefusals + static_cast<std::size_t>(o.refusal)], 1);
 
+  // The GenAI metrics are for model requests: not the gateway's own endpoints, nor a read of a
+  // kept response (no model), nor a request refused before its model was read.
   const int op = operation_of(o.front);
-  if (op < 0) return;
+  if (op < 0 || o.model.empty()) return;
   // The request's time in the gateway, as a client of it sees it.
   const auto us =
       o.received == RequestOutcome::Steady{}
