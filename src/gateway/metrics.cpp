@@ -306,6 +306,16 @@ std::string Metrics::render(std::int64_t now_ms) const {
     out += health_.status(id, now_ms).admits ? "} 1\n" : "} 0\n";
   }
 
+  // The labels every GenAI series starts with.
+  auto genai_labels = [&](std::size_t op, std::size_t m, std::size_t p) {
+    std::string labels;
+    label(labels, "gen_ai_operation_name", kOperations[op]);
+    labels += ',';
+    label(labels, "gen_ai_request_model", l.model_name(m));
+    labels += ',';
+    label(labels, "gen_ai_provider_name", kProviders[p]);
+    return labels;
+  };
   out +=
       "# HELP gen_ai_server_request_duration_seconds The request's time in the gateway, first "
       "byte in to last byte out.\n";
@@ -316,12 +326,7 @@ std::string Metrics::render(std::int64_t now_ms) const {
         for (std::size_t e = 0; e < l.errors; ++e) {
           const std::size_t series = ((op * l.models + m) * kProviders.size() + p) * l.errors + e;
           if (sum(&MetricsShard::duration_, series * kHistogramSlots + kBuckets + 2) == 0) continue;
-          std::string labels;
-          label(labels, "gen_ai_operation_name", kOperations[op]);
-          labels += ',';
-          label(labels, "gen_ai_request_model", l.model_name(m));
-          labels += ',';
-          label(labels, "gen_ai_provider_name", kProviders[p]);
+          std::string labels = genai_labels(op, m, p);
           if (e < l.statuses) {
             labels += ',';
             label(labels, "error_type", Layout::status_name(e));
@@ -338,12 +343,7 @@ std::string Metrics::render(std::int64_t now_ms) const {
         for (std::size_t type = 0; type < 2; ++type) {
           const std::size_t series = ((op * l.models + m) * kProviders.size() + p) * 2 + type;
           if (sum(&MetricsShard::tokens_, series * kHistogramSlots + kBuckets + 2) == 0) continue;
-          std::string labels;
-          label(labels, "gen_ai_operation_name", kOperations[op]);
-          labels += ',';
-          label(labels, "gen_ai_request_model", l.model_name(m));
-          labels += ',';
-          label(labels, "gen_ai_provider_name", kProviders[p]);
+          std::string labels = genai_labels(op, m, p);
           labels += ',';
           label(labels, "gen_ai_token_type", type == 0 ? "input" : "output");
           histogram(&MetricsShard::tokens_, series, labels, "gen_ai_client_token_usage",
