@@ -58,7 +58,25 @@ Awaitable<void> metrics_endpoint(Gateway& g, ClientConn& c, const HttpRequest&, 
     co_await c.respond_error(e);
     co_return;
   }
-  const std::string body = g.metrics()->render(g.clock.unix_ms());
+  std::string body = g.metrics()->render(g.clock.unix_ms());
+  // What each team's budget has left in its period, from this process's budget book (with
+  // store.redis the shared figures are Redis's and not shown here). A team without a budget, or
+  // with nothing spent or reserved yet this period, shows its whole budget.
+  body +=
+      "# HELP tollbooth_team_budget_remaining_micros What a team's budget has left in its "
+      "current period (this instance's book), in micro-dollars.\n"
+      "# TYPE tollbooth_team_budget_remaining_micros gauge\n";
+  const auto budgets = g.access_source.budgets().snapshot();
+  for (const access::Team& team : g.snapshot()->teams()) {
+    if (team.budget.limit_micros <= 0) continue;
+    Money used = 0;
+    for (const access::BudgetState& b : budgets)
+      if (b.subject.size() == team.id.size() + 5 && b.subject.starts_with("team:") &&
+          b.subject.compare(5, std::string::npos, team.id) == 0)
+        used = b.spent + b.reserved;
+    body += "tollbooth_team_budget_remaining_micros{team=\"" + team.id + "\"} " +
+            std::to_string(team.budget.limit_micros - used) + "\n";
+  }
   co_await c.respond(200, "text/plain; version=0.0.4; charset=utf-8", body);
 }
 

@@ -75,3 +75,33 @@ test('10,000 requests with made-up models, paths and keys add no series after th
   assert.match(later.text, /tollbooth_requests_total\{model="direct",route="openai",status="200"\} \d+/);
   assert.match(later.text, /tollbooth_requests_total\{model="other",route="none",status="404"\} \d+/);
 });
+
+test('a team\'s budget shows what it has left, less what its requests were charged', async () => {
+  const config = gatewayConfig(mock.port)
+    .replace('  workers: 2', `  workers: 2\n  admin_key: ${ADMIN}`)
+    .replace('auth: none', `auth: keys
+teams: { research: { budget: { usd: 1, per: month } } }
+keys: { app: { secret: env:TB_APP_KEY, team: research } }
+prices:
+  - { provider: openai, model: direct, input_per_mtok: 20, output_per_mtok: 80 }`);
+  const secret = 'tk-' + 'M'.repeat(43);
+  const priced = await startProcess(['serve', '-c', tempFile('gw-budget.yaml', config)],
+    { env: { ...MOCK_KEYS, TB_APP_KEY: secret, TOLLBOOTH_LOG: 'warn' }, prefix: 'tollbooth' });
+  try {
+    const res = await fetch(`${priced.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${secret}` },
+      body: JSON.stringify({ model: 'direct', messages: [{ role: 'user', content: 'what is left?' }] }),
+    });
+    assert.equal(res.status, 200);
+    await res.arrayBuffer();
+    const charged = Math.round(Number(res.headers.get('x-tollbooth-cost')) * 1e6);
+    assert.ok(charged > 0, 'the request was charged');
+    const text = await (await fetch(`${priced.url}/metrics`, { headers: { authorization: `Bearer ${ADMIN}` } })).text();
+    assert.match(text, /# TYPE tollbooth_team_budget_remaining_micros gauge/);
+    const left = Number(text.match(/tollbooth_team_budget_remaining_micros\{team="research"\} (\d+)/)[1]);
+    assert.equal(left, 1_000_000 - charged);
+  } finally {
+    await stop(priced);
+  }
+});
