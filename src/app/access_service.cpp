@@ -248,6 +248,7 @@ void AccessService::admin(gateway::AdminRequest request,
 
 void AccessService::run() {
   std::int64_t last_sweep = clock_.unix_ms();
+  std::int64_t last_refresh = last_sweep;
   std::int64_t last_warning = 0;
   std::unique_lock lock(mutex_);
   for (;;) {
@@ -310,7 +311,10 @@ void AccessService::run() {
     }
     lock.unlock();
     std::int64_t now = clock_.unix_ms();
-    if (store_) {
+    // Other processes' changes, once a refresh interval: the loop also wakes for every batch of
+    // kept responses and every read, which must not each cost a store round trip.
+    if (store_ && now - last_refresh >= config_.store.refresh.count()) {
+      last_refresh = now;
       try {
         if (store_->change_version() != store_version_) reload();
       } catch (const std::exception& e) {
