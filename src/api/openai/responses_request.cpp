@@ -52,7 +52,7 @@ class Inspector {
 
  private:
   error_code read_model(od::value& v);
-  error_code read_stream(od::value& v);
+  error_code read_bool(od::value& v, const char* name, bool& out);
   error_code read_input(od::value& v);
   error_code read_item(od::value& v, const std::string& path);
   error_code read_content(od::value& v, const std::string& path);
@@ -60,7 +60,6 @@ class Inspector {
   error_code read_object(od::value& v, std::string_view name);
   error_code read_format(od::value& v);
   error_code read_max_output(od::value& v);
-  error_code read_store(od::value& v);
   error_code read_previous(od::value& v);
   // A string counted as text, or any other value validated and not counted.
   error_code count_text(od::value& v);
@@ -90,28 +89,22 @@ class Inspector {
 error_code Inspector::member(std::string_view key, od::value& v) {
   if (!keys_.insert(key)) note_duplicate(duplicate_, std::string(key));
   if (key == "model") return read_model(v);
-  if (key == "stream") return read_stream(v);
+  if (key == "stream") return read_bool(v, "stream", out_.stream);
   if (key == "input") return read_input(v);
   if (key == "instructions") return count_text(v);
   if (key == "tools") return read_tools(v);
   if (key == "text") return read_object(v, "text");
   if (key == "reasoning") return read_object(v, "reasoning");
   if (key == "max_output_tokens") return read_max_output(v);
-  if (key == "store") return read_store(v);
+  if (key == "store") return read_bool(v, "store", out_.store);
   if (key == "previous_response_id") return read_previous(v);
   if (key == "parallel_tool_calls") {
-    od::json_type t;
-    if (auto ec = v.type().get(t)) return ec;
-    if (t == od::json_type::null) return v.is_null().error();
-    if (t != od::json_type::boolean) {
-      type_error("parallel_tool_calls", "a boolean", t);
-      return validate(v, 1);
-    }
     bool on = true;
-    if (auto ec = v.get_bool().get(on)) return ec;
+    if (auto ec = read_bool(v, "parallel_tool_calls", on)) return ec;
     parallel_off_ = !on;
     return SUCCESS;
   }
+
   return validate(v, 1);
 }
 
@@ -135,26 +128,16 @@ error_code Inspector::read_model(od::value& v) {
   return SUCCESS;
 }
 
-error_code Inspector::read_stream(od::value& v) {
+// A boolean named `name` into `out`; null leaves `out` as it is.
+error_code Inspector::read_bool(od::value& v, const char* name, bool& out) {
   od::json_type t;
   if (auto ec = v.type().get(t)) return ec;
   if (t == od::json_type::null) return v.is_null().error();
   if (t != od::json_type::boolean) {
-    type_error("stream", "a boolean", t);
+    type_error(name, "a boolean", t);
     return validate(v, 1);
   }
-  return v.get_bool().get(out_.stream);
-}
-
-error_code Inspector::read_store(od::value& v) {
-  od::json_type t;
-  if (auto ec = v.type().get(t)) return ec;
-  if (t == od::json_type::null) return v.is_null().error();
-  if (t != od::json_type::boolean) {
-    type_error("store", "a boolean", t);
-    return validate(v, 1);
-  }
-  return v.get_bool().get(out_.store);
+  return v.get_bool().get(out);
 }
 
 error_code Inspector::read_previous(od::value& v) {
