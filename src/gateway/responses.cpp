@@ -22,6 +22,7 @@
 #include "api/openai/responses_request.hpp"
 #include "api/openai/responses_state.hpp"
 #include "config/config.hpp"
+#include "core/buffer_budget.hpp"
 #include "core/text.hpp"
 #include "gateway/access_source.hpp"
 #include "gateway/billing.hpp"
@@ -197,6 +198,15 @@ class ResponsesFront final : public FrontRequest, public AnswerKeeper {
     if (passed_through(r)) record.provider = r.provider->name;
     record.input_items = openai::input_items_json(own_body_);
     record.response = std::move(*response);
+    // The record is a copy of the answer and the request, held until the store has it: it
+    // counts against server.max_buffered_bytes like any answer held, so a slow store and large
+    // answers cannot grow the gateway past it (the response is then answered, not kept).
+    BufferCharge held(g_.worker.buffers);
+    if (!held.hold(record.response.size() + record.input_items.size())) {
+      spdlog::warn("request {}: its response was not kept: server.max_buffered_bytes is in use",
+                   c_.outcome.request_id);
+      co_return;
+    }
     const bool kept = co_await on_store_thread<bool>(g_, [this, &record](auto done) {
       g_.access_source.keep_response(std::move(record), std::move(done));
     });
