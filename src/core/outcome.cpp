@@ -71,6 +71,8 @@ void RequestOutcome::reset() noexcept {
   attempts.clear();
   route = {};
   usage = Usage{};
+  answer_unrecorded = false;
+  answer_route = 0;
 }
 
 }  // namespace tollbooth

@@ -112,6 +112,11 @@ struct RequestOutcome {
   std::vector<AttemptRecord> attempts;
   std::string_view route;  // provider that served; empty when none did
   Usage usage;             // of the serving attempt
+  // Set by the relay while it writes the serving attempt's last bytes, before the flow records
+  // that attempt: its route, so the settle that runs before those bytes (AnswerEndHook) bills
+  // it with `usage`. Cleared when the attempt is recorded.
+  bool answer_unrecorded = false;
+  std::uint32_t answer_route = 0;
 
   // Clears for the next request on the connection, keeping the capacity of its buffers.
   void reset() noexcept;

@@ -315,11 +315,14 @@ void log_soft_crossing(const access::SoftCrossing& x) {
 
 namespace {
 
-// What the request is charged: every attempt that has usage, billed (the ledger's rows).
+// What the request is charged: every attempt that has usage, billed (the ledger's rows), and
+// the answering one when its last bytes are being written before the flow records it.
 Money request_charge(Gateway& g, const RequestOutcome& o) noexcept {
   Money total = 0;
   for (const AttemptRecord& a : o.attempts)
     if (has_usage(a.usage)) total += bill_attempt(g.routes.catalog(), o, a.route, a.usage).charge;
+  if (o.answer_unrecorded && has_usage(o.usage))
+    total += bill_attempt(g.routes.catalog(), o, o.answer_route, o.usage).charge;
   return total;
 }
 

@@ -83,7 +83,8 @@ Awaitable<std::optional<Error>> admit_budget_shared(Gateway& g, ClientConn& c, C
 // The soft limit's event (a log line): a budget's spend reached its soft_percent.
 void log_soft_crossing(const access::SoftCrossing& crossing);
 
-// After the endpoint: corrects the tpm reservation with the usage the upstream reported and
+// Right before the answer's last bytes (Gateway::handle's AnswerEndHook), or after the endpoint
+// when it wrote none: corrects the tpm reservation with the usage the upstream reported and
 // frees the max_parallel slot; settles the budget reservation to the request's charge (the sum
 // of its attempts' bills: a fallback after a partial answer pays both).
 void settle(Gateway& g, ClientConn& c, Caller& caller) noexcept;

@@ -94,6 +94,7 @@ Awaitable<void> sleep_for(ClientConn& c, std::int64_t ms) {
 // error, what the upstream sent): what an operator needs to see why.
 void record_attempt(RequestOutcome& o, routing::RouteId route, const ResolvedRoute& r,
                     const Attempt& a, RequestOutcome::Steady now) {
+  o.answer_unrecorded = false;  // billed from o.attempts from now on
   AttemptRecord& rec = o.attempts.emplace_back();
   rec.latency_ms = std::chrono::duration_cast<std::chrono::milliseconds>(now - o.received).count();
   rec.route = route;

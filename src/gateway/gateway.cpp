@@ -235,8 +235,17 @@ Awaitable<void> Gateway::handle(ClientConn& c, const HttpRequest& req) {
           c.outcome.markup_bp = team->markup_bp;
       }
     }
+    // The request's limits and budget settle before the answer's last bytes go out, so the
+    // client's next request sees them; or here, when the handler wrote no end (the client left).
+    struct Settle {
+      Gateway& g;
+      ClientConn& c;
+      Caller& caller;
+      void run() noexcept { settle(g, c, caller); }
+    } settle_at_end{*this, c, caller};
+    AnswerEndHook end_hook(c, settle_at_end);
     co_await e.handle(*this, c, req, path, caller);
-    settle(*this, c, caller);
+    c.run_answer_end();
     co_return;
   }
   if (wrong_method) {

@@ -403,6 +403,10 @@ Awaitable<Attempt> relay_whole(Gateway& g, ClientConn& c, const ResolvedRoute& r
     }
   }
   if (keeper && reply.status / 100 == 2) co_await keeper->keep(r, reply.body, false);
+  // The settle before the answer's last bytes bills this attempt (see AnswerEndHook).
+  c.outcome.usage = reply.usage ? *reply.usage : Usage{};
+  c.outcome.answer_route = r.id;
+  c.outcome.answer_unrecorded = true;
   co_await c.respond(reply.status, reply.content_type, reply.body, headers);
   give_back(g, t, std::move(conn));
   Attempt a = served(reply.status);
@@ -507,6 +511,8 @@ Awaitable<Attempt> relay_stream(Gateway& g, ClientConn& c, const ResolvedRoute& 
   }
   c.outcome.route = r.provider->name;
   if (keeper && !tr.error()) co_await keeper->keep(r, out, true);
+  c.outcome.answer_route = r.id;  // billed with c.outcome.usage by the settle before end_stream
+  c.outcome.answer_unrecorded = true;
   if (!c.head_sent) {
     co_await c.begin_stream("text/event-stream", headers, out);
     out.clear();

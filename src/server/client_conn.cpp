@@ -176,9 +176,17 @@ Awaitable<bool> ClientConn::write2(std::string_view a, std::string_view b) {
 
 // respond(), begin_stream() and the chunk writers are not coroutines: each prepares its bytes
 // and hands back write2()'s awaitable, so a response costs one coroutine frame, not two or three.
+void ClientConn::run_answer_end() noexcept {
+  if (!answer_end_) return;
+  auto* run = answer_end_;
+  answer_end_ = nullptr;  // once
+  run(answer_end_target_);
+}
+
 Awaitable<bool> ClientConn::respond(int status, std::string_view content_type,
                                     std::string_view body, std::string_view extra_headers) {
   outcome.status = status;
+  run_answer_end();
   HeadBuilder h(head_);
   h.status(status);
   if (!content_type.empty()) h.header("Content-Type", content_type);
@@ -227,6 +235,7 @@ Awaitable<bool> ClientConn::write_chunk(std::string_view data) {
 }
 
 Awaitable<bool> ClientConn::end_stream(std::string_view last_data) {
+  run_answer_end();
   chunk_.clear();
   append_chunk(chunk_, last_data);
   chunk_.append(kLastChunk);

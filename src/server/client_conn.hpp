@@ -92,6 +92,10 @@ class ClientConn {
   void abort(Abort why);
   Abort aborted() const noexcept { return aborted_; }
 
+  // Runs what the AnswerEndHook holds, if it has not run (the handler calls this when it ends
+  // without having written the answer's last bytes: the client left, say).
+  void run_answer_end() noexcept;
+
   // Whole response. `extra_headers` are preformatted "Name: value\r\n" lines.
   Awaitable<bool> respond(int status, std::string_view content_type, std::string_view body,
                           std::string_view extra_headers = {});
@@ -131,9 +135,14 @@ class ClientConn {
   // What abort() cancels: set by InterruptHook while the request waits on something.
   void (*interrupt_)(void*) = nullptr;
   void* interrupt_target_ = nullptr;
+  // What runs before the answer's last bytes: set by AnswerEndHook.
+  void (*answer_end_)(void*) noexcept = nullptr;
+  void* answer_end_target_ = nullptr;
 
   template <class T>
   friend class InterruptHook;
+  template <class T>
+  friend class AnswerEndHook;
 };
 
 // While this guard lives, an abort of the request calls `waiting.cancel()`: the upstream
@@ -151,6 +160,30 @@ class InterruptHook {
   ~InterruptHook() {
     c_.interrupt_ = nullptr;
     c_.interrupt_target_ = nullptr;
+  }
+
+ private:
+  ClientConn& c_;
+};
+
+// While this guard lives, `done.run()` (noexcept) is called once, right before the bytes that
+// end the answer are written: by respond() (and so respond_error()) and by end_stream(), or by
+// run_answer_end() when the handler ends without them. What the client must find done once it
+// has its whole answer runs there: the request's rate limits and budget settled, so the next
+// request it sends (on any connection, to any worker) sees them. Function pointer and target,
+// as InterruptHook: installing it allocates nothing.
+template <class T>
+class AnswerEndHook {
+ public:
+  AnswerEndHook(ClientConn& c, T& done) : c_(c) {
+    c.answer_end_ = [](void* p) noexcept { static_cast<T*>(p)->run(); };
+    c.answer_end_target_ = &done;
+  }
+  AnswerEndHook(const AnswerEndHook&) = delete;
+  AnswerEndHook& operator=(const AnswerEndHook&) = delete;
+  ~AnswerEndHook() {
+    c_.answer_end_ = nullptr;
+    c_.answer_end_target_ = nullptr;
   }
 
  private:

@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { request as httpRequest } from 'node:http';
 import { BIN, startProcess, stop, tempFile, MOCK_CLOUDS, MOCK_KEYS } from './harness.mjs';
 
 const ADMIN = 'test-admin-key-for-keys';
@@ -282,6 +283,61 @@ test('tpm reserves input plus max_tokens and max_parallel caps requests in fligh
     assert.match(second.body.error.message, /in flight|parallel/);
     assert.equal((await first).status, 200);
     assert.equal((await chat(gw, one.secret)).status, 200, 'the slot is free again');
+  } finally {
+    await stop(gw);
+  }
+});
+
+// One request on a connection of its own (no keep-alive), so consecutive requests may land on
+// different workers: what one request's end settled must already hold for the next.
+function chatAlone(gw, key, body) {
+  return new Promise((resolve, reject) => {
+    const data = JSON.stringify({ model: 'direct', messages: [{ role: 'user', content: 'hi' }], ...body });
+    const req = httpRequest(`${gw.url}/v1/chat/completions`, {
+      method: 'POST', agent: false,
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}`, connection: 'close' },
+    }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => { text += d; });
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, text }));
+    });
+    req.on('error', reject);
+    req.end(data);
+  });
+}
+
+test('a client that waits for each answer finds its limits settled: never a stale 429', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tb-keys-'));
+  const gw = await startGateway(dir);
+  try {
+    // max_parallel 1: the slot is free by the time the client has the whole answer, streamed
+    // or not, whichever worker its next connection reaches.
+    const one = await createKey(gw, { max_parallel: 1, tpm: 1000000 });
+    let left = null;
+    let used = 0;
+    for (let i = 0; i < 300; i++) {
+      const stream = i % 2 === 1;
+      const r = await chatAlone(gw, one.secret, stream
+        ? { max_tokens: 10, stream: true, stream_options: { include_usage: true } }
+        : { max_tokens: 10 });
+      assert.equal(r.status, 200, `request ${i}: ${r.text}`);
+      const remaining = Number(r.headers['x-ratelimit-remaining-tokens']);
+      // tpm: this answer's reservation (estimate + 10) is what the previous one's usage left.
+      if (left !== null) {
+        assert.equal(left - remaining, used,
+          `request ${i} saw the previous request's usage (${used} tokens), not its reservation`);
+      }
+      const usage = stream
+        ? r.text.split('\n\n').map((e) => e.replace(/^data: /, '')).filter((d) => d.includes('"usage":{'))
+          .map((d) => JSON.parse(d).usage).pop()
+        : JSON.parse(r.text).usage;
+      assert.ok(usage && usage.total_tokens > 0, `request ${i} reported usage`);
+      // The next request's remaining = this one's remaining + this reservation - this usage;
+      // reservations are equal (same input, same max_tokens), so the step is this usage.
+      left = remaining;
+      used = usage.total_tokens;
+    }
   } finally {
     await stop(gw);
   }
