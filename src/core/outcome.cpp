@@ -12,6 +12,7 @@ std::string_view front_name(Front f) noexcept {
     case Front::health: return "health";
     case Front::admin: return "admin";
     case Front::metrics: return "metrics";
+    case Front::dashboard: return "dashboard";
   }
   return "-";
 }

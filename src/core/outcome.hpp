@@ -26,6 +26,7 @@ enum class Front : std::uint8_t {
   health,            // /healthz, /readyz
   admin,             // /admin/v1/...
   metrics,           // GET /metrics
+  dashboard,         // GET /ui/... (the dashboard's files)
 };
 std::string_view front_name(Front f) noexcept;
 

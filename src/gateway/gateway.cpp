@@ -11,6 +11,7 @@
 #include "gateway/access_source.hpp"
 #include "gateway/billing.hpp"
 #include "gateway/caller.hpp"
+#include "gateway/dashboard.hpp"
 #include "gateway/endpoints.hpp"
 #include "gateway/metrics.hpp"
 #include "gateway/route_table.hpp"
@@ -47,6 +48,37 @@ struct Endpoint {
 
 Awaitable<void> healthz(Gateway&, ClientConn& c, const HttpRequest&, std::string_view, Caller&) {
   co_await c.respond(200, kJson, R"({"status":"ok"})");
+}
+
+// GET /ui/...: the dashboard's files (gateway/dashboard.hpp), with an ETag so a browser that
+// has them gets a 304. The policy headers keep the page from being framed or running any
+// script but its own.
+Awaitable<void> dashboard(Gateway&, ClientConn& c, const HttpRequest& req, std::string_view path,
+                          Caller&) {
+  if (path == "/ui") {
+    co_await c.respond(308, {}, {}, "Location: /ui/\r\n");
+    co_return;
+  }
+  const DashboardAsset* asset = find_dashboard_asset(path.substr(std::string_view("/ui/").size()));
+  if (!asset) {
+    co_await c.respond_error(
+        make_error(ErrorKind::not_found, "no such dashboard file", {}, "unknown_url"));
+    co_return;
+  }
+  std::string headers;
+  headers.reserve(320);
+  headers.append("ETag: ").append(asset->etag).append("\r\n");
+  headers.append(
+      "Cache-Control: no-cache\r\n"
+      "Content-Security-Policy: default-src 'self'; img-src 'self' data:; "
+      "frame-ancestors 'none'; base-uri 'none'; form-action 'none'\r\n"
+      "X-Content-Type-Options: nosniff\r\n"
+      "Referrer-Policy: no-referrer\r\n");
+  if (req[http::field::if_none_match] == asset->etag) {
+    co_await c.respond(304, {}, {}, headers);
+    co_return;
+  }
+  co_await c.respond(200, asset->content_type, asset->bytes, headers);
 }
 
 // GET /metrics: the Prometheus text of every worker's counters (gateway/metrics.hpp).
@@ -107,6 +139,9 @@ constexpr Endpoint kEndpoints[] = {
     {http::verb::get, "/v1/models/", true, Front::models, false, Scope::models, &models},
     {http::verb::unknown, "/admin/v1/", true, Front::admin, false, Scope::admin, &admin_api},
     {http::verb::get, "/metrics", false, Front::metrics, false, Scope::admin, &metrics_endpoint},
+    {http::verb::get, "/ui", false, Front::dashboard, true, Scope::admin, &dashboard},
+    {http::verb::get, "/ui/", false, Front::dashboard, true, Scope::admin, &dashboard},
+    {http::verb::get, "/ui/", true, Front::dashboard, true, Scope::admin, &dashboard},
     {http::verb::get, "/healthz", false, Front::health, true, Scope::chat, &healthz},
     {http::verb::get, "/readyz", false, Front::health, true, Scope::chat, &readyz},
 };

@@ -190,7 +190,9 @@ Awaitable<bool> ClientConn::respond(int status, std::string_view content_type,
   HeadBuilder h(head_);
   h.status(status);
   if (!content_type.empty()) h.header("Content-Type", content_type);
-  h.content_length(body.size()).header("x-request-id", answered_id()).raw(extra_headers);
+  // A 304 has no body and says nothing of its length (RFC 9110 §8.6: it would be the 200's).
+  if (status != 304) h.content_length(body.size());
+  h.header("x-request-id", answered_id()).raw(extra_headers);
   h.raw(response_headers);
   keep_alive = effective_keep_alive();
   h.finish(keep_alive);
