@@ -498,7 +498,7 @@ std::int64_t month_start(std::int64_t now_ms) {
 }
 
 Reply spend_report(Ctx& c) {
-  auto params = read_query(c.call.query, {"by", "since", "until", "key", "team"});
+  auto params = read_query(c.call.query, {"by", "over", "since", "until", "key", "team"});
   if (!params) return error_reply(params.error());
   SpendQuery q;
   if (const std::string* by = find_param(*params, "by")) {
@@ -510,6 +510,15 @@ Reply spend_report(Ctx& c) {
                                      excerpt_client_text(*by)),
                          "by", "invalid_value");
     q.by = *group;
+  }
+  if (const std::string* over = find_param(*params, "over")) {
+    auto bucket = parse_spend_bucket(*over);
+    if (!bucket)
+      return error_reply(ErrorKind::invalid_request,
+                         fmt::format("over={} is not a time bucket; expected hour or day",
+                                     excerpt_client_text(*over)),
+                         "over", "invalid_value");
+    q.over = *bucket;
   }
   auto since = instant_param(*params, "since");
   if (!since) return error_reply(since.error());

@@ -14,7 +14,9 @@
 #include <limits>
 #include <memory>
 #include <string>
+#include <tuple>
 #include <utility>
+#include <vector>
 
 #include <stdlib.h>
 
@@ -918,6 +920,46 @@ TEST_F(AdminLedgerTest, SpendReportGroupsSumsAndFilters) {
   Reply post = call("POST", "/spend");
   expect_error(post, 405, "", "method_not_allowed");
   EXPECT_EQ(post.allow, "GET");
+}
+
+TEST_F(AdminLedgerTest, SpendOverHoursOrDaysGivesEachGroupATimeSeries) {
+  constexpr std::int64_t kHour = 3'600'000;
+  append({row("a", kJan1 + 1, "key_a", "research", "msft", 100),
+          row("b", kJan1 + 2 * kHour + 7, "key_a", "research", "", 20),
+          row("c", kJan1 + 2 * kHour + 9, "key_b", "", "", 3),
+          row("d", kJan1 + kDay + 2 * kHour, "key_a", "research", "", 4000)});
+  Reply r = call("GET", "/spend", {}, "by=team&over=hour&since=2027-01-01&until=2027-01-02");
+  ASSERT_EQ(r.status, 200) << r.body;
+  json::value v = parse(r.body);
+  EXPECT_EQ(v.at("by"), "team");
+  EXPECT_EQ(v.at("over"), "hour");
+  std::vector<std::tuple<std::string, std::string, std::int64_t>> rows;
+  for (const auto& g : v.at("data").as_array())
+    rows.emplace_back(str(g.at("group")), str(g.at("bucket")), g.at("cost_micros").as_int64());
+  using R = std::vector<std::tuple<std::string, std::string, std::int64_t>>;
+  EXPECT_EQ(rows, (R{{"", "2027-01-01T02:00:00Z", 3},
+                     {"research", "2027-01-01T00:00:00Z", 100},
+                     {"research", "2027-01-01T02:00:00Z", 20}}));
+  EXPECT_EQ(v.at("total").at("cost_micros"), 123);
+  EXPECT_FALSE(v.at("total").as_object().contains("bucket"));
+
+  json::value days = parse(call("GET", "/spend", {}, "by=key&over=day&since=2027-01-01").body);
+  EXPECT_EQ(days.at("over"), "day");
+  const json::array& data = days.at("data").as_array();
+  ASSERT_EQ(data.size(), 3u);
+  EXPECT_EQ(data[0].at("group"), "key_a");
+  EXPECT_EQ(data[0].at("bucket"), "2027-01-01");
+  EXPECT_EQ(data[0].at("charge_usd"), "0.000132");  // 110 + 22
+  EXPECT_EQ(data[1].at("bucket"), "2027-01-02");
+  EXPECT_EQ(data[2].at("group"), "key_b");
+
+  // Without over: no bucket, and "over" is null.
+  json::value plain = parse(call("GET", "/spend", {}, "by=team&since=2027-01-01").body);
+  EXPECT_TRUE(plain.at("over").is_null());
+  EXPECT_FALSE(plain.at("data").as_array()[0].as_object().contains("bucket"));
+
+  expect_error(call("GET", "/spend", {}, "over=minute"), 400, "over", "invalid_value");
+  expect_error(call("GET", "/spend", {}, "over="), 400, "over", "invalid_value");
 }
 
 std::shared_ptr<const Config> contracts_config() {

@@ -157,6 +157,9 @@ std::string spend_view(const SpendQuery& query, const SpendReport& report) {
   json::object o;
   o.emplace("object", "spend_report");
   o.emplace("by", spend_group_name(query.by));
+  o.emplace("over", query.over == SpendBucket::none
+                        ? json::value(nullptr)
+                        : json::value(json::string(spend_bucket_name(query.over))));
   o.emplace("since", format_instant(query.since_ms));
   o.emplace("until", query.until_ms == std::numeric_limits<std::int64_t>::max()
                          ? json::value(nullptr)
@@ -168,6 +171,7 @@ std::string spend_view(const SpendQuery& query, const SpendReport& report) {
   for (const auto& g : report.groups) {
     json::object row;
     row.emplace("group", g.group);
+    if (query.over != SpendBucket::none) row.emplace("bucket", g.bucket);
     for (auto& [k, v] : sums(g)) row.emplace(k, std::move(v));
     data.emplace_back(std::move(row));
   }

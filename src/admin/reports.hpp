@@ -29,8 +29,9 @@ struct CommitmentSchedule {
 };
 CommitmentSchedule commitment_schedule(Money usd, Days from, Days to, Days today);
 
-// {"object":"spend_report","by","since","until","key","team","data":[{"group",...sums}],
-//  "total":{...sums}}; until, key and team null when not given. docs/money.md ("Reports").
+// {"object":"spend_report","by","over","since","until","key","team","data":[{"group",...sums}],
+//  "total":{...sums}}; over, until, key and team null when not given; with over, each row of
+// data has a "bucket" after its "group". docs/money.md ("Reports").
 std::string spend_view(const SpendQuery& query, const SpendReport& report);
 
 // {"object":"list","today":"2027-01-15","data":[{"object":"contract","name",...}]}: every

@@ -86,8 +86,10 @@ int print_spend(const std::string& reply, const std::string& format) {
   }
   json::value r = json::parse(reply);
   const std::string by(r.at("by").as_string());
+  const bool buckets = !r.at("over").is_null();
   Table rows;
   std::vector<std::string> header{format == "csv" ? by : upper(by)};
+  if (buckets) header.push_back(format == "csv" ? "bucket" : "BUCKET");
   for (const Column& c : kSpendColumns)
     header.push_back(std::string(format == "csv" ? c.field : c.header));
   rows.push_back(std::move(header));
@@ -95,6 +97,7 @@ int print_spend(const std::string& reply, const std::string& format) {
     std::string group(g.at("group").as_string());
     if (group.empty() && format != "csv") group = "(none)";
     std::vector<std::string> line{group};
+    if (buckets) line.emplace_back(g.at("bucket").as_string());
     for (auto& c : spend_cells(g)) line.push_back(std::move(c));
     rows.push_back(std::move(line));
   }
@@ -102,8 +105,10 @@ int print_spend(const std::string& reply, const std::string& format) {
     print_csv(rows);
     return 0;
   }
-  std::cout << "Spend by " << by << " from " << cell(r.at("since"), "") << " to "
-            << cell(r.at("until"), "now") << " (until excluded)";
+  std::cout << "Spend by " << by;
+  if (buckets) std::cout << " per " << cell(r.at("over"), "");
+  std::cout << " from " << cell(r.at("since"), "") << " to " << cell(r.at("until"), "now")
+            << " (until excluded)";
   if (!r.at("key").is_null()) std::cout << ", key " << cell(r.at("key"), "");
   if (!r.at("team").is_null()) std::cout << ", team " << cell(r.at("team"), "");
   std::cout << "; amounts in USD\n\n";
@@ -112,9 +117,10 @@ int print_spend(const std::string& reply, const std::string& format) {
     return 0;
   }
   std::vector<std::string> total{"TOTAL"};
+  if (buckets) total.emplace_back("");
   for (auto& c : spend_cells(r.at("total"))) total.push_back(std::move(c));
   rows.push_back(std::move(total));
-  print_table(rows, 1);
+  print_table(rows, buckets ? 2 : 1);
   return 0;
 }
 
@@ -188,6 +194,7 @@ struct ReportCommands::State {
   std::string by = "key";
   std::optional<std::string> since;
   std::optional<std::string> until;
+  std::optional<std::string> over;
   std::optional<std::string> key;
   std::optional<std::string> team;
 
@@ -219,6 +226,11 @@ ReportCommands::ReportCommands(CLI::App& app) : state_(std::make_unique<State>()
                    "route or day (UTC)")
       ->check(CLI::IsMember({"key", "team", "model", "provider", "contract", "route", "day"}))
       ->capture_default_str();
+  s.spend
+      ->add_option("--over", s.over,
+                   "Split each line into UTC hours or days (a time series per group): hour "
+                   "or day")
+      ->check(CLI::IsMember({"hour", "day"}));
   s.spend->add_option("--since", s.since,
                       "From this UTC date (its midnight) or instant, included, like 2026-12-01 "
                       "or 2026-12-01T18:00:00Z; default the first day of this month");
@@ -242,6 +254,7 @@ std::optional<int> ReportCommands::run() {
   State& s = *state_;
   if (*s.spend) {
     std::string query = "by=" + s.by;
+    if (s.over) query += "&over=" + *s.over;
     for (auto [name, value] : {std::pair{"since", &s.since}, std::pair{"until", &s.until}}) {
       if (!*value) continue;
       if (!valid_instant(fmt::format("--{}", name), **value)) return kExitUsage;

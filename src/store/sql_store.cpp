@@ -279,6 +279,11 @@ LedgerRow read_ledger_row(const SqlRow& r) {
 
 // The SQL of a spend report's group: a column, or for days the UTC day number of at_ms
 // (floored, also before 1970), which both databases compute alike.
+constexpr const char* kDayNumberSql =
+    "(at_ms - ((at_ms % 86400000) + 86400000) % 86400000) / 86400000";
+constexpr const char* kHourNumberSql =
+    "(at_ms - ((at_ms % 3600000) + 3600000) % 3600000) / 3600000";
+
 const char* spend_group_sql(SpendGroup g) {
   switch (g) {
     case SpendGroup::key: return "key_id";
@@ -287,7 +292,7 @@ const char* spend_group_sql(SpendGroup g) {
     case SpendGroup::provider: return "provider";
     case SpendGroup::contract: return "contract";
     case SpendGroup::route: return "route";
-    case SpendGroup::day: return "(at_ms - ((at_ms % 86400000) + 86400000) % 86400000) / 86400000";
+    case SpendGroup::day: return kDayNumberSql;
   }
   return "key_id";
 }
@@ -785,19 +790,32 @@ class SqlStore final : public Store {
       // One snapshot: the groups add up to the total even while rows are being written.
       Transaction tx(*db_, false);
       const bool day = q.by == SpendGroup::day;
-      db_->query(std::string("SELECT ") + spend_group_sql(q.by) + ", " + kSpendSums + where +
-                     " GROUP BY 1",
+      // With `over`, a second column: the hour or day number, and each group's rows per one.
+      const bool buckets = q.over != SpendBucket::none;
+      const char* bucket_sql = q.over == SpendBucket::hour ? kHourNumberSql : kDayNumberSql;
+      const std::string select = buckets ? std::string(spend_group_sql(q.by)) + ", " + bucket_sql
+                                         : std::string(spend_group_sql(q.by));
+      const int sums_at = buckets ? 2 : 1;
+      db_->query("SELECT " + select + ", " + kSpendSums + where +
+                     (buckets ? " GROUP BY 1, 2" : " GROUP BY 1"),
                  params, [&](const SqlRow& r) {
-                   SpendRow row = read_spend_sums(r, 1);
+                   SpendRow row = read_spend_sums(r, sums_at);
                    row.group = day ? format_date(static_cast<Days>(r.int64(0))) : r.text(0);
+                   if (q.over == SpendBucket::hour)
+                     row.bucket = format_instant(r.int64(1) * 3'600'000);
+                   else if (q.over == SpendBucket::day)
+                     row.bucket = format_date(static_cast<Days>(r.int64(1)));
                    report.groups.push_back(std::move(row));
                  });
       db_->query(std::string("SELECT ") + kSpendSums + where, params,
                  [&](const SqlRow& r) { report.total = read_spend_sums(r, 0); });
       tx.commit();
       // Sorted here, bytewise: PostgreSQL would sort by the database's collation.
+      // Buckets are fixed-width text (years 1000 to 9999), so text order is time order.
       std::sort(report.groups.begin(), report.groups.end(),
-                [](const SpendRow& a, const SpendRow& b) { return a.group < b.group; });
+                [](const SpendRow& a, const SpendRow& b) {
+                  return std::tie(a.group, a.bucket) < std::tie(b.group, b.bucket);
+                });
       return report;
     });
   }

@@ -24,6 +24,21 @@ std::optional<SpendGroup> parse_spend_group(std::string_view name) noexcept {
   return std::nullopt;
 }
 
+std::string_view spend_bucket_name(SpendBucket b) noexcept {
+  switch (b) {
+    case SpendBucket::none: return "";
+    case SpendBucket::hour: return "hour";
+    case SpendBucket::day: return "day";
+  }
+  return "";
+}
+
+std::optional<SpendBucket> parse_spend_bucket(std::string_view name) noexcept {
+  if (name == "hour") return SpendBucket::hour;
+  if (name == "day") return SpendBucket::day;
+  return std::nullopt;
+}
+
 KeptConversation find_conversation(Store& store, const std::string& key, const std::string& id,
                                    std::int64_t now_ms, std::size_t conversation_bytes) {
   using Status = KeptConversation::Status;

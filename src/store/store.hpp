@@ -100,17 +100,27 @@ enum class SpendGroup : std::uint8_t {
 std::string_view spend_group_name(SpendGroup g) noexcept;  // "key", "team", ..., "day"
 std::optional<SpendGroup> parse_spend_group(std::string_view name) noexcept;
 
+// How a spend report splits each group over time: not at all, or into UTC hours or days (a
+// time series per group, for charts).
+enum class SpendBucket : std::uint8_t { none, hour, day };
+std::string_view spend_bucket_name(SpendBucket b) noexcept;                     // "", "hour", "day"
+std::optional<SpendBucket> parse_spend_bucket(std::string_view name) noexcept;  // hour, day
+
 struct SpendQuery {
   SpendGroup by = SpendGroup::key;
   std::int64_t since_ms = 0;  // rows with since_ms <= at_ms < until_ms
   std::int64_t until_ms = std::numeric_limits<std::int64_t>::max();
-  std::optional<std::string> key;   // only this key's rows ("" : rows without a key)
-  std::optional<std::string> team;  // only this team's rows
+  std::optional<std::string> key;        // only this key's rows ("" : rows without a key)
+  std::optional<std::string> team;       // only this team's rows
+  SpendBucket over = SpendBucket::none;  // each group's rows per hour or day
 };
 
 // One group of a spend report, or the whole of it. Sums are exact.
 struct SpendRow {
-  std::string group;          // the group's value (see SpendGroup); "" in the total
+  std::string group;  // the group's value (see SpendGroup); "" in the total
+  // With SpendQuery::over, the UTC hour ("2026-12-01T13:00:00Z") or day ("2026-12-01") these
+  // sums are of; "" otherwise and in the total.
+  std::string bucket;
   std::int64_t requests = 0;  // distinct requests (a fallback's two rows are one request)
   std::int64_t rows = 0;      // ledger rows (upstream attempts that were billed)
   // Token counts as in core::Usage: input includes the cached and cache-write tokens, output
@@ -131,7 +141,7 @@ struct SpendRow {
 };
 
 struct SpendReport {
-  std::vector<SpendRow> groups;  // sorted by group (bytewise)
+  std::vector<SpendRow> groups;  // sorted by group (bytewise), then bucket (oldest first)
   SpendRow total;                // the whole selection (its requests counted once each)
 };
 

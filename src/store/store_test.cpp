@@ -22,6 +22,8 @@
 #include <random>
 #include <string>
 #include <thread>
+#include <tuple>
+#include <vector>
 
 #include "store/sql_store.hpp"
 
@@ -1174,9 +1176,9 @@ TYPED_TEST(StoreTest, SpendGroupsByEachDimensionOverAHalfOpenWindow) {
   SpendReport report = this->store->spend(q);
   ASSERT_EQ(report.groups.size(), 2u);
   // Usage{100, 10, 20, 5, 1}: input 100, output 10, cached 20, cache write 5, reasoning 1.
-  SpendRow azure{"azure", 2, 2, 200, 40, 10, 20, 2, 500, 1000, 5, 500, 1, 0};
+  SpendRow azure{"azure", "", 2, 2, 200, 40, 10, 20, 2, 500, 1000, 5, 500, 1, 0};
   EXPECT_EQ(report.groups[0], azure);
-  SpendRow total{"", 3, 4, 400, 80, 20, 40, 4, 1500, 3000, 5, 500, 1, 1};
+  SpendRow total{"", "", 3, 4, 400, 80, 20, 40, 4, 1500, 3000, 5, 500, 1, 1};
   EXPECT_EQ(report.total, total) << "request a is counted once";
 
   // Filters by key and team, together or alone; "" is the rows without one.
@@ -1192,6 +1194,56 @@ TYPED_TEST(StoreTest, SpendGroupsByEachDimensionOverAHalfOpenWindow) {
   SpendReport empty = this->store->spend(q);
   EXPECT_TRUE(empty.groups.empty());
   EXPECT_EQ(empty.total, SpendRow{}) << "an empty selection sums to zeros";
+}
+
+TYPED_TEST(StoreTest, SpendSplitsEachGroupIntoHoursOrDays) {
+  constexpr std::int64_t kHour = 3'600'000;
+  const std::int64_t run = this->store->begin_run(kT0);
+  auto row = [](const std::string& id, std::uint32_t attempt, std::int64_t at,
+                const std::string& team, Money cost) {
+    LedgerRow r = full_row(id, attempt, at);
+    r.team = team;
+    r.cost = cost;
+    r.charge = cost;
+    return r;
+  };
+  std::vector<LedgerRow> rows{
+      row("a", 1, kT0, "t1", 1),                      // 2027-01-01 00:00
+      row("a", 2, kT0 + kHour - 1, "t1", 2),          // the same request and hour
+      row("b", 1, kT0 + kHour, "t1", 4),              // 01:00
+      row("c", 1, kT0 + kHour + 5, "t2", 8),          // 01:00, another team
+      row("d", 1, kT0 + kDay + 3 * kHour, "t1", 16),  // 2027-01-02 03:00
+      row("e", 1, kT0 - 1, "t1", 32),                 // 2026-12-31 23:00: before since
+  };
+  this->store->append_ledger(run, rows);
+  SpendQuery q;
+  q.by = SpendGroup::team;
+  q.since_ms = kT0;
+  auto series = [&](SpendBucket over) {
+    q.over = over;
+    std::vector<std::tuple<std::string, std::string, Money, std::int64_t>> out;
+    SpendReport report = this->store->spend(q);
+    for (const auto& g : report.groups) out.emplace_back(g.group, g.bucket, g.cost, g.requests);
+    EXPECT_EQ(report.total.bucket, "");
+    return out;
+  };
+  using S = std::vector<std::tuple<std::string, std::string, Money, std::int64_t>>;
+  EXPECT_EQ(series(SpendBucket::hour), (S{{"t1", "2027-01-01T00:00:00Z", 3, 1},
+                                          {"t1", "2027-01-01T01:00:00Z", 4, 1},
+                                          {"t1", "2027-01-02T03:00:00Z", 16, 1},
+                                          {"t2", "2027-01-01T01:00:00Z", 8, 1}}));
+  EXPECT_EQ(
+      series(SpendBucket::day),
+      (S{{"t1", "2027-01-01", 7, 2}, {"t1", "2027-01-02", 16, 1}, {"t2", "2027-01-01", 8, 1}}));
+  EXPECT_EQ(series(SpendBucket::none), (S{{"t1", "", 23, 3}, {"t2", "", 8, 1}}));
+  q.over = SpendBucket::hour;
+  EXPECT_EQ(this->store->spend(q).total.cost, 31) << "the total does not depend on the buckets";
+  // Before 1970 the hour is floored too, not rounded towards zero.
+  std::vector<LedgerRow> early{row("f", 1, -1, "t3", 64)};
+  this->store->append_ledger(run, early);
+  q.since_ms = -kDay;
+  q.until_ms = 0;
+  EXPECT_EQ(series(SpendBucket::hour), (S{{"t3", "1969-12-31T23:00:00Z", 64, 1}}));
 }
 
 // --- kept Responses API responses -------------------------------------------------------------
