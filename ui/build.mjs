@@ -1,6 +1,6 @@
-// Bundles the dashboard into OUT_DIR (argv[2]): index.html, app.js (one minified IIFE: preact,
-// htm, uPlot and the app) and app.css. Run by the build (CMakeLists.txt), which embeds the
-// directory's files in the binary (cmake/embed_assets.cmake); the binary serves them at /ui/.
+// Bundles the dashboard into OUT_DIR (argv[2]): index.html, favicon.svg, app.js (one minified
+// IIFE: preact, htm, uPlot and the app) and app.css. Run by the build (CMakeLists.txt), which
+// embeds the directory's files in the binary (cmake/embed_assets.cmake); the binary serves them at /ui/.
 // No network: everything comes from ui/node_modules (scripts/install-deps runs npm ci here).
 import { build } from 'esbuild';
 import { copyFileSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
@@ -22,4 +22,4 @@ await build({
   legalComments: 'none',
   logLevel: 'warning',
 });
-copyFileSync(join(here, 'src', 'index.html'), join(out, 'index.html'));
+for (const f of ['index.html', 'favicon.svg']) copyFileSync(join(here, 'src', f), join(out, f));

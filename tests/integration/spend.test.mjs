@@ -191,12 +191,28 @@ test('spend sums the ledger by any dimension, as a table, CSV or JSON, in exact 
   assert.deepEqual(byContract.data.map((g) => g.group), ['', 'bedrock-marketplace', 'microsoft']);
   assert.equal(byContract.total.cost_usd, '1.009249', 'February is in this window');
 
+  // --over: each group per UTC hour or day, a time series (the dashboard's charts).
+  assert.equal(s.ok('spend', '--by', 'team', '--over', 'hour', ...window, '--format', 'csv'),
+    'team,bucket,requests,rows,input_tokens,cached_input_tokens,cache_write_input_tokens,' +
+    'output_tokens,reasoning_tokens,cost_usd,charge_usd,toll_usd,commitment_burn_usd,' +
+    'estimated_rows,unpriced_rows\n' +
+    ',2027-03-02T00:00:00Z,1,1,500,0,0,40,0,0.00165,0.00165,0,0,1,0\n' +
+    'research,2027-03-01T00:00:00Z,1,2,2000,200,0,450,20,0.00925,0.010175,0.00077,0.00575,0,0\n');
+  const perDay = s.ok('spend', '--by', 'model', '--over', 'day', ...window).split('\n');
+  assert.equal(perDay[0], 'Spend by model per day from 2027-03-01T00:00:00Z to 2027-04-01T00:00:00Z ' +
+    '(until excluded); amounts in USD');
+  assert.match(perDay[2], /^MODEL\s+BUCKET\s+REQUESTS\s/);
+  assert.deepEqual(perDay[3].split(/\s+/).slice(0, 3), ['gpt-4o', '2027-03-01', '1']);
+  assert.deepEqual(perDay[4].split(/\s+/).slice(0, 3), ['o3', '2027-03-02', '1']);
+  assert.deepEqual(perDay[5].split(/\s+/).slice(0, 2), ['TOTAL', '2']);
+
   assert.match(s.ok('spend', '--since', '2030-01-01'), /no ledger rows/);
 
   for (const [flags, said] of [
     [['--since', 'yesterday'], /--since yesterday: not a date or an instant/],
     [['--until', '2027-13-01'], /--until 2027-13-01: not a date or an instant/],
     [['--by', 'colour'], /colour/],
+    [['--over', 'minute'], /minute/],
     [['--format', 'xml'], /xml/],
   ]) {
     const r = s.tb('spend', ...flags);
