@@ -16,7 +16,11 @@ import { parsePrometheus, routeHealth, sumBy } from './metrics.js';
 import { RoutesPanel } from './routes.js';
 import { SpendPanel, loadSpend } from './spend.js';
 
+// Breakers, contracts, keys and the audit log are cheap to read: every 5 s. Spend sums ledger
+// rows over the chart's range and the budgets' periods, so it is read every 30 s (and at once
+// on Refresh or a new range). Nothing is read while the tab is hidden.
 const REFRESH_MS = 5000;
+const SPEND_REFRESH_MS = 30_000;
 const ERROR_WINDOW_MS = 60_000;
 
 // Why a key was not accepted, in words.
@@ -88,10 +92,14 @@ function Dashboard({ apiKey, onSignOut }) {
   useEffect(() => {
     let stopped = false;
     let timer = null;
+    let spendAt = null;
+    const skipped = Promise.resolve({ value: undefined });
     async function refresh() {
       const now = Date.now();
+      const withSpend = spendAt === null || now - spendAt >= SPEND_REFRESH_MS;
+      if (withSpend) spendAt = now;
       const [spend, contracts, keys, teams, metrics, auditLog] = await Promise.all([
-        settle(loadSpend(apiKey, range, now)),
+        withSpend ? settle(loadSpend(apiKey, range, now)) : skipped,
         settle(get(apiKey, '/admin/v1/contracts')),
         settle(get(apiKey, '/admin/v1/keys')),
         settle(get(apiKey, '/admin/v1/teams')),
@@ -105,8 +113,8 @@ function Dashboard({ apiKey, onSignOut }) {
         onSignOut(`Signed out: ${refusal(refused.error)}`);
         return;
       }
-      let budgets = { value: null };
-      if (keys.value && teams.value) {
+      let budgets = { value: undefined };
+      if (withSpend && keys.value && teams.value) {
         budgets = await settle(loadBudgetSpend(apiKey, keys.value.data, teams.value.data, now));
         if (stopped) return;
       }
@@ -142,7 +150,7 @@ function Dashboard({ apiKey, onSignOut }) {
       });
     }
     async function loop() {
-      if (!pausedRef.current) await refresh();
+      if (!pausedRef.current && document.visibilityState !== 'hidden') await refresh();
       if (!stopped) timer = setTimeout(loop, REFRESH_MS);
     }
     loop();
@@ -162,7 +170,7 @@ function Dashboard({ apiKey, onSignOut }) {
       </nav>
       <span class="muted" id="updated">${view.at ? `updated ${utc(view.at)}` : 'loading…'}${paused ? ' (paused)' : ''}</span>
       <button type="button" onClick=${() => setPaused(!paused)}>${paused ? 'Resume' : 'Pause'}</button>
-      <button type="button" onClick=${() => setTick(tick + 1)}>Refresh</button>
+      <button type="button" id="refresh" onClick=${() => setTick(tick + 1)}>Refresh</button>
       <button type="button" id="signout" onClick=${() => onSignOut(null)}>Sign out</button>
     </header>
     <main class="panels">
