@@ -37,6 +37,8 @@ export function StackedBars({ x, series, format, height = 220 }) {
     const opts = {
       width: Math.max(el.clientWidth, 300),
       height,
+      // The buckets are UTC hours and days, as everything on the page: so is the axis.
+      tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'),
       scales: {
         x: { time: true, range: (u, min, max) => [min - step / 2, max + step / 2] },
         y: { range: (u, min, max) => [0, max > 0 ? max * 1.1 : 1] },
