@@ -163,7 +163,11 @@ test('sign in, see real traffic\'s spend, then a failing upstream\'s breaker ope
   const refusal = page.locator('#signin-error');
   await refusal.waitFor();
   assert.match(await refusal.innerText(), /refused this key/);
-  problems.length = 0;  // the browser logs that 401; from here on nothing may fail
+  // A real key without the admin scope is told what it lacks.
+  await page.locator('#signin input[name=key]').fill(secret);
+  await page.locator('#signin button[type=submit]').click();
+  await eventually(async () => assert.match(await refusal.innerText(), /may not use the admin API/));
+  problems.length = 0;  // the browser logs the 401 and the 403; from here on nothing may fail
 
   await page.locator('#signin input[name=key]').fill(ADMIN);
   await page.locator('#signin button[type=submit]').click();
