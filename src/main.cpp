@@ -8,15 +8,14 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "app/config_check.hpp"
 #include "app/log_format.hpp"
 #include "app/serve.hpp"
 #include "cli/keys_command.hpp"
 #include "cli/report_commands.hpp"
 #include "cli/route_command.hpp"
 #include "config/config.hpp"
-#include "limits/redis_url.hpp"
 #include "mock/mock_server.hpp"
-#include "prices/price_book.hpp"
 
 namespace tb = tollbooth;
 
@@ -31,37 +30,17 @@ const char* malloc_conf = "background_thread:true,dirty_decay_ms:1000,muzzy_deca
 namespace {
 
 int check_config(const std::string& path) {
-  try {
-    auto config = tb::load_config_file(path);
-    if (!config->store.redis_url.empty()) {
-      // Parsed by limits/, which config/ may not include; checked here so `check` says it.
-      auto url = tb::limits::parse_redis_url(config->store.redis_url);
-      if (!url) {
-        std::cerr << path << ": store.redis: " << url.error().message << "\n";
-        return 1;
-      }
-    }
-    // The price file is read by prices/, which config/ may not include: checked here too.
-    tb::prices::PriceBook prices(*config);
-    if (config->billing.unpriced == tb::Unpriced::refuse) {
-      auto today = tb::days_from_unix_ms(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                             std::chrono::system_clock::now().time_since_epoch())
-                                             .count());
-      for (const auto& route : tb::prices::unpriced_routes(*config, prices, today))
-        std::cerr << path << ": warning: " << route
-                  << "; it is not used (billing.unpriced: refuse)\n";
-    }
-    std::size_t routes = 0;
-    for (const auto& m : config->models) routes += m.routes.size();
-    std::cout << path << ": ok (" << config->providers.size() << " providers, "
-              << config->models.size() << " models, " << routes << " routes)\n";
-    return 0;
-  } catch (const tb::ConfigError& e) {
-    std::cerr << tb::format_problems(e.problems());
-    std::cerr << path << ": " << e.problems().size() << " problem"
-              << (e.problems().size() == 1 ? "" : "s") << "\n";
+  const auto today = tb::days_from_unix_ms(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                               std::chrono::system_clock::now().time_since_epoch())
+                                               .count());
+  const tb::CheckedConfig checked = tb::check_config_file(path, today);
+  if (!checked.config) {
+    std::cerr << checked.problems;
     return 1;
   }
+  std::cerr << checked.warnings;
+  std::cout << checked.summary << "\n";
+  return 0;
 }
 
 int serve(const std::string& path, tb::LogFormat log_format) {
@@ -84,7 +63,10 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", TOLLBOOTH_VERSION);
 
   std::string config_path = "tollbooth.yaml";
-  auto* serve_cmd = app.add_subcommand("serve", "Run the gateway");
+  auto* serve_cmd = app.add_subcommand(
+      "serve",
+      "Run the gateway. SIGHUP (or POST /admin/v1/reload) loads the config file again in place; "
+      "SIGTERM drains and stops");
   serve_cmd->add_option("-c,--config", config_path, "Config file (YAML)")->capture_default_str();
 
   auto* check_cmd = app.add_subcommand(

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <future>
+
 #include "access/secret.hpp"
 #include "access/snapshot.hpp"
 #include "admin/admin.hpp"
@@ -41,10 +43,10 @@ std::unique_ptr<Store> open_config_store(const Config& config) {
   return open_store(sc);
 }
 
-AccessService::AccessService(const Config& config, const Clock& clock)
-    : config_(config), clock_(clock) {
-  if (config.auth == AuthMode::keys || config.store.declared) {
-    store_ = open_config_store(config);
+AccessService::AccessService(std::shared_ptr<const Config> config, const Clock& clock)
+    : config_(std::move(config)), clock_(clock) {
+  if (config_->auth == AuthMode::keys || config_->store.declared) {
+    store_ = open_config_store(*config_);
     std::vector<access::LimiterWindow> saved;
     for (WindowState& w : store_->load_windows(clock_.unix_ms()))
       saved.push_back({std::move(w.subject), std::move(w.kind), w.start_ms, w.used});
@@ -59,6 +61,27 @@ AccessService::AccessService(const Config& config, const Clock& clock)
 
 AccessService::~AccessService() {
   stop();
+}
+
+void AccessService::use_config(std::shared_ptr<const Config> config) {
+  std::promise<void> applied;
+  std::future<void> done = applied.get_future();
+  auto swap = [this, &config, &applied] {
+    config_ = std::move(config);
+    try {
+      reload();
+    } catch (const std::exception& e) {
+      spdlog::warn("keys and teams could not be reloaded with the new config: {}", e.what());
+    }
+    applied.set_value();
+  };
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_) return;
+    reads_.push_back(swap);
+  }
+  wake_.notify_one();
+  done.wait();
 }
 
 std::shared_ptr<const access::Snapshot> AccessService::snapshot() const {
@@ -76,8 +99,8 @@ std::size_t AccessService::key_count() const {
 }
 
 void AccessService::reload() {
-  std::vector<access::Key> keys = declared_keys(config_);
-  std::vector<access::Team> teams = config_.teams;
+  std::vector<access::Key> keys = declared_keys(*config_);
+  std::vector<access::Team> teams = config_->teams;
   if (store_) {
     // The version first: a write between the two reads is picked up by the next refresh.
     store_version_ = store_->change_version();
@@ -252,7 +275,7 @@ void AccessService::run() {
   std::int64_t last_warning = 0;
   std::unique_lock lock(mutex_);
   for (;;) {
-    wake_.wait_for(lock, config_.store.refresh, [&] {
+    wake_.wait_for(lock, config_->store.refresh, [&] {
       return stopping_ || !jobs_.empty() || !reads_.empty() || !keeps_.empty();
     });
     if (!keeps_.empty()) {
@@ -285,7 +308,7 @@ void AccessService::run() {
       } else {
         admin::Call call{request.method, request.path,  request.query,
                          request.body,   request.actor, clock_.unix_ms()};
-        admin::Reply reply = admin::handle(*store_, config_, call);
+        admin::Reply reply = admin::handle(*store_, *config_, call);
         if (reply.changed) {
           try {
             reload();
@@ -313,7 +336,7 @@ void AccessService::run() {
     std::int64_t now = clock_.unix_ms();
     // Other processes' changes, once a refresh interval: the loop also wakes for every batch of
     // kept responses and every read, which must not each cost a store round trip.
-    if (store_ && now - last_refresh >= config_.store.refresh.count()) {
+    if (store_ && now - last_refresh >= config_->store.refresh.count()) {
       last_refresh = now;
       try {
         if (store_->change_version() != store_version_) reload();

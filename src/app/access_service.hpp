@@ -30,7 +30,7 @@ class AccessService final : public gateway::AccessSource {
   // Opens the configured store when auth is on or a store is declared (throws StoreError or
   // std::runtime_error with a message for the operator), loads the first snapshot and the
   // saved limiter windows, and starts the thread.
-  AccessService(const Config& config, const Clock& clock);
+  AccessService(std::shared_ptr<const Config> config, const Clock& clock);
   ~AccessService() override;
 
   std::uint64_t generation() const noexcept override {
@@ -49,6 +49,12 @@ class AccessService final : public gateway::AccessSource {
                      std::function<void(gateway::ResponseLookup)> done) override;
   void delete_response(std::string key, std::string id,
                        std::function<void(std::optional<bool>)> done) override;
+
+  // A reload's config: the keys and teams it declares replace those of the old one (the store's
+  // stay), on the store's thread; returns once the new snapshot is in force. The limiter's
+  // windows and the budget book carry on. Store settings are the first config's (a reload that
+  // changes them is refused before this).
+  void use_config(std::shared_ptr<const Config> config);
 
   // What the store is, for the start-up log ("sqlite:/path"), or empty without one.
   std::string store_description() const;
@@ -73,7 +79,7 @@ class AccessService final : public gateway::AccessSource {
                                  std::size_t conversation_bytes);
   gateway::AdminResponse budgets_response(const std::string& method) const;
 
-  const Config& config_;
+  std::shared_ptr<const Config> config_;  // replaced by use_config, on the store's thread
   const Clock& clock_;
   std::unique_ptr<Store> store_;
   access::Limiter limiter_;

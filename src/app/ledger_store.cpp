@@ -10,7 +10,7 @@
 namespace tollbooth {
 
 LedgerStore::LedgerStore(const Config& config, const Clock& clock, CommitmentBurnSink* burn)
-    : clock_(clock), burn_(burn && burn->wants_burn() ? burn : nullptr) {
+    : clock_(clock), burn_(burn) {
   store_ = open_config_store(config);
   run_ = store_->begin_run(clock_.unix_ms());
   if (auto previous = store_->unfinished_run_before(run_)) {
@@ -36,7 +36,8 @@ void LedgerStore::write(std::vector<LedgerRow>& rows) {
 }
 
 void LedgerStore::read_burn() noexcept {
-  if (!burn_) return;
+  // Asked each time: a reload may start or stop routing by commitment burn.
+  if (!burn_ || !burn_->wants_burn()) return;
   try {
     // Every contract's accruals, all gateways on this store together: a few rows.
     const std::vector<ContractAccrual> accruals = store_->contract_accruals();

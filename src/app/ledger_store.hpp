@@ -36,7 +36,7 @@ class LedgerStore final : public LedgerTarget {
   const Clock& clock_;
   std::unique_ptr<Store> store_;
   std::int64_t run_ = 0;
-  CommitmentBurnSink* burn_ = nullptr;  // null: nobody routes by commitment burn
+  CommitmentBurnSink* burn_ = nullptr;  // null, or not wanting it: nobody routes by burn
 };
 
 }  // namespace tollbooth

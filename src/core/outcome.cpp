@@ -61,6 +61,7 @@ void RequestOutcome::reset() noexcept {
   received = first_byte = done = Steady{};
   received_unix_ms = 0;
   front = Front::none;
+  config_generation = 0;
   key_id.clear();
   team.clear();
   markup_bp = 0;

@@ -101,6 +101,9 @@ struct RequestOutcome {
 
   // The gateway's part.
   Front front = Front::none;
+  // The config generation the request is served on (a reload starts the next); 0 when it was
+  // refused before the gateway took it.
+  std::uint64_t config_generation = 0;
   std::string key_id;          // the caller's virtual key, when it presented one (never the secret)
   std::string team;            // that key's team, if any
   std::int32_t markup_bp = 0;  // that team's markup on cost, basis points

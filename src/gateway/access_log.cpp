@@ -240,6 +240,13 @@ void AccessLog::on_outcome(const RequestOutcome& o) noexcept {
   }
 }
 
+void AccessLog::record(const RequestOutcome& outcome, const routing::Catalog* catalog) noexcept {
+  const routing::Catalog* own = catalog_;
+  catalog_ = catalog;
+  on_outcome(outcome);
+  catalog_ = own;
+}
+
 void AccessLog::flush() noexcept {
   if (!buffer_.empty()) sink_.write_batch(buffer_);
   buffer_.clear();

@@ -31,6 +31,9 @@ class AccessLog final : public OutcomeObserver {
             const routing::Catalog* catalog = nullptr);
 
   void on_outcome(const RequestOutcome& outcome) noexcept override;
+  // The line of a request whose charge is billed with `catalog` (the config generation that
+  // served it), whatever catalog this log was made with.
+  void record(const RequestOutcome& outcome, const routing::Catalog* catalog) noexcept;
   // Hands what is buffered to the sink now (at shutdown, once the loop has stopped).
   void flush() noexcept;
 

@@ -20,6 +20,7 @@
 #include "core/date.hpp"
 #include "core/outcome.hpp"
 #include "gateway/access_source.hpp"
+#include "gateway/frontend.hpp"
 #include "gateway/gateway.hpp"
 #include "gateway/route_table.hpp"
 #include "net/asio.hpp"
@@ -225,6 +226,25 @@ class ConfigAccess final : public AccessSource {
   access::BudgetBook budgets_;
 };
 
+// One config generation, never reloaded.
+class FixedRuntime final : public RuntimeSource {
+ public:
+  explicit FixedRuntime(std::shared_ptr<const RouteTable> routes) {
+    auto r = std::make_shared<Runtime>();
+    r->generation = 1;
+    r->routes = std::move(routes);
+    runtime_ = std::move(r);
+  }
+  std::uint64_t generation() const noexcept override { return 1; }
+  std::shared_ptr<const Runtime> current() const override { return runtime_; }
+  void reload(std::function<void(ReloadOutcome)> done) override { done(ReloadOutcome{}); }
+  std::uint64_t reloads_applied() const noexcept override { return 0; }
+  std::uint64_t reloads_refused() const noexcept override { return 0; }
+
+ private:
+  std::shared_ptr<const Runtime> runtime_;
+};
+
 // 2027-01-15 00:00 UTC.
 constexpr std::int64_t kJan15 = 1'799'971'200'000;
 
@@ -250,14 +270,16 @@ class Harness {
     if (yaml.find("\nauth:") == std::string::npos) yaml += "\nauth: none\n";
     config_ = load_config_string(yaml, "flow_test.yaml",
                                  [](const char*) -> const char* { return "key"; });
-    routes_ = std::make_unique<RouteTable>(config_);
+    routes_ = std::make_shared<RouteTable>(config_);
+    runtime_ = std::make_unique<FixedRuntime>(routes_);
     shared_ = std::make_unique<ServerShared>(config_->server, clock, 64);
     // The worker's loop is the test's own: the upstream, the session and the client share it.
     worker_ = std::make_unique<Worker>(*shared_, 0, kJan15 / 1000);
     access_ = std::make_unique<ConfigAccess>(*config_);
-    auto gateway = std::make_unique<Gateway>(*worker_, *routes_, nullptr, *access_);
-    gateway->add_observer(outcomes);
-    worker_->handler = std::move(gateway);
+    auto frontend = std::make_unique<Frontend>(*worker_, *runtime_, *access_, nullptr,
+                                               LogFormat::text, nullptr, std::string());
+    frontend->gateway().add_observer(outcomes);
+    worker_->handler = std::move(frontend);
     upstream_ = std::make_unique<FakeUpstream>(worker_->io, listening);
   }
 
@@ -320,7 +342,8 @@ class Harness {
 
  private:
   std::shared_ptr<const Config> config_;
-  std::unique_ptr<RouteTable> routes_;
+  std::shared_ptr<RouteTable> routes_;
+  std::unique_ptr<FixedRuntime> runtime_;
   std::unique_ptr<ConfigAccess> access_;
   std::unique_ptr<ServerShared> shared_;
   std::unique_ptr<Worker> worker_;

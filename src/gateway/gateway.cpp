@@ -1,5 +1,7 @@
 #include "gateway/gateway.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <boost/asio/post.hpp>
 #include <random>
 
@@ -15,6 +17,7 @@
 #include "gateway/endpoints.hpp"
 #include "gateway/metrics.hpp"
 #include "gateway/route_table.hpp"
+#include "gateway/runtime.hpp"
 #include "gateway/store_call.hpp"
 #include "limits/redis_budgets.hpp"
 #include "limits/redis_client.hpp"
@@ -109,7 +112,56 @@ Awaitable<void> metrics_endpoint(Gateway& g, ClientConn& c, const HttpRequest&, 
     body += "tollbooth_team_budget_remaining_micros{team=\"" + team.id + "\"} " +
             std::to_string(team.budget.limit_micros - used) + "\n";
   }
+  if (const RuntimeSource* runtime = g.services.runtime) {
+    body +=
+        "# HELP tollbooth_config_reloads_total Config reloads (SIGHUP, POST /admin/v1/reload), "
+        "by result: applied, or refused (the file had problems, or needed a restart).\n"
+        "# TYPE tollbooth_config_reloads_total counter\n"
+        "tollbooth_config_reloads_total{result=\"applied\"} " +
+        std::to_string(runtime->reloads_applied()) +
+        "\ntollbooth_config_reloads_total{result=\"refused\"} " +
+        std::to_string(runtime->reloads_refused()) +
+        "\n# HELP tollbooth_config_generation The config in force: 1 as started, one more for "
+        "each applied reload.\n"
+        "# TYPE tollbooth_config_generation gauge\n"
+        "tollbooth_config_generation " +
+        std::to_string(runtime->generation()) + "\n";
+  }
   co_await c.respond(200, "text/plain; version=0.0.4; charset=utf-8", body);
+}
+
+// POST /admin/v1/reload: the config file loaded again, as SIGHUP does; answered once the new
+// config is in force (200), or refused with what `tollbooth check` says of the file (400) or
+// the settings only a restart applies (409). Requests in flight finish on the old config.
+Awaitable<void> reload_config(Gateway& g, ClientConn& c, const HttpRequest&, std::string_view,
+                              Caller& caller) {
+  RuntimeSource* runtime = g.services.runtime;
+  if (!runtime) {
+    co_await c.respond_error(make_error(ErrorKind::unavailable, "this gateway cannot reload"));
+    co_return;
+  }
+  auto call = [runtime](auto done) { runtime->reload(std::move(done)); };
+  ReloadOutcome r = co_await on_store_thread<ReloadOutcome>(g, call);
+  spdlog::info("config reload asked by {}: {}", caller.actor(),
+               r.result == ReloadOutcome::Result::applied ? "applied" : "refused");
+  switch (r.result) {
+    case ReloadOutcome::Result::applied: {
+      std::string body = R"({"object":"config.reload","result":"applied","generation":)" +
+                         std::to_string(r.generation) + R"(,"message":)";
+      append_json_string(body, r.message);
+      body += "}";
+      co_await c.respond(200, kJson, body);
+      co_return;
+    }
+    case ReloadOutcome::Result::invalid:
+      co_await c.respond_error(
+          make_error(ErrorKind::invalid_request, std::move(r.message), {}, "config_invalid"));
+      co_return;
+    case ReloadOutcome::Result::restart_required:
+      co_await c.respond_error(
+          make_error(ErrorKind::conflict, std::move(r.message), {}, "restart_required"));
+      co_return;
+  }
 }
 
 Awaitable<void> readyz(Gateway& g, ClientConn& c, const HttpRequest&, std::string_view, Caller&) {
@@ -137,6 +189,8 @@ constexpr Endpoint kEndpoints[] = {
      &embeddings},
     {http::verb::get, "/v1/models", false, Front::models, false, Scope::models, &models},
     {http::verb::get, "/v1/models/", true, Front::models, false, Scope::models, &models},
+    {http::verb::post, "/admin/v1/reload", false, Front::admin, false, Scope::admin,
+     &reload_config},
     {http::verb::unknown, "/admin/v1/", true, Front::admin, false, Scope::admin, &admin_api},
     {http::verb::get, "/metrics", false, Front::metrics, false, Scope::admin, &metrics_endpoint},
     {http::verb::get, "/ui", false, Front::dashboard, true, Scope::admin, &dashboard},
@@ -152,59 +206,41 @@ bool matches(const Endpoint& e, std::string_view path) noexcept {
 
 }  // namespace
 
-Gateway::Gateway(Worker& w, const RouteTable& r, BatchSink* access_log, AccessSource& a,
-                 LedgerSink* ledger, LogFormat log_format, Metrics* metrics)
-    : worker(w),
-      routes(r),
-      config(r.config()),
-      clock(w.clock),
-      access_source(a),
-      pool(w.io.get_executor(), w.clock),
-      plan_in_words(access_log != nullptr),
-      ledger_(ledger),
-      metrics_(metrics),
-      random_state_(std::random_device{}() ^ (static_cast<std::uint64_t>(w.index) << 32)) {
-  if (access_log) {
-    access_log_ = std::make_unique<AccessLog>(*access_log, w.io.get_executor(), clock, log_format,
-                                              &r.catalog());
-    observers_.push_back(access_log_.get());
-  }
-  if (metrics) observers_.push_back(&metrics->shard(w.index));
-  if (ledger) {
-    ledger_observer_ = std::make_unique<LedgerObserver>(r.catalog(), *ledger);
-    observers_.push_back(ledger_observer_.get());
-  }
-  if (!config.store.redis_url.empty()) {
-    // Checked at start-up (app/serve.cpp), so it parses here.
-    auto url = limits::parse_redis_url(config.store.redis_url);
-    redis_client_ = std::make_unique<limits::RedisClient>(w.io.get_executor(), url.value());
-    redis_ = std::make_shared<limits::RedisLimiter>(*redis_client_);
-    // A budget's period Redis does not know yet starts from the ledger's figure.
-    redis_budgets_ = std::make_shared<limits::RedisBudgets>(
-        *redis_client_,
-        [this](std::string subject, std::int64_t start,
-               std::int64_t) -> Awaitable<std::optional<Money>> {
-          const bool team = subject.starts_with("team:");
-          std::string id = subject.substr(team ? 5 : 4);
-          // A named lambda holding references: GCC 12 mishandles a temporary with owning
-          // captures in a co_await expression.
-          auto call = [this, team, &id, start](auto done) {
-            access_source.charge_since(team, std::move(id), start, std::move(done));
-          };
-          std::optional<std::int64_t> spent =
-              co_await on_store_thread<std::optional<std::int64_t>>(*this, call);
-          co_return spent;
-        });
-    redis_budgets_->on_soft_crossing(log_soft_crossing);
-    redis_client_->start();
-  }
+WorkerServices::WorkerServices(Worker& w, AccessSource& access_source, BatchSink* log_sink,
+                               LogFormat log_format, const std::string& redis_url)
+    : worker(w), pool(w.io.get_executor(), w.clock) {
+  if (log_sink)
+    access_log = std::make_unique<AccessLog>(*log_sink, w.io.get_executor(), w.clock, log_format);
+  if (redis_url.empty()) return;
+  // Checked at start-up (app/serve.cpp), so it parses here.
+  auto url = limits::parse_redis_url(redis_url);
+  redis_client = std::make_unique<limits::RedisClient>(w.io.get_executor(), url.value());
+  redis = std::make_shared<limits::RedisLimiter>(*redis_client);
+  // A budget's period Redis does not know yet starts from the ledger's figure.
+  redis_budgets = std::make_shared<limits::RedisBudgets>(
+      *redis_client,
+      [&w, &access_source](std::string subject, std::int64_t start,
+                           std::int64_t) -> Awaitable<std::optional<Money>> {
+        const bool team = subject.starts_with("team:");
+        std::string id = subject.substr(team ? 5 : 4);
+        // A named lambda holding references: GCC 12 mishandles a temporary with owning
+        // captures in a co_await expression.
+        auto call = [&access_source, team, &id, start](auto done) {
+          access_source.charge_since(team, std::move(id), start, std::move(done));
+        };
+        std::optional<std::int64_t> spent =
+            co_await on_store_thread<std::optional<std::int64_t>>(w, call);
+        co_return spent;
+      });
+  redis_budgets->on_soft_crossing(log_soft_crossing);
+  redis_client->start();
 }
 
-Gateway::~Gateway() = default;
+WorkerServices::~WorkerServices() = default;
 
-void Gateway::drain_started() noexcept {
+void WorkerServices::drain_started() noexcept {
   pool.close_idle();
-  if (!redis_client_) return;
+  if (!redis_client) return;
   // The connection keeps the loop busy: close it once the last session has ended (requests in
   // flight still settle and release through it until then).
   asio::co_spawn(
@@ -215,13 +251,40 @@ void Gateway::drain_started() noexcept {
           wait.expires_after(std::chrono::milliseconds(20));
           co_await wait.async_wait(use_nothrow);
         }
-        redis_client_->stop();
+        redis_client->stop();
       },
       asio::detached);
 }
 
-void Gateway::stopped() noexcept {
-  if (access_log_) access_log_->flush();
+void WorkerServices::stopped() noexcept {
+  if (access_log) access_log->flush();
+}
+
+Gateway::Gateway(WorkerServices& s, const RouteTable& r, AccessSource& a, LedgerSink* ledger,
+                 Metrics* metrics)
+    : services(s),
+      worker(s.worker),
+      routes(r),
+      config(r.config()),
+      clock(s.worker.clock),
+      access_source(a),
+      pool(s.pool),
+      signer(s.signer),
+      plan_in_words(s.access_log != nullptr),
+      ledger_(ledger),
+      metrics_(metrics),
+      random_state_(std::random_device{}() ^ (static_cast<std::uint64_t>(s.worker.index) << 32)) {
+  if (metrics) observers_.push_back(&metrics->shard(s.worker.index));
+  if (ledger) {
+    ledger_observer_ = std::make_unique<LedgerObserver>(r.catalog(), *ledger);
+    observers_.push_back(ledger_observer_.get());
+  }
+}
+
+Gateway::~Gateway() {
+  // The connections this generation's targets left idle: nobody asks for those targets again.
+  for (const UpstreamTarget* t : routes.targets()) pool.forget(*t);
+  for (const auto& [origin, t] : image_targets) pool.forget(*t);
 }
 
 const std::shared_ptr<const access::Snapshot>& Gateway::snapshot() {
@@ -305,11 +368,10 @@ Awaitable<void> Gateway::handle(ClientConn& c, const HttpRequest& req) {
 }
 
 void Gateway::finished(const RequestOutcome& outcome) noexcept {
+  // The access log is the worker's; the request's charge is billed with this generation's
+  // catalog, whose route ids the outcome carries.
+  if (services.access_log) services.access_log->record(outcome, &routes.catalog());
   for (OutcomeObserver* o : observers_) o->on_outcome(outcome);
-}
-
-std::string Gateway::error_body(const Error& error) const {
-  return openai::error_body(error);
 }
 
 }  // namespace tollbooth::gateway

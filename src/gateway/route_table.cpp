@@ -1,5 +1,6 @@
 #include "gateway/route_table.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "config/config.hpp"
@@ -69,6 +70,25 @@ RouteTable::RouteTable(std::shared_ptr<const Config> config, const aws::Lookups*
 
 CommitmentBurnSink& RouteTable::commitment_burn() {
   return catalog_.burn();
+}
+
+void RouteTable::carry_health_from(const RouteTable& previous) noexcept {
+  for (const routing::CatalogModel& model : catalog_.models()) {
+    const routing::CatalogModel* before = previous.catalog_.find(model.name);
+    if (!before) continue;
+    for (const routing::CatalogRoute& route : catalog_.routes(model))
+      for (const routing::CatalogRoute& old : previous.catalog_.routes(*before))
+        if (old.label == route.label) health_->carry(route.id, *previous.health_, old.id);
+  }
+}
+
+std::vector<const UpstreamTarget*> RouteTable::targets() const {
+  std::vector<const UpstreamTarget*> out;
+  for (const auto& [name, model] : models_)
+    for (const ResolvedRoute& r : model.routes)
+      if (std::find(out.begin(), out.end(), r.target.get()) == out.end())
+        out.push_back(r.target.get());
+  return out;
 }
 
 const ResolvedRoute* RouteTable::any_route_of(std::string_view provider) const {

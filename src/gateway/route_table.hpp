@@ -60,6 +60,11 @@ class RouteTable {
   // Where the store's commitment burn goes (strategy commitment_burn): the composition root
   // fills it from the ledger; the planner reads it through catalog(). Thread-safe.
   CommitmentBurnSink& commitment_burn();
+  // A reload: each route that `previous` has too (the same model and route label) takes over
+  // its breaker and latency.
+  void carry_health_from(const RouteTable& previous) noexcept;
+  // Every upstream connection target of the table's routes (each once).
+  std::vector<const UpstreamTarget*> targets() const;
   // "bedrock-us: <where its credentials came from>" per bedrock provider, for the start-up log.
   const std::vector<std::string>& credential_sources() const { return credential_sources_; }
 

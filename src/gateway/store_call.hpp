@@ -14,12 +14,11 @@ namespace tollbooth::gateway {
 // `start(done)` hands the work to the store's thread, which calls done(value) exactly once
 // (AccessSource's calls promise it); the awaiting coroutine resumes on g's loop with the value.
 template <class T, class Start>
-Awaitable<T> on_store_thread(Gateway& g, Start start) {
+Awaitable<T> on_store_thread(Worker& w, Start start) {
   return asio::async_initiate<const asio::use_awaitable_t<Executor>, void(T)>(
-      [&g, start = std::move(start)](auto handler) mutable {
+      [&w, start = std::move(start)](auto handler) mutable {
         auto shared = std::make_shared<decltype(handler)>(std::move(handler));
-        auto work =
-            std::make_shared<asio::executor_work_guard<Executor>>(g.worker.io.get_executor());
+        auto work = std::make_shared<asio::executor_work_guard<Executor>>(w.io.get_executor());
         start([shared, work](T value) {
           asio::post(work->get_executor(), [shared, work, value = std::move(value)]() mutable {
             (*shared)(std::move(value));
@@ -28,6 +27,11 @@ Awaitable<T> on_store_thread(Gateway& g, Start start) {
         });
       },
       asio::use_awaitable_t<Executor>{});
+}
+
+template <class T, class Start>
+Awaitable<T> on_store_thread(Gateway& g, Start start) {
+  return on_store_thread<T>(g.worker, std::move(start));
 }
 
 }  // namespace tollbooth::gateway

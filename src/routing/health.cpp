@@ -103,4 +103,19 @@ void Health::record_failure(RouteId route, std::int64_t now_ms) noexcept {
   if (streak || ratio) open(s, now_ms);
 }
 
+void Health::carry(RouteId to, const Health& from, RouteId from_id) noexcept {
+  if (to >= size_ || from_id >= from.size_) return;
+  Slot& s = slots_[to];
+  Slot& f = from.slots_[from_id];
+  std::scoped_lock lock(s.mutex, f.mutex);
+  s.open_until_ms.store(f.open_until_ms.load(std::memory_order_relaxed), std::memory_order_relaxed);
+  s.probe_since_ms.store(f.probe_since_ms.load(std::memory_order_relaxed),
+                         std::memory_order_relaxed);
+  s.ttfb_ewma_us.store(f.ttfb_ewma_us.load(std::memory_order_relaxed), std::memory_order_relaxed);
+  s.consecutive_failures = f.consecutive_failures;
+  s.window_requests = f.window_requests;
+  s.window_failures = f.window_failures;
+  s.window_start_ms = f.window_start_ms;
+}
+
 }  // namespace tollbooth::routing

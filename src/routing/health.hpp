@@ -45,6 +45,10 @@ class Health {
   void record_success(RouteId route, std::int64_t now_ms, std::int64_t ttfb_us) noexcept;
   void record_failure(RouteId route, std::int64_t now_ms) noexcept;
 
+  // A reload: route `to` takes over the breaker and latency of `from`'s route `from_id` (the
+  // same model and route in the config before), so a reload opens or closes nothing.
+  void carry(RouteId to, const Health& from, RouteId from_id) noexcept;
+
   std::size_t size() const noexcept { return size_; }
 
  private:

@@ -31,6 +31,32 @@ TEST(Health, ConsecutiveFailuresOpenTheBreakerForTheCooldown) {
   EXPECT_TRUE(h.status(1, 1'003).admits);  // other routes are untouched
 }
 
+TEST(Health, AReloadCarriesARoutesBreakerAndStreakToItsNewId) {
+  Health before(2, breaker(3));
+  before.record_failure(1, 1'000);
+  before.record_failure(1, 1'001);
+  before.record_failure(1, 1'002);  // open until 11'002
+  before.record_failure(0, 1'000);
+  before.record_failure(0, 1'001);  // one failure short of opening
+  before.record_success(0, 1'001, 900);
+  before.record_failure(0, 1'002);
+  before.record_failure(0, 1'003);
+  // The new config put the routes the other way round, and added one.
+  Health after(3, breaker(3));
+  after.carry(0, before, 1);
+  after.carry(2, before, 0);
+  EXPECT_FALSE(after.status(0, 5'000).admits);
+  EXPECT_EQ(after.status(0, 5'000).open_until_ms, 11'002);
+  EXPECT_TRUE(after.status(2, 5'000).admits);
+  EXPECT_EQ(after.status(2, 5'000).ttfb_ewma_us, 900);
+  after.record_failure(2, 5'000);  // the third in a row, counting those before the reload
+  EXPECT_FALSE(after.status(2, 5'001).admits);
+  EXPECT_TRUE(after.status(1, 5'001).admits);  // new: nothing to carry
+  after.carry(7, before, 0);                   // out of range: nothing happens
+  after.carry(1, before, 9);
+  EXPECT_TRUE(after.status(1, 5'001).admits);
+}
+
 TEST(Health, ASuccessResetsTheStreak) {
   Health h(1, breaker(3));
   h.record_failure(0, 1);

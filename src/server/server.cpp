@@ -182,6 +182,16 @@ void Server::run() {
     }
     for (auto& w : workers_) asio::post(w->io, [wp = w.get()] { wp->begin_drain(); });
   });
+  // SIGHUP: the application's (a config reload), for as long as the loops run.
+  asio::signal_set hangups(signals_io, SIGHUP);
+  std::function<void(const beast::error_code&, int)> on_hangup = [&](const beast::error_code& ec,
+                                                                     int) {
+    if (ec) return;
+    spdlog::info("signal SIGHUP: reloading the config");
+    if (hangup_) hangup_();
+    hangups.async_wait(on_hangup);
+  };
+  hangups.async_wait(on_hangup);
   std::thread signal_thread([&] {
     name_this_thread("tb-signals");
     signals_io.run();
@@ -211,6 +221,7 @@ void Server::run() {
   for (auto& w : workers_)
     if (w->handler) w->handler->stopped();
   signals.cancel();
+  hangups.cancel();
   signals_io.stop();
   signal_thread.join();
 }

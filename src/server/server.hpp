@@ -32,6 +32,10 @@ class Server {
   void listen(const HandlerFactory& make_handler);
   // "127.0.0.1:4000 (2 workers)", once listening.
   std::string where() const;
+  unsigned worker_count() const noexcept { return static_cast<unsigned>(workers_.size()); }
+  // What SIGHUP does while run() runs (the config's reload), on the signals' thread; SIGHUP is
+  // ignored until then. Set before run().
+  void on_hangup(std::function<void()> hangup) { hangup_ = std::move(hangup); }
   // Runs the loops until SIGTERM/SIGINT, then drains (ServerConfig::drain_timeout) and returns
   // once every loop has stopped. Handlers are still alive on return; they go with the Server.
   void run();
@@ -42,6 +46,7 @@ class Server {
   std::unique_ptr<ServerShared> shared_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::string where_;
+  std::function<void()> hangup_;
 };
 
 }  // namespace tollbooth

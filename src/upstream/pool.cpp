@@ -3,6 +3,7 @@
 #include <openssl/ssl.h>
 #include <sys/socket.h>
 
+#include <atomic>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/write.hpp>
@@ -44,6 +45,8 @@ std::shared_ptr<const UpstreamTarget> make_upstream_target(const ProviderConfig&
   if (!ep) throw std::runtime_error("provider " + provider.name + ": " + ep.error().message);
   auto t = std::make_shared<UpstreamTarget>();
   t->name = provider.name;
+  static std::atomic<std::uint64_t> made{0};
+  t->pool_key = provider.name + "#" + std::to_string(made.fetch_add(1, std::memory_order_relaxed));
   t->endpoint = std::move(ep.value());
   t->connect_timeout = provider.connect_timeout;
   t->first_byte_timeout = provider.first_byte_timeout;
@@ -76,7 +79,7 @@ struct UpstreamConn::Watch {
 };
 
 UpstreamConn::UpstreamConn(Executor ex, const UpstreamTarget& target, const Clock& clock)
-    : key_(target.name), sni_host_(target.endpoint.host), clock_(clock) {
+    : key_(target.pool_key), sni_host_(target.endpoint.host), clock_(clock) {
   // Room for a whole typical answer head and body: Beast's first read is only 512 bytes
   // otherwise, which cost an extra receive per request (bench/run's strace).
   buffer_.reserve(8 * 1024);
@@ -271,7 +274,7 @@ beast::error_code UpstreamConn::parse_read(const beast::error_code& read_ec, std
 
 Awaitable<Result<tcp::resolver::results_type>> UpstreamPool::resolve(const UpstreamTarget& t) {
   auto now = clock_.steady();
-  auto it = dns_.find(t.name);
+  auto it = dns_.find(t.pool_key);
   if (it != dns_.end() && it->second.expires > now) co_return it->second.results;
   auto [ec, results] = co_await resolver_.async_resolve(
       t.endpoint.host, std::to_string(t.endpoint.port), use_nothrow);
@@ -281,12 +284,12 @@ Awaitable<Result<tcp::resolver::results_type>> UpstreamPool::resolve(const Upstr
     e.retryable = true;
     co_return e;
   }
-  dns_[t.name] = CachedAddresses{results, now + kDnsTtl};
+  dns_[t.pool_key] = CachedAddresses{results, now + kDnsTtl};
   co_return results;
 }
 
 std::unique_ptr<UpstreamConn> UpstreamPool::take_idle(const UpstreamTarget& t) {
-  auto it = idle_.find(t.name);
+  auto it = idle_.find(t.pool_key);
   while (it != idle_.end() && !it->second.empty()) {
     auto conn = std::move(it->second.back());
     it->second.pop_back();
@@ -321,12 +324,17 @@ void UpstreamPool::close_idle() noexcept {
   idle_.clear();  // each connection's destructor cancels its timer; its socket closes
 }
 
+void UpstreamPool::forget(const UpstreamTarget& t) noexcept {
+  idle_.erase(t.pool_key);
+  dns_.erase(t.pool_key);
+}
+
 void UpstreamPool::release(const UpstreamTarget& t, std::unique_ptr<UpstreamConn> conn) {
   if (closed_ || !conn->reusable()) {
     conn->close();
     return;
   }
-  auto& idle = idle_[t.name];
+  auto& idle = idle_[t.pool_key];
   if (idle.size() >= t.max_idle) return;  // dropping it closes it
   conn->park();
   idle.push_back(std::move(conn));

@@ -28,7 +28,11 @@ namespace http = beast::http;
 // Everything needed to reach one provider; built once at start-up, read-only afterwards and
 // shared by every worker.
 struct UpstreamTarget {
-  std::string name;  // provider name: the pool key and what error messages say
+  std::string name;  // provider name: what error messages say
+  // The pool's key: the name and a number no other target of the process has, so a config
+  // reload's targets (perhaps another URL or trust under the same name) never get the
+  // connections of the ones they replace.
+  std::string pool_key;
   Endpoint endpoint;
   std::shared_ptr<asio::ssl::context> tls;  // null for plain http
   std::chrono::milliseconds connect_timeout{5'000};
@@ -187,6 +191,9 @@ class UpstreamPool {
   // connection's timer would otherwise keep the worker's loop running for up to its period
   // after the last request (the process took 5 s to exit after a chat request).
   void close_idle() noexcept;
+  // Closes the target's idle connections and forgets its addresses: it is no longer used (a
+  // reload replaced it, and the requests that used it have ended).
+  void forget(const UpstreamTarget& target) noexcept;
 
  private:
   Awaitable<Result<tcp::resolver::results_type>> resolve(const UpstreamTarget& target);
