@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "config/config.hpp"
+#include "gateway/billing.hpp"
 #include "routing/catalog.hpp"
 #include "routing/health.hpp"
 
@@ -25,6 +26,10 @@ constexpr std::array<std::string_view, 4> kProviders{"openai", "azure.ai.openai"
 constexpr std::array<std::uint64_t, 14> kDurationBoundsUs{
     10'000,    20'000,    40'000,    80'000,     160'000,    320'000,    640'000,
     1'280'000, 2'560'000, 5'120'000, 10'240'000, 20'480'000, 40'960'000, 81'920'000};
+// The gateway's own time is microseconds to milliseconds.
+constexpr std::array<std::uint64_t, 14> kOverheadBoundsUs{
+    50,     100,    250,    500,     1'000,   2'500,   5'000,
+    10'000, 25'000, 50'000, 100'000, 250'000, 500'000, 1'000'000};
 constexpr std::array<std::uint64_t, 14> kTokenBounds{
     1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864};
 constexpr std::array<AttemptEnd, 6> kEnds{AttemptEnd::served,         AttemptEnd::failed,
@@ -85,6 +90,13 @@ struct Metrics::Layout {
     requests = models * routes * statuses;
     duration_series = kOperations.size() * models * kProviders.size() * errors;
     token_series = kOperations.size() * models * kProviders.size() * 2;
+    ttft_series = kOperations.size() * models * kProviders.size();
+  }
+  // The contract a route sells under, or "none".
+  std::string_view contract_name(std::size_t route) const {
+    const int c = catalog.route(static_cast<routing::RouteId>(route)).contract;
+    return c < 0 ? std::string_view("none")
+                 : std::string_view(catalog.contracts()[static_cast<std::size_t>(c)].name);
   }
   std::string_view model_name(std::size_t slot) const {
     const std::size_t n = catalog.models().size();
@@ -101,7 +113,8 @@ struct Metrics::Layout {
   }
 
   const routing::Catalog& catalog;
-  std::size_t models, routes, statuses, errors, requests, duration_series, token_series;
+  std::size_t models, routes, statuses, errors, requests, duration_series, token_series,
+      ttft_series;
 };
 
 Metrics::Metrics(const routing::Catalog& catalog, const routing::Health& health)
@@ -121,7 +134,34 @@ MetricsShard::MetricsShard(const Metrics::Layout& layout)
       tokens_(new std::atomic<std::uint64_t>[layout.token_series * kHistogramSlots]()),
       attempts_(new std::atomic<std::uint64_t>[layout.routes * kEnds.size()]()),
       ttfb_(new std::atomic<std::uint64_t>[layout.routes * kHistogramSlots]()),
-      refusals_(new std::atomic<std::uint64_t>[layout.models * kRefusals]()) {}
+      refusals_(new std::atomic<std::uint64_t>[layout.models * kRefusals]()),
+      money_(new std::atomic<std::uint64_t>[layout.routes * 3]()),
+      overhead_(new std::atomic<std::uint64_t>[layout.models * kHistogramSlots]()),
+      ttft_(new std::atomic<std::uint64_t>[layout.ttft_series * kHistogramSlots]()),
+      connections_(new std::atomic<std::uint64_t>[layout.routes * 2]()) {}
+
+namespace {
+
+// One observation into a histogram's slots: its bucket (cumulative counts are summed when
+// rendered), the sum and the count.
+template <class Bounds>
+void observe(std::atomic<std::uint64_t>* h, const Bounds& bounds, std::uint64_t value) noexcept {
+  std::size_t b = 0;
+  while (b < kBuckets && value > bounds[b]) ++b;
+  auto add = [](std::atomic<std::uint64_t>& v, std::uint64_t n) {
+    v.store(v.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+  };
+  add(h[b], 1);
+  add(h[kBuckets + 1], value);
+  add(h[kBuckets + 2], 1);
+}
+
+std::uint64_t micros_between(RequestOutcome::Steady from, RequestOutcome::Steady to) noexcept {
+  const auto us = std::chrono::duration_cast<std::chrono::microseconds>(to - from).count();
+  return us < 0 ? 0 : static_cast<std::uint64_t>(us);
+}
+
+}  // namespace
 
 void MetricsShard::on_outcome(const RequestOutcome& o) noexcept {
   const Metrics::Layout& l = layout_;
@@ -133,16 +173,22 @@ void MetricsShard::on_outcome(const RequestOutcome& o) noexcept {
   }
   std::size_t route = l.routes - 1;  // none
   std::size_t provider = kProviders.size() - 1;
+  std::int64_t upstream_us = 0;
   for (const AttemptRecord& a : o.attempts) {
     add(attempts_[a.route * kEnds.size() + static_cast<std::size_t>(a.end)], 1);
+    upstream_us += a.upstream_us;
     if (a.upstream_status > 0) {  // an answer's head came: its time to first byte
-      std::atomic<std::uint64_t>* h = &ttfb_[a.route * kHistogramSlots];
-      const auto v = static_cast<std::uint64_t>(a.ttfb_us < 0 ? 0 : a.ttfb_us);
-      std::size_t b = 0;
-      while (b < kBuckets && v > kDurationBoundsUs[b]) ++b;
-      add(h[b], 1);
-      add(h[kBuckets + 1], v);
-      add(h[kBuckets + 2], 1);
+      observe(&ttfb_[a.route * kHistogramSlots], kDurationBoundsUs,
+              static_cast<std::uint64_t>(a.ttfb_us < 0 ? 0 : a.ttfb_us));
+      add(connections_[a.route * 2 + (a.reused_connection ? 1 : 0)], 1);
+    }
+    if (has_usage(a.usage)) {  // what the ledger bills it, the same figures
+      const Bill bill = bill_attempt(l.catalog, o, a.route, a.usage);
+      if (bill.priced) {
+        add(money_[a.route * 3], static_cast<std::uint64_t>(bill.cost));
+        add(money_[a.route * 3 + 1], static_cast<std::uint64_t>(bill.charge));
+        add(money_[a.route * 3 + 2], static_cast<std::uint64_t>(bill.toll_due));
+      }
     }
     if (a.end != AttemptEnd::served) continue;
     route = a.route;
@@ -159,22 +205,22 @@ void MetricsShard::on_outcome(const RequestOutcome& o) noexcept {
   const int op = operation_of(o.front);
   if (op < 0 || o.model.empty()) return;
   // The request's time in the gateway, as a client of it sees it.
-  const auto us =
-      o.received == RequestOutcome::Steady{}
-          ? 0
-          : std::chrono::duration_cast<std::chrono::microseconds>(o.done - o.received).count();
+  const bool timed = o.received != RequestOutcome::Steady{};
+  const std::uint64_t value = timed ? micros_between(o.received, o.done) : 0;
   const std::size_t error = o.status >= 400 ? status : l.errors - 1;
-  const std::size_t series =
-      ((static_cast<std::size_t>(op) * l.models + model) * kProviders.size() + provider) *
-          l.errors +
-      error;
-  std::atomic<std::uint64_t>* h = &duration_[series * kHistogramSlots];
-  const auto value = static_cast<std::uint64_t>(us < 0 ? 0 : us);
-  std::size_t b = 0;
-  while (b < kBuckets && value > kDurationBoundsUs[b]) ++b;
-  add(h[b], 1);  // the bucket it falls in; cumulative counts are summed when rendered
-  add(h[kBuckets + 1], value);
-  add(h[kBuckets + 2], 1);
+  const std::size_t genai =
+      (static_cast<std::size_t>(op) * l.models + model) * kProviders.size() + provider;
+  observe(&duration_[(genai * l.errors + error) * kHistogramSlots], kDurationBoundsUs, value);
+  // The gateway's own part: the whole time less its attempts' upstream time.
+  if (timed && !o.attempts.empty()) {
+    const std::uint64_t upstream = upstream_us < 0 ? 0 : static_cast<std::uint64_t>(upstream_us);
+    observe(&overhead_[model * kHistogramSlots], kOverheadBoundsUs,
+            value > upstream ? value - upstream : 0);
+  }
+  // A stream's first bytes to the client.
+  if (timed && o.stream && o.status == 200 && o.first_byte != RequestOutcome::Steady{})
+    observe(&ttft_[genai * kHistogramSlots], kDurationBoundsUs,
+            micros_between(o.received, o.first_byte));
 
   const std::uint64_t counts[2] = {static_cast<std::uint64_t>(o.usage.input_tokens),
                                    static_cast<std::uint64_t>(o.usage.output_tokens)};
@@ -306,6 +352,62 @@ std::string Metrics::render(std::int64_t now_ms) const {
     out += health_.status(id, now_ms).admits ? "} 1\n" : "} 0\n";
   }
 
+  // What the billed attempts cost, were charged and owe their contracts (before a revenue
+  // share's cap, which the store applies), per route.
+  const std::array<std::pair<const char*, const char*>, 3> money{{
+      {"tollbooth_cost_micros_total",
+       "What billed attempts cost at list price less the contract's discount, in micro-dollars."},
+      {"tollbooth_charge_micros_total",
+       "What billed attempts were charged (cost plus the team's markup), in micro-dollars."},
+      {"tollbooth_toll_due_micros_total",
+       "The revenue share billed attempts owe their contract before its cap, in micro-dollars."},
+  }};
+  for (std::size_t k = 0; k < money.size(); ++k) {
+    out.append("# HELP ").append(money[k].first).append(" ").append(money[k].second).append("\n");
+    out.append("# TYPE ").append(money[k].first).append(" counter\n");
+    for (std::size_t r = 0; r + 1 < l.routes; ++r) {
+      const std::uint64_t n = sum(&MetricsShard::money_, r * 3 + k);
+      if (n == 0) continue;
+      out.append(money[k].first).append("{");
+      label(out, "model", l.model_name(l.catalog.route(static_cast<routing::RouteId>(r)).model));
+      out += ',';
+      label(out, "route", l.route_name(r));
+      out += ',';
+      label(out, "contract", l.contract_name(r));
+      out += "} " + std::to_string(n) + "\n";
+    }
+  }
+  out +=
+      "# HELP tollbooth_upstream_connections_total Answered attempts by the connection they went "
+      "on: a new one, or one the pool kept alive.\n";
+  out += "# TYPE tollbooth_upstream_connections_total counter\n";
+  for (std::size_t r = 0; r + 1 < l.routes; ++r) {
+    // Both series once the route has answered: the second kind does not appear later.
+    if (sum(&MetricsShard::connections_, r * 2) + sum(&MetricsShard::connections_, r * 2 + 1) == 0)
+      continue;
+    for (std::size_t k = 0; k < 2; ++k) {
+      const std::uint64_t n = sum(&MetricsShard::connections_, r * 2 + k);
+      out += "tollbooth_upstream_connections_total{";
+      label(out, "model", l.model_name(l.catalog.route(static_cast<routing::RouteId>(r)).model));
+      out += ',';
+      label(out, "route", l.route_name(r));
+      out += ',';
+      label(out, "connection", k == 0 ? "new" : "reused");
+      out += "} " + std::to_string(n) + "\n";
+    }
+  }
+  out +=
+      "# HELP tollbooth_gateway_overhead_seconds The gateway's own part of a model request's "
+      "time: first byte in to last byte out, less its upstream attempts' time.\n";
+  out += "# TYPE tollbooth_gateway_overhead_seconds histogram\n";
+  for (std::size_t m = 0; m < l.models; ++m) {
+    if (sum(&MetricsShard::overhead_, m * kHistogramSlots + kBuckets + 2) == 0) continue;
+    std::string labels;
+    label(labels, "model", l.model_name(m));
+    histogram(&MetricsShard::overhead_, m, labels, "tollbooth_gateway_overhead_seconds",
+              kOverheadBoundsUs, 1e-6, true);
+  }
+
   // The labels every GenAI series starts with.
   auto genai_labels = [&](std::size_t op, std::size_t m, std::size_t p) {
     std::string labels;
@@ -334,6 +436,19 @@ std::string Metrics::render(std::int64_t now_ms) const {
           histogram(&MetricsShard::duration_, series, labels,
                     "gen_ai_server_request_duration_seconds", kDurationBoundsUs, 1e-6, true);
         }
+
+  out +=
+      "# HELP gen_ai_server_time_to_first_token_seconds A streamed answer's first bytes: from "
+      "the request's first byte in to the answer's first byte out.\n";
+  out += "# TYPE gen_ai_server_time_to_first_token_seconds histogram\n";
+  for (std::size_t op = 0; op < kOperations.size(); ++op)
+    for (std::size_t m = 0; m < l.models; ++m)
+      for (std::size_t p = 0; p < kProviders.size(); ++p) {
+        const std::size_t series = (op * l.models + m) * kProviders.size() + p;
+        if (sum(&MetricsShard::ttft_, series * kHistogramSlots + kBuckets + 2) == 0) continue;
+        histogram(&MetricsShard::ttft_, series, genai_labels(op, m, p),
+                  "gen_ai_server_time_to_first_token_seconds", kDurationBoundsUs, 1e-6, true);
+      }
 
   out += "# HELP gen_ai_client_token_usage Tokens a request used, input and output.\n";
   out += "# TYPE gen_ai_client_token_usage histogram\n";

@@ -67,6 +67,10 @@ class MetricsShard final : public OutcomeObserver {
   std::unique_ptr<std::atomic<std::uint64_t>[]> attempts_;  // [route][how it ended]
   std::unique_ptr<std::atomic<std::uint64_t>[]> ttfb_;      // [route][bucket..., sum_us, count]
   std::unique_ptr<std::atomic<std::uint64_t>[]> refusals_;  // [model][Refusal]
+  std::unique_ptr<std::atomic<std::uint64_t>[]> money_;     // [route][cost, charge, toll due]
+  std::unique_ptr<std::atomic<std::uint64_t>[]> overhead_;  // [model][bucket..., sum_us, count]
+  std::unique_ptr<std::atomic<std::uint64_t>[]> ttft_;      // [op][model][provider][bucket..., ...]
+  std::unique_ptr<std::atomic<std::uint64_t>[]> connections_;  // [route][new, reused]
 };
 
 }  // namespace gateway

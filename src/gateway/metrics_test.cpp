@@ -74,6 +74,41 @@ TEST(Metrics, RequestsAreCountedByModelRouteAndStatusOverEveryWorker) {
   EXPECT_THAT(text, HasSubstr("tollbooth_route_up{model=\"gpt-5\",route=\"openai\"} 1\n"));
 }
 
+TEST(Metrics, TheGatewaysOverheadIsItsTimeLessTheUpstreamsAndAStreamsFirstBytesAreTimed) {
+  routing::testing::World w(routing::testing::kTwoClouds);
+  routing::Health health(w.catalog.route_count(), BreakerConfig{});
+  Metrics m(w.catalog, health);
+  const routing::RouteId openai = w.id("gpt-5", "openai");
+  // 30 ms in the gateway, of which the attempt took 29.2 ms: 800 µs its own.
+  RequestOutcome o = served(openai, "gpt-5");
+  o.attempts[0].upstream_us = 29'200;
+  o.attempts[0].upstream_status = 200;
+  o.attempts[0].reused_connection = true;
+  o.stream = true;
+  o.first_byte = o.received + std::chrono::milliseconds(7);
+  m.shard(0).on_outcome(o);
+  const std::string text = m.render(0);
+  EXPECT_THAT(
+      text,
+      HasSubstr("tollbooth_gateway_overhead_seconds_bucket{model=\"gpt-5\",le=\"0.0005\"} 0\n"));
+  EXPECT_THAT(
+      text,
+      HasSubstr("tollbooth_gateway_overhead_seconds_bucket{model=\"gpt-5\",le=\"0.001\"} 1\n"));
+  EXPECT_THAT(text,
+              HasSubstr("tollbooth_gateway_overhead_seconds_sum{model=\"gpt-5\"} 0.000800\n"));
+  // 7 ms to the stream's first bytes.
+  EXPECT_THAT(text, HasSubstr("gen_ai_server_time_to_first_token_seconds_sum{gen_ai_operation_name="
+                              "\"chat\",gen_ai_request_model=\"gpt-5\",gen_ai_provider_name="
+                              "\"openai\"} 0.007000\n"));
+  // The pooled connection, and the new kind shown at 0 beside it.
+  EXPECT_THAT(text,
+              HasSubstr("tollbooth_upstream_connections_total{model=\"gpt-5\",route=\"openai\","
+                        "connection=\"reused\"} 1\n"));
+  EXPECT_THAT(text,
+              HasSubstr("tollbooth_upstream_connections_total{model=\"gpt-5\",route=\"openai\","
+                        "connection=\"new\"} 0\n"));
+}
+
 TEST(Metrics, AnOpenBreakerAndAFailedAttemptShow) {
   routing::testing::World w(routing::testing::kTwoClouds);
   BreakerConfig breaker;

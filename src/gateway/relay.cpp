@@ -224,6 +224,7 @@ Awaitable<Attempt> exchange_head(Gateway& g, ClientConn& c, const UpstreamTarget
   for (bool fresh = false;; fresh = true) {
     if (c.aborted() != Abort::none) co_return aborted();
     if (!fresh) conn = g.pool.take_idle(t);
+    const bool pooled = conn != nullptr;
     if (!conn) {
       auto connected = co_await g.pool.connect(t, &wait.conn);
       if (c.aborted() != Abort::none) co_return aborted();  // the connection, if any, closes
@@ -253,6 +254,7 @@ Awaitable<Attempt> exchange_head(Gateway& g, ClientConn& c, const UpstreamTarget
     }
     if (!ec) {
       Attempt a = served(static_cast<int>(conn->response().status));
+      a.reused_connection = pooled;
       a.ttfb_us =
           std::chrono::duration_cast<std::chrono::microseconds>(g.clock.steady() - started).count();
       co_return a;
@@ -348,6 +350,7 @@ Awaitable<Attempt> relay(Gateway& g, ClientConn& c, const ResolvedRoute& r, Tran
   }
   if (!a.upstream_status) a.upstream_status = head.upstream_status;
   a.ttfb_us = head.ttfb_us;
+  a.reused_connection = head.reused_connection;
   // A final failure is the client's answer: say which upstream (stream errors already do).
   if (a.end == AttemptEnd::failed_final) {
     const std::string prefix = "upstream " + r.provider->name + ": ";

@@ -39,8 +39,9 @@ struct AttemptFailure {
 // pointer, allocated only when an attempt fails.
 struct Attempt {
   AttemptEnd end = AttemptEnd::failed;
-  int upstream_status = 0;   // when the upstream answered
-  std::int64_t ttfb_us = 0;  // request sent → response head, when the upstream answered
+  int upstream_status = 0;         // when the upstream answered
+  std::int64_t ttfb_us = 0;        // request sent → response head, when the upstream answered
+  bool reused_connection = false;  // the answered request went on a pooled connection
   std::optional<Usage> usage;
   std::unique_ptr<AttemptFailure> failure;
 

@@ -1,9 +1,12 @@
 // GET /metrics as Prometheus scrapes it: the admin scope (a key without it is refused), the
 // text format, and label values bounded: 10,000 requests with made-up model names, paths and
 // keys leave the number of series where the first request of each kind put it, and every one
-// of them is counted.
+// of them is counted. After a mixed run the metrics' totals agree with the ledger's.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startProcess, stop, tempFile, MOCK_CLOUDS, MOCK_KEYS, gatewayConfig } from './harness.mjs';
 
 const ADMIN = 'metrics-admin-key-0123456789';
@@ -103,5 +106,80 @@ prices:
     assert.equal(left, 1_000_000 - charged);
   } finally {
     await stop(priced);
+  }
+});
+
+// Sums every sample of a family whose labels match `where` (a substring test on the labels).
+function total(text, family, where = '') {
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(family + '{') && !line.startsWith(family + ' ')) continue;
+    const labels = line.slice(family.length, line.lastIndexOf(' '));
+    if (where && !labels.includes(where)) continue;
+    sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return sum;
+}
+
+test('after a mixed run the metrics\' totals agree with the ledger: requests, tokens, cost, charge, tolls', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tb-metrics-ledger-'));
+  const config = gatewayConfig(mock.port)
+    .replace('  workers: 2', `  workers: 2\n  admin_key: ${ADMIN}`)
+    .replace('auth: none', `auth: keys
+store: { sqlite: ${join(dir, 'ledger.db')} }
+teams: { research: { markup_percent: 10 } }
+keys: { app: { secret: env:TB_APP_KEY, team: research } }
+contracts:
+  oa: { providers: [openai], revenue_share: { percent: 15, of: charge } }
+prices:
+  - { provider: openai, model: direct, input_per_mtok: 20, output_per_mtok: 80 }
+  - { provider: openai, model: fallback-503, input_per_mtok: 0.15, output_per_mtok: 0.6 }`);
+  const secret = 'tk-' + 'Q'.repeat(43);
+  const gw = await startProcess(['serve', '-c', tempFile('gw-ledger.yaml', config)],
+    { env: { ...MOCK_KEYS, TB_APP_KEY: secret, TOLLBOOTH_LOG: 'warn' }, prefix: 'tollbooth' });
+  try {
+    const chat = async (model, stream) => {
+      const res = await fetch(`${gw.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${secret}` },
+        body: JSON.stringify({ model, stream, messages: [{ role: 'user', content: `a mixed run for ${model}` }] }),
+      });
+      await res.arrayBuffer();
+      return res.status;
+    };
+    // Whole and streamed answers (no usage asked: the gateway asks for it), fallbacks after a
+    // 503, Bedrock through Converse, and requests every route fails.
+    const plan = [['direct', false, 12], ['direct', true, 12], ['fallback-503', false, 6],
+      ['fallback-503', true, 4], ['claude', true, 5], ['claude', false, 3], ['all-down', false, 4]];
+    const statuses = [];
+    for (const [model, stream, n] of plan)
+      for (let i = 0; i < n; i++) statuses.push(await chat(model, stream));
+    assert.equal(statuses.filter((s) => s === 200).length, 42);
+
+    const metrics = await (await fetch(`${gw.url}/metrics`, { headers: { authorization: `Bearer ${ADMIN}` } })).text();
+    const served = total(metrics, 'tollbooth_attempts_total', 'outcome="served"');
+    assert.equal(served, 42);
+    // The ledger's writer batches: wait for every row.
+    let spend;
+    for (let i = 0; i < 100; i++) {
+      spend = await (await fetch(`${gw.url}/admin/v1/spend?by=model`, { headers: { authorization: `Bearer ${ADMIN}` } })).json();
+      if (spend.total.rows >= served) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const t = spend.total;
+    assert.equal(t.rows, served, 'a ledger row per served attempt');
+    assert.equal(t.requests, total(metrics, 'tollbooth_requests_total', 'status="200"'));
+    assert.equal(t.input_tokens, total(metrics, 'gen_ai_client_token_usage_sum', 'gen_ai_token_type="input"'));
+    assert.equal(t.output_tokens, total(metrics, 'gen_ai_client_token_usage_sum', 'gen_ai_token_type="output"'));
+    assert.ok(t.charge_micros > 0 && t.toll_micros > 0, 'priced, with a toll');
+    assert.equal(t.cost_micros, total(metrics, 'tollbooth_cost_micros_total'));
+    assert.equal(t.charge_micros, total(metrics, 'tollbooth_charge_micros_total'));
+    assert.equal(t.toll_micros, total(metrics, 'tollbooth_toll_due_micros_total', 'contract="oa"'));
+    assert.ok(t.charge_micros > t.cost_micros, 'the team\'s markup is in the charge');
+    // And per model, the charge of each.
+    for (const row of spend.data)
+      assert.equal(row.charge_micros, total(metrics, 'tollbooth_charge_micros_total', `model="${row.group}"`), row.group);
+  } finally {
+    await stop(gw);
   }
 });
