@@ -14,6 +14,7 @@
 #include "cli/keys_command.hpp"
 #include "cli/report_commands.hpp"
 #include "cli/route_command.hpp"
+#include "cli/top_command.hpp"
 #include "config/config.hpp"
 #include "mock/mock_server.hpp"
 
@@ -118,6 +119,8 @@ int main(int argc, char** argv) {
   tb::cli::AccessCommands access_cmds(app);
   // spend, contracts: the ledger's reports from the same store.
   tb::cli::ReportCommands report_cmds(app);
+  // top: a running gateway's /metrics over HTTP, as a live screen.
+  tb::cli::TopCommand top_cmd(app);
 
   tb::mock::MockOptions mock_opts;
   auto* mock_cmd = app.add_subcommand(
@@ -152,5 +155,6 @@ int main(int argc, char** argv) {
   if (*models_cmd) return tb::cli::run_models(models_opts);
   if (auto status = access_cmds.run()) return *status;
   if (auto status = report_cmds.run()) return *status;
+  if (auto status = top_cmd.run()) return *status;
   return 2;
 }
