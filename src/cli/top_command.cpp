@@ -243,6 +243,7 @@ struct TopCommand::State {
       const std::size_t width = terminal ? size.ws_col : 0;
       const std::size_t rows = terminal ? size.ws_row : 0;
       Scraped now = scrape();
+      if (g_stop) break;  // a read cut short by Ctrl-C: nothing to show
       std::string screen;
       if (!now.exposition) {
         screen = fmt::format("tollbooth top  {}  {}\n\x1b[1;31m{}\x1b[0m\ntrying again every {}\n",
