@@ -12,6 +12,7 @@
 
 #include "core/capability.hpp"
 #include "core/error.hpp"
+#include "core/money.hpp"
 #include "core/usage.hpp"
 
 namespace tollbooth {
@@ -61,6 +62,15 @@ enum class GatewayRefusal : std::uint8_t {
 GatewayRefusal refusal_of(std::string_view error_code) noexcept;
 std::string_view refusal_name(GatewayRefusal r) noexcept;
 
+// What an attempt's usage costs, is charged and owes its contract (gateway/billing.hpp): the
+// figures the budget settles, the ledger keeps, the access log and the metrics count.
+struct AttemptBill {
+  bool priced = false;  // a price was in force (else all 0)
+  Money cost = 0;
+  Money charge = 0;
+  Money toll_due = 0;  // before the revenue share's cap
+};
+
 struct AttemptRecord {
   std::uint32_t route = 0;    // the routing catalog's RouteId
   std::string_view provider;  // config name; lives as long as the config
@@ -77,6 +87,9 @@ struct AttemptRecord {
   // What the upstream reported (usage.reported), or, for a stream the client left, an
   // estimate of what was delivered (usage.reported false, tokens set); all 0 when neither.
   Usage usage;
+  // Its bill, made once when the attempt is recorded (`billed`), when it has usage.
+  bool billed = false;
+  AttemptBill bill;
 };
 
 struct RequestOutcome {

@@ -176,7 +176,7 @@ void AccessLog::json_line(const RequestOutcome& o, std::int64_t duration_us) {
     if (a.end == AttemptEnd::served) ttfb = a.ttfb_us;
     max += 32 + LineWriter::json_size(a.provider) + LineWriter::json_size(a.message);
     if (!catalog_ || !has_usage(a.usage)) continue;
-    const Bill bill = bill_attempt(*catalog_, o, a.route, a.usage);
+    const AttemptBill bill = recorded_bill(*catalog_, o, a);
     billed |= bill.priced;
     charge += bill.charge;
   }

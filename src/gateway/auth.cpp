@@ -319,8 +319,7 @@ namespace {
 // the answering one when its last bytes are being written before the flow records it.
 Money request_charge(Gateway& g, const RequestOutcome& o) noexcept {
   Money total = 0;
-  for (const AttemptRecord& a : o.attempts)
-    if (has_usage(a.usage)) total += bill_attempt(g.routes.catalog(), o, a.route, a.usage).charge;
+  for (const AttemptRecord& a : o.attempts) total += recorded_bill(g.routes.catalog(), o, a).charge;
   if (o.answer_unrecorded && has_usage(o.usage))
     total += bill_attempt(g.routes.catalog(), o, o.answer_route, o.usage).charge;
   return total;

@@ -40,6 +40,13 @@ Bill bill_attempt(const routing::Catalog& catalog, const RequestOutcome& outcome
                     usage, outcome.markup_bp);
 }
 
+AttemptBill recorded_bill(const routing::Catalog& catalog, const RequestOutcome& outcome,
+                          const AttemptRecord& attempt) noexcept {
+  if (attempt.billed) return attempt.bill;
+  if (!has_usage(attempt.usage)) return AttemptBill{};
+  return attempt_bill_of(bill_attempt(catalog, outcome, attempt.route, attempt.usage));
+}
+
 Money worst_charge(const routing::Catalog& catalog, const routing::Plan& plan, Days day,
                    std::int64_t input_tokens, std::int64_t output_tokens,
                    std::int32_t markup_bp) noexcept {

@@ -52,6 +52,15 @@ inline bool has_usage(const Usage& u) noexcept {
   return u.reported || u.input_tokens > 0 || u.output_tokens > 0;
 }
 
+inline AttemptBill attempt_bill_of(const Bill& b) noexcept {
+  return AttemptBill{b.priced, b.cost, b.charge, b.toll_due};
+}
+
+// A recorded attempt's bill: the one made when it was recorded, else made now (an outcome put
+// together by hand, as tests do); all 0 without usage.
+AttemptBill recorded_bill(const routing::Catalog& catalog, const RequestOutcome& outcome,
+                          const AttemptRecord& attempt) noexcept;
+
 // The most a request can be charged on any candidate of `plan`: `input_tokens` at the input
 // price and `output_tokens` at the output price (no cached discount), after discount and
 // markup. Routes without a price count 0.

@@ -8,6 +8,7 @@
 
 #include "config/config.hpp"
 #include "core/text.hpp"
+#include "gateway/billing.hpp"
 #include "gateway/caller.hpp"
 #include "gateway/endpoints.hpp"
 #include "gateway/gateway.hpp"
@@ -92,8 +93,9 @@ Awaitable<void> sleep_for(ClientConn& c, std::int64_t ms) {
 
 // One attempt, as the request's outcome keeps it. The message carries the detail (a socket
 // error, what the upstream sent): what an operator needs to see why.
-void record_attempt(RequestOutcome& o, routing::RouteId route, const ResolvedRoute& r,
-                    const Attempt& a, RequestOutcome::Steady started, RequestOutcome::Steady now) {
+void record_attempt(const routing::Catalog& catalog, RequestOutcome& o, routing::RouteId route,
+                    const ResolvedRoute& r, const Attempt& a, RequestOutcome::Steady started,
+                    RequestOutcome::Steady now) {
   o.answer_unrecorded = false;  // billed from o.attempts from now on
   AttemptRecord& rec = o.attempts.emplace_back();
   rec.latency_ms = std::chrono::duration_cast<std::chrono::milliseconds>(now - o.received).count();
@@ -105,6 +107,11 @@ void record_attempt(RequestOutcome& o, routing::RouteId route, const ResolvedRou
   rec.upstream_us = std::chrono::duration_cast<std::chrono::microseconds>(now - started).count();
   rec.reused_connection = a.reused_connection;
   if (a.usage) rec.usage = *a.usage;
+  if (has_usage(rec.usage)) {
+    // Billed once, here (or by the relay, for its cost header): every observer reads this.
+    rec.bill = a.bill ? *a.bill : attempt_bill_of(bill_attempt(catalog, o, route, rec.usage));
+    rec.billed = true;
+  }
   if (a.end != AttemptEnd::served && a.end != AttemptEnd::aborted) {
     rec.error = a.error().kind;
     rec.message = a.error().message;
@@ -167,11 +174,12 @@ Awaitable<std::vector<Tried>> run_plan(Gateway& g, ClientConn& c, const Resolved
       if (a.end == AttemptEnd::aborted) {  // says nothing about the route
         // A stream the client left is billed (its usage, or an estimate of what it got).
         if (a.usage)
-          record_attempt(c.outcome, candidate.route, r, a, attempt_started, g.clock.steady());
+          record_attempt(catalog, c.outcome, candidate.route, r, a, attempt_started,
+                         g.clock.steady());
         co_return tried;
       }
       record_health(health, candidate.route, a, g.clock.unix_ms());
-      record_attempt(c.outcome, candidate.route, r, a, attempt_started, g.clock.steady());
+      record_attempt(catalog, c.outcome, candidate.route, r, a, attempt_started, g.clock.steady());
       if (a.end == AttemptEnd::served) {
         if (a.usage) c.outcome.usage = *a.usage;
         co_return tried;

@@ -183,7 +183,7 @@ void MetricsShard::on_outcome(const RequestOutcome& o) noexcept {
       add(connections_[a.route * 2 + (a.reused_connection ? 1 : 0)], 1);
     }
     if (has_usage(a.usage)) {  // what the ledger bills it, the same figures
-      const Bill bill = bill_attempt(l.catalog, o, a.route, a.usage);
+      const AttemptBill bill = recorded_bill(l.catalog, o, a);
       if (bill.priced) {
         add(money_[a.route * 3], static_cast<std::uint64_t>(bill.cost));
         add(money_[a.route * 3 + 1], static_cast<std::uint64_t>(bill.charge));

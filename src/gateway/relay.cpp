@@ -397,9 +397,11 @@ Awaitable<Attempt> relay_whole(Gateway& g, ClientConn& c, const ResolvedRoute& r
   if (!body_in) co_return body;  // an answer that is not a refusal needs its body
   c.outcome.route = r.provider->name;
   std::string_view headers = route_header(c, r, head.request_id);
+  std::optional<AttemptBill> billed;
   if (reply.usage && reply.usage->reported) {
     // The answer's charge, the same figure the budget settles and the ledger keeps.
-    Bill bill = bill_attempt(g.routes.catalog(), c.outcome, r.id, *reply.usage);
+    const Bill bill = bill_attempt(g.routes.catalog(), c.outcome, r.id, *reply.usage);
+    billed = attempt_bill_of(bill);
     if (bill.priced) {
       c.scratch.append("x-tollbooth-cost: ").append(format_dollars(bill.charge)).append("\r\n");
       headers = c.scratch;
@@ -414,6 +416,7 @@ Awaitable<Attempt> relay_whole(Gateway& g, ClientConn& c, const ResolvedRoute& r
   give_back(g, t, std::move(conn));
   Attempt a = served(reply.status);
   a.usage = reply.usage;
+  a.bill = billed;
   co_return a;
 }
 

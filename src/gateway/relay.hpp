@@ -43,6 +43,7 @@ struct Attempt {
   std::int64_t ttfb_us = 0;        // request sent → response head, when the upstream answered
   bool reused_connection = false;  // the answered request went on a pooled connection
   std::optional<Usage> usage;
+  std::optional<AttemptBill> bill;  // usage's bill, when the relay made it already
   std::unique_ptr<AttemptFailure> failure;
 
   // The failure's error, made on first use.
