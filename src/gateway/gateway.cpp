@@ -94,21 +94,32 @@ Awaitable<void> metrics_endpoint(Gateway& g, ClientConn& c, const HttpRequest&, 
     co_return;
   }
   std::string body = g.metrics()->render(g.clock.unix_ms());
-  // What each team's budget has left in its period, from this process's budget book (with
-  // store.redis the shared figures are Redis's and not shown here). A team without a budget, or
-  // with nothing spent or reserved yet this period, shows its whole budget.
+  // What each team's budget has left in its period: from this process's budget book, or with
+  // store.redis from Redis (every gateway's together; a team Redis cannot be asked about is
+  // left out of this scrape). A team with nothing spent or reserved yet this period shows its
+  // whole budget.
   body +=
       "# HELP tollbooth_team_budget_remaining_micros What a team's budget has left in its "
-      "current period (this instance's book), in micro-dollars.\n"
+      "current period, spend and reservations held taken off, in micro-dollars.\n"
       "# TYPE tollbooth_team_budget_remaining_micros gauge\n";
+  const std::shared_ptr<const access::Snapshot> snapshot = g.snapshot();  // across the awaits
   const auto budgets = g.access_source.budgets().snapshot();
-  for (const access::Team& team : g.snapshot()->teams()) {
+  const std::int64_t now = g.clock.unix_ms();
+  for (const access::Team& team : snapshot->teams()) {
     if (team.budget.limit_micros <= 0) continue;
     Money used = 0;
-    for (const access::BudgetState& b : budgets)
-      if (b.subject.size() == team.id.size() + 5 && b.subject.starts_with("team:") &&
-          b.subject.compare(5, std::string::npos, team.id) == 0)
-        used = b.spent + b.reserved;
+    if (limits::RedisBudgets* shared = g.redis_budgets()) {
+      const std::string subject = "team:" + team.id;
+      const std::optional<Money> in_redis =
+          co_await shared->used(subject, access::period_start_ms(team.budget.per, now));
+      if (!in_redis) continue;
+      used = *in_redis;
+    } else {
+      for (const access::BudgetState& b : budgets)
+        if (b.subject.size() == team.id.size() + 5 && b.subject.starts_with("team:") &&
+            b.subject.compare(5, std::string::npos, team.id) == 0)
+          used = b.spent + b.reserved;
+    }
     body += "tollbooth_team_budget_remaining_micros{team=\"" + team.id + "\"} " +
             std::to_string(team.budget.limit_micros - used) + "\n";
   }

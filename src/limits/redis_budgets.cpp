@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <boost/asio/post.hpp>
+#include <charconv>
 #include <chrono>
 #include <deque>
 #include <stdexcept>
@@ -513,6 +514,24 @@ Awaitable<bool> RedisBudgets::seed(std::span<const access::BudgetSubject> subjec
     }
   }
   co_return true;
+}
+
+Awaitable<std::optional<Money>> RedisBudgets::used(std::string_view subject,
+                                                   std::int64_t period_start_ms) {
+  RedisCommand cmd(4);
+  cmd.arg("HMGET").arg(budget_key(subject, period_start_ms)).arg("spent").arg("reserved");
+  RedisReply reply = co_await client_.async_command(std::move(cmd), asio::deferred);
+  if (reply.type != RedisReply::Type::array || reply.elements.size() != 2) co_return std::nullopt;
+  if (reply.elements[0].type != RedisReply::Type::string) co_return Money{0};  // not known yet
+  Money spent = 0;
+  Money reserved = 0;
+  const std::string& s = reply.elements[0].str;
+  std::from_chars(s.data(), s.data() + s.size(), spent);
+  if (reply.elements[1].type == RedisReply::Type::string) {
+    const std::string& r = reply.elements[1].str;
+    std::from_chars(r.data(), r.data() + r.size(), reserved);
+  }
+  co_return spent + std::max<Money>(0, reserved);
 }
 
 void RedisBudgets::settle(std::span<const access::BudgetSubject> subjects,

@@ -144,6 +144,12 @@ class RedisBudgets {
   void settle(std::span<const access::BudgetSubject> subjects, const RedisBudgetTicket& ticket,
               Money actual_charge_micros, std::int64_t now_ms);
 
+  // What `subject` ("team:<id>") has used of its budget in the period starting at
+  // period_start_ms, all gateways together: settled spend plus reservations held; 0 for a
+  // period Redis does not know yet (no request was admitted in it). nullopt when Redis cannot
+  // be asked.
+  Awaitable<std::optional<Money>> used(std::string_view subject, std::int64_t period_start_ms);
+
   // Where soft crossings go (the gateway writes the event); called on the worker's thread.
   void on_soft_crossing(std::function<void(const access::SoftCrossing&)> hook);
 

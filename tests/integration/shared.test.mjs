@@ -224,7 +224,7 @@ test('Redis unreachable: fail_closed refuses limited keys with a 503 naming it, 
   assert.match(open.stderr(), /redis/i);
 });
 
-test('a team budget held in Redis is shared: two gateways together never settle past it', async () => {
+test('a team budget held in Redis is shared: two gateways together never settle past it, and both show what is left', async () => {
   const a = await gateway();
   const b = await gateway();
   try {
@@ -252,6 +252,13 @@ test('a team budget held in Redis is shared: two gateways together never settle 
     assert.equal(report.status, 200);
     assert.equal(report.body.total.rows, ok);
     assert.ok(report.body.total.charge_micros <= 500_000, `${report.body.total.charge_micros} <= $0.50`);
+    // Each gateway's /metrics shows what the team has left, both gateways' spend together.
+    for (const gw of [a, b]) {
+      const text = await (await fetch(`${gw.url}/metrics`, { headers: { authorization: `Bearer ${ADMIN}` } })).text();
+      const line = text.split('\n').find((l) => l.startsWith(`tollbooth_team_budget_remaining_micros{team="${team}"}`));
+      assert.ok(line, 'the team\'s gauge is there');
+      assert.equal(Number(line.split(' ').pop()), 500_000 - report.body.total.charge_micros);
+    }
   } finally {
     await stop(a);
     await stop(b);
