@@ -7,7 +7,7 @@ namespace {
 
 // Indexed by the enum's value, so a new scope without a name fails to compile (size check).
 constexpr std::array<std::string_view, kScopeCount> kScopeNames = {
-    "chat", "responses", "embeddings", "models", "routing:explain", "admin",
+    "chat", "responses", "embeddings", "models", "routing:explain", "admin", "metrics",
 };
 
 }  // namespace

@@ -17,9 +17,10 @@ enum class Scope : std::uint8_t {
   embeddings,       // POST /v1/embeddings
   models,           // GET /v1/models[/{id}]
   routing_explain,  // see the plan header, the catalog facts, and why a cloud refused
-  admin,            // /admin/v1/...
+  admin,            // /admin/v1/... (and what `metrics` allows)
+  metrics,          // GET /metrics: a scraper's key, that may do nothing else
 };
-inline constexpr std::size_t kScopeCount = 6;
+inline constexpr std::size_t kScopeCount = 7;
 
 // A set of scopes as bits (1 << Scope).
 using ScopeSet = std::uint32_t;

@@ -37,7 +37,8 @@ TEST(AccessScope, DefaultScopesLeaveOutExplainAndAdmin) {
   EXPECT_TRUE(kDefaultScopes & scope_bit(Scope::chat));
   EXPECT_FALSE(kDefaultScopes & scope_bit(Scope::routing_explain));
   EXPECT_FALSE(kDefaultScopes & scope_bit(Scope::admin));
-  EXPECT_EQ(kAllScopes, 0x3Fu);
+  EXPECT_FALSE(kDefaultScopes & scope_bit(Scope::metrics));
+  EXPECT_EQ(kAllScopes, 0x7Fu);
 }
 
 }  // namespace

@@ -119,9 +119,10 @@ Result<access::ScopeSet> read_scopes(std::string_view field, const json::value& 
       std::string shown =
           item.is_string() ? "\"" + excerpt_client_text(std::string_view(item.as_string())) + "\""
                            : std::string(kind_of(item));
-      return invalid(field, fmt::format("{}: {} is not a scope; expected some of: chat, "
-                                        "responses, embeddings, models, routing:explain, admin",
-                                        field, shown));
+      return invalid(field,
+                     fmt::format("{}: {} is not a scope; expected some of: chat, "
+                                 "responses, embeddings, models, routing:explain, admin, metrics",
+                                 field, shown));
     }
     set |= access::scope_bit(*scope);
   }

@@ -433,7 +433,7 @@ struct AccessCommands::State {
   void shared_flags(CLI::App* c, const char* of) {
     c->add_option("--scopes", flags.scopes,
                   fmt::format("Scopes of the {}, comma-separated: chat, responses, embeddings, "
-                              "models, routing:explain, admin",
+                              "models, routing:explain, admin, metrics",
                               of));
     c->add_option("--models", flags.models,
                   "Models allowed, comma-separated names or globs like 'gpt-4o*,o3'; '' for any");

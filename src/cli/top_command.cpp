@@ -183,8 +183,8 @@ struct TopCommand::State {
     const std::string said = message.empty() ? "" : " (" + message + ")";
     if (a.status == 401 || a.status == 403) {
       s.error = fmt::format(
-          "{}: {}{}: the key needs the admin scope (server.admin_key, or a key given scope "
-          "admin)",
+          "{}: {}{}: the key needs the metrics scope (a scraper's key) or admin "
+          "(server.admin_key)",
           where, a.status, said);
     } else if (a.status == 404) {
       s.error = code == "metrics_off"
@@ -294,8 +294,8 @@ TopCommand::TopCommand(CLI::App& app) : state_(std::make_unique<State>()) {
   s.top->add_option("--url", s.url, "The gateway's base URL (http)")->capture_default_str();
   s.top
       ->add_option("--key", s.key,
-                   "A key with the admin scope (server.admin_key, or a key given scope admin), "
-                   "sent as Authorization: Bearer; better given in the environment")
+                   "A key with the metrics scope (or admin: server.admin_key), sent as "
+                   "Authorization: Bearer; better given in the environment")
       ->envname("TOLLBOOTH_ADMIN_KEY");
   s.top
       ->add_option("--interval", s.interval_text,
@@ -329,7 +329,8 @@ std::optional<int> TopCommand::run() {
     return kExitUsage;
   }
   if (s.key.empty()) {
-    std::cerr << "no key: give --key or set TOLLBOOTH_ADMIN_KEY (a key with the admin scope)\n";
+    std::cerr << "no key: give --key or set TOLLBOOTH_ADMIN_KEY (a key with the metrics or admin "
+                 "scope)\n";
     return kExitUsage;
   }
   s.endpoint = std::move(*endpoint);

@@ -43,7 +43,7 @@ void read_scopes(Reader& r, const Field& f, access::ScopeSet& out) {
     auto scope = access::parse_scope(name);
     if (!scope) {
       r.problem(item, fmt::format("unknown scope {}; expected one of: chat, responses, "
-                                  "embeddings, models, routing:explain, admin",
+                                  "embeddings, models, routing:explain, admin, metrics",
                                   quote_value(name)));
       ok = false;
       continue;

@@ -128,7 +128,9 @@ std::optional<Error> identify(Gateway& g, const HttpRequest& req, access::Scope 
     caller.sees_routing = caller.may(access::Scope::routing_explain);
     caller.sees_insides = caller.sees_routing;
   }
-  if (!caller.may(needed)) {
+  // The admin scope allows what a scraper's `metrics` does.
+  if (!caller.may(needed) &&
+      !(needed == access::Scope::metrics && caller.may(access::Scope::admin))) {
     std::string why = caller.principal
                           ? caller.principal->explain_scope(needed)
                           : "this endpoint needs scope " + std::string(access::scope_name(needed)) +

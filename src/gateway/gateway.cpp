@@ -203,7 +203,7 @@ constexpr Endpoint kEndpoints[] = {
     {http::verb::post, "/admin/v1/reload", false, Front::admin, false, Scope::admin,
      &reload_config},
     {http::verb::unknown, "/admin/v1/", true, Front::admin, false, Scope::admin, &admin_api},
-    {http::verb::get, "/metrics", false, Front::metrics, false, Scope::admin, &metrics_endpoint},
+    {http::verb::get, "/metrics", false, Front::metrics, false, Scope::metrics, &metrics_endpoint},
     {http::verb::get, "/ui", false, Front::dashboard, true, Scope::admin, &dashboard},
     {http::verb::get, "/ui/", false, Front::dashboard, true, Scope::admin, &dashboard},
     {http::verb::get, "/ui/", true, Front::dashboard, true, Scope::admin, &dashboard},

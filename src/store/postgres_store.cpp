@@ -19,7 +19,7 @@ namespace {
 // "tollboot" in ASCII, so it is unlikely to meet another application's lock.
 constexpr std::int64_t kMigrationLockKey = 0x746f6c6c626f6f74;
 
-constexpr std::array<Migration, 4> kMigrations{{
+constexpr std::array<Migration, 5> kMigrations{{
     {1, R"sql(
 CREATE TABLE change_counter (
   id INTEGER PRIMARY KEY CHECK (id = 1),
@@ -216,6 +216,11 @@ CREATE TABLE responses (
   PRIMARY KEY (key_id, id)
 );
 CREATE INDEX responses_expires ON responses (expires_ms);
+)sql"},
+    // The `metrics` scope (GET /metrics for a scraper's key) came after the first six: a team
+    // stored with all six (the default, "every scope") gets it too; a key's list was chosen.
+    {5, R"sql(
+UPDATE teams SET scopes = 127 WHERE scopes = 63;
 )sql"},
 }};
 

@@ -25,7 +25,7 @@ constexpr int kBusyTimeoutMs = 5000;
 
 // The schema. STRICT tables: a value of the wrong type is an error instead of being stored as
 // whatever it is. models/regions: JSON arrays of strings (sql_store.cpp).
-constexpr std::array<Migration, 4> kMigrations{{
+constexpr std::array<Migration, 5> kMigrations{{
     {1, R"sql(
 CREATE TABLE change_counter (
   id INTEGER PRIMARY KEY CHECK (id = 1),
@@ -268,6 +268,11 @@ CREATE TABLE responses (
   PRIMARY KEY (key_id, id)
 ) STRICT;
 CREATE INDEX responses_expires ON responses (expires_ms);
+)sql"},
+    // The `metrics` scope (GET /metrics for a scraper's key) came after the first six: a team
+    // stored with all six (the default, "every scope") gets it too; a key's list was chosen.
+    {5, R"sql(
+UPDATE teams SET scopes = 127 WHERE scopes = 63;
 )sql"},
 }};
 

@@ -1454,7 +1454,7 @@ TYPED_TEST(StoreTest, ADatabaseOfThePreviousSchemaIsMigratedAndKeepsItsRecords) 
   EXPECT_EQ(this->store->find_key("key_1"), key) << "no budget";
   Team team;
   team.id = "team-a";
-  team.scopes = 63;
+  team.scopes = 127;  // it had all six scopes: it has the seventh, metrics, too (step 5)
   team.regions = {"eu-*"};
   team.limits = {4, 5, 6};
   team.metadata = "{}";

@@ -173,7 +173,7 @@ test('keys update, rotate, revoke; teams; and the audit log lists it all in orde
 
   const teams = s.json('teams', 'list').data;
   assert.deepEqual(teams.map((t) => [t.id, t.source]), [['platform', 'config'], ['research', 'store']]);
-  assert.match(s.ok('teams', 'list'), /^research\s+chat,responses,embeddings,models,routing:explain,admin\s+any\s+any\s+100\s+/m);
+  assert.match(s.ok('teams', 'list'), /^research\s+chat,responses,embeddings,models,routing:explain,admin,metrics\s+any\s+any\s+100\s+/m);
   assert.equal(s.json('teams', 'update', 'research', '--tpm', '5000').tpm, 5000);
   assert.match(s.ok('teams', 'show', 'research'), /^tpm:\s+5000$/m);
   s.ok('teams', 'create', 'temp');

@@ -49,7 +49,7 @@ async function send(kind, i) {
   await res.arrayBuffer();
 }
 
-test('the admin scope is needed, and the text is Prometheus\'s', async () => {
+test('the metrics scope (or admin) is needed, and the text is Prometheus\'s', async () => {
   const refused = await fetch(`${gw.url}/metrics`);
   assert.equal(refused.status, 403, "auth: none gives every caller the default scopes, not admin");
   await refused.arrayBuffer();
@@ -128,16 +128,33 @@ test('after a mixed run the metrics\' totals agree with the ledger: requests, to
     .replace('auth: none', `auth: keys
 store: { sqlite: ${join(dir, 'ledger.db')} }
 teams: { research: { markup_percent: 10 } }
-keys: { app: { secret: env:TB_APP_KEY, team: research } }
+keys:
+  app: { secret: env:TB_APP_KEY, team: research }
+  scraper: { secret: env:TB_SCRAPER_KEY, scopes: [metrics] }
 contracts:
   oa: { providers: [openai], revenue_share: { percent: 15, of: charge } }
 prices:
   - { provider: openai, model: direct, input_per_mtok: 20, output_per_mtok: 80 }
   - { provider: openai, model: fallback-503, input_per_mtok: 0.15, output_per_mtok: 0.6 }`);
   const secret = 'tk-' + 'Q'.repeat(43);
+  const scraper = 'tk-' + 'S'.repeat(43);
   const gw = await startProcess(['serve', '-c', tempFile('gw-ledger.yaml', config)],
-    { env: { ...MOCK_KEYS, TB_APP_KEY: secret, TOLLBOOTH_LOG: 'warn' }, prefix: 'tollbooth' });
+    { env: { ...MOCK_KEYS, TB_APP_KEY: secret, TB_SCRAPER_KEY: scraper, TOLLBOOTH_LOG: 'warn' }, prefix: 'tollbooth' });
   try {
+    // A scraper's key holds `metrics` and nothing else; an API key without it is refused.
+    const scraped = await fetch(`${gw.url}/metrics`, { headers: { authorization: `Bearer ${scraper}` } });
+    assert.equal(scraped.status, 200);
+    await scraped.arrayBuffer();
+    const asApp = await fetch(`${gw.url}/metrics`, { headers: { authorization: `Bearer ${secret}` } });
+    assert.equal(asApp.status, 403);
+    assert.match((await asApp.json()).error.message, /metrics/);
+    const scraperChats = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${scraper}` },
+      body: JSON.stringify({ model: 'direct', messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    assert.equal(scraperChats.status, 403);
+    await scraperChats.arrayBuffer();
+
     const chat = async (model, stream) => {
       const res = await fetch(`${gw.url}/v1/chat/completions`, {
         method: 'POST',
@@ -156,7 +173,7 @@ prices:
       for (let i = 0; i < n; i++) statuses.push(await chat(model, stream));
     assert.equal(statuses.filter((s) => s === 200).length, 42);
 
-    const metrics = await (await fetch(`${gw.url}/metrics`, { headers: { authorization: `Bearer ${ADMIN}` } })).text();
+    const metrics = await (await fetch(`${gw.url}/metrics`, { headers: { authorization: `Bearer ${scraper}` } })).text();
     const served = total(metrics, 'tollbooth_attempts_total', 'outcome="served"');
     assert.equal(served, 42);
     // The ledger's writer batches: wait for every row.
@@ -168,7 +185,9 @@ prices:
     }
     const t = spend.total;
     assert.equal(t.rows, served, 'a ledger row per served attempt');
-    assert.equal(t.requests, total(metrics, 'tollbooth_requests_total', 'status="200"'));
+    // Served model requests (the scrape and the refusals above are route "none").
+    assert.equal(t.requests, total(metrics, 'tollbooth_requests_total', 'status="200"') -
+      total(metrics, 'tollbooth_requests_total', 'route="none",status="200"'));
     assert.equal(t.input_tokens, total(metrics, 'gen_ai_client_token_usage_sum', 'gen_ai_token_type="input"'));
     assert.equal(t.output_tokens, total(metrics, 'gen_ai_client_token_usage_sum', 'gen_ai_token_type="output"'));
     assert.ok(t.charge_micros > 0 && t.toll_micros > 0, 'priced, with a toll');

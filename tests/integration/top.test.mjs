@@ -1,6 +1,6 @@
 // `tollbooth top --once` against a running gateway while traffic flows: the frame shows the
 // model's requests per second, the errors of a model whose only cloud is down, and that
-// route's open breaker by name; a key without the admin scope, a gateway with metrics off and
+// route's open breaker by name; a key without the metrics scope, a gateway with metrics off and
 // one that is not there are each refused with a message that says so (exit 1); a bad option
 // exits 2.
 import { test, before, after } from 'node:test';
@@ -10,7 +10,7 @@ import { createServer } from 'node:http';
 import { BIN, startProcess, stop, tempFile, MOCK_CLOUDS, MOCK_KEYS } from './harness.mjs';
 
 const ADMIN = 'top-admin-key-0123456789abcdef';
-const APP = 'tk-' + 'T'.repeat(43);  // a client key: no admin scope
+const APP = 'tk-' + 'T'.repeat(43);  // a client key: no metrics or admin scope
 const ENV = { ...MOCK_KEYS, TB_APP_KEY: APP, TOLLBOOTH_LOG: 'warn' };
 let mock;
 let gw;
@@ -118,11 +118,11 @@ test('the key given in the environment is used', async () => {
   assert.match(top.stdout, /^MODEL +REQ\/S/m);
 });
 
-test('a key without the admin scope is told it needs it', async () => {
+test('a key without the metrics scope is told it needs it', async () => {
   for (const key of [APP, 'tk-' + 'X'.repeat(43)]) {
     const top = await run(['top', '--once', '--url', gw.url, '--key', key]);
     assert.equal(top.code, 1);
-    assert.match(top.stderr, /the key needs the admin scope/);
+    assert.match(top.stderr, /the key needs the metrics scope/);
     assert.equal(top.stdout, '');
   }
 });
