@@ -40,9 +40,11 @@ Frontend::Generation Frontend::make(std::shared_ptr<const Runtime> runtime) {
 void Frontend::refresh() {
   std::shared_ptr<const Runtime> next = runtime_.current();
   if (!next || next == current_.runtime) return;
-  Generation made = make(std::move(next));
-  if (current_.gateway->in_flight > 0) retired_.push_back(std::move(current_));
-  current_ = std::move(made);  // an idle old gateway goes now
+  Generation old = std::move(current_);
+  current_ = make(std::move(next));
+  // An old gateway with requests in flight waits for them; an idle one goes now, before its
+  // runtime (Generation's members go in reverse order): its destructor reads its routes.
+  if (old.gateway->in_flight > 0) retired_.push_back(std::move(old));
 }
 
 Awaitable<void> Frontend::handle(ClientConn& c, const HttpRequest& req) {

@@ -40,6 +40,8 @@ class Frontend final : public RequestHandler {
   std::size_t retired() const noexcept { return retired_.size(); }
 
  private:
+  // Destroyed gateway first (members go in reverse order): it reads the runtime's routes.
+  // Never move-assign one holding a gateway: that would free the runtime first.
   struct Generation {
     std::shared_ptr<const Runtime> runtime;
     std::unique_ptr<Gateway> gateway;

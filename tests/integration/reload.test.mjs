@@ -5,10 +5,11 @@
 // the rate-limit windows and the breakers keep their state.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { request as httpRequest } from 'node:http';
 import { BIN, startProcess, stop, tempFile, MOCK_CLOUDS, MOCK_KEYS } from './harness.mjs';
 
 const ADMIN = 'reload-admin-key-0123456789';
@@ -196,6 +197,45 @@ test('a good file takes effect under load with no request dropped; limits and br
   } finally {
     running = false;
     await Promise.allSettled(load);
+    await stop(gw);
+  }
+});
+
+// A request on a connection of its own (no keep-alive), as curl sends one: consecutive ones
+// reach either worker.
+function post(gw, path, key, body) {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(`${gw.url}${path}`, {
+      method: 'POST', agent: false,
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}`, connection: 'close' },
+    }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode));
+    });
+    req.on('error', reject);
+    req.end(body === undefined ? '' : JSON.stringify(body));
+  });
+}
+
+test('a hundred reloads between requests leave no upstream connection or descriptor behind', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tb-reload-'));
+  const gw = await startGateway(dir, config(dir));
+  const descriptors = () => readdirSync(`/proc/${gw.child.pid}/fd`).length;
+  try {
+    assert.equal((await chat(gw, ENV.BOT_KEY)).status, 200);
+    const before = descriptors();
+    for (let i = 0; i < 100; i++) {
+      // Each config's connection targets are its own: the old ones' pooled connections must
+      // close when the last request on that config has ended.
+      writeFileSync(gw.config, config(dir, i % 2 ? {} : { models: '  other: { routes: [ { provider: openai } ] }' }));
+      assert.equal(await post(gw, '/admin/v1/reload', ADMIN), 200);
+      const chatBody = { model: 'direct', messages: [{ role: 'user', content: 'hi' }] };
+      assert.equal(await post(gw, '/v1/chat/completions', ENV.BOT_KEY, chatBody), 200);
+    }
+    const after = descriptors();
+    // One pooled connection per worker for the config in force, give or take a few.
+    assert.ok(after <= before + 6, `descriptors ${before} -> ${after}`);
+  } finally {
     await stop(gw);
   }
 });
