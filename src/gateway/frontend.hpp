@@ -40,11 +40,20 @@ class Frontend final : public RequestHandler {
   std::size_t retired() const noexcept { return retired_.size(); }
 
  private:
-  // Destroyed gateway first (members go in reverse order): it reads the runtime's routes.
-  // Never move-assign one holding a gateway: that would free the runtime first.
+  // A gateway always goes before its runtime: its destructor reads the runtime's routes.
+  // Members go in reverse order when destroyed; a move-assignment (the vector's erase shifts
+  // elements with it) replaces the gateway first too.
   struct Generation {
     std::shared_ptr<const Runtime> runtime;
     std::unique_ptr<Gateway> gateway;
+
+    Generation() = default;
+    Generation(Generation&&) noexcept = default;
+    Generation& operator=(Generation&& other) noexcept {
+      gateway = std::move(other.gateway);
+      runtime = std::move(other.runtime);
+      return *this;
+    }
   };
   Generation make(std::shared_ptr<const Runtime> runtime);
   void refresh();
