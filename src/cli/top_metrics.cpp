@@ -9,6 +9,8 @@
 #include <map>
 #include <unordered_map>
 
+#include "cli/table.hpp"
+
 namespace tollbooth::cli::top {
 namespace {
 
@@ -289,17 +291,9 @@ constexpr std::string_view kRed = "\x1b[1;31m";
 constexpr std::string_view kYellow = "\x1b[33m";
 constexpr std::string_view kPlain = "\x1b[0m";
 
-// Columns a string takes on a terminal: one per UTF-8 character.
-std::size_t columns(std::string_view s) {
-  std::size_t n = 0;
-  for (char c : s)
-    if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) ++n;
-  return n;
-}
-
 // `s` cut to `width` columns, never inside a character.
 std::string cut(std::string s, std::size_t width) {
-  if (width == 0 || columns(s) <= width) return s;
+  if (width == 0 || display_columns(s) <= width) return s;
   std::size_t n = 0;
   for (std::size_t i = 0; i < s.size(); ++i) {
     if ((static_cast<unsigned char>(s[i]) & 0xC0) == 0x80) continue;
@@ -335,30 +329,11 @@ struct Line {
   std::string_view colour;  // empty: plain
 };
 
-// Rows aligned into lines: columns two spaces apart, those from `first_number` on right-aligned.
-void table(std::vector<Line>& out, const std::vector<std::vector<std::string>>& rows,
-           std::size_t first_number, const std::vector<std::string_view>& colours) {
-  std::vector<std::size_t> width;
-  for (const auto& row : rows)
-    for (std::size_t i = 0; i < row.size(); ++i) {
-      if (width.size() <= i) width.push_back(0);
-      width[i] = std::max(width[i], columns(row[i]));
-    }
-  for (std::size_t r = 0; r < rows.size(); ++r) {
-    const auto& row = rows[r];
-    std::string line;
-    for (std::size_t i = 0; i < row.size(); ++i) {
-      const std::string pad(width[i] - columns(row[i]), ' ');
-      if (i >= first_number) {
-        line += pad + row[i];
-      } else {
-        line += row[i];
-        if (i + 1 < row.size()) line += pad;
-      }
-      if (i + 1 < row.size()) line += "  ";
-    }
-    out.push_back({std::move(line), colours[r]});
-  }
+// Rows aligned into lines (cli/table.hpp), each with its colour.
+void table(std::vector<Line>& out, const Table& rows, std::size_t first_number,
+           const std::vector<std::string_view>& colours) {
+  std::vector<std::string> lines = table_lines(rows, first_number);
+  for (std::size_t r = 0; r < lines.size(); ++r) out.push_back({std::move(lines[r]), colours[r]});
 }
 
 }  // namespace
