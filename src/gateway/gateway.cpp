@@ -285,7 +285,10 @@ Gateway::Gateway(WorkerServices& s, const RouteTable& r, AccessSource& a, Ledger
       ledger_(ledger),
       metrics_(metrics),
       random_state_(std::random_device{}() ^ (static_cast<std::uint64_t>(s.worker.index) << 32)) {
-  if (metrics) observers_.push_back(&metrics->shard(s.worker.index));
+  if (metrics) {
+    metrics_shard_ = &metrics->shard(s.worker.index);
+    observers_.push_back(metrics_shard_);
+  }
   if (ledger) {
     ledger_observer_ = std::make_unique<LedgerObserver>(r.catalog(), *ledger);
     observers_.push_back(ledger_observer_.get());
@@ -382,6 +385,7 @@ void Gateway::finished(const RequestOutcome& outcome) noexcept {
   // The access log is the worker's; the request's charge is billed with this generation's
   // catalog, whose route ids the outcome carries.
   if (services.access_log) services.access_log->record(outcome, &routes.catalog());
+  if (metrics_shard_) metrics_shard_->set_idle_connections(pool.idle_count());
   for (OutcomeObserver* o : observers_) o->on_outcome(outcome);
 }
 

@@ -38,6 +38,7 @@ namespace gateway {
 class AccessLog;
 class AccessSource;
 class Metrics;
+class MetricsShard;
 class RuntimeSource;
 
 // What a worker keeps across config reloads, shared by the Gateway of every config generation
@@ -135,6 +136,7 @@ class Gateway final {
  private:
   LedgerSink* ledger_ = nullptr;
   Metrics* metrics_ = nullptr;
+  MetricsShard* metrics_shard_ = nullptr;  // this worker's, in metrics_
   std::unique_ptr<OutcomeObserver> ledger_observer_;
   std::vector<OutcomeObserver*> observers_;
   std::shared_ptr<const access::Snapshot> snapshot_;

@@ -397,6 +397,13 @@ std::string Metrics::render(std::int64_t now_ms) const {
     }
   }
   out +=
+      "# HELP tollbooth_upstream_idle_connections Upstream connections the workers' pools keep "
+      "alive for the next request, as each worker's last request left them.\n"
+      "# TYPE tollbooth_upstream_idle_connections gauge\n";
+  std::uint64_t idle = 0;
+  for (const auto& s : shards_) idle += s->idle_connections_.load(std::memory_order_relaxed);
+  out += "tollbooth_upstream_idle_connections " + std::to_string(idle) + "\n";
+  out +=
       "# HELP tollbooth_gateway_overhead_seconds The gateway's own part of a model request's "
       "time: first byte in to last byte out, less its upstream attempts' time.\n";
   out += "# TYPE tollbooth_gateway_overhead_seconds histogram\n";

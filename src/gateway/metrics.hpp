@@ -52,6 +52,10 @@ class MetricsShard final : public OutcomeObserver {
  public:
   explicit MetricsShard(const Metrics::Layout& layout);
   void on_outcome(const RequestOutcome& outcome) noexcept override;
+  // The worker's upstream pool holds `n` idle connections (set as each request ends).
+  void set_idle_connections(std::size_t n) noexcept {
+    idle_connections_.store(n, std::memory_order_relaxed);
+  }
 
  private:
   friend class Metrics;
@@ -71,6 +75,7 @@ class MetricsShard final : public OutcomeObserver {
   std::unique_ptr<std::atomic<std::uint64_t>[]> overhead_;  // [model][bucket..., sum_us, count]
   std::unique_ptr<std::atomic<std::uint64_t>[]> ttft_;      // [op][model][provider][bucket..., ...]
   std::unique_ptr<std::atomic<std::uint64_t>[]> connections_;  // [route][new, reused]
+  std::atomic<std::uint64_t> idle_connections_{0};             // the worker's pool, a gauge
 };
 
 }  // namespace gateway

@@ -293,6 +293,7 @@ std::unique_ptr<UpstreamConn> UpstreamPool::take_idle(const UpstreamTarget& t) {
   while (it != idle_.end() && !it->second.empty()) {
     auto conn = std::move(it->second.back());
     it->second.pop_back();
+    --idle_count_;
     if (conn->idle_and_quiet()) return conn;
     conn->close();  // closed by the upstream, or desynchronised: never hand it out
   }
@@ -322,10 +323,14 @@ Awaitable<Result<std::unique_ptr<UpstreamConn>>> UpstreamPool::connect(const Ups
 void UpstreamPool::close_idle() noexcept {
   closed_ = true;
   idle_.clear();  // each connection's destructor cancels its timer; its socket closes
+  idle_count_ = 0;
 }
 
 void UpstreamPool::forget(const UpstreamTarget& t) noexcept {
-  idle_.erase(t.pool_key);
+  if (auto it = idle_.find(t.pool_key); it != idle_.end()) {
+    idle_count_ -= it->second.size();
+    idle_.erase(it);
+  }
   dns_.erase(t.pool_key);
 }
 
@@ -338,6 +343,7 @@ void UpstreamPool::release(const UpstreamTarget& t, std::unique_ptr<UpstreamConn
   if (idle.size() >= t.max_idle) return;  // dropping it closes it
   conn->park();
   idle.push_back(std::move(conn));
+  ++idle_count_;
 }
 
 }  // namespace tollbooth

@@ -194,6 +194,9 @@ class UpstreamPool {
   // Closes the target's idle connections and forgets its addresses: it is no longer used (a
   // reload replaced it, and the requests that used it have ended).
   void forget(const UpstreamTarget& target) noexcept;
+  // Connections kept alive in the pool now, every target together (some may have been closed
+  // by their upstream since: they are found out when taken).
+  std::size_t idle_count() const noexcept { return idle_count_; }
 
  private:
   Awaitable<Result<tcp::resolver::results_type>> resolve(const UpstreamTarget& target);
@@ -207,6 +210,7 @@ class UpstreamPool {
   asio::ip::basic_resolver<tcp, Executor> resolver_;
   std::unordered_map<std::string, std::vector<std::unique_ptr<UpstreamConn>>> idle_;
   std::unordered_map<std::string, CachedAddresses> dns_;
+  std::size_t idle_count_ = 0;
   bool closed_ = false;
 };
 

@@ -176,6 +176,11 @@ prices:
     const metrics = await (await fetch(`${gw.url}/metrics`, { headers: { authorization: `Bearer ${scraper}` } })).text();
     const served = total(metrics, 'tollbooth_attempts_total', 'outcome="served"');
     assert.equal(served, 42);
+    // Kept-alive connections to the clouds that answered, in the workers' pools.
+    const idle = total(metrics, 'tollbooth_upstream_idle_connections');
+    assert.ok(idle >= 1 && idle <= 16, `${idle} idle upstream connections`);
+    assert.ok(total(metrics, 'tollbooth_upstream_connections_total', 'connection="reused"') > 0,
+      'later attempts went on pooled connections');
     // The ledger's writer batches: wait for every row.
     let spend;
     for (let i = 0; i < 100; i++) {
