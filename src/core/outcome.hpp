@@ -80,8 +80,8 @@ struct AttemptRecord {
   std::string message;                    // when it did not serve: what went wrong, with the detail
   std::int64_t ttfb_us = 0;               // request sent → response head
   std::int64_t latency_ms = 0;            // request arrival → this attempt's end
-  // The attempt's start (its request built and sent) → its end: the upstream's part of the
-  // request's time (a stream's writes to the client included).
+  // Its request starting upstream (connect included) → the attempt's end: the upstream's part of
+  // the request's time (a stream's writes to the client included).
   std::int64_t upstream_us = 0;
   bool reused_connection = false;  // answered on a pooled connection (not a new one)
   // What the upstream reported (usage.reported), or, for a stream the client left, an

@@ -94,8 +94,7 @@ Awaitable<void> sleep_for(ClientConn& c, std::int64_t ms) {
 // One attempt, as the request's outcome keeps it. The message carries the detail (a socket
 // error, what the upstream sent): what an operator needs to see why.
 void record_attempt(const routing::Catalog& catalog, RequestOutcome& o, routing::RouteId route,
-                    const ResolvedRoute& r, const Attempt& a, RequestOutcome::Steady started,
-                    RequestOutcome::Steady now) {
+                    const ResolvedRoute& r, const Attempt& a, RequestOutcome::Steady now) {
   o.answer_unrecorded = false;  // billed from o.attempts from now on
   AttemptRecord& rec = o.attempts.emplace_back();
   rec.latency_ms = std::chrono::duration_cast<std::chrono::milliseconds>(now - o.received).count();
@@ -104,7 +103,8 @@ void record_attempt(const routing::Catalog& catalog, RequestOutcome& o, routing:
   rec.end = a.end;
   rec.upstream_status = a.upstream_status;
   rec.ttfb_us = a.ttfb_us;
-  rec.upstream_us = std::chrono::duration_cast<std::chrono::microseconds>(now - started).count();
+  if (a.sent != RequestOutcome::Steady{})
+    rec.upstream_us = std::chrono::duration_cast<std::chrono::microseconds>(now - a.sent).count();
   rec.reused_connection = a.reused_connection;
   if (a.usage) rec.usage = *a.usage;
   if (has_usage(rec.usage)) {
@@ -165,7 +165,6 @@ Awaitable<std::vector<Tried>> run_plan(Gateway& g, ClientConn& c, const Resolved
       }
       auto tr =
           prepared ? front.translator_for(r) : Result<Translator*>(std::move(prepared).error());
-      const auto attempt_started = g.clock.steady();
       if (!tr)
         a = refused(std::move(tr).error());
       else
@@ -173,13 +172,11 @@ Awaitable<std::vector<Tried>> run_plan(Gateway& g, ClientConn& c, const Resolved
                            front.keeper());
       if (a.end == AttemptEnd::aborted) {  // says nothing about the route
         // A stream the client left is billed (its usage, or an estimate of what it got).
-        if (a.usage)
-          record_attempt(catalog, c.outcome, candidate.route, r, a, attempt_started,
-                         g.clock.steady());
+        if (a.usage) record_attempt(catalog, c.outcome, candidate.route, r, a, g.clock.steady());
         co_return tried;
       }
       record_health(health, candidate.route, a, g.clock.unix_ms());
-      record_attempt(catalog, c.outcome, candidate.route, r, a, attempt_started, g.clock.steady());
+      record_attempt(catalog, c.outcome, candidate.route, r, a, g.clock.steady());
       if (a.end == AttemptEnd::served) {
         if (a.usage) c.outcome.usage = *a.usage;
         co_return tried;

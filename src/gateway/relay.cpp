@@ -217,8 +217,9 @@ Awaitable<Attempt> relay_stream(Gateway& g, ClientConn& c, const ResolvedRoute& 
 
 Awaitable<Attempt> exchange_head(Gateway& g, ClientConn& c, const UpstreamTarget& t,
                                  const UpstreamRequest& ureq, std::unique_ptr<UpstreamConn>& conn,
-                                 std::chrono::milliseconds first_byte_timeout) {
-  const auto started = g.clock.steady();
+                                 std::chrono::milliseconds first_byte_timeout,
+                                 std::chrono::steady_clock::time_point sent) {
+  const auto started = sent != std::chrono::steady_clock::time_point{} ? sent : g.clock.steady();
   UpstreamWait wait;
   InterruptHook hook(c, wait);
   for (bool fresh = false;; fresh = true) {
@@ -333,8 +334,12 @@ Awaitable<Attempt> relay(Gateway& g, ClientConn& c, const ResolvedRoute& r, Tran
   auto built = tr.build(ureq);
   if (!built) co_return refused(std::move(built).error());
   std::unique_ptr<UpstreamConn> conn;
-  Attempt head = co_await exchange_head(g, c, *r.target, ureq, conn, first_byte_timeout);
-  if (!conn) co_return head;
+  const auto sent = g.clock.steady();
+  Attempt head = co_await exchange_head(g, c, *r.target, ureq, conn, first_byte_timeout, sent);
+  if (!conn) {
+    head.sent = sent;
+    co_return head;
+  }
   const Head h = read_head(conn->response());
   Attempt a;
   switch (tr.plan(h.head)) {
@@ -351,6 +356,7 @@ Awaitable<Attempt> relay(Gateway& g, ClientConn& c, const ResolvedRoute& r, Tran
   if (!a.upstream_status) a.upstream_status = head.upstream_status;
   a.ttfb_us = head.ttfb_us;
   a.reused_connection = head.reused_connection;
+  a.sent = sent;
   // A final failure is the client's answer: say which upstream (stream errors already do).
   if (a.end == AttemptEnd::failed_final) {
     const std::string prefix = "upstream " + r.provider->name + ": ";

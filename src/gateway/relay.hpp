@@ -42,6 +42,8 @@ struct Attempt {
   int upstream_status = 0;         // when the upstream answered
   std::int64_t ttfb_us = 0;        // request sent → response head, when the upstream answered
   bool reused_connection = false;  // the answered request went on a pooled connection
+  // When its request began to go upstream (connect included); epoch when none did.
+  std::chrono::steady_clock::time_point sent{};
   std::optional<Usage> usage;
   std::optional<AttemptBill> bill;  // usage's bill, when the relay made it already
   std::unique_ptr<AttemptFailure> failure;
@@ -102,9 +104,11 @@ Awaitable<Attempt> relay(Gateway& g, ClientConn& c, const ResolvedRoute& r, Tran
 // keep-alive connection that the upstream closed meanwhile fails at once; that is retried once
 // on a fresh connection. The wait ends early when the client goes away (AttemptEnd::aborted).
 // On success `conn` holds the connection with the head parsed.
+// `sent`: when the attempt began (its time to first byte counts from it); now when not given.
 Awaitable<Attempt> exchange_head(Gateway& g, ClientConn& c, const UpstreamTarget& t,
                                  const UpstreamRequest& ureq, std::unique_ptr<UpstreamConn>& conn,
-                                 std::chrono::milliseconds first_byte_timeout);
+                                 std::chrono::milliseconds first_byte_timeout,
+                                 std::chrono::steady_clock::time_point sent = {});
 
 // Reads the rest of a non-streamed answer under the idle timeout: at most `limit` bytes (0:
 // server.max_response_bytes), held in `charge` from the process-wide server.max_buffered_bytes.
