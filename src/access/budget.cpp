@@ -214,7 +214,7 @@ std::vector<SoftCrossing> BudgetTicket::settle(Money actual_charge_micros, std::
 // ---- BudgetBook ----
 
 struct BudgetBook::Shard {
-  alignas(64) mutable std::mutex mu;  // own cache line: workers lock different shards at once
+  alignas(64) mutable ShardLock mu;  // own cache line: workers lock different shards at once
   std::unordered_map<std::string, BudgetSubjectState, NameHash, std::equal_to<>> subjects;
 };
 
@@ -255,8 +255,8 @@ BudgetAdmission BudgetBook::admit(std::span<const BudgetSubject> subjects, Money
   // cannot deadlock, and the check-then-reserve below is atomic across the subjects.
   std::array<std::uint32_t, kMaxSubjects> order{};
   for (std::size_t i = 0; i < n; ++i) order[i] = work[i].index;
-  std::array<std::unique_lock<std::mutex>, kMaxSubjects> held;
-  lock_in_order(order, n, held, [&](std::uint32_t i) -> std::mutex& { return shards_[i].mu; });
+  std::array<std::unique_lock<ShardLock>, kMaxSubjects> held;
+  lock_in_order(order, n, held, [&](std::uint32_t i) -> ShardLock& { return shards_[i].mu; });
 
   BudgetAdmission out;
   bool refused = false;

@@ -155,7 +155,7 @@ struct BudgetAdmission {
 };
 
 // One per process, shared by every worker thread (like the Limiter): subjects in kShards shards,
-// each a mutex and a hash map; an admission locks the shards of its subjects in index order.
+// each a lock and a hash map; an admission locks the shards of its subjects in index order.
 class BudgetBook {
  public:
   static constexpr std::size_t kShards = 64;

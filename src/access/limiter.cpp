@@ -72,7 +72,7 @@ std::string subject_words(std::string_view subject) {
 }  // namespace
 
 struct Limiter::Shard {
-  alignas(64) mutable std::mutex mu;  // own cache line: workers lock different shards at once
+  alignas(64) mutable ShardLock mu;  // own cache line: workers lock different shards at once
   std::unordered_map<std::string, SubjectState, NameHash, std::equal_to<>> subjects;
 };
 
@@ -181,6 +181,10 @@ void Ticket::release() noexcept {
   if (limiter_) limiter_->release(*this);
 }
 
+void Ticket::finish(std::int64_t actual_tokens, std::int64_t now_ms) noexcept {
+  if (limiter_) limiter_->finish(*this, actual_tokens, now_ms);
+}
+
 // ---- Limiter ----
 
 Limiter::Limiter() : shards_(std::make_unique<Shard[]>(kShards)) {}
@@ -218,8 +222,8 @@ Admission Limiter::admit(std::span<const LimitSubject> subjects, std::int64_t re
   // cannot deadlock and the check-then-increment below is atomic across the subjects.
   std::array<std::uint32_t, kMaxSubjects> order{};
   for (std::size_t i = 0; i < n; ++i) order[i] = work[i].index;
-  std::array<std::unique_lock<std::mutex>, kMaxSubjects> held;
-  lock_in_order(order, n, held, [&](std::uint32_t i) -> std::mutex& { return shards_[i].mu; });
+  std::array<std::unique_lock<ShardLock>, kMaxSubjects> held;
+  lock_in_order(order, n, held, [&](std::uint32_t i) -> ShardLock& { return shards_[i].mu; });
 
   Admission out;
   bool refused = false;
@@ -310,6 +314,19 @@ Admission Limiter::admit(std::span<const LimitSubject> subjects, std::int64_t re
   return out;
 }
 
+namespace {
+
+// Settle's correction of one subject's tpm window (its shard locked): only the window the
+// reservation went into, a later window never saw it; a count never goes below 0.
+void correct_tokens(SubjectState& st, std::int64_t window_start, std::int64_t delta,
+                    std::int64_t now_ms) noexcept {
+  if (st.tok_start == window_start && open_at(st.tok_start, now_ms)) {
+    st.tok_used = std::max<std::int64_t>(0, st.tok_used + delta);
+  }
+}
+
+}  // namespace
+
 void Limiter::settle(Ticket& ticket, std::int64_t actual_tokens, std::int64_t now_ms) noexcept {
   if (ticket.limiter_ != this || ticket.settled_) return;
   ticket.settled_ = true;
@@ -319,11 +336,7 @@ void Limiter::settle(Ticket& ticket, std::int64_t actual_tokens, std::int64_t no
     const Ticket::Slot& slot = ticket.slots_[i];
     if (!slot.tokens_counted) continue;
     std::lock_guard lock(shards_[slot.shard].mu);
-    SubjectState& st = *slot.state;
-    // Only the window the reservation went into: a later window never saw it.
-    if (st.tok_start == slot.tokens_start && open_at(st.tok_start, now_ms)) {
-      st.tok_used = std::max<std::int64_t>(0, st.tok_used + delta);
-    }
+    correct_tokens(*slot.state, slot.tokens_start, delta, now_ms);
   }
 }
 
@@ -332,6 +345,22 @@ void Limiter::release(Ticket& ticket) noexcept {
   for (std::size_t i = 0; i < ticket.n_; ++i) {
     const Ticket::Slot& slot = ticket.slots_[i];
     std::lock_guard lock(shards_[slot.shard].mu);
+    slot.state->in_flight -= 1;
+  }
+  ticket.limiter_ = nullptr;
+  ticket.n_ = 0;
+}
+
+void Limiter::finish(Ticket& ticket, std::int64_t actual_tokens, std::int64_t now_ms) noexcept {
+  if (ticket.limiter_ != this) return;
+  const bool settle = !ticket.settled_;
+  ticket.settled_ = true;
+  const std::int64_t delta = std::max<std::int64_t>(0, actual_tokens) - ticket.reserved_;
+  for (std::size_t i = 0; i < ticket.n_; ++i) {
+    const Ticket::Slot& slot = ticket.slots_[i];
+    std::lock_guard lock(shards_[slot.shard].mu);
+    if (settle && delta != 0 && slot.tokens_counted)
+      correct_tokens(*slot.state, slot.tokens_start, delta, now_ms);
     slot.state->in_flight -= 1;
   }
   ticket.limiter_ = nullptr;

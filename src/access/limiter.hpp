@@ -19,7 +19,7 @@
 //   A reservation larger than the tpm limit itself can never pass: `never` is set.
 //
 // Thread safety: admit, settle, release, windows, restore and sweep may be called from any
-// thread at once. Subjects live in kShards shards, each a mutex and a hash map, so requests of
+// thread at once. Subjects live in kShards shards, each a lock and a hash map, so requests of
 // different keys rarely meet on a lock; one admission locks at most one shard per subject.
 #include <array>
 #include <cstddef>
@@ -105,9 +105,10 @@ class Ticket {
   explicit operator bool() const noexcept { return limiter_ != nullptr; }
   std::int64_t reserved_tokens() const noexcept { return reserved_; }
 
-  // Limiter::settle and Limiter::release on this ticket.
+  // Limiter::settle, Limiter::release and Limiter::finish on this ticket.
   void settle(std::int64_t actual_tokens, std::int64_t now_ms) noexcept;
   void release() noexcept;
+  void finish(std::int64_t actual_tokens, std::int64_t now_ms) noexcept;
 
  private:
   friend class Limiter;
@@ -164,6 +165,9 @@ class Limiter {
   // Ends the request's max_parallel slot. The ticket's destructor calls it; later calls do
   // nothing.
   void release(Ticket& ticket) noexcept;
+
+  // settle, then release, locking each subject's shard once for both: how a request ends.
+  void finish(Ticket& ticket, std::int64_t actual_tokens, std::int64_t now_ms) noexcept;
 
   // The open rpm/tpm windows at now_ms, to save on shutdown.
   std::vector<LimiterWindow> windows(std::int64_t now_ms) const;

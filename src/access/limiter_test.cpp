@@ -271,6 +271,29 @@ TEST(LimiterSettle, AfterReleaseDoesNothing) {
   EXPECT_EQ(lim.windows(kT0 + 1)[0].used, 300);
 }
 
+// finish is how a request ends: settle and release in one pass, each once.
+TEST(LimiterSettle, FinishSettlesAndFreesTheSlotOnce) {
+  Limiter lim;
+  LimitSubject subjects[] = {{"key:k1", {0, 1000, 1}}, {"team:t", tpm(5000)}};
+  Admission a = lim.admit(subjects, 500, kT0);
+  ASSERT_TRUE(a.admitted);
+  EXPECT_FALSE(lim.admit(subjects, 1, kT0 + 1).admitted);  // max_parallel 1 is taken
+  a.ticket.finish(120, kT0 + 5000);
+  EXPECT_FALSE(a.ticket);
+  EXPECT_EQ(lim.peek({subjects, 1}, kT0 + 5000).tokens.remaining, 880);
+  EXPECT_EQ(lim.peek({subjects + 1, 1}, kT0 + 5000).tokens.remaining, 4880);
+  a.ticket.finish(0, kT0 + 5000);  // nothing more
+  a.ticket.settle(0, kT0 + 5000);
+  EXPECT_EQ(lim.peek({subjects, 1}, kT0 + 5000).tokens.remaining, 880);
+  Admission b = lim.admit(subjects, 10, kT0 + 5001);
+  ASSERT_TRUE(b.admitted);  // the slot is free again
+  // Settled before: finish only releases.
+  b.ticket.settle(20, kT0 + 5002);
+  b.ticket.finish(999, kT0 + 5002);
+  EXPECT_EQ(lim.peek({subjects, 1}, kT0 + 5002).tokens.remaining, 860);
+  EXPECT_TRUE(lim.admit(subjects, 1, kT0 + 5003).admitted);
+}
+
 TEST(LimiterExact, SixtyFourThreadsGetExactlyTheLimit) {
   Limiter lim;
   LimitSubject subjects[] = {{"key:hot", {100, 0, 0}}, {"team:hot", {0, 1'000'000, 0}}};

@@ -1,15 +1,20 @@
 #pragma once
 // The sharding the two per-process books share (access/limiter, access/budget): subjects in a
-// power-of-two number of shards, each a mutex and a hash map keyed by name, and an admission
+// power-of-two number of shards, each a lock and a hash map keyed by name, and an admission
 // that touches several subjects locking each of their shards once, in index order, so that
 // two admissions sharing shards cannot deadlock.
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <mutex>
 #include <string_view>
+#include <thread>
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
 
 namespace tollbooth::access {
 
@@ -27,15 +32,48 @@ inline std::uint32_t shard_index(std::string_view name, std::size_t shards) noex
   return static_cast<std::uint32_t>((NameHash{}(name) >> 32) & (shards - 1));
 }
 
-// Locks the mutexes `mutex_of(i)` of the first `n` shard indexes of `order` (sorted here,
+// A shard's lock. Held for a few counter updates and one hash lookup, never across a call
+// that may block, so a waiter spins (yielding the core after a while) rather than sleeping.
+// Written here because the standard library has none: std::mutex costs an atomic
+// read-modify-write and a library call to unlock, and a request with keys, limits and budgets
+// locks shards eight times (bench/instructions --wrk --money: about 0.3 µs of the worker's
+// CPU a request went to pthread's lock and unlock). Unlocking here is one store.
+class ShardLock {
+ public:
+  void lock() noexcept {
+    for (unsigned spins = 0;;) {
+      if (!locked_.exchange(true, std::memory_order_acquire)) return;
+      while (locked_.load(std::memory_order_relaxed)) {
+        if (++spins < 64) {
+#if defined(__x86_64__) || defined(__i386__)
+          _mm_pause();
+#endif
+        } else {
+          std::this_thread::yield();  // the holder may have lost its core
+        }
+      }
+    }
+  }
+  bool try_lock() noexcept {
+    return !locked_.load(std::memory_order_relaxed) &&
+           !locked_.exchange(true, std::memory_order_acquire);
+  }
+  void unlock() noexcept {
+    locked_.store(false, std::memory_order_release);
+  }
+
+ private:
+  std::atomic<bool> locked_{false};
+};
+
+// Locks the locks `lock_of(i)` of the first `n` shard indexes of `order` (sorted here,
 // duplicates locked once) into `held`, in index order.
-template <std::size_t N, class MutexOf>
+template <std::size_t N, class Lock, class LockOf>
 void lock_in_order(std::array<std::uint32_t, N>& order, std::size_t n,
-                   std::array<std::unique_lock<std::mutex>, N>& held, MutexOf mutex_of) {
+                   std::array<std::unique_lock<Lock>, N>& held, LockOf lock_of) {
   std::sort(order.begin(), order.begin() + n);
   const std::size_t locks = std::unique(order.begin(), order.begin() + n) - order.begin();
-  for (std::size_t i = 0; i < locks; ++i)
-    held[i] = std::unique_lock<std::mutex>(mutex_of(order[i]));
+  for (std::size_t i = 0; i < locks; ++i) held[i] = std::unique_lock<Lock>(lock_of(order[i]));
 }
 
 }  // namespace tollbooth::access

@@ -361,8 +361,7 @@ void settle(Gateway& g, ClientConn& c, Caller& caller) noexcept {
     }
     return;
   }
-  caller.ticket.settle(actual(caller.ticket.reserved_tokens()), g.clock.unix_ms());
-  caller.ticket.release();
+  caller.ticket.finish(actual(caller.ticket.reserved_tokens()), g.clock.unix_ms());
 }
 
 Error for_caller(const Caller& caller, Error e) {
