@@ -1,5 +1,7 @@
 #include "access/snapshot.hpp"
 
+#include <openssl/crypto.h>
+
 #include <algorithm>
 #include <cstring>
 
@@ -165,15 +167,27 @@ std::size_t Principal::budget_subjects(std::array<BudgetSubject, 2>& out) const 
 }
 
 AuthResult Snapshot::authenticate(std::string_view presented, std::int64_t now_ms) const {
+  std::optional<Hit> found;
+  return authenticate(presented, now_ms, found);
+}
+
+AuthResult Snapshot::authenticate(std::string_view presented, std::int64_t now_ms,
+                                  std::optional<Hit>& found) const {
+  found.reset();
   if (presented.empty()) return AuthResult(AuthRefusal::missing, nullptr);
   if (!looks_like_secret(presented)) return AuthResult(AuthRefusal::malformed, nullptr);
   // The lookup compares digests, not secrets: what an attacker could learn from its timing is
   // a prefix of a SHA-256 output, which says nothing about any secret.
   auto it = by_secret_.find(secret_digest(presented));
   if (it == by_secret_.end()) return AuthResult(AuthRefusal::unknown, nullptr);
-  const KeyEntry& e = entries_[it->second.entry];
+  found = it->second;
+  return admit(it->second, now_ms);
+}
+
+AuthResult Snapshot::admit(Hit hit, std::int64_t now_ms) const {
+  const KeyEntry& e = entries_[hit.entry];
   const Key& key = *e.key;
-  const KeySecret& secret = key.secrets[it->second.secret];
+  const KeySecret& secret = key.secrets[hit.secret];
   if (key.revoked_ms != 0 && now_ms >= key.revoked_ms) {
     return AuthResult(AuthRefusal::revoked, &key);
   }
@@ -195,6 +209,46 @@ const Key* Snapshot::find_key(std::string_view id) const noexcept {
 const Team* Snapshot::find_team(std::string_view id) const noexcept {
   auto it = team_by_id_.find(id);
   return it == team_by_id_.end() ? nullptr : &teams_[it->second];
+}
+
+// ---- SecretMemo ----
+
+SecretMemo::~SecretMemo() {
+  forget();
+}
+
+void SecretMemo::forget() noexcept {
+  for (Slot& slot : slots_) {
+    if (slot.secret.empty()) continue;
+    OPENSSL_cleanse(slot.secret.data(), slot.secret.size());
+    slot.secret.clear();
+  }
+}
+
+AuthResult SecretMemo::authenticate(const std::shared_ptr<const Snapshot>& snapshot,
+                                    std::string_view presented, std::int64_t now_ms) {
+  if (snapshot != snapshot_) {
+    forget();
+    snapshot_ = snapshot;
+  }
+  if (presented.empty()) return snapshot->authenticate(presented, now_ms);
+  Slot& slot = slots_[std::hash<std::string_view>{}(presented) & (kSlots - 1)];
+  if (slot.secret.size() == presented.size() &&
+      CRYPTO_memcmp(slot.secret.data(), presented.data(), presented.size()) == 0) {
+    return snapshot->admit(slot.hit, now_ms);
+  }
+  std::optional<Snapshot::Hit> found;
+  AuthResult result = snapshot->authenticate(presented, now_ms, found);
+  if (found) {
+    try {
+      if (!slot.secret.empty()) OPENSSL_cleanse(slot.secret.data(), slot.secret.size());
+      slot.secret.assign(presented);
+      slot.hit = *found;
+    } catch (...) {
+      slot.secret.clear();  // out of memory: not remembered, nothing else changes
+    }
+  }
+  return result;
 }
 
 }  // namespace tollbooth::access

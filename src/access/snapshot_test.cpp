@@ -198,6 +198,68 @@ Pair pair_of(Key k, std::optional<Team> t) {
   return p;
 }
 
+// The memo answers what the snapshot answers, only without hashing a secret it found before.
+TEST(SecretMemo, AnswersAsTheSnapshotDoesAndChecksTheTimeEveryTime) {
+  std::string secret, other;
+  Key k = make_key("key_a", secret, "research");
+  k.revoked_ms = kNow + 500;  // scheduled: the memo must not keep a key alive past it
+  auto snap = std::make_shared<const Snapshot>(std::vector<Key>{k, make_key("key_b", other)},
+                                               std::vector<Team>{make_team("research")});
+  SecretMemo memo;
+  for (int round = 0; round < 3; ++round) {  // the first finds it, the others remember it
+    AuthResult r = memo.authenticate(snap, secret, kNow);
+    ASSERT_TRUE(r.ok()) << r.describe();
+    EXPECT_EQ(r.principal().key().id, "key_a");
+    ASSERT_NE(r.principal().team(), nullptr);
+    EXPECT_EQ(r.principal().limit_subjects().size(), 2u);
+    AuthResult b = memo.authenticate(snap, other, kNow);
+    ASSERT_TRUE(b.ok());
+    EXPECT_EQ(b.principal().key().id, "key_b");
+  }
+  EXPECT_EQ(memo.authenticate(snap, secret, kNow + 500).refusal(), AuthRefusal::revoked);
+  EXPECT_EQ(memo.authenticate(snap, secret, kNow + 499).ok(), true);
+  // A secret that differs from a remembered one in its last character is not it.
+  std::string near = secret;
+  near.back() = near.back() == 'a' ? 'b' : 'a';
+  EXPECT_EQ(memo.authenticate(snap, near, kNow).refusal(), AuthRefusal::unknown);
+  EXPECT_EQ(memo.authenticate(snap, "", kNow).refusal(), AuthRefusal::missing);
+  EXPECT_EQ(memo.authenticate(snap, "not a key", kNow).refusal(), AuthRefusal::malformed);
+}
+
+TEST(SecretMemo, ANewSnapshotForgetsWhatTheOldOneKnew) {
+  std::string secret;
+  Key k = make_key("key_a", secret);
+  auto before = std::make_shared<const Snapshot>(std::vector<Key>{k}, std::vector<Team>{});
+  SecretMemo memo;
+  ASSERT_TRUE(memo.authenticate(before, secret, kNow).ok());
+  // The key's secret is gone from the next snapshot (the key was deleted, say).
+  auto after = std::make_shared<const Snapshot>(std::vector<Key>{}, std::vector<Team>{});
+  EXPECT_EQ(memo.authenticate(after, secret, kNow).refusal(), AuthRefusal::unknown);
+  // And a key that comes back under another index is found where it now is.
+  std::string first;
+  auto again = std::make_shared<const Snapshot>(std::vector<Key>{make_key("key_0", first), k},
+                                                std::vector<Team>{});
+  AuthResult r = memo.authenticate(again, secret, kNow);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r.principal().key().id, "key_a");
+}
+
+TEST(SecretMemo, ManyKeysSharingSlotsAreEachTheirOwn) {
+  std::vector<Key> keys;
+  std::vector<std::string> secrets(3 * SecretMemo::kSlots);
+  for (std::size_t i = 0; i < secrets.size(); ++i)
+    keys.push_back(make_key("key_" + std::to_string(i), secrets[i]));
+  auto snap = std::make_shared<const Snapshot>(std::move(keys), std::vector<Team>{});
+  SecretMemo memo;
+  for (int round = 0; round < 2; ++round) {
+    for (std::size_t i = 0; i < secrets.size(); ++i) {
+      AuthResult r = memo.authenticate(snap, secrets[i], kNow);
+      ASSERT_TRUE(r.ok());
+      EXPECT_EQ(r.principal().key().id, "key_" + std::to_string(i));
+    }
+  }
+}
+
 TEST(SnapshotScopes, EffectiveScopesAreTheKeysAndTheTeams) {
   Key k;
   k.id = "key_ab12";

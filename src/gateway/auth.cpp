@@ -119,7 +119,8 @@ std::optional<Error> identify(Gateway& g, const HttpRequest& req, access::Scope 
       caller.scopes = access::kAllScopes;
     } else {
       caller.snapshot = g.snapshot();
-      access::AuthResult result = caller.snapshot->authenticate(presented, g.clock.unix_ms());
+      access::AuthResult result =
+          g.secret_memo().authenticate(caller.snapshot, presented, g.clock.unix_ms());
       if (!result) return unauthorized(refusal_message(result.refusal()));
       caller.principal = result.principal();
       caller.scopes = caller.principal->scopes();

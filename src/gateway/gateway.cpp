@@ -284,6 +284,7 @@ Gateway::Gateway(WorkerServices& s, const RouteTable& r, AccessSource& a, Ledger
       plan_in_words(s.access_log != nullptr),
       ledger_(ledger),
       metrics_(metrics),
+      secret_memo_(std::make_unique<access::SecretMemo>()),
       random_state_(std::random_device{}() ^ (static_cast<std::uint64_t>(s.worker.index) << 32)) {
   if (metrics) {
     metrics_shard_ = &metrics->shard(s.worker.index);

@@ -22,7 +22,8 @@ namespace tollbooth {
 
 namespace access {
 class Snapshot;
-}
+class SecretMemo;
+}  // namespace access
 namespace limits {
 class RedisBudgets;
 class RedisClient;
@@ -95,6 +96,9 @@ class Gateway final {
   // The keys and teams in force: this worker's copy of the snapshot, taken again only when the
   // source has a newer one (one atomic load per request otherwise).
   const std::shared_ptr<const access::Snapshot>& snapshot();
+  // This worker's memory of the secrets it found in snapshot() (access::SecretMemo): what
+  // authenticates a key's requests.
+  access::SecretMemo& secret_memo() noexcept { return *secret_memo_; }
 
   // The rate-limit counters shared through Redis (store.redis), on this worker's own connection;
   // null without Redis (the process's local limiter counts).
@@ -141,6 +145,7 @@ class Gateway final {
   std::vector<OutcomeObserver*> observers_;
   std::shared_ptr<const access::Snapshot> snapshot_;
   std::uint64_t snapshot_generation_ = 0;
+  std::unique_ptr<access::SecretMemo> secret_memo_;
   std::uint64_t random_state_;
 };
 
