@@ -23,6 +23,7 @@ void LedgerWriter::push(LedgerRow&& row) noexcept {
   try {
     std::lock_guard lock(mu_);
     queue_.push_back(std::move(row));
+    queued_.store(queue_.size(), std::memory_order_relaxed);
   } catch (...) {
     // Out of memory: nothing else can be done for this row; the log says so.
     spdlog::error("ledger: a row for request {} could not be queued (out of memory)",
@@ -31,8 +32,7 @@ void LedgerWriter::push(LedgerRow&& row) noexcept {
 }
 
 bool LedgerWriter::backlogged() const noexcept {
-  std::lock_guard lock(mu_);
-  return queue_.size() >= limit_;
+  return queued_.load(std::memory_order_relaxed) >= limit_;
 }
 
 std::uint64_t LedgerWriter::rows_written() const noexcept {
@@ -62,7 +62,10 @@ void LedgerWriter::run() {
     // A batch every flush interval (or at once when stopping): rows pushed meanwhile ride in
     // the same transaction.
     cv_.wait_for(lock, flush_, [&] { return stopping_; });
-    if (batch.empty()) batch.swap(queue_);  // a failed batch is tried again first
+    if (batch.empty()) {
+      batch.swap(queue_);  // a failed batch is tried again first
+      queued_.store(0, std::memory_order_relaxed);
+    }
     if (batch.empty()) {
       if (stopping_) return;
       continue;

@@ -11,6 +11,7 @@
 // interval; the queue's bound then turns new requests away.
 // stop() writes everything queued (SIGTERM loses nothing); `kill -9` loses at most what was
 // pushed since the last write, one flush interval.
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
@@ -47,6 +48,9 @@ class LedgerWriter final : public LedgerSink {
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::vector<LedgerRow> queue_;
+  // queue_.size(), kept for backlogged(): asked at every admission, it reads this rather than
+  // take the lock the rows are pushed under (that was one lock more a request).
+  std::atomic<std::size_t> queued_{0};
   std::uint64_t written_ = 0;
   std::uint64_t failed_ = 0;
   bool stopping_ = false;
