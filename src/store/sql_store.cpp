@@ -156,7 +156,19 @@ constexpr const char* kLedgerColumns =
     "toll_due_micros, toll_cap_micros, toll_micros, commitment_burn_micros, commitment_period, "
     "latency_ms, status, outcome";
 
-constexpr std::size_t kLedgerParams = 35;  // values per row: id, run_id, then kLedgerColumns
+// What a ledger row is written as (schema step 6): its values of ledger_entries, in this
+// order after id and terms_id; the rest, shared by many rows, is its terms (ledger_terms).
+constexpr const char* kLedgerEntryColumns =
+    "request_id, attempt, at_ms, input_tokens, cached_input_tokens, cache_write_input_tokens, "
+    "output_tokens, reasoning_tokens, reported, cost_micros, charge_micros, toll_due_micros, "
+    "toll_micros, commitment_burn_micros, latency_ms, status, outcome";
+
+constexpr std::size_t kLedgerParams = 19;  // values per row: id, terms_id, kLedgerEntryColumns
+
+constexpr const char* kLedgerTermsColumns =
+    "key_id, team, model, route, provider, contract, region, priced, input_per_mtok, "
+    "cached_input_per_mtok, cache_write_per_mtok, output_per_mtok, discount_bp, markup_bp, "
+    "toll_cap_micros, commitment_period";
 
 // A ledger row's id is its run's id times 2^40 plus its number in the run (from 1): rows of
 // different runs (processes, instances) never share one, and ids grow in the order a run wrote.
@@ -164,23 +176,21 @@ constexpr std::int64_t kLedgerRunRows = std::int64_t{1} << 40;
 constexpr std::int64_t kLedgerRuns = std::numeric_limits<std::int64_t>::max() / kLedgerRunRows;
 
 // A batch's rows without a toll to pay go in by statements of up to this many rows (a power of
-// two; the rest of a batch by statements of the smaller powers of two, so that only five texts
+// two; the rest of a batch by statements of the smaller powers of two, so that only six texts
 // are ever prepared). A statement per row made the database's per-statement work and, on
-// PostgreSQL, a round trip per row the ledger's cost: bench/ledger_bench.cpp measures it. More rows
-// per statement save little more (64: 7 % of SQLite's instructions a row), and SQLite's preparing,
-// once per connection, grows with the square of the parameters (544 here: 17 million instructions
-// for the five texts; 260 million with 64 rows).
-constexpr std::size_t kLedgerChunkRows = 16;
+// PostgreSQL, a round trip per row the ledger's cost: bench/ledger_bench.cpp measures it.
+// SQLite's preparing, once per connection, grows with the square of the parameters (608 here).
+constexpr std::size_t kLedgerChunkRows = 32;
 
-// "INSERT INTO ledger (id, run_id, ...) VALUES ($1, ..., $35), ($36, ...), ..." for `rows`
-// rows (1 to kLedgerChunkRows, a power of two). No conflict clause: append_ledger leaves out
-// the rows that are there already, and a duplicate id is an error.
+// "INSERT INTO ledger_entries (id, terms_id, ...) VALUES ($1, ..., $19), ($20, ...), ..." for
+// `rows` rows (1 to kLedgerChunkRows, a power of two). No conflict clause: append_ledger
+// leaves out the rows that are there already, and a duplicate id is an error.
 const std::string& ledger_insert_sql(std::size_t rows) {
   static const auto texts = [] {
     std::map<std::size_t, std::string> out;
     for (std::size_t n = 1; n <= kLedgerChunkRows; n *= 2) {
-      std::string sql =
-          std::string("INSERT INTO ledger (id, run_id, ") + kLedgerColumns + ") VALUES ";
+      std::string sql = std::string("INSERT INTO ledger_entries (id, terms_id, ") +
+                        kLedgerEntryColumns + ") VALUES ";
       std::size_t p = 1;
       for (std::size_t row = 0; row < n; ++row) {
         sql += row ? ", (" : "(";
@@ -197,45 +207,43 @@ const std::string& ledger_insert_sql(std::size_t rows) {
   return texts.at(rows);
 }
 
-// Appends row `r`'s id, `run_id` and its values in kLedgerColumns' order, with `toll` paid.
-// Strings are views of `r`, which must outlive the statement.
-void ledger_params(std::vector<SqlParam>& out, std::int64_t run_id, const LedgerRow& r,
+// Appends row `r`'s id, `terms_id` and its values in kLedgerEntryColumns' order, with `toll`
+// paid. Strings are views of `r`, which must outlive the statement.
+void ledger_params(std::vector<SqlParam>& out, std::int64_t terms_id, const LedgerRow& r,
                    Money toll) {
-  out.insert(out.end(), {r.id,
-                         run_id,
-                         r.request_id,
-                         std::int64_t{r.attempt},
-                         r.at_ms,
-                         r.key_id,
-                         r.team,
-                         r.model,
-                         r.route,
-                         r.provider,
-                         r.contract,
-                         r.region,
-                         r.usage.input_tokens,
-                         r.usage.cached_input_tokens,
-                         r.usage.cache_write_input_tokens,
-                         r.usage.output_tokens,
-                         r.usage.reasoning_tokens,
-                         r.usage.reported,
-                         r.priced,
-                         r.prices.input_per_mtok,
-                         r.prices.cached_input_per_mtok,
-                         r.prices.cache_write_per_mtok,
-                         r.prices.output_per_mtok,
-                         std::int64_t{r.discount_bp},
-                         std::int64_t{r.markup_bp},
-                         r.cost,
-                         r.charge,
-                         r.toll_due,
-                         r.toll_cap_micros,
-                         toll,
-                         r.commitment_burn,
-                         r.commitment_period,
-                         r.latency_ms,
-                         std::int64_t{r.status},
-                         r.end});
+  out.insert(out.end(),
+             {r.id, terms_id, r.request_id, std::int64_t{r.attempt}, r.at_ms, r.usage.input_tokens,
+              r.usage.cached_input_tokens, r.usage.cache_write_input_tokens, r.usage.output_tokens,
+              r.usage.reasoning_tokens, r.usage.reported, r.cost, r.charge, r.toll_due, toll,
+              r.commitment_burn, r.latency_ms, std::int64_t{r.status}, r.end});
+}
+
+// Row `r`'s terms, written into `out` (cleared first) as a key no other terms have: each text
+// as its length and bytes, each number as its 8 bytes. The writer's map of terms to ids is
+// keyed by it; one buffer is used again for every row.
+void terms_key(std::string& out, const LedgerRow& r) {
+  out.clear();
+  auto number = [&](std::int64_t v) { out.append(reinterpret_cast<const char*>(&v), sizeof v); };
+  auto text = [&](const std::string& t) {
+    number(static_cast<std::int64_t>(t.size()));
+    out.append(t);
+  };
+  text(r.key_id);
+  text(r.team);
+  text(r.model);
+  text(r.route);
+  text(r.provider);
+  text(r.contract);
+  text(r.region);
+  number(r.priced ? 1 : 0);
+  number(r.prices.input_per_mtok);
+  number(r.prices.cached_input_per_mtok);
+  number(r.prices.cache_write_per_mtok);
+  number(r.prices.output_per_mtok);
+  number(r.discount_bp);
+  number(r.markup_bp);
+  number(r.toll_cap_micros);
+  text(r.commitment_period);
 }
 
 LedgerRow read_ledger_row(const SqlRow& r) {
@@ -618,7 +626,7 @@ class SqlStore final : public Store {
       const std::int64_t first_id = run_id * kLedgerRunRows;
       const std::int64_t end_id = first_id + kLedgerRunRows;
       std::int64_t last_id = first_id;
-      query("SELECT id FROM ledger WHERE id > $1 AND id < $2 ORDER BY id DESC LIMIT 1",
+      query("SELECT id FROM ledger_entries WHERE id > $1 AND id < $2 ORDER BY id DESC LIMIT 1",
             {first_id, end_id}, [&](const SqlRow& r) { last_id = r.int64(0); });
       std::int64_t low = end_id;
       std::int64_t high = first_id;
@@ -632,7 +640,7 @@ class SqlStore final : public Store {
       }
       std::unordered_map<std::int64_t, Money> stored;  // id -> toll of rows already there
       if (high > first_id) {
-        query("SELECT id, toll_micros FROM ledger WHERE id >= $1 AND id <= $2", {low, high},
+        query("SELECT id, toll_micros FROM ledger_entries WHERE id >= $1 AND id <= $2", {low, high},
               [&](const SqlRow& r) { stored.emplace(r.int64(0), r.int64(1)); });
         last_id = std::max(last_id, high);
       }
@@ -660,28 +668,23 @@ class SqlStore final : public Store {
       }
       const std::map<std::string, Money> paid_before = paid;
       std::map<std::pair<std::string, std::string>, Money> burn;
-      // A key's and a team's charge per UTC day: (kind, subject, day's first ms).
-      std::map<std::tuple<std::string_view, std::string_view, std::int64_t>, Money> daily;
+      // The charge per (terms, UTC day's first ms), with a row of those terms: rows of the
+      // same terms have the same key and team, so ledger_daily's sums are made from these.
+      std::map<std::pair<std::int64_t, std::int64_t>, std::pair<Money, const LedgerRow*>> charged;
       std::int64_t written = 0;
       std::int64_t last_row_ms = 0;
       // What a row inserted with `toll` paid changes.
-      auto account = [&](LedgerRow& r, Money toll) {
+      auto account = [&](LedgerRow& r, std::int64_t terms_id, Money toll) {
         r.toll = toll;
         if (toll > 0) paid[r.contract] = add_saturating(paid[r.contract], toll);
         if (!r.contract.empty() && r.commitment_burn != 0) {
           Money& b = burn[{r.contract, r.commitment_period}];
           b = add_saturating(b, r.commitment_burn);
         }
-        if (r.charge != 0) {
-          const std::int64_t day = day_start_ms(r.at_ms);
-          if (!r.key_id.empty()) {
-            Money& d = daily[{"key", r.key_id, day}];
-            d = add_saturating(d, r.charge);
-          }
-          if (!r.team.empty()) {
-            Money& d = daily[{"team", r.team, day}];
-            d = add_saturating(d, r.charge);
-          }
+        if (r.charge != 0 && (!r.key_id.empty() || !r.team.empty())) {
+          auto& [sum, example] = charged[{terms_id, day_start_ms(r.at_ms)}];
+          sum = add_saturating(sum, r.charge);
+          example = &r;
         }
         ++written;
         last_row_ms = std::max(last_row_ms, r.at_ms);
@@ -690,14 +693,20 @@ class SqlStore final : public Store {
       // before it have paid: those go in one at a time, in order. The others pay none and
       // change no other row's toll: they go in together, many to a statement.
       std::vector<LedgerRow*> plain;
+      std::vector<std::int64_t> plain_terms;
       plain.reserve(rows.size());
+      plain_terms.reserve(rows.size());
+      // Terms first seen in this transaction: remembered (terms_) only once it commits.
+      std::unordered_map<std::string, std::int64_t> fresh;
       for (LedgerRow& r : rows) {
         if (auto there = stored.find(r.id); there != stored.end()) {
           r.toll = there->second;  // written before: it keeps what it was given then
           continue;
         }
+        const std::int64_t terms_id = ledger_terms_id(r, fresh);
         if (r.contract.empty() || r.toll_due <= 0) {
           plain.push_back(&r);
+          plain_terms.push_back(terms_id);
           continue;
         }
         const Money so_far = paid[r.contract];
@@ -705,17 +714,32 @@ class SqlStore final : public Store {
         // Both are >= 0 here (a cap lowered below what was paid leaves nothing).
         if (r.toll_cap_micros >= 0) toll = std::clamp(r.toll_cap_micros - so_far, Money{0}, toll);
         LedgerRow* one[] = {&r};
+        const std::int64_t one_terms[] = {terms_id};
         const Money tolls[] = {toll};
-        insert_ledger_rows(run_id, one, tolls);
-        account(r, toll);
+        insert_ledger_rows(one, one_terms, tolls);
+        account(r, terms_id, toll);
       }
       for (std::size_t at = 0; at < plain.size();) {
         std::size_t n = kLedgerChunkRows;
         while (n > plain.size() - at) n /= 2;
         const std::span<LedgerRow* const> chunk(plain.data() + at, n);
-        insert_ledger_rows(run_id, chunk, {});
-        for (LedgerRow* r : chunk) account(*r, 0);
+        const std::span<const std::int64_t> chunk_terms(plain_terms.data() + at, n);
+        insert_ledger_rows(chunk, chunk_terms, {});
+        for (std::size_t i = 0; i < n; ++i) account(*chunk[i], chunk_terms[i], 0);
         at += n;
+      }
+      // A key's and a team's charge per UTC day: (kind, subject, day's first ms).
+      std::map<std::tuple<std::string_view, std::string_view, std::int64_t>, Money> daily;
+      for (const auto& [where, sum_and_row] : charged) {
+        const auto& [sum, row] = sum_and_row;
+        if (!row->key_id.empty()) {
+          Money& d = daily[{"key", row->key_id, where.second}];
+          d = add_saturating(d, sum);
+        }
+        if (!row->team.empty()) {
+          Money& d = daily[{"team", row->team, where.second}];
+          d = add_saturating(d, sum);
+        }
       }
       for (const auto& [contract, amount] : paid) {
         if (amount == paid_before.at(contract)) continue;
@@ -746,6 +770,7 @@ class SqlStore final : public Store {
           {run_id, written, last_row_ms}, [&](const SqlRow&) { found = true; });
       if (!found) throw DbError("no ledger run " + std::to_string(run_id));
       tx.commit();
+      remember_terms(fresh);
     });
   }
 
@@ -963,14 +988,47 @@ class SqlStore final : public Store {
   }
 
   // Inserts `chunk` (1 to kLedgerChunkRows rows with their ids, a power of two) in one
-  // statement, each row with its toll from `tolls` (empty: 0 for all).
-  void insert_ledger_rows(std::int64_t run_id, std::span<LedgerRow* const> chunk,
+  // statement, each row with its terms' id from `terms` and its toll from `tolls` (empty: 0
+  // for all).
+  void insert_ledger_rows(std::span<LedgerRow* const> chunk, std::span<const std::int64_t> terms,
                           std::span<const Money> tolls) {
-    std::vector<SqlParam> params;
-    params.reserve(chunk.size() * kLedgerParams);
+    params_.clear();
+    params_.reserve(chunk.size() * kLedgerParams);
     for (std::size_t i = 0; i < chunk.size(); ++i)
-      ledger_params(params, run_id, *chunk[i], tolls.empty() ? 0 : tolls[i]);
-    db_->query(ledger_insert_sql(chunk.size()), params, {});
+      ledger_params(params_, terms[i], *chunk[i], tolls.empty() ? 0 : tolls[i]);
+    db_->query(ledger_insert_sql(chunk.size()), params_, {});
+  }
+
+  // The id of row `r`'s terms in ledger_terms: from the terms this store has written or read
+  // before (terms_), from those of the transaction under way (`fresh`), or else found or
+  // added there (an upsert: another instance may add the same terms at once).
+  std::int64_t ledger_terms_id(const LedgerRow& r,
+                               std::unordered_map<std::string, std::int64_t>& fresh) {
+    terms_key(terms_buffer_, r);
+    if (auto it = terms_.find(terms_buffer_); it != terms_.end()) return it->second;
+    if (auto it = fresh.find(terms_buffer_); it != fresh.end()) return it->second;
+    const std::int64_t id = scalar(
+        std::string("INSERT INTO ledger_terms (") + kLedgerTermsColumns +
+            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) "
+            "ON CONFLICT (" +
+            kLedgerTermsColumns + ") DO UPDATE SET key_id = excluded.key_id RETURNING id",
+        {r.key_id, r.team, r.model, r.route, r.provider, r.contract, r.region, r.priced,
+         r.prices.input_per_mtok, r.prices.cached_input_per_mtok, r.prices.cache_write_per_mtok,
+         r.prices.output_per_mtok, std::int64_t{r.discount_bp}, std::int64_t{r.markup_bp},
+         r.toll_cap_micros, r.commitment_period});
+    fresh.emplace(terms_buffer_, id);
+    return id;
+  }
+
+  // After a commit: the terms it added are there for good (none is ever deleted). Bounded:
+  // past kMaxTerms the map starts again (a miss costs one upsert).
+  void remember_terms(std::unordered_map<std::string, std::int64_t>& fresh) noexcept {
+    try {
+      if (terms_.size() + fresh.size() > kMaxTerms) terms_.clear();
+      terms_.merge(fresh);
+    } catch (...) {
+      terms_.clear();  // out of memory: forgotten, looked up again
+    }
   }
 
   // First in every write transaction. Besides telling other processes that keys or teams
@@ -1019,9 +1077,15 @@ class SqlStore final : public Store {
     }
   }
 
+  static constexpr std::size_t kMaxTerms = 100'000;
+
   std::mutex mu_;
   std::unique_ptr<SqlDb> db_;
   const std::string describe_;
+  // The ledger writer's: ledger_terms' ids by terms_key, the key's buffer, an insert's values.
+  std::unordered_map<std::string, std::int64_t> terms_;
+  std::string terms_buffer_;
+  std::vector<SqlParam> params_;
 };
 
 }  // namespace

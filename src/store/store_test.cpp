@@ -761,6 +761,62 @@ void expect_same_row(const LedgerRow& got, const LedgerRow& want) {
   EXPECT_EQ(got.end, want.end);
 }
 
+// An INSERT of `rows` (with their ids) into the one-table ledger of schemas 3 to 5, as a
+// gateway of those versions wrote them: for the tests of the migrations after it.
+std::string wide_ledger_insert(std::int64_t run, const std::vector<LedgerRow>& rows) {
+  auto text = [](const std::string& t) { return "'" + t + "'"; };
+  auto boolean = [](bool b) { return std::string(b ? "TRUE" : "FALSE"); };
+  std::string sql =
+      "INSERT INTO ledger (id, run_id, request_id, attempt, at_ms, key_id, team, model, route, "
+      "provider, contract, region, input_tokens, cached_input_tokens, cache_write_input_tokens, "
+      "output_tokens, reasoning_tokens, reported, priced, input_per_mtok, cached_input_per_mtok, "
+      "cache_write_per_mtok, output_per_mtok, discount_bp, markup_bp, cost_micros, "
+      "charge_micros, toll_due_micros, toll_cap_micros, toll_micros, commitment_burn_micros, "
+      "commitment_period, latency_ms, status, outcome) VALUES ";
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const LedgerRow& r = rows[i];
+    const std::vector<std::string> values{std::to_string(r.id),
+                                          std::to_string(run),
+                                          text(r.request_id),
+                                          std::to_string(r.attempt),
+                                          std::to_string(r.at_ms),
+                                          text(r.key_id),
+                                          text(r.team),
+                                          text(r.model),
+                                          text(r.route),
+                                          text(r.provider),
+                                          text(r.contract),
+                                          text(r.region),
+                                          std::to_string(r.usage.input_tokens),
+                                          std::to_string(r.usage.cached_input_tokens),
+                                          std::to_string(r.usage.cache_write_input_tokens),
+                                          std::to_string(r.usage.output_tokens),
+                                          std::to_string(r.usage.reasoning_tokens),
+                                          boolean(r.usage.reported),
+                                          boolean(r.priced),
+                                          std::to_string(r.prices.input_per_mtok),
+                                          std::to_string(r.prices.cached_input_per_mtok),
+                                          std::to_string(r.prices.cache_write_per_mtok),
+                                          std::to_string(r.prices.output_per_mtok),
+                                          std::to_string(r.discount_bp),
+                                          std::to_string(r.markup_bp),
+                                          std::to_string(r.cost),
+                                          std::to_string(r.charge),
+                                          std::to_string(r.toll_due),
+                                          std::to_string(r.toll_cap_micros),
+                                          std::to_string(r.toll),
+                                          std::to_string(r.commitment_burn),
+                                          text(r.commitment_period),
+                                          std::to_string(r.latency_ms),
+                                          std::to_string(r.status),
+                                          text(r.end)};
+    sql += i ? ", (" : "(";
+    for (std::size_t v = 0; v < values.size(); ++v) sql += (v ? ", " : "") + values[v];
+    sql += ")";
+  }
+  return sql;
+}
+
 std::vector<Money> tolls_of(const std::vector<LedgerRow>& rows) {
   std::vector<Money> out;
   for (const auto& r : rows) out.push_back(r.toll);
@@ -1531,6 +1587,75 @@ TYPED_TEST(StoreTest, ALedgerOfSchemaTwoIsNumberedAndSummedPerDay) {
   EXPECT_EQ(this->store->charge_since(false, "k1", kT0), 705);
 }
 
+// A ledger of schema 6's terms and entries reads back every field of the one-table ledger it
+// was, sums the same, and new rows of the same terms share the migrated terms.
+TYPED_TEST(StoreTest, ALedgerOfSchemaFiveBecomesTermsAndEntriesAndReadsTheSame) {
+  this->store.reset();
+  this->backend.tear_down();
+  this->backend.set_up();
+  LedgerRow full = full_row("req_1");
+  full.toll_due = 380'247;
+  full.toll = 380'247;
+  full.toll_cap_micros = 250'000'000'000;
+  LedgerRow second = full_row("req_1", 2, kT0 + 2000);
+  second.contract.clear();
+  second.commitment_burn = 0;
+  second.commitment_period.clear();
+  second.end = "failed_final";
+  LedgerRow again = full_row("req_2", 1, kT0 + 3000);  // the terms of `full`
+  again.toll_due = 5;
+  again.toll = 5;
+  again.toll_cap_micros = full.toll_cap_micros;
+  LedgerRow bare;
+  bare.request_id = "req_3";
+  bare.at_ms = kT0 + 4000;
+  bare.prices.cached_input_per_mtok = -1;
+  std::vector<LedgerRow> rows{full, second, again, bare};
+  std::int64_t run = 0;
+  {
+    auto old =
+        store_detail::make_sql_store(std::make_unique<EarlierSchema>(this->backend.open_db(), 5));
+    run = old->begin_run(kT0);
+    for (std::size_t i = 0; i < rows.size(); ++i)
+      rows[i].id = run * (std::int64_t{1} << 40) + static_cast<std::int64_t>(i) + 1;
+    this->backend.exec(wide_ledger_insert(run, rows));
+  }
+
+  this->store = this->reopen();
+  auto got = this->store->ledger_rows(0, kT0 + kDay, 10);
+  ASSERT_EQ(got.size(), rows.size());
+  for (std::size_t i = 0; i < rows.size(); ++i) expect_same_row(got[i], rows[i]);
+  SpendQuery q;
+  q.since_ms = 0;
+  q.until_ms = kT0 + kDay;
+  q.by = SpendGroup::contract;
+  const SpendReport report = this->store->spend(q);
+  EXPECT_EQ(report.total.requests, 3);
+  EXPECT_EQ(report.total.rows, 4);
+  EXPECT_EQ(report.total.charge, 3 * full.charge + bare.charge);
+  EXPECT_EQ(report.total.toll, 380'252);
+  EXPECT_EQ(report.total.estimated_rows, 1);
+  EXPECT_EQ(report.total.unpriced_rows, 1);
+  auto terms = [&] {
+    std::int64_t n = -1;
+    this->backend.open_db()->query("SELECT COUNT(*) FROM ledger_terms", {},
+                                   [&](const store_detail::SqlRow& r) { n = r.int64(0); });
+    return n;
+  };
+  EXPECT_EQ(terms(), 3) << "full and again share their terms";
+  // A new row of full's terms goes in under them; one of new terms adds its own.
+  std::vector<LedgerRow> more{full_row("req_4", 1, kT0 + 5000), full_row("req_5", 1, kT0 + 6000)};
+  more[0].toll_cap_micros = full.toll_cap_micros;
+  more[1].model = "gpt-5";
+  this->store->append_ledger(run, more);
+  EXPECT_EQ(terms(), 4);
+  got = this->store->ledger_rows(kT0 + 5000, kT0 + kDay, 10);
+  ASSERT_EQ(got.size(), 2u);
+  expect_same_row(got[0], more[0]);
+  expect_same_row(got[1], more[1]);
+  EXPECT_EQ(got[0].id, run * (std::int64_t{1} << 40) + 5);
+}
+
 // A database of schema 3 (before kept responses) is migrated when opened: what it held is
 // kept and responses work at once.
 TYPED_TEST(StoreTest, ADatabaseOfSchemaThreeIsMigratedAndKeepsResponsesAtOnce) {
@@ -1542,8 +1667,9 @@ TYPED_TEST(StoreTest, ADatabaseOfSchemaThreeIsMigratedAndKeepsResponsesAtOnce) {
         store_detail::make_sql_store(std::make_unique<EarlierSchema>(this->backend.open_db(), 3));
     old->put_key(full_key("key_1"), entry("key.create", "key:key_1"));
     const std::int64_t run = old->begin_run(kT0);
-    std::vector<LedgerRow> rows{full_row("r1")};
-    old->append_ledger(run, rows);
+    LedgerRow row = full_row("r1");
+    row.id = run * (std::int64_t{1} << 40) + 1;
+    this->backend.exec(wide_ledger_insert(run, {row}));
     EXPECT_THROW(old->find_response("key_1", "resp_1", kT0), StoreError)
         << "schema 3 has no responses table";
   }

@@ -140,28 +140,36 @@ test('spend sums the ledger by any dimension, as a table, CSV or JSON, in exact 
   const key = s.json('keys', 'create', '--team', 'research', '--json').key.id;
   // Rows of 2027-03-01 and 03-02 (UTC): a request with a fallback (two rows), an estimated
   // one without a key, and one of February outside the window.
-  const cols = 'run_id, request_id, attempt, at_ms, key_id, team, model, route, provider, contract, ' +
-    'region, input_tokens, cached_input_tokens, cache_write_input_tokens, output_tokens, ' +
-    'reasoning_tokens, reported, priced, input_per_mtok, cached_input_per_mtok, ' +
-    'cache_write_per_mtok, output_per_mtok, discount_bp, markup_bp, cost_micros, charge_micros, ' +
-    'toll_due_micros, toll_cap_micros, toll_micros, commitment_burn_micros, commitment_period, ' +
-    'latency_ms, status, outcome';
+  // The ledger is two tables (docs/money.md): each row's terms once in ledger_terms, the rows
+  // in ledger_entries, ids of run 1 (2^40 + n).
+  const terms = 'id, key_id, team, model, route, provider, contract, region, priced, ' +
+    'input_per_mtok, cached_input_per_mtok, cache_write_per_mtok, output_per_mtok, discount_bp, ' +
+    'markup_bp, toll_cap_micros, commitment_period';
+  const entries = 'id, terms_id, request_id, attempt, at_ms, input_tokens, cached_input_tokens, ' +
+    'cache_write_input_tokens, output_tokens, reasoning_tokens, reported, cost_micros, ' +
+    'charge_micros, toll_due_micros, toll_micros, commitment_burn_micros, latency_ms, status, outcome';
+  const run = 2 ** 40;
   const mar1 = Date.UTC(2027, 2, 1);
   s.sql(`INSERT INTO ledger_runs (id, started_ms, ended_ms, rows_written, last_row_ms)
            VALUES (1, ${mar1}, 0, 4, ${mar1});
-         INSERT INTO ledger (${cols}) VALUES
-         (1, 'req_1', 1, ${mar1 + 1000}, '${key}', 'research', 'gpt-4o', 'azure-east', 'azure-east',
-          'microsoft', 'eastus', 1200, 200, 0, 300, 20, 1, 1, 2500000, 1250000, -1, 10000000, 0,
-          1000, 5750, 6325, 0, -1, 0, 5750, '2027-01-01..2027-12-31', 840, 502, 'failed_final'),
-         (1, 'req_1', 2, ${mar1 + 1000}, '${key}', 'research', 'gpt-4o', 'bedrock-us',
-          'bedrock-us', 'bedrock-marketplace', 'us-east-1', 800, 0, 0, 150, 0, 1, 1, 2500000, -1,
-          -1, 10000000, 0, 1000, 3500, 3850, 770, 250000000, 770, 0, '', 1610, 200, 'served'),
-         (1, 'req_2', 1, ${mar1 + 86400000}, '', '', 'o3', 'openai', 'openai', '', '', 500, 0, 0,
-          40, 0, 0, 1, 2500000, 1250000, -1, 10000000, 0, 0, 1650, 1650, 0, -1, 0, 0, '', 3020,
-          200, 'served'),
-         (1, 'req_0', 1, ${mar1 - 1}, '${key}', 'research', 'gpt-4o', 'openai', 'openai', '', '',
-          1, 0, 0, 1, 0, 1, 1, 1, 1, 1, 1, 0, 0, 999999, 999999, 0, -1, 0, 0, '', 1, 200,
-          'served');`);
+         INSERT INTO ledger_terms (${terms}) VALUES
+         (1, '${key}', 'research', 'gpt-4o', 'azure-east', 'azure-east', 'microsoft', 'eastus', 1,
+          2500000, 1250000, -1, 10000000, 0, 1000, -1, '2027-01-01..2027-12-31'),
+         (2, '${key}', 'research', 'gpt-4o', 'bedrock-us', 'bedrock-us', 'bedrock-marketplace',
+          'us-east-1', 1, 2500000, -1, -1, 10000000, 0, 1000, 250000000, ''),
+         (3, '', '', 'o3', 'openai', 'openai', '', '', 1, 2500000, 1250000, -1, 10000000, 0, 0, -1,
+          ''),
+         (4, '${key}', 'research', 'gpt-4o', 'openai', 'openai', '', '', 1, 1, 1, 1, 1, 0, 0, -1,
+          '');
+         INSERT INTO ledger_entries (${entries}) VALUES
+         (${run + 1}, 1, 'req_1', 1, ${mar1 + 1000}, 1200, 200, 0, 300, 20, 1, 5750, 6325, 0, 0,
+          5750, 840, 502, 'failed_final'),
+         (${run + 2}, 2, 'req_1', 2, ${mar1 + 1000}, 800, 0, 0, 150, 0, 1, 3500, 3850, 770, 770,
+          0, 1610, 200, 'served'),
+         (${run + 3}, 3, 'req_2', 1, ${mar1 + 86400000}, 500, 0, 0, 40, 0, 0, 1650, 1650, 0, 0, 0,
+          3020, 200, 'served'),
+         (${run + 4}, 4, 'req_0', 1, ${mar1 - 1}, 1, 0, 0, 1, 0, 1, 999999, 999999, 0, 0, 0, 1,
+          200, 'served');`);
   const window = ['--since', '2027-03-01', '--until', '2027-04-01'];
 
   const table = s.ok('spend', '--by', 'key', ...window).split('\n');
