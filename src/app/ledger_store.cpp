@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "app/access_service.hpp"
+#include "app/ledger_writer.hpp"
 #include "config/config.hpp"
 #include "core/date.hpp"
 #include "store/store.hpp"
@@ -14,16 +15,17 @@ LedgerStore::LedgerStore(const Config& config, const Clock& clock, CommitmentBur
   store_ = open_config_store(config);
   run_ = store_->begin_run(clock_.unix_ms());
   if (auto previous = store_->unfinished_run_before(run_)) {
-    // What the previous run left: rows are written every billing.ledger.flush_interval, so a
-    // process killed without its shutdown lost at most that much after its last row.
+    // What the previous run left: rows are written every billing.ledger.flush_interval (or
+    // up to ledger_late_ms later while the cores were busy), so a process killed without its
+    // shutdown lost at most that much after its last row.
     spdlog::warn(
         "ledger: the previous run (started {}) did not shut down cleanly; it wrote {} rows, the "
-        "last for a request at {}; usage of requests answered in its last flush interval (at "
-        "most {} ms) may be missing (on a store shared by several instances, that run may be "
-        "another instance that is still running)",
+        "last for a request at {}; usage of requests answered in its last flush interval ({} "
+        "ms, up to {} ms if its cores were busy) may be missing (on a store shared by several "
+        "instances, that run may be another instance that is still running)",
         format_instant(previous->started_ms), previous->rows,
         previous->last_row_ms ? format_instant(previous->last_row_ms) : std::string("(none)"),
-        config.billing.ledger_flush.count());
+        config.billing.ledger_flush.count(), ledger_late_ms(config.billing.ledger_flush));
   }
   read_burn();  // strategy commitment_burn starts from what every run has burned
 }

@@ -1,19 +1,79 @@
 #include "app/ledger_writer.hpp"
 
+#include <sched.h>
 #include <spdlog/spdlog.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <exception>
 
 #include "core/thread_name.hpp"
 
 namespace tollbooth {
 
+namespace {
+
+int this_thread_id() noexcept {
+  return static_cast<int>(::syscall(SYS_gettid));
+}
+
+bool set_policy(int tid, int policy) noexcept {
+  sched_param param{};
+  return ::sched_setscheduler(tid, policy, &param) == 0;
+}
+
+// Whether a thread put under SCHED_IDLE may be put back under the normal policy: tried on a
+// thread of its own, which ends either way (a thread stuck under SCHED_IDLE would be the
+// writer's fate if it were tried on the writer).
+bool can_leave_idle_policy() {
+  bool ok = false;
+  std::thread probe([&] { ok = set_policy(0, SCHED_IDLE) && set_policy(0, SCHED_OTHER); });
+  probe.join();
+  return ok;
+}
+
+// Milliseconds of a coarse monotonic clock (the kernel's tick: a few ms; read from the vDSO
+// without reading the hardware clock), enough to tell a writer late_ms() behind.
+std::int64_t coarse_ms() noexcept {
+  timespec ts{};
+  ::clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+  return static_cast<std::int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1'000'000;
+}
+
+}  // namespace
+
 LedgerWriter::LedgerWriter(LedgerTarget& target, std::chrono::milliseconds flush,
                            std::size_t queue_rows)
-    : target_(target), flush_(flush), limit_(queue_rows), thread_([this] {
-        name_this_thread("tb-ledger");
-        run();
-      }) {}
+    : target_(target), flush_(flush), limit_(queue_rows), background_(can_leave_idle_policy()) {
+  if (!background_) {
+    spdlog::info(
+        "ledger: the writer runs under the normal scheduling policy (running it in the "
+        "background needs CAP_SYS_NICE or an RLIMIT_NICE of 20)");
+  }
+  std::unique_lock lock(mu_);
+  thread_ = std::thread([this] {
+    name_this_thread("tb-ledger");
+    {
+      std::lock_guard lock(mu_);
+      tid_ = this_thread_id();
+      if (background_) set_urgent(false);
+    }
+    cv_.notify_all();
+    run();
+  });
+  cv_.wait(lock, [&] { return tid_ != 0; });
+}
+
+void LedgerWriter::set_urgent(bool urgent) noexcept {
+  if (!background_) return;
+  if (!set_policy(tid_, urgent ? SCHED_OTHER : SCHED_IDLE)) {
+    spdlog::warn("ledger: could not change the writer's scheduling policy: {}",
+                 std::strerror(errno));
+  }
+}
 
 LedgerWriter::~LedgerWriter() {
   stop();
@@ -22,6 +82,15 @@ LedgerWriter::~LedgerWriter() {
 void LedgerWriter::push(LedgerRow&& row) noexcept {
   try {
     std::lock_guard lock(mu_);
+    if (queue_.empty()) {
+      oldest_push_ms_ = coarse_ms();
+    } else if (background_ && !boosted_ && coarse_ms() - oldest_push_ms_ > late_ms()) {
+      // The writer has not taken the queue for late_ms(): the cores are busy. It writes under
+      // the normal policy until it has caught up.
+      boosted_ = true;
+      boosts_.fetch_add(1, std::memory_order_relaxed);
+      set_urgent(true);
+    }
     queue_.push_back(std::move(row));
     queued_.store(queue_.size(), std::memory_order_relaxed);
   } catch (...) {
@@ -50,6 +119,10 @@ void LedgerWriter::stop() noexcept {
     std::lock_guard lock(mu_);
     if (stopping_ && !thread_.joinable()) return;
     stopping_ = true;
+    if (!boosted_) {
+      boosted_ = true;  // the last batch waits for no one
+      set_urgent(true);
+    }
   }
   cv_.notify_one();
   if (thread_.joinable()) thread_.join();
@@ -84,6 +157,12 @@ void LedgerWriter::run() {
     if (ok) {
       written_ += batch.size();
       batch.clear();
+      // Caught up: what waits now came within the last interval.
+      if (boosted_ && !stopping_ &&
+          (queue_.empty() || coarse_ms() - oldest_push_ms_ < flush_.count())) {
+        boosted_ = false;
+        set_urgent(false);
+      }
     } else {
       ++failed_;
       if (last_chance) {

@@ -2,9 +2,14 @@
 
 #include <gtest/gtest.h>
 
+#include <sched.h>
+
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <stdexcept>
 #include <string>
+#include <thread>
 
 namespace tollbooth {
 namespace {
@@ -74,6 +79,75 @@ TEST(LedgerWriter, BackloggedAtItsBoundButStillTakesRows) {
   w.stop();
   EXPECT_EQ(target.ids.size(), 4u);
   EXPECT_FALSE(w.backlogged());
+}
+
+// The writer runs under SCHED_IDLE while it keeps up. A push that finds the oldest waiting
+// row older than late_ms() (here a quarter of a second) puts it under the normal policy, where
+// it stays until what waits is younger than an interval; then it goes back.
+TEST(LedgerWriter, RunsInTheBackgroundAndIsBoostedWhileLate) {
+  struct Target : LedgerTarget {
+    std::mutex mu;
+    std::condition_variable cv;
+    bool hold = false;                                // the next write waits for this to turn false
+    bool holding = false;                             // a write is waiting
+    std::vector<std::pair<std::size_t, int>> writes;  // rows, the writer's policy when done
+    void write(std::vector<LedgerRow>& rows) override {
+      std::unique_lock lock(mu);
+      if (hold) {
+        holding = true;
+        cv.notify_all();
+        cv.wait(lock, [&] { return !hold; });
+      }
+      writes.emplace_back(rows.size(), ::sched_getscheduler(0));
+      cv.notify_all();
+    }
+    void wait_for_writes(std::size_t n) {
+      std::unique_lock lock(mu);
+      ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(10), [&] { return writes.size() >= n; }));
+    }
+  };
+  Target t;
+  LedgerWriter w(t, std::chrono::milliseconds(20), 100'000);
+  if (!w.in_background()) {
+    GTEST_SKIP() << "this process may not put a thread back under the normal policy "
+                    "(no CAP_SYS_NICE): the writer stays under it";
+  }
+  w.push(row(1));
+  t.wait_for_writes(1);
+  {
+    std::unique_lock lock(t.mu);
+    EXPECT_EQ(t.writes[0], std::make_pair(std::size_t{1}, int{SCHED_IDLE}));
+    t.hold = true;
+  }
+  w.push(row(2));
+  {
+    std::unique_lock lock(t.mu);
+    ASSERT_TRUE(t.cv.wait_for(lock, std::chrono::seconds(10), [&] { return t.holding; }));
+  }
+  // The writer is stuck in a write, as it would be without a core: rows wait behind it.
+  w.push(row(3));
+  EXPECT_EQ(w.boosts(), 0u);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // past late_ms()
+  w.push(row(4));
+  EXPECT_EQ(w.boosts(), 1u);
+  w.push(row(5));
+  EXPECT_EQ(w.boosts(), 1u) << "boosted once until it catches up";
+  {
+    std::lock_guard lock(t.mu);
+    t.hold = false;
+  }
+  t.cv.notify_all();
+  t.wait_for_writes(3);  // row 2, then rows 3 to 5 (what waited was still old: boosted)
+  w.push(row(6));
+  t.wait_for_writes(4);
+  {
+    std::lock_guard lock(t.mu);
+    EXPECT_EQ(t.writes[1], std::make_pair(std::size_t{1}, int{SCHED_OTHER}));
+    EXPECT_EQ(t.writes[2], std::make_pair(std::size_t{3}, int{SCHED_OTHER}));
+    EXPECT_EQ(t.writes[3], std::make_pair(std::size_t{1}, int{SCHED_IDLE})) << "caught up";
+  }
+  w.stop();
+  EXPECT_EQ(w.rows_written(), 6u);
 }
 
 }  // namespace
