@@ -232,7 +232,14 @@ AuthResult SecretMemo::authenticate(const std::shared_ptr<const Snapshot>& snaps
     snapshot_ = snapshot;
   }
   if (presented.empty()) return snapshot->authenticate(presented, now_ms);
-  Slot& slot = slots_[std::hash<std::string_view>{}(presented) & (kSlots - 1)];
+  // The slot: by the secret's last 8 characters, which are random in every secret the
+  // gateway makes, mixed (Fibonacci hashing) so that all their bits count.
+  std::uint64_t tail = 0;
+  if (presented.size() >= sizeof tail)
+    std::memcpy(&tail, presented.data() + presented.size() - sizeof tail, sizeof tail);
+  else
+    tail = std::hash<std::string_view>{}(presented);
+  Slot& slot = slots_[(tail * 0x9e3779b97f4a7c15ULL) >> (64 - kSlotBits)];
   if (slot.secret.size() == presented.size() &&
       CRYPTO_memcmp(slot.secret.data(), presented.data(), presented.size()) == 0) {
     return snapshot->admit(slot.hit, now_ms);

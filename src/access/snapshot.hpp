@@ -188,15 +188,15 @@ class Snapshot {
 // request): a presented secret equal, compared in constant time, to one remembered is where it
 // was found before, and only the checks that depend on the time run again. Only secrets the
 // snapshot knows are remembered, so made-up ones cannot push a key out; a slot is chosen by
-// the secret's hash, a later secret taking the slot of an earlier one.
+// the secret's last characters, a later secret taking the slot of an earlier one.
 //
 // The secrets themselves are kept, in this worker's memory only (they are never logged or
 // sent anywhere), and wiped when the memo moves to another snapshot or is destroyed. Not
 // thread-safe: one per worker.
 class SecretMemo {
  public:
-  static constexpr std::size_t kSlots = 64;
-  static_assert((kSlots & (kSlots - 1)) == 0, "kSlots must be a power of two");
+  static constexpr int kSlotBits = 6;
+  static constexpr std::size_t kSlots = std::size_t{1} << kSlotBits;
 
   SecretMemo() = default;
   SecretMemo(const SecretMemo&) = delete;

@@ -203,7 +203,8 @@ std::optional<Error> admit(Gateway& g, ClientConn& c, Caller& caller, std::int64
   if (!caller.principal) return std::nullopt;  // the admin key, or auth: none: no limits
   auto subjects = caller.principal->limit_subjects();
   if (subjects.empty()) return std::nullopt;
-  access::Admission a = g.access_source.limiter().admit(subjects, tokens, g.clock.unix_ms());
+  caller.admitted_ms = g.clock.unix_ms();
+  access::Admission a = g.access_source.limiter().admit(subjects, tokens, caller.admitted_ms);
   append_rate_headers(c.response_headers, a.headers);
   if (a.admitted) {
     caller.ticket = std::move(a.ticket);
@@ -258,7 +259,8 @@ struct BudgetAsk {
     if (!caller.principal) return;
     n = caller.principal->budget_subjects(subjects);
     if (n == 0) return;
-    now = g.clock.unix_ms();
+    // The limiter's admission a moment before read the clock already.
+    now = caller.admitted_ms != 0 ? caller.admitted_ms : g.clock.unix_ms();
     worst = worst_charge(g.routes.catalog(), plan, days_from_unix_ms(now), input_tokens,
                          output_tokens, c.outcome.markup_bp);
   }
@@ -328,15 +330,14 @@ Money request_charge(Gateway& g, const RequestOutcome& o) noexcept {
   return total;
 }
 
-void settle_budget(Gateway& g, ClientConn& c, Caller& caller) noexcept {
+void settle_budget(Gateway& g, ClientConn& c, Caller& caller, std::int64_t now) noexcept {
   const Money charge = request_charge(g, c.outcome);
   try {
     if (caller.redis_budget) {
-      caller.redis_budget.settle(charge, g.clock.unix_ms());  // its hook logs crossings
+      caller.redis_budget.settle(charge, now);  // its hook logs crossings
       return;
     }
-    for (const access::SoftCrossing& x : caller.budget.settle(charge, g.clock.unix_ms()))
-      log_soft_crossing(x);
+    for (const access::SoftCrossing& x : caller.budget.settle(charge, now)) log_soft_crossing(x);
   } catch (...) {
     // Out of memory: the ticket's destructor releases the reservation.
   }
@@ -345,7 +346,10 @@ void settle_budget(Gateway& g, ClientConn& c, Caller& caller) noexcept {
 }  // namespace
 
 void settle(Gateway& g, ClientConn& c, Caller& caller) noexcept {
-  if (caller.budget || caller.redis_budget) settle_budget(g, c, caller);
+  const bool budget = caller.budget || caller.redis_budget;
+  if (!budget && !caller.ticket && !caller.redis) return;
+  const std::int64_t now = g.clock.unix_ms();  // one reading for the budgets and the limiter
+  if (budget) settle_budget(g, c, caller, now);
   if (!caller.ticket && !caller.redis) return;
   const RequestOutcome& o = c.outcome;
   // Reported usage is what the tokens were; an answer without usage keeps its reservation (it
@@ -362,7 +366,7 @@ void settle(Gateway& g, ClientConn& c, Caller& caller) noexcept {
     }
     return;
   }
-  caller.ticket.finish(actual(caller.ticket.reserved_tokens()), g.clock.unix_ms());
+  caller.ticket.finish(actual(caller.ticket.reserved_tokens()), now);
 }
 
 Error for_caller(const Caller& caller, Error e) {
