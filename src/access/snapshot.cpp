@@ -213,6 +213,30 @@ const Team* Snapshot::find_team(std::string_view id) const noexcept {
 
 // ---- SecretMemo ----
 
+namespace {
+
+// Whether two texts of the same length are equal, in a time that depends on their length
+// only: the OR of their bytes' differences, eight bytes at a time. Hand-written because
+// OpenSSL's CRYPTO_memcmp, which the rest of the code uses, goes a byte at a time: 330
+// instructions for a secret, where this takes about 40 (bench/instructions --money).
+bool same_secret(std::string_view a, std::string_view b) noexcept {
+  std::uint64_t diff = 0;
+  std::size_t i = 0;
+  for (; i + 8 <= a.size(); i += 8) {
+    std::uint64_t x, y;
+    std::memcpy(&x, a.data() + i, 8);
+    std::memcpy(&y, b.data() + i, 8);
+    diff |= x ^ y;
+    __asm__ volatile("" : "+r"(diff));  // no early exit: the compiler cannot see diff's value
+  }
+  for (; i < a.size(); ++i)
+    diff |= static_cast<std::uint64_t>(static_cast<unsigned char>(a[i]) ^
+                                       static_cast<unsigned char>(b[i]));
+  return diff == 0;
+}
+
+}  // namespace
+
 SecretMemo::~SecretMemo() {
   forget();
 }
@@ -240,8 +264,7 @@ AuthResult SecretMemo::authenticate(const std::shared_ptr<const Snapshot>& snaps
   else
     tail = std::hash<std::string_view>{}(presented);
   Slot& slot = slots_[(tail * 0x9e3779b97f4a7c15ULL) >> (64 - kSlotBits)];
-  if (slot.secret.size() == presented.size() &&
-      CRYPTO_memcmp(slot.secret.data(), presented.data(), presented.size()) == 0) {
+  if (slot.secret.size() == presented.size() && same_secret(slot.secret, presented)) {
     return snapshot->admit(slot.hit, now_ms);
   }
   std::optional<Snapshot::Hit> found;
