@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/capability.hpp"
+#include "core/cost.hpp"
 #include "core/error.hpp"
 #include "core/money.hpp"
 #include "core/usage.hpp"
@@ -63,12 +64,19 @@ GatewayRefusal refusal_of(std::string_view error_code) noexcept;
 std::string_view refusal_name(GatewayRefusal r) noexcept;
 
 // What an attempt's usage costs, is charged and owes its contract (gateway/billing.hpp): the
-// figures the budget settles, the ledger keeps, the access log and the metrics count.
+// figures the budget settles, the ledger keeps, the access log and the metrics count, and the
+// terms they were made at (the ledger row keeps them).
 struct AttemptBill {
   bool priced = false;  // a price was in force (else all 0)
   Money cost = 0;
   Money charge = 0;
   Money toll_due = 0;  // before the revenue share's cap
+  TokenPrices prices;  // the list prices in force
+  std::int32_t discount_bp = 0;
+  std::int32_t markup_bp = 0;
+  Money toll_cap_micros = -1;  // -1: no cap
+  Money commitment_burn = 0;
+  bool in_commitment = false;  // the day was inside the contract's commitment period
 };
 
 struct AttemptRecord {

@@ -105,6 +105,21 @@ LedgerRow ledger_row(const RequestOutcome& o, std::uint32_t attempt_index,
   return row;
 }
 
+Bill bill_of(const AttemptBill& b, const ContractConfig* contract) noexcept {
+  Bill out;
+  out.priced = b.priced;
+  out.prices = b.prices;
+  out.discount_bp = b.discount_bp;
+  out.markup_bp = b.markup_bp;
+  out.cost = b.cost;
+  out.charge = b.charge;
+  out.toll_due = b.toll_due;
+  out.toll_cap_micros = b.toll_cap_micros;
+  out.commitment_burn = b.commitment_burn;
+  if (b.in_commitment && contract && contract->commitment) out.commitment = &*contract->commitment;
+  return out;
+}
+
 void LedgerObserver::on_outcome(const RequestOutcome& outcome) noexcept {
   for (std::uint32_t i = 0; i < outcome.attempts.size(); ++i) {
     const AttemptRecord& a = outcome.attempts[i];
@@ -112,8 +127,12 @@ void LedgerObserver::on_outcome(const RequestOutcome& outcome) noexcept {
     try {
       const routing::CatalogRoute& route = catalog_.route(a.route);
       const ContractConfig* contract = contract_of(catalog_, route);
-      Bill bill = bill_usage(route, contract, days_from_unix_ms(outcome.received_unix_ms), a.usage,
-                             outcome.markup_bp);
+      // The bill the attempt was recorded with, the one the client's figure and the budget
+      // used (an attempt recorded by hand, as in tests, is priced here).
+      const Bill bill =
+          a.billed ? bill_of(a.bill, contract)
+                   : bill_usage(route, contract, days_from_unix_ms(outcome.received_unix_ms),
+                                a.usage, outcome.markup_bp);
       sink_.push(ledger_row(outcome, i, route, contract, bill));
     } catch (...) {
       // Out of memory making the row: the writer's push logs its own failures; nothing here

@@ -53,8 +53,14 @@ inline bool has_usage(const Usage& u) noexcept {
 }
 
 inline AttemptBill attempt_bill_of(const Bill& b) noexcept {
-  return AttemptBill{b.priced, b.cost, b.charge, b.toll_due};
+  return AttemptBill{
+      b.priced,      b.cost,      b.charge,          b.toll_due,        b.prices,
+      b.discount_bp, b.markup_bp, b.toll_cap_micros, b.commitment_burn, b.commitment != nullptr};
 }
+
+// The Bill an attempt was recorded with (attempt_bill_of's inverse), `contract` being its
+// route's: what the ledger row keeps, without pricing the usage a second time.
+Bill bill_of(const AttemptBill& b, const ContractConfig* contract) noexcept;
 
 // A recorded attempt's bill: the one made when it was recorded, else made now (an outcome put
 // together by hand, as tests do); all 0 without usage.
