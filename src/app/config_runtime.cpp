@@ -86,7 +86,7 @@ std::string restart_only_changes(const Config& a, const Config& b) {
   differs(out, x.responses_retention != y.responses_retention, "store.responses_retention");
   differs(out, x.redis_failure != y.redis_failure, "store.redis_failure");
   differs(out, a.billing.ledger_flush != b.billing.ledger_flush, "billing.ledger.flush_interval");
-  differs(out, a.billing.ledger_queue != b.billing.ledger_queue, "billing.ledger.queue");
+  differs(out, a.billing.ledger_queue != b.billing.ledger_queue, "billing.ledger.queue_rows");
   return out;
 }
 
