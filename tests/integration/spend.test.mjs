@@ -1,7 +1,7 @@
 // Budgets from the command line, and the ledger's reports (`tollbooth spend`, `tollbooth
 // contracts`) on a real SQLite store, as an operator would run them: exit codes, tables, CSV,
-// JSON and exact dollars. The ledger is seeded with the sqlite3 shell, in the columns
-// docs/money.md lists (the gateway's writer is not part of this test).
+// JSON and exact dollars. The ledger is seeded with the sqlite3 shell, in the two tables
+// docs/money.md describes (the gateway's writer is not part of this test).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
