@@ -21,6 +21,10 @@ constexpr std::int64_t kNoPeriod = std::numeric_limits<std::int64_t>::min();
 struct BudgetSubjectState {
   std::int64_t period_start = kNoPeriod;   // until the first admission or load
   std::int64_t period_end = kNoPeriodEnd;  // of the budget's `per` at the last admission
+  // The `per` period_end was worked out for; none after a load() (the period is known, its
+  // `per` is not). While an admission's budget has this `per` and its time falls in
+  // [period_start, period_end), the period is this one, without calendar arithmetic.
+  std::optional<BudgetPeriod> per;
   Money spent = 0;
   Money reserved = 0;
   // Tickets not yet settled that reserved on this state (in this period or an older one): they
@@ -215,7 +219,7 @@ std::vector<SoftCrossing> BudgetTicket::settle(Money actual_charge_micros, std::
 
 struct BudgetBook::Shard {
   alignas(64) mutable ShardLock mu;  // own cache line: workers lock different shards at once
-  std::unordered_map<std::string, BudgetSubjectState, NameHash, std::equal_to<>> subjects;
+  std::unordered_map<std::string, BudgetSubjectState, NameHash, NameEq> subjects;
 };
 
 BudgetBook::BudgetBook() : shards_(std::make_unique<Shard[]>(kShards)) {}
@@ -236,11 +240,13 @@ BudgetAdmission BudgetBook::admit(std::span<const BudgetSubject> subjects, Money
 
   struct Work {
     const BudgetSubject* subject;
+    HashedName name;
     std::uint32_t index;
     Shard* shard;
     BudgetSubjectState* state;
     std::int64_t period_start;  // the period now_ms is in, for this subject's budget
     bool fresh;                 // the state holds an older period: this one starts from 0
+    bool cached;                // the state's period_end is this period's, for this `per`
   };
   std::array<Work, kMaxSubjects> work{};
   std::size_t n = 0;
@@ -248,7 +254,9 @@ BudgetAdmission BudgetBook::admit(std::span<const BudgetSubject> subjects, Money
     if (s.budget.limit_micros <= 0) continue;  // no budget: not counted at all
     Work& w = work[n++];
     w.subject = &s;
-    w.shard = &shard_for(s.name, w.index);
+    w.name = HashedName(s.name);
+    w.index = shard_index(w.name, kShards);
+    w.shard = &shards_[w.index];
   }
 
   // Every shard involved is locked once, in index order: two admissions that share shards
@@ -263,18 +271,26 @@ BudgetAdmission BudgetBook::admit(std::span<const BudgetSubject> subjects, Money
   for (std::size_t i = 0; i < n; ++i) {
     Work& w = work[i];
     auto& map = w.shard->subjects;
-    auto it = map.find(w.subject->name);
+    auto it = map.find(w.name);
     if (it == map.end()) {
       it = map.try_emplace(std::string(w.subject->name)).first;
       it->second.name = &it->first;
     }
     w.state = &it->second;
-    w.period_start = period_start_ms(w.subject->budget.per, now_ms);
-    // Only forward: a clock stepped back over a boundary keeps counting in the newer period.
-    w.fresh = w.state->period_start < w.period_start;
-    if (!w.fresh) w.period_start = w.state->period_start;
-    Money spent = w.fresh ? 0 : w.state->spent;
-    Money reserved = w.fresh ? 0 : w.state->reserved;
+    const BudgetSubjectState& st = *w.state;
+    w.cached =
+        st.per == w.subject->budget.per && st.period_start <= now_ms && now_ms < st.period_end;
+    if (w.cached) {
+      w.period_start = st.period_start;
+      w.fresh = false;
+    } else {
+      w.period_start = period_start_ms(w.subject->budget.per, now_ms);
+      // Only forward: a clock stepped back over a boundary keeps counting in the newer period.
+      w.fresh = st.period_start < w.period_start;
+      if (!w.fresh) w.period_start = st.period_start;
+    }
+    Money spent = w.fresh ? 0 : st.spent;
+    Money reserved = w.fresh ? 0 : st.reserved;
     if (auto r = check_budget(*w.subject, spent, reserved, worst, w.period_start)) {
       if (!refused || worse(*r, out.refusal)) out.refusal = *r;
       refused = true;
@@ -294,7 +310,10 @@ BudgetAdmission BudgetBook::admit(std::span<const BudgetSubject> subjects, Money
       st.spent = 0;
       st.reserved = 0;
     }
-    st.period_end = period_end_ms(w.subject->budget.per, w.period_start);
+    if (!w.cached) {
+      st.period_end = period_end_ms(w.subject->budget.per, w.period_start);
+      st.per = w.subject->budget.per;
+    }
     st.reserved += worst;  // within the limit: checked above
     st.tickets += 1;
     t.slots_[i] = {&st, w.index, w.period_start, w.subject->budget};
@@ -349,6 +368,7 @@ void BudgetBook::load(std::string_view subject, std::int64_t period_start, Money
   if (period_start > st.period_start) {
     st.period_start = period_start;
     st.period_end = kNoPeriodEnd;  // not known until an admission names the budget's `per`
+    st.per.reset();
     st.spent = spent;
     st.reserved = 0;  // reservations in flight went into the older period
     return;

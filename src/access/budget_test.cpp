@@ -293,6 +293,32 @@ TEST(BudgetBook, APeriodThatEndedGivesWayToAFreshOne) {
   EXPECT_THAT(book.snapshot(), ElementsAre(BudgetState{"key:k", at("2026-12-01"), usd(0.40), 0}));
 }
 
+// A subject remembers its period's bounds between admissions (no calendar arithmetic while
+// the time stays inside them), for the `per` they were worked out for: a budget changed from
+// a month to a day mid-month counts from that day's midnight at once, and the last
+// millisecond of a day still counts in it.
+TEST(BudgetBook, TheRememberedPeriodHoldsOnlyForItsPerAndUntilItsEnd) {
+  BudgetBook book;
+  BudgetSubject key{"key:k", monthly(usd(1.00))};
+  BudgetAdmission a = book.admit({&key, 1}, usd(0.70), at("2026-11-20T10:00:00Z"));
+  ASSERT_TRUE(a.admitted);
+  a.ticket.settle(usd(0.70), at("2026-11-20T10:00:00Z"));
+  EXPECT_FALSE(book.admit({&key, 1}, usd(0.40), at("2026-11-20T11:00:00Z")).admitted);
+
+  key.budget.per = BudgetPeriod::day;  // the same limit, now a day's
+  BudgetAdmission b = book.admit({&key, 1}, usd(0.40), at("2026-11-20T11:00:00Z"));
+  ASSERT_TRUE(b.admitted) << describe(b.refusal);
+  b.ticket.settle(usd(0.40), at("2026-11-20T11:00:00Z"));
+  EXPECT_THAT(book.snapshot(), ElementsAre(BudgetState{"key:k", at("2026-11-20"), usd(0.40), 0}));
+  BudgetAdmission last = book.admit({&key, 1}, usd(0.60), at("2026-11-20T23:59:59.999Z"));
+  ASSERT_TRUE(last.admitted);
+  last.ticket.settle(usd(0.60), at("2026-11-20T23:59:59.999Z"));
+  BudgetAdmission refused = book.admit({&key, 1}, usd(0.01), at("2026-11-20T23:59:59.999Z"));
+  ASSERT_FALSE(refused.admitted);
+  EXPECT_EQ(refused.refusal.resets_at_ms, at("2026-11-21T00:00:00Z"));
+  EXPECT_TRUE(book.admit({&key, 1}, usd(1.00), at("2026-11-21T00:00:00Z")).admitted);
+}
+
 TEST(BudgetBook, ASettleAfterMidnightWithNoAdmissionSinceCountsInItsOwnDay) {
   BudgetBook book;
   FakeClock clock(at("2026-11-30T23:59:00Z"));

@@ -73,7 +73,7 @@ std::string subject_words(std::string_view subject) {
 
 struct Limiter::Shard {
   alignas(64) mutable ShardLock mu;  // own cache line: workers lock different shards at once
-  std::unordered_map<std::string, SubjectState, NameHash, std::equal_to<>> subjects;
+  std::unordered_map<std::string, SubjectState, NameHash, NameEq> subjects;
 };
 
 std::string_view limit_kind_name(LimitKind kind) noexcept {
@@ -205,6 +205,7 @@ Admission Limiter::admit(std::span<const LimitSubject> subjects, std::int64_t re
 
   struct Work {
     const LimitSubject* subject;
+    HashedName name;
     Shard* shard;
     std::uint32_t index;
     SubjectState* state;
@@ -215,7 +216,9 @@ Admission Limiter::admit(std::span<const LimitSubject> subjects, std::int64_t re
     if (!any_limit(s.limits)) continue;
     Work& w = work[n++];
     w.subject = &s;
-    w.shard = &shard_for(s.name, w.index);
+    w.name = HashedName(s.name);
+    w.index = shard_index(w.name, kShards);
+    w.shard = &shards_[w.index];
   }
 
   // Every shard involved is locked once, in index order, so two admissions that share shards
@@ -230,7 +233,7 @@ Admission Limiter::admit(std::span<const LimitSubject> subjects, std::int64_t re
   for (std::size_t i = 0; i < n; ++i) {
     Work& w = work[i];
     auto& map = w.shard->subjects;
-    auto it = map.find(w.subject->name);
+    auto it = map.find(w.name);
     if (it == map.end()) it = map.try_emplace(std::string(w.subject->name)).first;
     w.state = &it->second;
 

@@ -75,6 +75,7 @@ void RequestOutcome::reset() noexcept {
   usage = Usage{};
   answer_unrecorded = false;
   answer_route = 0;
+  answer_charge = -1;
 }
 
 }  // namespace tollbooth

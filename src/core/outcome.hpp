@@ -146,6 +146,9 @@ struct RequestOutcome {
   // it with `usage`. Cleared when the attempt is recorded.
   bool answer_unrecorded = false;
   std::uint32_t answer_route = 0;
+  // That attempt's charge when the relay billed it already (for x-tollbooth-cost), so the
+  // settle does not price the same usage again; -1: not billed yet.
+  Money answer_charge = -1;
 
   // Clears for the next request on the connection, keeping the capacity of its buffers.
   void reset() noexcept;

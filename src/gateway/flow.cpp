@@ -96,6 +96,7 @@ Awaitable<void> sleep_for(ClientConn& c, std::int64_t ms) {
 void record_attempt(const routing::Catalog& catalog, RequestOutcome& o, routing::RouteId route,
                     const ResolvedRoute& r, const Attempt& a, RequestOutcome::Steady now) {
   o.answer_unrecorded = false;  // billed from o.attempts from now on
+  o.answer_charge = -1;
   AttemptRecord& rec = o.attempts.emplace_back();
   rec.latency_ms = std::chrono::duration_cast<std::chrono::milliseconds>(now - o.received).count();
   rec.route = route;

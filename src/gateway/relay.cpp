@@ -408,6 +408,7 @@ Awaitable<Attempt> relay_whole(Gateway& g, ClientConn& c, const ResolvedRoute& r
     // The answer's charge, the same figure the budget settles and the ledger keeps.
     const Bill bill = bill_attempt(g.routes.catalog(), c.outcome, r.id, *reply.usage);
     billed = attempt_bill_of(bill);
+    c.outcome.answer_charge = bill.charge;
     if (bill.priced) {
       c.scratch.append("x-tollbooth-cost: ").append(format_dollars(bill.charge)).append("\r\n");
       headers = c.scratch;
