@@ -58,7 +58,7 @@ class BrokenStore : public Store {
   std::int64_t begin_run(std::int64_t) override { fail(); }
   void end_run(std::int64_t, std::int64_t) override { fail(); }
   std::optional<LedgerRun> unfinished_run_before(std::int64_t) override { fail(); }
-  void append_ledger(std::int64_t, std::vector<LedgerRow>&) override { fail(); }
+  void append_ledger(std::int64_t, std::span<LedgerRow>) override { fail(); }
   Money charge_since(bool, const std::string&, std::int64_t) override { fail(); }
   SpendReport spend(const SpendQuery&) override { fail(); }
   std::vector<LedgerRow> ledger_rows(std::int64_t, std::int64_t, std::size_t) override { fail(); }
@@ -118,7 +118,7 @@ class RacingStore : public Store {
   std::optional<LedgerRun> unfinished_run_before(std::int64_t run_id) override {
     return inner_.unfinished_run_before(run_id);
   }
-  void append_ledger(std::int64_t run_id, std::vector<LedgerRow>& rows) override {
+  void append_ledger(std::int64_t run_id, std::span<LedgerRow> rows) override {
     inner_.append_ledger(run_id, rows);
   }
   Money charge_since(bool team, const std::string& id, std::int64_t since_ms) override {

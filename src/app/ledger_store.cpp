@@ -32,7 +32,7 @@ LedgerStore::LedgerStore(const Config& config, const Clock& clock, CommitmentBur
 
 LedgerStore::~LedgerStore() = default;
 
-void LedgerStore::write(std::vector<LedgerRow>& rows) {
+void LedgerStore::write(std::span<LedgerRow> rows) {
   store_->append_ledger(run_, rows);
   read_burn();  // after the batch is in: a failure here must not make the writer repeat it
 }

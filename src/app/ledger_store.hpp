@@ -24,7 +24,7 @@ class LedgerStore final : public LedgerTarget {
   LedgerStore(const Config& config, const Clock& clock, CommitmentBurnSink* burn = nullptr);
   ~LedgerStore() override;
 
-  void write(std::vector<LedgerRow>& rows) override;
+  void write(std::span<LedgerRow> rows) override;
   // Records the run's clean end: call after the writer's last batch.
   void finish() noexcept;
 

@@ -9,6 +9,8 @@
 #include <cerrno>
 #include <cstring>
 #include <exception>
+#include <span>
+#include <utility>
 
 #include "core/thread_name.hpp"
 
@@ -79,10 +81,10 @@ LedgerWriter::~LedgerWriter() {
   stop();
 }
 
-void LedgerWriter::push(LedgerRow&& row) noexcept {
+void LedgerWriter::push(const LedgerRowSource& source) noexcept {
+  std::lock_guard lock(mu_);
   try {
-    std::lock_guard lock(mu_);
-    if (queue_.empty()) {
+    if (live_ == 0) {
       oldest_push_ms_ = coarse_ms();
     } else if (background_ && !boosted_ && coarse_ms() - oldest_push_ms_ > late_ms()) {
       // The writer has not taken the queue for late_ms(): the cores are busy. It writes under
@@ -91,12 +93,16 @@ void LedgerWriter::push(LedgerRow&& row) noexcept {
       boosts_.fetch_add(1, std::memory_order_relaxed);
       set_urgent(true);
     }
-    queue_.push_back(std::move(row));
-    queued_.store(queue_.size(), std::memory_order_relaxed);
+    // The row is made in a slot a written row left (its strings keep their storage), or in a
+    // new one while the queue is warming up.
+    if (live_ == queue_.size()) queue_.emplace_back();
+    source.fill(queue_[live_]);
+    ++live_;
+    queued_.store(live_, std::memory_order_relaxed);
   } catch (...) {
-    // Out of memory: nothing else can be done for this row; the log says so.
-    spdlog::error("ledger: a row for request {} could not be queued (out of memory)",
-                  row.request_id);
+    // Out of memory: nothing else can be done for this row (its slot stays a spare); the log
+    // says so.
+    spdlog::error("ledger: a row could not be queued (out of memory)");
   }
 }
 
@@ -129,17 +135,21 @@ void LedgerWriter::stop() noexcept {
 }
 
 void LedgerWriter::run() {
+  // The rows [0, live) of `batch` are to be written; the rest are spares. The two vectors
+  // change places at each batch, so the rows written become the slots of the next pushes.
   std::vector<LedgerRow> batch;
+  std::size_t live = 0;
   std::unique_lock lock(mu_);
   for (;;) {
     // A batch every flush interval (or at once when stopping): rows pushed meanwhile ride in
     // the same transaction.
     cv_.wait_for(lock, flush_, [&] { return stopping_; });
-    if (batch.empty()) {
+    if (live == 0) {
       batch.swap(queue_);  // a failed batch is tried again first
+      live = std::exchange(live_, 0);
       queued_.store(0, std::memory_order_relaxed);
     }
-    if (batch.empty()) {
+    if (live == 0) {
       if (stopping_) return;
       continue;
     }
@@ -147,19 +157,20 @@ void LedgerWriter::run() {
     lock.unlock();
     bool ok = false;
     try {
-      target_.write(batch);
+      target_.write(std::span<LedgerRow>(batch.data(), live));
       ok = true;
     } catch (const std::exception& e) {
-      spdlog::error("ledger: writing {} rows failed, kept to try again: {}", batch.size(),
-                    e.what());
+      spdlog::error("ledger: writing {} rows failed, kept to try again: {}", live, e.what());
     }
     lock.lock();
     if (ok) {
-      written_ += batch.size();
-      batch.clear();
+      written_ += live;
+      // Spares beyond this batch's size go: a burst's slots are not kept for ever.
+      batch.resize(live);
+      live = 0;
       // Caught up: what waits now came within the last interval.
       if (boosted_ && !stopping_ &&
-          (queue_.empty() || coarse_ms() - oldest_push_ms_ < flush_.count())) {
+          (live_ == 0 || coarse_ms() - oldest_push_ms_ < flush_.count())) {
         boosted_ = false;
         set_urgent(false);
       }
@@ -170,7 +181,7 @@ void LedgerWriter::run() {
         // than lose the rows at once.
         if (failed_ % 50 == 0) {
           spdlog::error("ledger: {} rows could not be written at shutdown; they are lost",
-                        batch.size() + queue_.size());
+                        live + live_);
           return;
         }
         lock.unlock();
@@ -178,7 +189,7 @@ void LedgerWriter::run() {
         lock.lock();
       }
     }
-    if (stopping_ && queue_.empty() && batch.empty()) return;
+    if (stopping_ && live_ == 0 && live == 0) return;
   }
 }
 

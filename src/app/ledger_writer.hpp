@@ -53,7 +53,8 @@ class LedgerWriter final : public LedgerSink {
   LedgerWriter(const LedgerWriter&) = delete;
   LedgerWriter& operator=(const LedgerWriter&) = delete;
 
-  void push(LedgerRow&& row) noexcept override;
+  using LedgerSink::push;
+  void push(const LedgerRowSource& source) noexcept override;
   bool backlogged() const noexcept override;
   // Writes everything queued, then stops the thread. Idempotent.
   void stop() noexcept;
@@ -76,9 +77,13 @@ class LedgerWriter final : public LedgerSink {
   const std::size_t limit_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
+  // The rows waiting are queue_[0, live_); the rest are slots of rows written before, whose
+  // strings keep their storage for the next rows (no allocation on the worker, no free on the
+  // writer, and a row is made where it waits rather than moved there).
   std::vector<LedgerRow> queue_;
-  // queue_.size(), kept for backlogged(): asked at every admission, it reads this rather than
-  // take the lock the rows are pushed under (that was one lock more a request).
+  std::size_t live_ = 0;
+  // live_, kept for backlogged(): asked at every admission, it reads this rather than take the
+  // lock the rows are pushed under (that was one lock more a request).
   std::atomic<std::size_t> queued_{0};
   std::uint64_t written_ = 0;
   std::uint64_t failed_ = 0;

@@ -19,7 +19,7 @@ struct FakeTarget : LedgerTarget {
   std::vector<std::string> ids;
   std::atomic<int> batches{0};
   std::atomic<int> fail_next{0};
-  void write(std::vector<LedgerRow>& rows) override {
+  void write(std::span<LedgerRow> rows) override {
     if (fail_next > 0) {
       --fail_next;
       throw std::runtime_error("database is down");
@@ -65,6 +65,55 @@ TEST(LedgerWriter, AFailedBatchIsKeptAndWrittenLater) {
   EXPECT_GE(w.batches_failed(), 1u);
 }
 
+// Rows are made in the slots of rows written before, and the queue and the batch change places
+// at each batch: over batches of different sizes, every row pushed is written once, as pushed,
+// in order, and no slot left from a bigger batch is written again. (That a row made by
+// fill_ledger_row keeps nothing of its slot's last row: billing_test.)
+TEST(LedgerWriter, RowsMadeInTheSlotsOfWrittenRowsAreWrittenAsPushed) {
+  struct Target : LedgerTarget {
+    std::mutex mu;
+    std::vector<LedgerRow> rows;
+    void write(std::span<LedgerRow> batch) override {
+      std::lock_guard lock(mu);
+      for (LedgerRow& r : batch) {
+        r.toll = 7;  // the store fills in what each row paid
+        rows.push_back(r);
+      }
+    }
+    std::size_t count() {
+      std::lock_guard lock(mu);
+      return rows.size();
+    }
+  };
+  auto made = [](int i) {
+    LedgerRow r = row(i);
+    r.key_id = "key_" + std::string(static_cast<std::size_t>(i % 7) * 5, 'k');
+    if (i % 3 == 0) r.contract = "a-contract-with-a-name-longer-than-fifteen";
+    if (i % 5 == 0) r.commitment_period = "2026-01-01..2026-12-31";
+    r.charge = i;
+    return r;
+  };
+  Target target;
+  LedgerWriter w(target, std::chrono::milliseconds(1), 100'000);
+  std::vector<LedgerRow> pushed;
+  int next = 0;
+  for (int batch : {40, 3, 25, 1, 60}) {
+    for (int i = 0; i < batch; ++i) {
+      pushed.push_back(made(next));
+      w.push(made(next++));
+    }
+    // Wait for the batch to be written, so the next rows go into its slots.
+    for (int tries = 0; tries < 2000 && target.count() < pushed.size(); ++tries)
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  w.stop();
+  ASSERT_EQ(target.rows.size(), pushed.size());
+  for (std::size_t i = 0; i < pushed.size(); ++i) {
+    pushed[i].toll = 7;
+    EXPECT_EQ(target.rows[i], pushed[i]) << "row " << i;
+  }
+}
+
 TEST(LedgerWriter, BackloggedAtItsBoundButStillTakesRows) {
   FakeTarget target;
   target.fail_next = 1'000'000;  // the store refuses everything
@@ -91,7 +140,7 @@ TEST(LedgerWriter, RunsInTheBackgroundAndIsBoostedWhileLate) {
     bool hold = false;                                // the next write waits for this to turn false
     bool holding = false;                             // a write is waiting
     std::vector<std::pair<std::size_t, int>> writes;  // rows, the writer's policy when done
-    void write(std::vector<LedgerRow>& rows) override {
+    void write(std::span<LedgerRow> rows) override {
       std::unique_lock lock(mu);
       if (hold) {
         holding = true;

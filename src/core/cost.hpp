@@ -22,6 +22,7 @@ struct TokenPrices {
   Money output_per_mtok = 0;
   Money cached_input_per_mtok = -1;  // -1: the input price
   Money cache_write_per_mtok = -1;   // -1: the input price
+  bool operator==(const TokenPrices&) const = default;
 };
 
 // The cost of `usage` at `prices`. Counts an upstream reports inconsistently (more cached tokens

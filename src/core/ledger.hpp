@@ -5,8 +5,9 @@
 // the contract's cap and accrues the commitment burn in the same transaction (so two instances
 // never pay past a cap). Money is integer micro-dollars; prices per million tokens.
 #include <cstdint>
+#include <span>
 #include <string>
-#include <vector>
+#include <utility>
 
 #include "core/cost.hpp"
 #include "core/money.hpp"
@@ -47,6 +48,18 @@ struct LedgerRow {
   std::int64_t latency_ms = 0;  // request arrival → this attempt's end
   int status = 0;               // the upstream's HTTP status (0: none)
   std::string end;              // how the attempt ended: served, failed_final, ...
+  bool operator==(const LedgerRow&) const = default;
+};
+
+// What a row is made of, for a sink that makes it in place: fill() sets every field of `row`,
+// which may hold an earlier row's values (kept for their strings' storage, so that once the
+// writer's queue has warmed up a request's row allocates nothing and is never moved).
+class LedgerRowSource {
+ public:
+  virtual void fill(LedgerRow& row) const = 0;  // throws only when out of memory
+
+ protected:
+  ~LedgerRowSource() = default;
 };
 
 // Where the gateway hands ledger rows: a writer that writes them away from the request path
@@ -54,7 +67,17 @@ struct LedgerRow {
 class LedgerSink {
  public:
   virtual ~LedgerSink() = default;
-  virtual void push(LedgerRow&& row) noexcept = 0;
+  // A row made in the sink's own storage by `source`.
+  virtual void push(const LedgerRowSource& source) noexcept = 0;
+  // A finished row, moved in.
+  void push(LedgerRow&& row) noexcept {
+    struct Whole final : LedgerRowSource {
+      LedgerRow& row;
+      explicit Whole(LedgerRow& r) noexcept : row(r) {}
+      void fill(LedgerRow& out) const override { out = std::move(row); }
+    };
+    push(Whole(row));
+  }
   // The queue is at its bound: new requests are refused (billing cannot keep up) while the
   // rows of requests already admitted are still taken.
   virtual bool backlogged() const noexcept = 0;
@@ -64,7 +87,7 @@ class LedgerSink {
 class LedgerTarget {
  public:
   virtual ~LedgerTarget() = default;
-  virtual void write(std::vector<LedgerRow>& rows) = 0;  // throws when the batch was not written
+  virtual void write(std::span<LedgerRow> rows) = 0;  // throws when the batch was not written
 };
 
 }  // namespace tollbooth

@@ -15,6 +15,7 @@ struct Usage {
   std::int64_t cache_write_input_tokens = 0;
   std::int64_t reasoning_tokens = 0;
   bool reported = false;  // true when the numbers came from the upstream's usage object
+  bool operator==(const Usage&) const = default;
 };
 
 }  // namespace tollbooth

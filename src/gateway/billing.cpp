@@ -73,21 +73,31 @@ Money worst_charge(const routing::Catalog& catalog, const routing::Plan& plan, D
   return most;
 }
 
-LedgerRow ledger_row(const RequestOutcome& o, std::uint32_t attempt_index,
+void fill_ledger_row(LedgerRow& row, const RequestOutcome& o, std::uint32_t attempt_index,
                      const routing::CatalogRoute& route, const ContractConfig* contract,
                      const Bill& bill) {
+  // Every field, in the order LedgerRow declares them: the row may be a slot an earlier row
+  // left, and a field not set here would keep that row's value. The strings are assigned, so
+  // they reuse the storage they have.
+#if defined(__x86_64__) && defined(__GLIBCXX__)
+  static_assert(sizeof(LedgerRow) == 504,
+                "LedgerRow changed: set its new field here, then update this size");
+#endif
   const AttemptRecord& a = o.attempts[attempt_index];
-  LedgerRow row;
-  row.request_id = std::string(o.request_id);
+  row.id = 0;
+  row.request_id.assign(o.request_id);
   row.attempt = attempt_index + 1;
   row.at_ms = o.received_unix_ms;
-  row.key_id = o.key_id;
-  row.team = o.team;
-  row.model = o.model;
-  row.route = route.label;
-  row.provider = route.provider;
-  if (contract) row.contract = contract->name;
-  row.region = route.region;
+  row.key_id.assign(o.key_id);
+  row.team.assign(o.team);
+  row.model.assign(o.model);
+  row.route.assign(route.label);
+  row.provider.assign(route.provider);
+  if (contract)
+    row.contract.assign(contract->name);
+  else
+    row.contract.clear();
+  row.region.assign(route.region);
   row.usage = a.usage;
   row.priced = bill.priced;
   row.prices = bill.prices;
@@ -97,13 +107,35 @@ LedgerRow ledger_row(const RequestOutcome& o, std::uint32_t attempt_index,
   row.charge = bill.charge;
   row.toll_due = bill.toll_due;
   row.toll_cap_micros = bill.toll_cap_micros;
+  row.toll = 0;
   row.commitment_burn = bill.commitment_burn;
-  if (bill.commitment) row.commitment_period = commitment_period(*bill.commitment);
+  if (bill.commitment)
+    row.commitment_period = commitment_period(*bill.commitment);
+  else
+    row.commitment_period.clear();
   row.latency_ms = a.latency_ms;
   row.status = a.upstream_status;
-  row.end = std::string(attempt_end_name(a.end));
-  return row;
+  row.end.assign(attempt_end_name(a.end));
 }
+
+namespace {
+
+// An attempt's row, made by the writer in a slot of its queue.
+struct AttemptRow final : LedgerRowSource {
+  const RequestOutcome& outcome;
+  std::uint32_t index;
+  const routing::CatalogRoute& route;
+  const ContractConfig* contract;
+  const Bill& bill;
+  AttemptRow(const RequestOutcome& o, std::uint32_t i, const routing::CatalogRoute& r,
+             const ContractConfig* c, const Bill& b) noexcept
+      : outcome(o), index(i), route(r), contract(c), bill(b) {}
+  void fill(LedgerRow& row) const override {
+    fill_ledger_row(row, outcome, index, route, contract, bill);
+  }
+};
+
+}  // namespace
 
 Bill bill_of(const AttemptBill& b, const ContractConfig* contract) noexcept {
   Bill out;
@@ -133,7 +165,7 @@ void LedgerObserver::on_outcome(const RequestOutcome& outcome) noexcept {
           a.billed ? bill_of(a.bill, contract)
                    : bill_usage(route, contract, days_from_unix_ms(outcome.received_unix_ms),
                                 a.usage, outcome.markup_bp);
-      sink_.push(ledger_row(outcome, i, route, contract, bill));
+      sink_.push(AttemptRow(outcome, i, route, contract, bill));
     } catch (...) {
       // Out of memory making the row: the writer's push logs its own failures; nothing here
       // may throw into the worker.

@@ -74,8 +74,9 @@ Money worst_charge(const routing::Catalog& catalog, const routing::Plan& plan, D
                    std::int64_t input_tokens, std::int64_t output_tokens,
                    std::int32_t markup_bp) noexcept;
 
-// The ledger row of one attempt of `outcome` (which has usage), with its bill.
-LedgerRow ledger_row(const RequestOutcome& outcome, std::uint32_t attempt_index,
+// Makes `row` the ledger row of one attempt of `outcome` (which has usage), with its bill:
+// every field is set, whatever the row held before (a LedgerRowSource's fill).
+void fill_ledger_row(LedgerRow& row, const RequestOutcome& outcome, std::uint32_t attempt_index,
                      const routing::CatalogRoute& route, const ContractConfig* contract,
                      const Bill& bill);
 

@@ -70,6 +70,59 @@ TEST(Billing, ARouteWithoutAPriceThatDayIsUnpricedAndFree) {
   EXPECT_EQ(before.commitment_burn, 0);
 }
 
+// The writer makes each row in a slot an earlier row left (for its strings' storage): a row
+// made there must be exactly the row made fresh, with nothing of the earlier one: no contract,
+// commitment period, id or toll of a row billed under another contract.
+TEST(Billing, ARowMadeInTheSlotOfAnEarlierRowKeepsNothingOfIt) {
+  Example e;
+  e.route.label = "bedrock/gpt-5";
+  e.route.provider = "bedrock";
+  e.route.region = "us-east-1";
+  RequestOutcome first;
+  first.request_id = "req-first-0123456789abcdef0123456789";
+  first.received_unix_ms = 1'796'083'200'000;  // 2026-12-01
+  first.key_id = "key_0123456789abcdef";
+  first.team = "research";
+  first.model = "gpt-5";
+  AttemptRecord& a = first.attempts.emplace_back();
+  a.usage = e.usage;
+  a.end = AttemptEnd::served;
+  a.upstream_status = 200;
+  a.latency_ms = 850;
+  LedgerRow slot;
+  fill_ledger_row(slot, first, 0, e.route, &e.contract,
+                  bill_usage(e.route, &e.contract, e.today, e.usage, 1000));
+  slot.id = 42;      // as the store numbers it
+  slot.toll = 4389;  // and fills in what it paid
+  ASSERT_EQ(slot.contract, "aws");
+  ASSERT_EQ(slot.commitment_period, "2026-01-01..2026-12-31");
+
+  RequestOutcome second;
+  second.request_id = "req-2";
+  second.received_unix_ms = first.received_unix_ms + 5;
+  second.model = "gpt-5";
+  AttemptRecord& b = second.attempts.emplace_back();
+  b.usage.input_tokens = 10;
+  b.usage.output_tokens = 3;
+  b.usage.reported = true;
+  b.end = AttemptEnd::failed_final;
+  routing::CatalogRoute plain = e.route;
+  plain.label = "openai";
+  plain.provider = "openai";
+  plain.region.clear();
+  const Bill bill = bill_usage(plain, nullptr, e.today, b.usage, 0);
+  LedgerRow fresh;
+  fill_ledger_row(fresh, second, 0, plain, nullptr, bill);
+  fill_ledger_row(slot, second, 0, plain, nullptr, bill);
+  EXPECT_EQ(slot, fresh);
+  EXPECT_EQ(slot.id, 0);
+  EXPECT_EQ(slot.toll, 0);
+  EXPECT_EQ(slot.contract, "");
+  EXPECT_EQ(slot.commitment_period, "");
+  EXPECT_EQ(slot.key_id, "");
+  EXPECT_EQ(slot.end, "failed_final");
+}
+
 TEST(Billing, AMillionOneMicroDollarRequestsSumToExactlyOneDollar) {
   // One output token at $1 per million is one micro-dollar: no drift, however many.
   routing::CatalogRoute route;

@@ -613,7 +613,7 @@ class SqlStore final : public Store {
     });
   }
 
-  void append_ledger(std::int64_t run_id, std::vector<LedgerRow>& rows) override {
+  void append_ledger(std::int64_t run_id, std::span<LedgerRow> rows) override {
     run("append_ledger", [&] {
       if (rows.empty()) return;
       if (run_id <= 0 || run_id >= kLedgerRuns)

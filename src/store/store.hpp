@@ -224,7 +224,7 @@ class Store {
   // attempt): one appended again (a batch retried after an in-doubt commit) is left as it
   // was, accrues nothing again, and gets its stored toll back. Throws StoreError for an
   // unknown run id (nothing is written).
-  virtual void append_ledger(std::int64_t run_id, std::vector<LedgerRow>& rows) = 0;
+  virtual void append_ledger(std::int64_t run_id, std::span<LedgerRow> rows) = 0;
 
   // The sum of `charge` of a key's (team false) or a team's (team true) rows with
   // at_ms >= since_ms: what its budget has spent since the period began.
