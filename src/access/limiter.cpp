@@ -113,6 +113,24 @@ char* write_reset(char* p, std::int64_t ms) noexcept {
     std::memcpy(p, "ms", 2);
     return p + 2;
   }
+  // Three digits of milliseconds after the point, Go's trailing zeros trimmed (59.5s, not
+  // 59.500s); none when they are all zero.
+  auto fraction = [](char* q, std::int64_t frac) noexcept {
+    if (frac == 0) return q;
+    *q++ = '.';
+    q[0] = static_cast<char>('0' + frac / 100);
+    q[1] = static_cast<char>('0' + frac / 10 % 10);
+    q[2] = static_cast<char>('0' + frac % 10);
+    return q + (frac % 100 == 0 ? 1 : frac % 10 == 0 ? 2 : 3);
+  };
+  if (ms < 60'000) {  // a window's reset, on every limited request: no division but these
+    const std::int64_t s = ms / 1000;
+    if (s >= 10) *p++ = static_cast<char>('0' + s / 10);
+    *p++ = static_cast<char>('0' + s % 10);
+    p = fraction(p, ms % 1000);
+    *p++ = 's';
+    return p;
+  }
   std::int64_t h = ms / 3'600'000, m = ms / 60'000 % 60, s = ms / 1000 % 60, frac = ms % 1000;
   if (h > 0) {
     p = std::to_chars(p, p + 24, h).ptr;
@@ -123,15 +141,7 @@ char* write_reset(char* p, std::int64_t ms) noexcept {
     *p++ = 'm';
   }
   p = std::to_chars(p, p + 24, s).ptr;
-  if (frac != 0) {
-    char digits[3] = {static_cast<char>('0' + frac / 100), static_cast<char>('0' + frac / 10 % 10),
-                      static_cast<char>('0' + frac % 10)};
-    std::size_t n = 3;
-    while (digits[n - 1] == '0') --n;  // Go trims trailing zeros: 59.5s, not 59.500s
-    *p++ = '.';
-    std::memcpy(p, digits, n);
-    p += n;
-  }
+  p = fraction(p, frac);
   *p++ = 's';
   return p;
 }

@@ -411,7 +411,13 @@ TEST(LimiterReset, FormatsLikeOpenAI) {
   EXPECT_EQ(format_reset(1001), "1.001s");
   EXPECT_EQ(format_reset(8640), "8.64s");
   EXPECT_EQ(format_reset(59'500), "59.5s");
+  EXPECT_EQ(format_reset(1'010), "1.01s");
+  EXPECT_EQ(format_reset(9'100), "9.1s");
+  EXPECT_EQ(format_reset(10'000), "10s");
+  EXPECT_EQ(format_reset(10'050), "10.05s");
+  EXPECT_EQ(format_reset(59'999), "59.999s");
   EXPECT_EQ(format_reset(60'000), "1m0s");
+  EXPECT_EQ(format_reset(61'020), "1m1.02s");
   EXPECT_EQ(format_reset(90'500), "1m30.5s");
   EXPECT_EQ(format_reset(360'000), "6m0s");
   EXPECT_EQ(format_reset(3'600'000), "1h0m0s");
