@@ -394,6 +394,7 @@ test('hostile Authorization headers get 401 and neither the key nor the header r
       { authorization: 'Bearer tk-' + marker + '\u00e9'.repeat(10) },
       // Several of them, even when one is good.
       { authorization: ['Bearer ' + key.secret, 'Bearer tk-' + marker] },
+      { 'api-key': [key.secret, 'tk-' + marker] },
       { authorization: 'Bearer ' + key.secret, 'api-key': 'tk-' + marker },
     ];
     for (const headers of cases) {
