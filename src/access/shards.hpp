@@ -19,8 +19,8 @@
 namespace tollbooth::access {
 
 // A subject's name with its hash worked out once: an admission picks the shard and looks the
-// name up in the shard's map with the same hash (two hashes of each name a request were about
-// 350 instructions of bench/instructions --money).
+// name up in the shard's map with the same hash (hashing each name twice cost about 270
+// instructions a request of bench/instructions --money).
 struct HashedName {
   std::string_view text;
   std::size_t hash = 0;

@@ -82,8 +82,8 @@ LedgerWriter::~LedgerWriter() {
 }
 
 void LedgerWriter::push(const LedgerRowSource& source) noexcept {
-  std::lock_guard lock(mu_);
   try {
+    std::lock_guard lock(mu_);
     if (live_ == 0) {
       oldest_push_ms_ = coarse_ms();
     } else if (background_ && !boosted_ && coarse_ms() - oldest_push_ms_ > late_ms()) {
