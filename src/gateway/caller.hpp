@@ -127,7 +127,8 @@ struct Caller {
   std::span<const std::string> regions;
   // The rate-limit admission, settled when the request ends: the local limiter's, or Redis's.
   access::Ticket ticket;
-  std::int64_t admitted_ms = 0;  // when the local limiter admitted it: the budgets' time too
+  // When the local limiter admitted it (0: it did not): the budgets' time too, and the plan's.
+  std::int64_t admitted_ms = 0;
   RedisAdmission redis;
   // The budget reservation (the process's BudgetBook, or Redis's with store.redis), settled
   // with the request's charge.

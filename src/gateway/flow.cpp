@@ -246,7 +246,9 @@ Awaitable<void> run_flow(Gateway& g, ClientConn& c, const HttpRequest& req,
   }
   input.allowed_regions = caller.regions;
   const routing::Catalog& catalog = g.routes.catalog();
-  input.now_ms = g.clock.unix_ms();
+  // The local limiter's admission read the clock a moment ago, with nothing awaited since (a
+  // clock read is about 40 ns on a VM); otherwise it is read here.
+  input.now_ms = caller.admitted_ms != 0 ? caller.admitted_ms : g.clock.unix_ms();
   input.today = utc_day(input.now_ms);
   input.random = g.random();
   routing::Plan plan;
