@@ -274,6 +274,14 @@ test('tpm reserves input plus max_tokens and max_parallel caps requests in fligh
     assert.equal(Number(next.headers.get('x-ratelimit-remaining-tokens')),
       1000 - small.body.usage.total_tokens - (estimate + 10),
       'the first request was charged its usage, not its 100-token reservation');
+    // Keys of different limits one after another: each answer names its own key's limit (a
+    // worker keeps the digits of the last limit it wrote).
+    const wide = await createKey(gw, { tpm: 25000 });
+    for (const [k, limit] of [[wide, '25000'], [key, '1000'], [wide, '25000'], [key, '1000']]) {
+      const r = await chat(gw, k.secret, { body: { max_tokens: 10 } });
+      assert.equal(r.status, 200);
+      assert.equal(r.headers.get('x-ratelimit-limit-tokens'), limit);
+    }
 
     const one = await createKey(gw, { max_parallel: 1 });
     const first = chat(gw, one.secret, { model: 'slow' });  // answers after 3 s
