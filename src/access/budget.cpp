@@ -254,7 +254,7 @@ BudgetAdmission BudgetBook::admit(std::span<const BudgetSubject> subjects, Money
     if (s.budget.limit_micros <= 0) continue;  // no budget: not counted at all
     Work& w = work[n++];
     w.subject = &s;
-    w.name = HashedName(s.name);
+    w.name = HashedName::of(s.name, s.name_hash);
     w.index = shard_index(w.name, kShards);
     w.shard = &shards_[w.index];
   }

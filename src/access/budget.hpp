@@ -52,6 +52,9 @@ std::string dollars_text(Money micros);
 struct BudgetSubject {
   std::string_view name;
   Budget budget;
+  // name_hash(name), when the caller keeps it (a snapshot's subjects); 0: admit works it out.
+  // Any other value puts the subject in the wrong shard and map slot.
+  std::size_t name_hash = 0;
 };
 
 struct BudgetRefusal {

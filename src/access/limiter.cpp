@@ -226,7 +226,7 @@ Admission Limiter::admit(std::span<const LimitSubject> subjects, std::int64_t re
     if (!any_limit(s.limits)) continue;
     Work& w = work[n++];
     w.subject = &s;
-    w.name = HashedName(s.name);
+    w.name = HashedName::of(s.name, s.name_hash);
     w.index = shard_index(w.name, kShards);
     w.shard = &shards_[w.index];
   }

@@ -45,6 +45,9 @@ inline constexpr std::size_t kMaxSubjects = 4;
 struct LimitSubject {
   std::string_view name;
   Limits limits;
+  // name_hash(name), when the caller keeps it (a snapshot's subjects); 0: admit works it out.
+  // Any other value puts the subject in the wrong shard and map slot.
+  std::size_t name_hash = 0;
 };
 
 enum class LimitKind : std::uint8_t { rpm, tpm, max_parallel };

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "access/shards.hpp"
 #include "core/glob.hpp"
 #include "core/text.hpp"
 
@@ -152,17 +153,21 @@ Snapshot::Snapshot(std::vector<Key> keys, std::vector<Team> teams)
   }
   // The subjects view strings inside entries_, which no longer moves.
   for (KeyEntry& e : entries_) {
-    e.subjects[0] = {e.key_subject, e.key->limits};
+    e.key_subject_hash = name_hash(e.key_subject);
+    e.team_subject_hash = name_hash(e.team_subject);
+    e.subjects[0] = {e.key_subject, e.key->limits, e.key_subject_hash};
     e.subject_count = 1;
-    if (e.team) e.subjects[e.subject_count++] = {e.team_subject, e.team->limits};
+    if (e.team)
+      e.subjects[e.subject_count++] = {e.team_subject, e.team->limits, e.team_subject_hash};
   }
 }
 
 std::size_t Principal::budget_subjects(std::array<BudgetSubject, 2>& out) const noexcept {
   std::size_t n = 0;
-  if (entry_->key->budget.limit_micros > 0) out[n++] = {entry_->key_subject, entry_->key->budget};
+  if (entry_->key->budget.limit_micros > 0)
+    out[n++] = {entry_->key_subject, entry_->key->budget, entry_->key_subject_hash};
   if (entry_->team && entry_->team->budget.limit_micros > 0)
-    out[n++] = {entry_->team_subject, entry_->team->budget};
+    out[n++] = {entry_->team_subject, entry_->team->budget, entry_->team_subject_hash};
   return n;
 }
 

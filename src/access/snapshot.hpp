@@ -62,10 +62,12 @@ struct KeyEntry {
   const Key* key = nullptr;
   const Team* team = nullptr;  // nullptr: no team, or a missing one (team_missing)
   bool team_missing = false;
-  ScopeSet scopes = 0;                     // key.scopes & team.scopes
-  std::vector<std::string> regions;        // effective_regions(key, team)
-  std::string key_subject;                 // "key:<id>"
-  std::string team_subject;                // "team:<id>"
+  ScopeSet scopes = 0;               // key.scopes & team.scopes
+  std::vector<std::string> regions;  // effective_regions(key, team)
+  std::string key_subject;           // "key:<id>"
+  std::string team_subject;          // "team:<id>"
+  std::size_t key_subject_hash = 0;  // name_hash of each, worked out once
+  std::size_t team_subject_hash = 0;
   std::array<LimitSubject, 2> subjects{};  // views of the two strings above, with limits
   std::uint8_t subject_count = 0;
 };

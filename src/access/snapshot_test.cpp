@@ -3,9 +3,13 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <array>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
+
+#include "access/shards.hpp"
 
 namespace tollbooth::access {
 namespace {
@@ -52,6 +56,62 @@ TEST(SnapshotAuth, KnownSecretAuthenticates) {
   EXPECT_EQ(p.limit_subjects()[0].limits.rpm, 10);
   EXPECT_EQ(p.limit_subjects()[1].name, "team:research");
   EXPECT_EQ(p.limit_subjects()[1].limits.tpm, 1000);
+}
+
+// A snapshot's subjects carry the hashes of their names, worked out once, so that an admission
+// does not hash them again. A hash that did not match its name would put the subject in another
+// shard and map slot: a second, empty window and budget under the same name. So the subjects
+// are checked against hand-made ones, which the books hash themselves: one window, one budget.
+TEST(SnapshotSubjects, KeptHashesNameTheSameWindowsAndBudgetsAsTheNames) {
+  std::string secret;
+  Key k = make_key("key_h", secret, "team_h");
+  k.limits.rpm = 2;
+  k.budget.limit_micros = 1'000;
+  Team t = make_team("team_h");
+  t.limits.rpm = 100;
+  t.budget.limit_micros = 5'000;
+  Snapshot snap({k}, {t});
+  AuthResult r = snap.authenticate(secret, kNow);
+  ASSERT_TRUE(r.ok()) << r.describe();
+  const Principal& p = r.principal();
+
+  std::span<const LimitSubject> limits = p.limit_subjects();
+  ASSERT_EQ(limits.size(), 2u);
+  std::array<BudgetSubject, 2> budgets{};
+  ASSERT_EQ(p.budget_subjects(budgets), 2u);
+  for (const LimitSubject& s : limits) EXPECT_EQ(s.name_hash, name_hash(s.name)) << s.name;
+  for (const BudgetSubject& s : budgets) EXPECT_EQ(s.name_hash, name_hash(s.name)) << s.name;
+
+  // The limiter: one admission by the snapshot's subjects, one by the same names unhashed;
+  // the key's rpm of 2 is then used up, whichever way it is asked.
+  Limiter limiter;
+  const LimitSubject by_name[] = {{"key:key_h", k.limits}, {"team:team_h", t.limits}};
+  Admission first = limiter.admit(limits, 0, kNow);
+  Admission second = limiter.admit(by_name, 0, kNow);
+  ASSERT_TRUE(first.admitted);
+  ASSERT_TRUE(second.admitted);
+  Admission third = limiter.admit(limits, 0, kNow);
+  EXPECT_FALSE(third.admitted);
+  EXPECT_EQ(third.refusal.subject, "key:key_h");
+  EXPECT_EQ(third.refusal.used, 2);
+
+  // The budgets: 600 reserved by the snapshot's subjects leaves 400 of the key's 1,000 to an
+  // admission by name, and the other way round.
+  BudgetBook book;
+  BudgetAdmission held = book.admit(std::span<const BudgetSubject>(budgets.data(), 2), 600, kNow);
+  ASSERT_TRUE(held.admitted);
+  const BudgetSubject budgets_by_name[] = {{"key:key_h", k.budget}, {"team:team_h", t.budget}};
+  BudgetAdmission over = book.admit(budgets_by_name, 500, kNow);
+  EXPECT_FALSE(over.admitted);
+  EXPECT_EQ(over.refusal.subject, "key:key_h");
+  EXPECT_EQ(over.refusal.reserved, 600);
+  held.ticket.settle(0, kNow);
+  BudgetAdmission by_name_held = book.admit(budgets_by_name, 700, kNow);
+  ASSERT_TRUE(by_name_held.admitted);
+  BudgetAdmission over_again =
+      book.admit(std::span<const BudgetSubject>(budgets.data(), 2), 400, kNow);
+  EXPECT_FALSE(over_again.admitted);
+  EXPECT_EQ(over_again.refusal.reserved, 700);
 }
 
 TEST(SnapshotAuth, KeyWithoutTeamHasOneSubject) {
