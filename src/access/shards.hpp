@@ -18,6 +18,13 @@
 
 namespace tollbooth::access {
 
+// A subject name's hash, for the shard and the map alike. A snapshot keeps it with each of its
+// subjects' names: each admission of a key and its team hashed both names in the limiter and
+// again in the budgets, about 290 instructions a request of bench/instructions --money.
+inline std::size_t name_hash(std::string_view name) noexcept {
+  return std::hash<std::string_view>{}(name);
+}
+
 // A subject's name with its hash worked out once: an admission picks the shard and looks the
 // name up in the shard's map with the same hash (hashing each name twice cost about 270
 // instructions a request of bench/instructions --money).
@@ -25,8 +32,7 @@ struct HashedName {
   std::string_view text;
   std::size_t hash = 0;
   HashedName() = default;
-  explicit HashedName(std::string_view name) noexcept
-      : text(name), hash(std::hash<std::string_view>{}(name)) {}
+  explicit HashedName(std::string_view name) noexcept : text(name), hash(name_hash(name)) {}
   // `name` with the hash a subject carries (LimitSubject::name_hash, BudgetSubject::name_hash):
   // worked out here when the subject did not bring it (0).
   static HashedName of(std::string_view name, std::size_t known_hash) noexcept {
@@ -38,19 +44,10 @@ struct HashedName {
   }
 };
 
-// The hash HashedName gives `name`, to keep with a name that is admitted again and again (a
-// snapshot's subjects): each admission of a key and its team hashed both names in the limiter
-// and again in the budgets, about 290 instructions a request of bench/instructions --money.
-inline std::size_t name_hash(std::string_view name) noexcept {
-  return std::hash<std::string_view>{}(name);
-}
-
 // Heterogeneous lookup by string_view or HashedName in a map keyed by std::string.
 struct NameHash {
   using is_transparent = void;
-  std::size_t operator()(std::string_view s) const noexcept {
-    return std::hash<std::string_view>{}(s);
-  }
+  std::size_t operator()(std::string_view s) const noexcept { return name_hash(s); }
   std::size_t operator()(const HashedName& h) const noexcept { return h.hash; }
 };
 struct NameEq {

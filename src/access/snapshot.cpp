@@ -153,21 +153,21 @@ Snapshot::Snapshot(std::vector<Key> keys, std::vector<Team> teams)
   }
   // The subjects view strings inside entries_, which no longer moves.
   for (KeyEntry& e : entries_) {
-    e.key_subject_hash = name_hash(e.key_subject);
-    e.team_subject_hash = name_hash(e.team_subject);
-    e.subjects[0] = {e.key_subject, e.key->limits, e.key_subject_hash};
+    e.subjects[0] = {e.key_subject, e.key->limits, name_hash(e.key_subject)};
     e.subject_count = 1;
     if (e.team)
-      e.subjects[e.subject_count++] = {e.team_subject, e.team->limits, e.team_subject_hash};
+      e.subjects[e.subject_count++] = {e.team_subject, e.team->limits, name_hash(e.team_subject)};
   }
 }
 
 std::size_t Principal::budget_subjects(std::array<BudgetSubject, 2>& out) const noexcept {
   std::size_t n = 0;
+  // The names and their hashes as the limiter's subjects hold them (the team's is second).
+  const std::array<LimitSubject, 2>& s = entry_->subjects;
   if (entry_->key->budget.limit_micros > 0)
-    out[n++] = {entry_->key_subject, entry_->key->budget, entry_->key_subject_hash};
+    out[n++] = {s[0].name, entry_->key->budget, s[0].name_hash};
   if (entry_->team && entry_->team->budget.limit_micros > 0)
-    out[n++] = {entry_->team_subject, entry_->team->budget, entry_->team_subject_hash};
+    out[n++] = {s[1].name, entry_->team->budget, s[1].name_hash};
   return n;
 }
 

@@ -66,9 +66,9 @@ struct KeyEntry {
   std::vector<std::string> regions;  // effective_regions(key, team)
   std::string key_subject;           // "key:<id>"
   std::string team_subject;          // "team:<id>"
-  std::size_t key_subject_hash = 0;  // name_hash of each, worked out once
-  std::size_t team_subject_hash = 0;
-  std::array<LimitSubject, 2> subjects{};  // views of the two strings above, with limits
+  // Views of the two strings above, with limits and their names' hashes (worked out once; the
+  // budgets' subjects take the hashes from here).
+  std::array<LimitSubject, 2> subjects{};
   std::uint8_t subject_count = 0;
 };
 
