@@ -862,6 +862,45 @@ TYPED_TEST(StoreTest, LedgerRowsRoundTripEveryField) {
   EXPECT_EQ(this->store->change_version(), 0);
 }
 
+// The writer gives a row the terms of the row before it when they are the same: rows that
+// each differ from the one before in one term alone (every term in turn) keep their own.
+TYPED_TEST(StoreTest, RowsDifferingFromTheRowBeforeInOneTermKeepTheirOwnTerms) {
+  const std::int64_t run = this->store->begin_run(kT0);
+  const std::vector<std::function<void(LedgerRow&)>> changes{
+      [](LedgerRow& r) { r.key_id = "key_00000000000000b2"; },
+      [](LedgerRow& r) { r.team = "team-b"; },
+      [](LedgerRow& r) { r.model = "gpt-4o-mini"; },
+      [](LedgerRow& r) { r.route = "azure-west/gpt4o-prod"; },
+      [](LedgerRow& r) { r.provider = "azure-west"; },
+      [](LedgerRow& r) { r.contract = "msft-ea-2"; },
+      [](LedgerRow& r) { r.region = "westus"; },
+      [](LedgerRow& r) { r.priced = false; },
+      [](LedgerRow& r) { r.prices.input_per_mtok += 1; },
+      [](LedgerRow& r) { r.prices.cached_input_per_mtok += 1; },
+      [](LedgerRow& r) { r.prices.cache_write_per_mtok += 1; },
+      [](LedgerRow& r) { r.prices.output_per_mtok += 1; },
+      [](LedgerRow& r) { r.discount_bp += 1; },
+      [](LedgerRow& r) { r.markup_bp += 1; },
+      [](LedgerRow& r) { r.toll_cap_micros = 7; },
+      [](LedgerRow& r) { r.commitment_period = "2028-01-01..2028-12-31"; },
+  };
+  // full, changed, full, changed, ...: each row differs from its neighbours in one term.
+  std::vector<LedgerRow> rows;
+  for (std::size_t i = 0; i < changes.size(); ++i) {
+    rows.push_back(full_row("base_" + std::to_string(i), 1, kT0 + 2 * i));
+    LedgerRow changed = full_row("changed_" + std::to_string(i), 1, kT0 + 2 * i + 1);
+    changes[i](changed);
+    rows.push_back(changed);
+  }
+  this->store->append_ledger(run, rows);
+  auto got = this->store->ledger_rows(0, std::numeric_limits<std::int64_t>::max(), 100);
+  ASSERT_EQ(got.size(), rows.size());
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    SCOPED_TRACE(rows[i].request_id);
+    expect_same_row(got[i], rows[i]);
+  }
+}
+
 TYPED_TEST(StoreTest, TollsStopAtTheCapAndTheRowThatCrossesItPaysExactlyTheRest) {
   const std::int64_t run = this->store->begin_run(kT0);
   constexpr Money kCap = 100'000'000;  // $100
