@@ -81,6 +81,19 @@ LedgerWriter::~LedgerWriter() {
   stop();
 }
 
+// Asks for the cache lines of slot i, to write, without waiting for them. A slot comes cold to
+// the worker: the writer read it a batch ago, on the other core, and the kernel's work since
+// has evicted it. Filling it asked for its 8 lines one string assignment after another, a miss
+// each: 0.35-0.39 us of the worker's time a request (perf, bench/instructions --wrk 14
+// --money); with this slot's lines asked for together, and the next slot's after each push,
+// 0.12-0.14 us, for 0.03 us more in push itself.
+void LedgerWriter::prefetch_slot(std::size_t i) const noexcept {
+  const auto begin = reinterpret_cast<std::uintptr_t>(&queue_[i]);
+  for (std::uintptr_t line = begin & ~std::uintptr_t{63}; line < begin + sizeof(LedgerRow);
+       line += 64)
+    __builtin_prefetch(reinterpret_cast<const void*>(line), 1, 3);
+}
+
 void LedgerWriter::push(const LedgerRowSource& source) noexcept {
   try {
     std::lock_guard lock(mu_);
@@ -96,8 +109,10 @@ void LedgerWriter::push(const LedgerRowSource& source) noexcept {
     // The row is made in a slot a written row left (its strings keep their storage), or in a
     // new one while the queue is warming up.
     if (live_ == queue_.size()) queue_.emplace_back();
+    prefetch_slot(live_);  // its lines together, not a miss per field (prefetch_slot)
     source.fill(queue_[live_]);
     ++live_;
+    if (live_ < queue_.size()) prefetch_slot(live_);  // the next push's, in the meantime
     queued_.store(live_, std::memory_order_relaxed);
   } catch (...) {
     // Out of memory: nothing else can be done for this row (its slot stays a spare); the log

@@ -68,6 +68,8 @@ class LedgerWriter final : public LedgerSink {
 
  private:
   void run();
+  // Asks for queue_[i]'s cache lines (to write) ahead of its filling.
+  void prefetch_slot(std::size_t i) const noexcept;
   // Under the normal policy (true) or SCHED_IDLE (false), the writer's thread.
   void set_urgent(bool urgent) noexcept;
   std::int64_t late_ms() const noexcept { return ledger_late_ms(flush_); }
