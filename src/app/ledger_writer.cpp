@@ -84,9 +84,9 @@ LedgerWriter::~LedgerWriter() {
 // Asks for the cache lines of slot i, to write, without waiting for them. A slot comes cold to
 // the worker: the writer read it a batch ago, on the other core, and the kernel's work since
 // has evicted it. Filling it asked for its 8 lines one string assignment after another, a miss
-// each: 0.35-0.39 us of the worker's time a request (perf, bench/instructions --wrk 14
+// each: 0.35-0.39 µs of the worker's time a request (perf, bench/instructions --wrk 14
 // --money); with this slot's lines asked for together, and the next slot's after each push,
-// 0.12-0.14 us, for 0.03 us more in push itself.
+// 0.12-0.14 µs, for 0.03 µs more in push itself.
 void LedgerWriter::prefetch_slot(std::size_t i) const noexcept {
   const auto begin = reinterpret_cast<std::uintptr_t>(&queue_[i]);
   for (std::uintptr_t line = begin & ~std::uintptr_t{63}; line < begin + sizeof(LedgerRow);

@@ -887,8 +887,9 @@ TYPED_TEST(StoreTest, RowsDifferingFromTheRowBeforeInOneTermKeepTheirOwnTerms) {
   // full, changed, full, changed, ...: each row differs from its neighbours in one term.
   std::vector<LedgerRow> rows;
   for (std::size_t i = 0; i < changes.size(); ++i) {
-    rows.push_back(full_row("base_" + std::to_string(i), 1, kT0 + 2 * i));
-    LedgerRow changed = full_row("changed_" + std::to_string(i), 1, kT0 + 2 * i + 1);
+    const auto at = kT0 + 2 * static_cast<std::int64_t>(i);
+    rows.push_back(full_row("base_" + std::to_string(i), 1, at));
+    LedgerRow changed = full_row("changed_" + std::to_string(i), 1, at + 1);
     changes[i](changed);
     rows.push_back(changed);
   }
