@@ -237,22 +237,16 @@ bool same_terms(const LedgerRow& a, const LedgerRow& b) noexcept {
 // ids is keyed by it; one buffer is used again for every row.
 void terms_key(std::string& out, const LedgerRow& r) {
   out.clear();
-  std::apply(
-      [&](const auto&... field) {
-        auto put = [&](const auto& v) {
-          auto number = [&](std::int64_t n) {
-            out.append(reinterpret_cast<const char*>(&n), sizeof n);
-          };
-          if constexpr (std::is_same_v<std::decay_t<decltype(v)>, std::string>) {
-            number(static_cast<std::int64_t>(v.size()));
-            out.append(v);
-          } else {
-            number(static_cast<std::int64_t>(v));
-          }
-        };
-        (put(field), ...);
-      },
-      terms_of(r));
+  auto number = [&](std::int64_t n) { out.append(reinterpret_cast<const char*>(&n), sizeof n); };
+  auto put = [&](const auto& field) {
+    if constexpr (std::is_same_v<std::decay_t<decltype(field)>, std::string>) {
+      number(static_cast<std::int64_t>(field.size()));
+      out.append(field);
+    } else {
+      number(static_cast<std::int64_t>(field));
+    }
+  };
+  std::apply([&](const auto&... fields) { (put(fields), ...); }, terms_of(r));
 }
 
 LedgerRow read_ledger_row(const SqlRow& r) {
