@@ -34,5 +34,18 @@ TEST(FormatDollars, TheExtremesDoNotOverflow) {
   EXPECT_EQ(format_dollars(std::numeric_limits<Money>::min()), "-9223372036854.775808");
 }
 
+// The header on every priced answer is written into a buffer of kMaxDollarsChars: the longest
+// amount fills it exactly and writes nothing past it.
+TEST(WriteDollars, TheLongestAmountFitsItsBufferExactly) {
+  char buf[kMaxDollarsChars + 1];
+  buf[kMaxDollarsChars] = '#';
+  char* end = write_dollars(buf, std::numeric_limits<Money>::min());
+  EXPECT_EQ(std::string(buf, end), "-9223372036854.775808");
+  EXPECT_EQ(end, buf + kMaxDollarsChars);
+  EXPECT_EQ(buf[kMaxDollarsChars], '#');
+  end = write_dollars(buf, 1'500'000);
+  EXPECT_EQ(std::string(buf, end), "1.5");
+}
+
 }  // namespace
 }  // namespace tollbooth

@@ -410,7 +410,10 @@ Awaitable<Attempt> relay_whole(Gateway& g, ClientConn& c, const ResolvedRoute& r
     billed = attempt_bill_of(bill);
     c.outcome.answer_charge = bill.charge;
     if (bill.priced) {
-      c.scratch.append("x-tollbooth-cost: ").append(format_dollars(bill.charge)).append("\r\n");
+      char cost[kMaxDollarsChars];
+      c.scratch.append("x-tollbooth-cost: ")
+          .append(cost, write_dollars(cost, bill.charge))
+          .append("\r\n");
       headers = c.scratch;
     }
   }
