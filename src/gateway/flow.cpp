@@ -71,15 +71,13 @@ std::optional<std::int64_t> longest_retry_after(const std::vector<Tried>& tried,
   return longest;
 }
 
-// Feeds an attempt's outcome to the route's breaker and latency average. An answer (2xx, or a
-// 4xx the request caused) shows the route works; a failure to fall back on counts against it;
-// a refusal before anything was sent (translation) says nothing about the route.
-void record_health(routing::Health& health, routing::RouteId id, const Attempt& a,
-                   std::int64_t now) {
-  if (a.end == AttemptEnd::served)
-    health.record_success(id, now, a.ttfb_us);
-  else if (a.end == AttemptEnd::failed_in_band || a.end == AttemptEnd::failed_final ||
-           a.error().retryable)
+// Feeds an attempt that gave the client no answer to the route's breaker: a failure to fall
+// back on counts against it; a refusal before anything was sent (translation) says nothing
+// about the route. An answer the client got (served, or broken in band) the relay recorded
+// before its last bytes went out.
+void record_failure(routing::Health& health, routing::RouteId id, const Attempt& a,
+                    std::int64_t now) {
+  if (a.end == AttemptEnd::failed_final || (a.end == AttemptEnd::failed && a.error().retryable))
     health.record_failure(id, now);
 }
 
@@ -176,7 +174,7 @@ Awaitable<std::vector<Tried>> run_plan(Gateway& g, ClientConn& c, const Resolved
         if (a.usage) record_attempt(catalog, c.outcome, candidate.route, r, a, g.clock.steady());
         co_return tried;
       }
-      record_health(health, candidate.route, a, g.clock.unix_ms());
+      record_failure(health, candidate.route, a, g.clock.unix_ms());
       record_attempt(catalog, c.outcome, candidate.route, r, a, g.clock.steady());
       if (a.end == AttemptEnd::served) {
         if (a.usage) c.outcome.usage = *a.usage;

@@ -109,7 +109,20 @@ Error event_too_large(std::size_t limit, const ResolvedRoute& r) {
 struct Head {
   ResponseHead head;
   std::string_view request_id;  // x-request-id, apim-request-id or x-amzn-RequestId
+  std::int64_t ttfb_us = 0;     // request sent -> this head
 };
+
+// An answer's outcome, told to its route's breaker and latency average before the answer's
+// last bytes go out: a client that has its whole answer (a half-open breaker's probe, say)
+// and asks again at once, on any connection, finds the breaker closed already. Failures to
+// fall back on, where nothing reached the client, are the flow's to record.
+void record_answer_health(Gateway& g, const ResolvedRoute& r, const Head& head, bool ok) {
+  routing::Health& health = g.routes.health();
+  if (ok)
+    health.record_success(r.id, g.clock.unix_ms(), head.ttfb_us);
+  else
+    health.record_failure(r.id, g.clock.unix_ms());
+}
 
 Head read_head(const UpstreamResponse& res) {
   Head h;
@@ -340,7 +353,8 @@ Awaitable<Attempt> relay(Gateway& g, ClientConn& c, const ResolvedRoute& r, Tran
     head.sent = sent;
     co_return head;
   }
-  const Head h = read_head(conn->response());
+  Head h = read_head(conn->response());
+  h.ttfb_us = head.ttfb_us;
   Attempt a;
   switch (tr.plan(h.head)) {
     case BodyPlan::stream:
@@ -422,6 +436,7 @@ Awaitable<Attempt> relay_whole(Gateway& g, ClientConn& c, const ResolvedRoute& r
   c.outcome.usage = reply.usage ? *reply.usage : Usage{};
   c.outcome.answer_route = r.id;
   c.outcome.answer_unrecorded = true;
+  record_answer_health(g, r, head, true);
   co_await c.respond(reply.status, reply.content_type, reply.body, headers);
   give_back(g, t, std::move(conn));
   Attempt a = served(reply.status);
@@ -505,6 +520,7 @@ Awaitable<Attempt> relay_stream(Gateway& g, ClientConn& c, const ResolvedRoute& 
         co_return a;
       }
       c.outcome.route = r.provider->name;
+      record_answer_health(g, r, head, true);  // the request's own fault: the route works
       co_await c.respond_error(err, headers);
       co_return served(http_status(err.kind));
     }
@@ -529,6 +545,7 @@ Awaitable<Attempt> relay_stream(Gateway& g, ClientConn& c, const ResolvedRoute& 
   if (keeper && !tr.error()) co_await keeper->keep(r, out, true);
   c.outcome.answer_route = r.id;  // billed with c.outcome.usage by the settle before end_stream
   c.outcome.answer_unrecorded = true;
+  record_answer_health(g, r, head, tr.error() == nullptr);
   if (!c.head_sent) {
     co_await c.begin_stream("text/event-stream", headers, out);
     out.clear();
