@@ -10,7 +10,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startStack } from './stack.mjs';
+import { startStack, eventually } from './stack.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const CODEX = join(here, 'node_modules', '.bin', 'codex');
@@ -178,8 +178,11 @@ plugins = false
   // After a 426 Codex neither retries the upgrade ("Reconnecting... n/5") nor reports falling back.
   assert.ok(!/Reconnecting|Falling back/.test(r.out), r.out.slice(-2000));
   assert.ok(Date.now() - started < 20_000, 'no seconds of WebSocket retries');
-  // The gateway's access log: the upgrade refused once, then the POST served.
-  const lines = stack.gw.stderr().split('\n').filter((l) => l.includes(' /v1/responses '));
-  assert.equal(lines.filter((l) => / GET \/v1\/responses 426 /.test(l)).length, 1, lines.join('\n'));
-  assert.ok(lines.some((l) => / POST \/v1\/responses 200 key=/.test(l)), lines.join('\n'));
+  // The gateway's access log (written a moment after each answer): the upgrade refused once,
+  // then the POST served.
+  await eventually(async () => {
+    const lines = stack.gw.stderr().split('\n').filter((l) => l.includes(' /v1/responses '));
+    assert.ok(lines.some((l) => / POST \/v1\/responses 200 key=/.test(l)), lines.join('\n'));
+    assert.equal(lines.filter((l) => / GET \/v1\/responses 426 /.test(l)).length, 1, lines.join('\n'));
+  });
 });

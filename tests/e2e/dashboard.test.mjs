@@ -12,7 +12,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import OpenAI from 'openai';
 import { chromium } from 'playwright-core';
-import { startStack } from './stack.mjs';
+import { startStack, eventually } from './stack.mjs';
 
 const ADMIN = 'dashboard-admin-key-0123456789';
 const SCREENSHOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'build', 'dashboard.png');
@@ -120,19 +120,9 @@ async function metrics() {
   return res.text();
 }
 
-// Retries `check` (which asserts) until it passes or `ms` have gone by; the page reads /metrics
-// every 5 s and the ledger writes every 50 ms, so what is awaited arrives by itself.
-async function eventually(check, ms = 20_000) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    try {
-      return await check();
-    } catch (e) {
-      if (Date.now() > deadline) throw e;
-      await new Promise((ok) => setTimeout(ok, 200));
-    }
-  }
-}
+// The page reads /metrics every 5 s and the ledger writes every 50 ms, so what is awaited
+// arrives by itself: `check` (which asserts) is retried for up to 20 s.
+const settled = (check) => eventually(check, 20_000, 200);
 
 // "$1,234.500001" as shown on the page -> integer micro-dollars.
 function micros(text) {
@@ -166,13 +156,13 @@ test('sign in, see real traffic\'s spend, then a failing upstream\'s breaker ope
   // A real key without the admin scope is told what it lacks.
   await page.locator('#signin input[name=key]').fill(secret);
   await page.locator('#signin button[type=submit]').click();
-  await eventually(async () => assert.match(await refusal.innerText(), /may not use the admin API/));
+  await settled(async () => assert.match(await refusal.innerText(), /may not use the admin API/));
   problems.length = 0;  // the browser logs the 401 and the 403; from here on nothing may fail
 
   await page.locator('#signin input[name=key]').fill(ADMIN);
   await page.locator('#signin button[type=submit]').click();
   // Nothing has been spent yet.
-  await eventually(async () => {
+  await settled(async () => {
     assert.equal(await page.locator('#spend-total [data-field=requests]').innerText(), '0');
   });
 
@@ -187,7 +177,7 @@ test('sign in, see real traffic\'s spend, then a failing upstream\'s breaker ope
   }
   // The ledger has every request (it writes in batches every 50 ms).
   const since = new Date(Date.now() - 23 * 3_600_000).toISOString().slice(0, 13);
-  const byTeam = await eventually(async () => {
+  const byTeam = await settled(async () => {
     const r = await admin(`/spend?by=team&over=hour&since=${since}:00:00Z`);
     assert.equal(r.total.requests, 6);
     return r;
@@ -200,7 +190,7 @@ test('sign in, see real traffic\'s spend, then a failing upstream\'s breaker ope
   // The page reads spend every 30 s; the operator asks for it now, and sees what the ledger has.
   await page.locator('#refresh').click();
   const teamRow = page.locator('[data-spend-by="team"] tr[data-group="research"]');
-  await eventually(async () => {
+  await settled(async () => {
     assert.equal(micros(await teamRow.locator('[data-field=charge]').innerText()), teamCharge);
   });
   assert.equal(await teamRow.locator('[data-field=requests]').innerText(), '6');
@@ -217,7 +207,7 @@ test('sign in, see real traffic\'s spend, then a failing upstream\'s breaker ope
   const contract = (await admin('/contracts')).data.find((c) => c.name === 'microsoft');
   assert.ok(contract.tolls_paid_micros > 0 && contract.commitment.burned_micros > 0);
   const card = page.locator('[data-contract="microsoft"]');
-  await eventually(async () => {
+  await settled(async () => {
     assert.equal(micros(await card.locator('[data-field=tolls_paid]').innerText()), contract.tolls_paid_micros);
   });
   assert.equal(micros(await card.locator('[data-field=burned]').innerText()), contract.commitment.burned_micros);
@@ -245,7 +235,7 @@ test('sign in, see real traffic\'s spend, then a failing upstream\'s breaker ope
   }
   const scrape = await metrics();
   assert.match(scrape, /tollbooth_route_up\{model="house-1",route="house"\} 0/);
-  await eventually(async () => {
+  await settled(async () => {
     assert.equal(await houseRow.getAttribute('data-breaker'), 'open');
   });
   assert.equal(await houseRow.locator('[data-field=breaker]').innerText(), 'open');

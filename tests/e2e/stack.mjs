@@ -4,10 +4,10 @@
 import { spawn } from 'node:child_process';
 import OpenAI from 'openai';
 import {
-  BIN, tempFile, MOCK_CLOUDS, MOCK_KEYS, gatewayConfig,
+  BIN, tempFile, MOCK_CLOUDS, MOCK_KEYS, gatewayConfig, eventually,
 } from '../integration/harness.mjs';
 
-export { MOCK_KEYS };
+export { MOCK_KEYS, eventually };
 
 const live = new Set();
 

@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
-import { startStack, chat } from './harness.mjs';
+import { startStack, chat, eventually } from './harness.mjs';
 
 let s;
 before(async () => { s = await startStack(); });
@@ -108,7 +108,8 @@ test('the server stays up after a burst of bad requests', async () => {
 test('a model name with a newline cannot forge an access-log line', async () => {
   const res = await chat(s.gw.url, { model: 'nope\n[info] forged line', messages: [{ role: 'user', content: 'x' }] });
   assert.equal(res.status, 404);
-  await new Promise((r) => setTimeout(r, 100));
+  // The access line is written a moment after the answer.
+  await eventually(async () =>
+    assert.match(s.gw.stderr(), /model=nope\\n\[info\] forged line/, 'the newline is shown escaped'));
   assert.doesNotMatch(s.gw.stderr(), /\n\[info\] forged line/);
-  assert.match(s.gw.stderr(), /model=nope\\n\[info\] forged line/, 'the newline is shown escaped');
 });

@@ -47,13 +47,33 @@ export function startProcess(args, { env = {}, prefix } = {}) {
   });
 }
 
+// Signals the process and resolves with its exit code once it has exited and its stdout and
+// stderr are drained ('close', which follows 'exit'): stderr() then holds every line it wrote.
 export function stop(proc, signal = 'SIGTERM') {
   return new Promise((res) => {
-    if (!proc || proc.child.exitCode !== null) return res(proc?.child.exitCode);
-    proc.child.removeAllListeners('exit');
-    proc.child.on('exit', (code) => res(code));
-    proc.child.kill(signal);
+    if (!proc) return res(undefined);
+    const { child } = proc;
+    child.removeAllListeners('exit');
+    const exited = child.exitCode !== null || child.signalCode !== null;
+    if (exited && child.stdout.closed && child.stderr.closed) return res(child.exitCode);
+    child.once('close', (code) => res(code));
+    if (!exited) child.kill(signal);
   });
+}
+
+// Retries `check` (an async function that asserts) every `every` ms until it passes or `ms`
+// have gone by, then throws its last failure. For what the gateway records after an answer has
+// gone out (metrics, the access log, the ledger's batches): a client can be faster than it.
+export async function eventually(check, ms = 5_000, every = 25) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    try {
+      return await check();
+    } catch (e) {
+      if (Date.now() > deadline) throw e;
+      await new Promise((ok) => setTimeout(ok, every));
+    }
+  }
 }
 
 export const MOCK_KEYS = {

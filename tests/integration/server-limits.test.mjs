@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
-import { BIN, startProcess, stop, tempFile, chat, sseEvents } from './harness.mjs';
+import { BIN, startProcess, stop, eventually, tempFile, chat, sseEvents } from './harness.mjs';
 import { startHostileUpstream } from './hostile-upstream.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -212,7 +212,7 @@ test('a body over max_body_bytes still being uploaded: fetch reads the 413 every
       assert.equal(r.status, 413);
       assert.match((await r.json()).error.message, /max_body_bytes/);
     }
-    await sleep(100);
-    assert.match(gw.stderr(), / - - 413 /, 'the refusal has its access-log line');
+    await eventually(async () =>
+      assert.match(gw.stderr(), / - - 413 /, 'the refusal has its access-log line'));
   } finally { await stop(gw); }
 });
