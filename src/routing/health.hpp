@@ -2,8 +2,8 @@
 // Per-route health shared by every worker thread: a circuit breaker and an EWMA of time to
 // first byte. The planner only reads (a few relaxed atomic loads per route); outcomes are
 // recorded under a tiny per-route mutex at the end of an upstream attempt (an answer's before
-// its last bytes go out), where a lock is cheap compared with the network. Time is always passed in
-// (Unix milliseconds): no clock reads.
+// its last bytes go out), where a lock is cheap compared with the network. Time is always
+// passed in (Unix milliseconds): no clock reads.
 //
 // Breaker: closed -> open after `failures` consecutive failures, or when at least
 // `min_requests` requests in the current window failed `error_percent` or more -> after
