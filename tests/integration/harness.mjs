@@ -55,7 +55,8 @@ export function stop(proc, signal = 'SIGTERM') {
     const { child } = proc;
     child.removeAllListeners('exit');
     const exited = child.exitCode !== null || child.signalCode !== null;
-    if (exited && child.stdout.closed && child.stderr.closed) return res(child.exitCode);
+    const drained = (s) => !s || s.closed;  // a stream that was never piped has nothing to drain
+    if (exited && drained(child.stdout) && drained(child.stderr)) return res(child.exitCode);
     child.once('close', (code) => res(code));
     if (!exited) child.kill(signal);
   });

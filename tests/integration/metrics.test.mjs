@@ -192,14 +192,12 @@ prices:
     assert.ok(total(metrics, 'tollbooth_upstream_connections_total', 'connection="reused"') > 0,
       'later attempts went on pooled connections');
     // The ledger's writer batches: wait for every row.
-    let spend;
-    for (let i = 0; i < 100; i++) {
-      spend = await (await fetch(`${gw.url}/admin/v1/spend?by=model`, { headers: { authorization: `Bearer ${ADMIN}` } })).json();
-      if (spend.total.rows >= served) break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    const spend = await eventually(async () => {
+      const s = await (await fetch(`${gw.url}/admin/v1/spend?by=model`, { headers: { authorization: `Bearer ${ADMIN}` } })).json();
+      assert.equal(s.total.rows, served, 'a ledger row per served attempt');
+      return s;
+    });
     const t = spend.total;
-    assert.equal(t.rows, served, 'a ledger row per served attempt');
     // Served model requests (the scrape and the refusals above are route "none").
     assert.equal(t.requests, total(metrics, 'tollbooth_requests_total', 'status="200"') -
       total(metrics, 'tollbooth_requests_total', 'route="none",status="200"'));
